@@ -1,0 +1,36 @@
+package dev.osprey.core.config;
+
+import dev.osprey.core.util.ByteSize;
+import java.time.Duration;
+
+/**
+ * The node agent.
+ *
+ * @param server base URL of an Osprey server (metrics to /api/v1/write, logs to /loki/api/v1/push)
+ * @param spoolDir directory of the Chronicle Queue spool (a hostPath in Kubernetes)
+ * @param spoolMaxSize the most disk the spool may use
+ * @param logFiles glob of container log files
+ * @param cgroupRoot where the cgroup hierarchy is mounted
+ * @param prometheusConfig a prometheus.yml whose global and scrape_configs sections are used
+ * @param collectInterval how often cgroup and node metrics are read
+ */
+public record AgentConfig(
+    String server,
+    String spoolDir,
+    ByteSize spoolMaxSize,
+    String logFiles,
+    String cgroupRoot,
+    String prometheusConfig,
+    Duration collectInterval) {
+  public AgentConfig {
+    server = server != null ? server : "http://127.0.0.1:9400";
+    spoolDir = spoolDir != null ? spoolDir : "./spool";
+    spoolMaxSize = spoolMaxSize != null ? spoolMaxSize : new ByteSize(1L << 30);
+    logFiles = logFiles != null ? logFiles : "/var/log/pods/*/*/*.log";
+    cgroupRoot = cgroupRoot != null ? cgroupRoot : "/sys/fs/cgroup";
+    collectInterval = collectInterval != null ? collectInterval : Duration.ofSeconds(15);
+  }
+
+  public static final AgentConfig DEFAULTS =
+      new AgentConfig(null, null, null, null, null, null, null);
+}

@@ -1,0 +1,27 @@
+package dev.osprey.core.storage;
+
+import dev.osprey.core.labels.Labels;
+
+/**
+ * Batches samples for storage, as Prometheus's storage.Appender. Not thread-safe; used once: after
+ * {@link #commit()} or {@link #rollback()} it must not be used again.
+ *
+ * <p>Rejections of single samples ({@link SampleRejectedException} and its subclasses) are thrown
+ * from {@link #append} and leave the rest of the batch intact, so an ingest path can count them and
+ * go on (Prometheus's partial-acceptance rules).
+ */
+public interface Appender {
+  /**
+   * Adds a float sample.
+   *
+   * @param ref a series reference returned by an earlier call on this storage, or 0 when unknown
+   * @return the series reference, to pass on later calls for the same series
+   */
+  long append(long ref, Labels labels, long t, double v);
+
+  /** Makes every sample appended so far durable and visible to queriers. */
+  void commit();
+
+  /** Discards every sample appended since creation. */
+  void rollback();
+}

@@ -1,0 +1,14 @@
+package dev.osprey.core.storage;
+
+/** A place samples go in and come out: the only view the query engine has of the tsdb. */
+public interface Storage extends AutoCloseable {
+  Appender appender();
+
+  Querier querier();
+
+  /** The oldest timestamp (ms) the storage may hold, or {@link Long#MAX_VALUE} when empty. */
+  long minTime();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,293 @@
+package dev.osprey.core.storage.memory;
+
+import dev.osprey.core.labels.LabelMatcher;
+import dev.osprey.core.labels.Labels;
+import dev.osprey.core.storage.Appender;
+import dev.osprey.core.storage.DuplicateSampleException;
+import dev.osprey.core.storage.OutOfOrderSampleException;
+import dev.osprey.core.storage.Querier;
+import dev.osprey.core.storage.SampleIterator;
+import dev.osprey.core.storage.SelectHints;
+import dev.osprey.core.storage.SeriesSet;
+import dev.osprey.core.storage.Storage;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The reference storage: every sample in plain arrays, every select a scan. Small and obviously
+ * right, so that the query engine can be built and tested before (and against) the tsdb, and so
+ * that the storage contract test has a second implementation.
+ */
+public final class MemStorage implements Storage {
+  private final TreeMap<Labels, Series> series = new TreeMap<>();
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
+  private static final class Series {
+    final Labels labels;
+    long[] t = new long[8];
+    double[] v = new double[8];
+    int n;
+
+    Series(Labels labels) {
+      this.labels = labels;
+    }
+
+    void add(long ts, double val) {
+      if (n == t.length) {
+        t = Arrays.copyOf(t, n * 2);
+        v = Arrays.copyOf(v, n * 2);
+      }
+      t[n] = ts;
+      v[n] = val;
+      n++;
+    }
+  }
+
+  @Override
+  public Appender appender() {
+    return new Appender() {
+      private final List<Labels> pendingLabels = new ArrayList<>();
+      private final List<long[]> pendingTs = new ArrayList<>();
+      private final List<double[]> pendingVs = new ArrayList<>();
+      private final Map<Labels, long[]> lastInBatch = new java.util.HashMap<>();
+      private boolean done;
+
+      @Override
+      public long append(long ref, Labels labels, long t, double v) {
+        if (done) {
+          throw new IllegalStateException("BUG: appender used after commit or rollback");
+        }
+        long[] lastTs;
+        double lastV;
+        long[] inBatch = lastInBatch.get(labels);
+        if (inBatch != null) {
+          lastTs = new long[] {inBatch[0]};
+          lastV = Double.longBitsToDouble(inBatch[1]);
+        } else {
+          lock.readLock().lock();
+          try {
+            Series s = series.get(labels);
+            if (s == null || s.n == 0) {
+              lastTs = null;
+              lastV = 0;
+            } else {
+              lastTs = new long[] {s.t[s.n - 1]};
+              lastV = s.v[s.n - 1];
+            }
+          } finally {
+            lock.readLock().unlock();
+          }
+        }
+        if (lastTs != null) {
+          if (t < lastTs[0]) {
+            throw new OutOfOrderSampleException(labels, t);
+          }
+          if (t == lastTs[0]) {
+            if (Double.doubleToRawLongBits(v) == Double.doubleToRawLongBits(lastV)) {
+              return 0; // an identical replay is accepted and ignored
+            }
+            throw new DuplicateSampleException(labels, t);
+          }
+        }
+        pendingLabels.add(labels);
+        pendingTs.add(new long[] {t});
+        pendingVs.add(new double[] {v});
+        lastInBatch.put(labels, new long[] {t, Double.doubleToRawLongBits(v)});
+        return 0;
+      }
+
+      @Override
+      public void commit() {
+        done = true;
+        lock.writeLock().lock();
+        try {
+          for (int i = 0; i < pendingLabels.size(); i++) {
+            Labels l = pendingLabels.get(i);
+            series.computeIfAbsent(l, Series::new).add(pendingTs.get(i)[0], pendingVs.get(i)[0]);
+          }
+        } finally {
+          lock.writeLock().unlock();
+        }
+      }
+
+      @Override
+      public void rollback() {
+        done = true;
+      }
+    };
+  }
+
+  @Override
+  public Querier querier() {
+    return new Querier() {
+      @Override
+      public SeriesSet select(long mint, long maxt, SelectHints hints, LabelMatcher... matchers) {
+        List<Labels> ls = new ArrayList<>();
+        List<long[]> ts = new ArrayList<>();
+        List<double[]> vs = new ArrayList<>();
+        lock.readLock().lock();
+        try {
+          for (Series s : series.values()) {
+            if (!matchesAll(s.labels, matchers)) {
+              continue;
+            }
+            int from = lowerBound(s.t, s.n, mint);
+            int to = lowerBound(s.t, s.n, maxt + 1);
+            if (from >= to) {
+              continue;
+            }
+            ls.add(s.labels);
+            ts.add(Arrays.copyOfRange(s.t, from, to));
+            vs.add(Arrays.copyOfRange(s.v, from, to));
+          }
+        } finally {
+          lock.readLock().unlock();
+        }
+        return new SeriesSet() {
+          int i = -1;
+
+          @Override
+          public boolean next() {
+            return ++i < ls.size();
+          }
+
+          @Override
+          public Labels labels() {
+            return ls.get(i);
+          }
+
+          @Override
+          public SampleIterator iterator(SampleIterator reuse) {
+            return new ArrayIterator(ts.get(i), vs.get(i));
+          }
+        };
+      }
+
+      @Override
+      public List<String> labelNames(long mint, long maxt, LabelMatcher... matchers) {
+        TreeSet<String> out = new TreeSet<>(dev.osprey.core.labels.Utf8Order::compare);
+        forMatching(mint, maxt, matchers, l -> out.addAll(l.names()));
+        return List.copyOf(out);
+      }
+
+      @Override
+      public List<String> labelValues(long mint, long maxt, String name, LabelMatcher... matchers) {
+        TreeSet<String> out = new TreeSet<>(dev.osprey.core.labels.Utf8Order::compare);
+        forMatching(
+            mint,
+            maxt,
+            matchers,
+            l -> {
+              String v = l.get(name);
+              if (!v.isEmpty()) {
+                out.add(v);
+              }
+            });
+        return List.copyOf(out);
+      }
+
+      private void forMatching(
+          long mint, long maxt, LabelMatcher[] matchers, java.util.function.Consumer<Labels> c) {
+        lock.readLock().lock();
+        try {
+          for (Series s : series.values()) {
+            int from = lowerBound(s.t, s.n, mint);
+            if (from < s.n && s.t[from] <= maxt && matchesAll(s.labels, matchers)) {
+              c.accept(s.labels);
+            }
+          }
+        } finally {
+          lock.readLock().unlock();
+        }
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  static boolean matchesAll(Labels l, LabelMatcher[] matchers) {
+    for (LabelMatcher m : matchers) {
+      if (!m.matches(l.get(m.name()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int lowerBound(long[] a, int n, long key) {
+    int lo = 0;
+    int hi = n;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (a[mid] < key) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  @Override
+  public long minTime() {
+    lock.readLock().lock();
+    try {
+      long min = Long.MAX_VALUE;
+      for (Series s : series.values()) {
+        if (s.n > 0) {
+          min = Math.min(min, s.t[0]);
+        }
+      }
+      return min;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public void close() {}
+
+  /** Iterates over two parallel arrays. */
+  public static final class ArrayIterator implements SampleIterator {
+    private final long[] t;
+    private final double[] v;
+    private int i = -1;
+
+    public ArrayIterator(long[] t, double[] v) {
+      this.t = t;
+      this.v = v;
+    }
+
+    @Override
+    public boolean next() {
+      return ++i < t.length;
+    }
+
+    @Override
+    public boolean seek(long ts) {
+      if (i < 0) {
+        i = 0;
+      }
+      while (i < t.length && t[i] < ts) {
+        i++;
+      }
+      return i < t.length;
+    }
+
+    @Override
+    public long t() {
+      return t[i];
+    }
+
+    @Override
+    public double v() {
+      return v[i];
+    }
+  }
+}

@@ -1,0 +1,215 @@
+package dev.osprey.core.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.osprey.core.labels.LabelMatcher;
+import dev.osprey.core.labels.Labels;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The contract every {@link Storage} keeps. Each implementation runs it by extending this class
+ * (Lucene's BaseDirectoryTestCase pattern).
+ */
+public abstract class StorageContractTest {
+  @TempDir protected Path dir;
+  protected Storage storage;
+
+  protected abstract Storage open(Path dir) throws Exception;
+
+  @BeforeEach
+  void openStorage() throws Exception {
+    storage = open(dir);
+  }
+
+  @AfterEach
+  void closeStorage() {
+    storage.close();
+  }
+
+  protected static final Labels A1 = Labels.of("__name__", "up", "job", "a", "instance", "1");
+  protected static final Labels A2 = Labels.of("__name__", "up", "job", "a", "instance", "2");
+  protected static final Labels B1 = Labels.of("__name__", "up", "job", "b", "instance", "1");
+  protected static final Labels C = Labels.of("__name__", "other", "env", "prod");
+
+  protected void load() {
+    Appender app = storage.appender();
+    for (int i = 0; i < 10; i++) {
+      long t = i * 15_000L;
+      app.append(0, A1, t, i);
+      app.append(0, A2, t, 10 + i);
+      app.append(0, B1, t, 100 + i);
+      app.append(0, C, t, -i);
+    }
+    app.commit();
+  }
+
+  protected record Sample(long t, double v) {}
+
+  protected static List<Labels> labelsOf(SeriesSet set) {
+    List<Labels> out = new ArrayList<>();
+    while (set.next()) {
+      out.add(set.labels());
+    }
+    return out;
+  }
+
+  protected static List<Sample> samplesOf(SampleIterator it) {
+    List<Sample> out = new ArrayList<>();
+    while (it.next()) {
+      out.add(new Sample(it.t(), it.v()));
+    }
+    return out;
+  }
+
+  private List<Labels> select(long mint, long maxt, LabelMatcher... ms) {
+    try (Querier q = storage.querier()) {
+      return labelsOf(q.select(mint, maxt, SelectHints.of(mint, maxt), ms));
+    }
+  }
+
+  @Test
+  void selectsByEachMatcherTypeSorted() {
+    load();
+    assertThat(select(0, 1_000_000, LabelMatcher.equal("job", "a"))).containsExactly(A1, A2);
+    assertThat(select(0, 1_000_000, LabelMatcher.notEqual("job", "a"))).containsExactly(C, B1);
+    assertThat(select(0, 1_000_000, LabelMatcher.regex("job", "a|b"))).containsExactly(A1, B1, A2);
+    assertThat(select(0, 1_000_000, LabelMatcher.notRegex("instance", "1|2"))).containsExactly(C);
+    assertThat(
+            select(
+                0,
+                1_000_000,
+                LabelMatcher.regex("__name__", "u.*"),
+                LabelMatcher.equal("instance", "1")))
+        .containsExactly(A1, B1);
+  }
+
+  @Test
+  void emptyValueMatchesMissingLabel() {
+    load();
+    assertThat(select(0, 1_000_000, LabelMatcher.equal("job", ""))).containsExactly(C);
+    assertThat(select(0, 1_000_000, LabelMatcher.regex("env", "prod|")))
+        .containsExactly(C, A1, B1, A2);
+  }
+
+  @Test
+  void returnsOnlySamplesInRange() {
+    load();
+    try (Querier q = storage.querier()) {
+      SeriesSet set =
+          q.select(30_000, 60_000, SelectHints.of(30_000, 60_000), LabelMatcher.equal("job", "b"));
+      assertThat(set.next()).isTrue();
+      assertThat(samplesOf(set.iterator(null)))
+          .containsExactly(
+              new Sample(30_000, 102), new Sample(45_000, 103), new Sample(60_000, 104));
+      assertThat(set.next()).isFalse();
+    }
+    assertThat(select(1_000_000, 2_000_000, LabelMatcher.equal("job", "b"))).isEmpty();
+  }
+
+  @Test
+  void seekMovesForwardOnly() {
+    load();
+    try (Querier q = storage.querier()) {
+      SeriesSet set =
+          q.select(0, 1_000_000, SelectHints.of(0, 1_000_000), LabelMatcher.equal("instance", "2"));
+      assertThat(set.next()).isTrue();
+      SampleIterator it = set.iterator(null);
+      assertThat(it.seek(20_000)).isTrue();
+      assertThat(it.t()).isEqualTo(30_000);
+      assertThat(it.seek(10_000)).isTrue();
+      assertThat(it.t()).isEqualTo(30_000);
+      assertThat(it.next()).isTrue();
+      assertThat(it.t()).isEqualTo(45_000);
+      assertThat(it.seek(1_000_000)).isFalse();
+    }
+  }
+
+  @Test
+  void labelNamesAndValues() {
+    load();
+    try (Querier q = storage.querier()) {
+      assertThat(q.labelNames(0, 1_000_000)).containsExactly("__name__", "env", "instance", "job");
+      assertThat(q.labelNames(0, 1_000_000, LabelMatcher.equal("job", "a")))
+          .containsExactly("__name__", "instance", "job");
+      assertThat(q.labelValues(0, 1_000_000, "job")).containsExactly("a", "b");
+      assertThat(q.labelValues(0, 1_000_000, "instance", LabelMatcher.equal("job", "b")))
+          .containsExactly("1");
+      assertThat(q.labelValues(0, 1_000_000, "nope")).isEmpty();
+    }
+  }
+
+  @Test
+  void outOfOrderRejectedDuplicateSameValueAccepted() {
+    load();
+    Appender app = storage.appender();
+    assertThatThrownBy(() -> app.append(0, A1, 15_000, 5))
+        .isInstanceOf(OutOfOrderSampleException.class);
+    assertThatThrownBy(() -> app.append(0, A1, 135_000, 42))
+        .isInstanceOf(DuplicateSampleException.class)
+        .hasMessageContaining("duplicate sample for timestamp");
+    app.append(0, A1, 135_000, 9); // the same value again: accepted
+    app.append(0, A1, 150_000, 10);
+    app.commit();
+    try (Querier q = storage.querier()) {
+      SeriesSet set =
+          q.select(
+              120_000,
+              200_000,
+              SelectHints.of(120_000, 200_000),
+              LabelMatcher.equal("instance", "1"),
+              LabelMatcher.equal("job", "a"));
+      assertThat(set.next()).isTrue();
+      assertThat(samplesOf(set.iterator(null)))
+          .containsExactly(new Sample(120_000, 8), new Sample(135_000, 9), new Sample(150_000, 10));
+    }
+  }
+
+  @Test
+  void rollbackDiscards() {
+    Appender app = storage.appender();
+    app.append(0, A1, 1000, 1);
+    app.rollback();
+    assertThat(select(0, 10_000, LabelMatcher.equal("job", "a"))).isEmpty();
+  }
+
+  @Test
+  void staleMarkerIsStoredBitExact() {
+    Appender app = storage.appender();
+    app.append(0, A1, 1000, 1);
+    app.append(0, A1, 2000, StaleNaN.VALUE);
+    app.commit();
+    try (Querier q = storage.querier()) {
+      SeriesSet set =
+          q.select(0, 10_000, SelectHints.of(0, 10_000), LabelMatcher.equal("job", "a"));
+      assertThat(set.next()).isTrue();
+      SampleIterator it = set.iterator(null);
+      assertThat(it.next()).isTrue();
+      assertThat(it.next()).isTrue();
+      assertThat(StaleNaN.is(it.v())).isTrue();
+    }
+  }
+
+  @Test
+  void refFromAppendCanBeReused() {
+    Appender app = storage.appender();
+    long ref = app.append(0, A1, 1000, 1);
+    app.append(ref, A1, 2000, 2);
+    app.commit();
+    Appender app2 = storage.appender();
+    app2.append(ref, A1, 3000, 3);
+    app2.commit();
+    try (Querier q = storage.querier()) {
+      SeriesSet set =
+          q.select(0, 10_000, SelectHints.of(0, 10_000), LabelMatcher.equal("job", "a"));
+      assertThat(set.next()).isTrue();
+      assertThat(samplesOf(set.iterator(null))).hasSize(3);
+    }
+  }
+}
