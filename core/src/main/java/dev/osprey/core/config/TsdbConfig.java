@@ -20,7 +20,7 @@ public record TsdbConfig(
     walFsync = walFsync != null ? walFsync : "interval";
     if (!walFsync.equals("always") && !walFsync.equals("interval") && !walFsync.equals("never")) {
       throw new IllegalArgumentException(
-          "walFsync must be always, interval or never, not \"" + walFsync + "\"");
+          "wal_fsync must be always, interval or never, not \"" + walFsync + "\"");
     }
   }
 

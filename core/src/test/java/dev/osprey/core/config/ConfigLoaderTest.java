@@ -1,0 +1,117 @@
+package dev.osprey.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+  @Test
+  void emptyFileGivesDefaults() {
+    OspreyConfig c = ConfigLoader.parse("osprey.yaml", "");
+    assertThat(c).isEqualTo(OspreyConfig.DEFAULTS);
+    assertThat(c.server().listen()).isEqualTo("0.0.0.0:9400");
+    assertThat(c.tsdb().retention()).isEqualTo(Duration.ofDays(15));
+  }
+
+  @Test
+  void readsSnakeCaseKeysDurationsAndSizes() {
+    OspreyConfig c =
+        ConfigLoader.parse(
+            "osprey.yaml",
+            """
+            server:
+              listen: 127.0.0.1:9999
+              data_dir: /var/lib/osprey
+              max_request_body: 8MiB
+            tsdb:
+              retention: 30d
+              out_of_order_window: 10m
+              wal_fsync: always
+            alerting:
+              rule_files: [rules/*.yml, more/*.yaml]
+            """);
+    assertThat(c.server().listen()).isEqualTo("127.0.0.1:9999");
+    assertThat(c.server().dataDir()).isEqualTo("/var/lib/osprey");
+    assertThat(c.server().maxRequestBody().bytes()).isEqualTo(8L << 20);
+    assertThat(c.tsdb().retention()).isEqualTo(Duration.ofDays(30));
+    assertThat(c.tsdb().outOfOrderWindow()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(c.tsdb().walFsync()).isEqualTo("always");
+    assertThat(c.alerting().ruleFiles()).containsExactly("rules/*.yml", "more/*.yaml");
+    // untouched sections and keys keep their defaults
+    assertThat(c.query().lookbackDelta()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(c.server().workerThreads()).isPositive();
+  }
+
+  @Test
+  void misspelledKeyIsNamedWithLineAndSuggestion() {
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.parse(
+                    "osprey.yaml",
+                    """
+                    tsdb:
+                      retention: 30d
+                      retenton_size: 10GB
+                    """))
+        .isInstanceOf(ConfigLoader.ConfigException.class)
+        .hasMessage(
+            "osprey.yaml:3:3: unknown key \"tsdb.retenton_size\" (did you mean \"retention_size\"?)");
+  }
+
+  @Test
+  void everyErrorIsReportedNotJustTheFirst() {
+    ConfigLoader.ConfigException e =
+        (ConfigLoader.ConfigException)
+            catchThrowable(
+                """
+                server:
+                  worker_threads: many
+                  access_log: yes please
+                tsdb:
+                  retention: 15 days
+                  wal_fsync: [always]
+                bogus: 1
+                """);
+    assertThat(e.errors())
+        .containsExactly(
+            "osprey.yaml:2:19: server.worker_threads: expected a whole number, got the string \"many\"",
+            "osprey.yaml:3:15: server.access_log: expected true or false, got the string \"yes please\"",
+            "osprey.yaml:5:14: tsdb.retention: not a valid duration string: \"15 days\"",
+            "osprey.yaml:6:14: tsdb.wal_fsync: expected a single value, got a list",
+            "osprey.yaml:7:1: unknown key \"bogus\"");
+  }
+
+  @Test
+  void aValueASectionRejectsIsReportedWithItsPath() {
+    assertThatThrownBy(() -> ConfigLoader.parse("osprey.yaml", "tsdb:\n  wal_fsync: sometimes\n"))
+        .hasMessageContaining("osprey.yaml:")
+        .hasMessageContaining(
+            "tsdb: wal_fsync must be always, interval or never, not \"sometimes\"");
+  }
+
+  @Test
+  void malformedYamlIsOneLine() {
+    assertThatThrownBy(() -> ConfigLoader.parse("osprey.yaml", "server:\n  listen: \"127.0.0.1\n"))
+        .hasMessageStartingWith("osprey.yaml: cannot parse YAML:")
+        .satisfies(t -> assertThat(t.getMessage()).doesNotContain("\n"));
+  }
+
+  @Test
+  void effectiveConfigRoundTrips() {
+    OspreyConfig c = ConfigLoader.parse("a.yaml", "tsdb:\n  retention: 1h30m\n");
+    String yaml = ConfigLoader.toYaml(c);
+    assertThat(yaml).contains("retention: 1h30m").contains("data_dir: ./data");
+    assertThat(ConfigLoader.parse("b.yaml", yaml)).isEqualTo(c);
+  }
+
+  private static Throwable catchThrowable(String yaml) {
+    try {
+      ConfigLoader.parse("osprey.yaml", yaml);
+    } catch (RuntimeException e) {
+      return e;
+    }
+    throw new AssertionError("expected an error");
+  }
+}
