@@ -1,0 +1,46 @@
+package dev.osprey.server;
+
+import dev.osprey.core.config.AgentConfig;
+import dev.osprey.core.config.OspreyConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = "Run server and agent in one process on 127.0.0.1, watching this machine.")
+final class DemoCommand implements Callable<Integer> {
+  @Mixin CommonOptions common;
+  @Mixin ServerOptions serverOptions;
+  @Mixin AgentOptions agentOptions;
+
+  @Override
+  public Integer call() throws Exception {
+    OspreyConfig c = agentOptions.apply(serverOptions.apply(common.load("127.0.0.1:9400")));
+    PrometheusMeterRegistry registry = SelfMetrics.create();
+    OspreyServer server = new OspreyServer(c, registry).start();
+    // The in-process agent ships to this server.
+    AgentConfig a = c.agent();
+    AgentConfig local =
+        new AgentConfig(
+            server.baseUrl(),
+            agentOptions.spoolDir != null ? a.spoolDir() : c.server().dataDir() + "/spool",
+            a.spoolMaxSize(),
+            a.logFiles(),
+            a.cgroupRoot(),
+            a.prometheusConfig(),
+            a.collectInterval());
+    OspreyConfig withAgent =
+        new OspreyConfig(c.server(), c.tsdb(), c.logs(), c.query(), c.alerting(), local);
+    OspreyAgent agent = new OspreyAgent(withAgent, registry, false).start();
+    System.err.println();
+    System.err.println("  Osprey demo is running: " + server.baseUrl() + "/");
+    System.err.println("  Prometheus API: " + server.baseUrl() + "/api/v1/query?query=up");
+    System.err.println("  Press Ctrl-C to stop.");
+    System.err.println();
+    Processes.runUntilSignalled(agent, server);
+    return 0;
+  }
+}

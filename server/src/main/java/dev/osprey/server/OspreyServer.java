@@ -1,0 +1,93 @@
+package dev.osprey.server;
+
+import dev.osprey.core.config.OspreyConfig;
+import dev.osprey.core.config.ServerConfig;
+import dev.osprey.core.http.Auth;
+import dev.osprey.core.http.HttpServer;
+import dev.osprey.core.http.RouteProvider;
+import dev.osprey.core.http.Router;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server process: opens storage under the data directory, assembles every module's routes and
+ * serves them. Ready (for /-/ready) only once storage has opened.
+ */
+public final class OspreyServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(OspreyServer.class);
+
+  private final OspreyConfig config;
+  private final PrometheusMeterRegistry registry;
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private volatile boolean ready;
+  private HttpServer http;
+
+  public OspreyServer(OspreyConfig config, PrometheusMeterRegistry registry) {
+    this.config = config;
+    this.registry = registry;
+  }
+
+  public OspreyServer start() {
+    ServerConfig sc = config.server();
+    Listen listen = Listen.parse(sc.listen(), "--listen");
+    Path dataDir = DataDir.open(sc.dataDir(), "data directory");
+    Router router = new Router();
+    List<RouteProvider> providers = new ArrayList<>();
+    providers.add(new SelfRoutes(registry, () -> ready));
+    // Storage and the modules' routes are added here as they land (see DESIGN.md).
+    for (RouteProvider p : providers) {
+      p.register(router);
+    }
+    Auth auth =
+        sc.auth() == null
+            ? Auth.NONE
+            : new Auth(sc.auth().bearerToken(), sc.auth().username(), sc.auth().password());
+    HttpServer.Options opts =
+        new HttpServer.Options(
+            listen.host(),
+            listen.port(),
+            sc.maxRequestBody().bytes(),
+            sc.workerThreads(),
+            sc.maxQueuedRequests(),
+            sc.accessLog(),
+            sc.tls() == null ? null : sc.tls().certFile(),
+            sc.tls() == null ? null : sc.tls().keyFile(),
+            auth);
+    try {
+      http = new HttpServer(opts, router, registry).start();
+    } catch (HttpServer.HttpServerException e) {
+      close();
+      throw new UserError(e.getMessage());
+    }
+    ready = true;
+    log.info("event=started url={} data_dir={}", http.baseUrl(), dataDir);
+    return this;
+  }
+
+  public String baseUrl() {
+    return http.baseUrl();
+  }
+
+  public boolean ready() {
+    return ready;
+  }
+
+  @Override
+  public void close() {
+    ready = false;
+    if (http != null) {
+      http.close();
+    }
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      try {
+        closeables.get(i).close();
+      } catch (Exception e) {
+        log.error("event=close_failed component={} error={}", closeables.get(i), e.toString(), e);
+      }
+    }
+  }
+}
