@@ -1,0 +1,176 @@
+package dev.osprey.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The three systems, each started as its users start it, listening on 127.0.0.1 only. */
+final class Peers {
+  private Peers() {}
+
+  /** Debian's Prometheus 2.42 with its remote_write receiver and admin API on. */
+  static final class Prometheus extends Peer {
+    Prometheus(Path work) throws IOException {
+      super(work);
+      Files.writeString(work.resolve("prometheus-empty.yml"), "global:\n  scrape_interval: 15s\n");
+    }
+
+    @Override
+    String name() {
+      return "prometheus";
+    }
+
+    @Override
+    List<String> command() {
+      return List.of(
+          "/usr/bin/prometheus",
+          "--config.file=" + dataDir.getParent().resolve("prometheus-empty.yml"),
+          "--storage.tsdb.path=" + dataDir,
+          "--storage.tsdb.retention.time=30d",
+          "--web.listen-address=127.0.0.1:" + port,
+          "--web.enable-remote-write-receiver",
+          "--web.enable-admin-api");
+    }
+
+    @Override
+    String readyPath() {
+      return "/-/ready";
+    }
+
+    @Override
+    String writePath() {
+      return "/api/v1/write";
+    }
+
+    /** A snapshot writes the head as a block too: all samples end up in block files. */
+    @Override
+    void settle() throws Exception {
+      var r = post("/api/v1/admin/tsdb/snapshot");
+      if (r.statusCode() != 200) {
+        throw new IOException("prometheus snapshot failed: " + r.body());
+      }
+    }
+
+    @Override
+    long storedBytes() throws IOException {
+      // The newest snapshot holds every block, the head included, hard-linked or written.
+      Path snaps = dataDir.resolve("snapshots");
+      try (var s = Files.list(snaps)) {
+        Path newest = s.max(Path::compareTo).orElseThrow();
+        return sizeOf(newest, p -> true);
+      }
+    }
+  }
+
+  /** Debian's VictoriaMetrics 1.79 (single node). */
+  static final class VictoriaMetrics extends Peer {
+    VictoriaMetrics(Path work) throws IOException {
+      super(work);
+    }
+
+    @Override
+    String name() {
+      return "victoriametrics";
+    }
+
+    @Override
+    List<String> command() {
+      return List.of(
+          "/usr/bin/victoria-metrics",
+          "-storageDataPath=" + dataDir,
+          "-retentionPeriod=1y",
+          "-httpListenAddr=127.0.0.1:" + port);
+    }
+
+    @Override
+    String readyPath() {
+      return "/health";
+    }
+
+    @Override
+    String writePath() {
+      return "/api/v1/write";
+    }
+
+    @Override
+    void settle() throws Exception {
+      get("/internal/force_flush");
+      // Let the background merges that follow a flush finish (bounded wait).
+      long prev = -1;
+      for (int i = 0; i < 60; i++) {
+        Thread.sleep(1000);
+        long now = storedBytes();
+        if (now == prev) {
+          break;
+        }
+        prev = now;
+      }
+    }
+
+    @Override
+    long storedBytes() throws IOException {
+      return sizeOf(
+          dataDir, p -> !p.toString().contains("/snapshots/") && !p.toString().contains("/cache/"));
+    }
+  }
+
+  /** Osprey's server from the runnable jar, with the launcher's JVM flags. */
+  static final class Osprey extends Peer {
+    private final Path jar;
+    private final List<String> jvmFlags;
+
+    Osprey(Path work, Path jar, List<String> jvmFlags) throws IOException {
+      super(work);
+      this.jar = jar;
+      this.jvmFlags = jvmFlags;
+    }
+
+    @Override
+    String name() {
+      return "osprey";
+    }
+
+    @Override
+    List<String> command() {
+      List<String> c = new ArrayList<>();
+      c.add(ProcessHandle.current().info().command().orElse("java"));
+      c.addAll(jvmFlags);
+      c.add("-jar");
+      c.add(jar.toString());
+      c.add("server");
+      c.add("--listen=127.0.0.1:" + port);
+      c.add("--data-dir=" + dataDir);
+      return c;
+    }
+
+    @Override
+    String readyPath() {
+      return "/-/ready";
+    }
+
+    @Override
+    String writePath() {
+      return "/api/v1/write";
+    }
+
+    @Override
+    void settle() throws Exception {
+      var flush = post("/api/v1/admin/tsdb/flush");
+      if (flush.statusCode() / 100 != 2) {
+        throw new IOException("osprey flush answered " + flush.statusCode() + ": " + flush.body());
+      }
+      var compact = post("/api/v1/admin/tsdb/compact");
+      if (compact.statusCode() / 100 != 2) {
+        throw new IOException(
+            "osprey compact answered " + compact.statusCode() + ": " + compact.body());
+      }
+    }
+
+    @Override
+    long storedBytes() throws IOException {
+      return sizeOf(dataDir, p -> !p.toString().contains("/wal/"));
+    }
+  }
+}

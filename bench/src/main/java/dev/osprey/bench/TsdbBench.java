@@ -1,0 +1,202 @@
+package dev.osprey.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code osprey bench tsdb}: the same generated samples into Osprey, Prometheus and VictoriaMetrics
+ * over remote_write; ingest rate, bytes per sample on disk after the system's own flush/compaction,
+ * RSS per active series, and time to open after a restart, as ratios.
+ */
+@Command(
+    name = "tsdb",
+    mixinStandardHelpOptions = true,
+    description = "Storage: ingest, size on disk, memory, restart.")
+final class TsdbBench implements Callable<Integer> {
+  @Option(
+      names = "--series",
+      description = "Active series (default ${DEFAULT-VALUE}).",
+      defaultValue = "10000")
+  int series;
+
+  @Option(
+      names = "--hours",
+      description = "Hours of 15 s samples (default ${DEFAULT-VALUE}).",
+      defaultValue = "2")
+  double hours;
+
+  @Option(
+      names = "--systems",
+      split = ",",
+      description = "Which systems (default ${DEFAULT-VALUE}).",
+      defaultValue = "osprey,prometheus,victoriametrics")
+  List<String> systems;
+
+  @Option(
+      names = "--shards",
+      description = "Concurrent remote_write connections (default ${DEFAULT-VALUE}).",
+      defaultValue = "2")
+  int shards;
+
+  @Option(
+      names = "--work-dir",
+      description = "Where data directories go (default: a temp dir, deleted after).")
+  Path workDir;
+
+  @Option(
+      names = "--osprey-jar",
+      description = "The runnable jar (default server/target/osprey.jar).",
+      defaultValue = "server/target/osprey.jar")
+  Path ospreyJar;
+
+  record Result(
+      String system,
+      long samples,
+      double ingestPerSec,
+      long storedBytes,
+      long rssBytes,
+      long openMillis) {
+    double bytesPerSample() {
+      return (double) storedBytes / samples;
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Workload w = new Workload(series, 20261122L);
+    int steps = (int) Math.round(hours * 3600_000 / Workload.INTERVAL_MS);
+    long start = (System.currentTimeMillis() - steps * Workload.INTERVAL_MS - 60_000) / 1000 * 1000;
+    Path work =
+        workDir != null
+            ? Files.createDirectories(workDir)
+            : Files.createTempDirectory("osprey-bench-");
+    System.err.printf(
+        "osprey bench tsdb: %d series x %d scrapes at 15 s = %s samples; data in %s%n",
+        w.size(), steps, Progress.human((long) w.size() * steps), work);
+    Map<String, Result> results = new LinkedHashMap<>();
+    for (String sys : systems) {
+      Peer peer = peer(sys, work);
+      results.put(sys, measure(peer, w, start, steps));
+    }
+    print(results, w.size(), steps);
+    if (workDir == null) {
+      deleteTree(work);
+    }
+    return 0;
+  }
+
+  private Peer peer(String sys, Path work) throws Exception {
+    return switch (sys) {
+      case "prometheus" -> new Peers.Prometheus(work);
+      case "victoriametrics" -> new Peers.VictoriaMetrics(work);
+      case "osprey" -> new Peers.Osprey(work, ospreyJar.toAbsolutePath(), jvmFlags());
+      default ->
+          throw new IllegalArgumentException(
+              "unknown system " + sys + " (osprey, prometheus, victoriametrics)");
+    };
+  }
+
+  /** The launcher's flags from jvm.properties, so the server runs as ./osprey runs it. */
+  static List<String> jvmFlags() throws Exception {
+    Path props = Path.of("jvm.properties");
+    List<String> out = new ArrayList<>();
+    if (!Files.exists(props)) {
+      return out;
+    }
+    java.util.Properties p = new java.util.Properties();
+    try (var in = Files.newInputStream(props)) {
+      p.load(in);
+    }
+    out.addAll(Arrays.asList(p.getProperty("osprey.jvm.flags", "").trim().split("\\s+")));
+    if (Runtime.version().feature() >= 24) {
+      out.addAll(Arrays.asList(p.getProperty("osprey.jvm.flags.jdk24", "").trim().split("\\s+")));
+    }
+    out.removeIf(String::isEmpty);
+    return out;
+  }
+
+  private Result measure(Peer peer, Workload w, long start, int steps) throws Exception {
+    try (peer) {
+      peer.start();
+      RemoteWriteReplay replay = new RemoteWriteReplay(w, start, steps, shards);
+      Progress bar = new Progress(peer.name(), replay.totalSamples());
+      long t0 = System.nanoTime();
+      long accepted = replay.run(peer.baseUrl() + peer.writePath(), bar::update);
+      double secs = (System.nanoTime() - t0) / 1e9;
+      bar.done();
+      long rss = peer.rssBytes();
+      System.err.printf("  %-16s settling (flush and compaction) ...%n", peer.name());
+      peer.settle();
+      long stored = peer.storedBytes();
+      peer.stop();
+      long open = peer.start();
+      peer.stop();
+      return new Result(peer.name(), accepted, accepted / secs, stored, rss, open);
+    }
+  }
+
+  private void print(Map<String, Result> results, int seriesCount, int steps) {
+    Result prom = results.get("prometheus");
+    Result vm = results.get("victoriametrics");
+    StringBuilder sb = new StringBuilder();
+    sb.append(
+        String.format(
+            "%n%d series x %d samples (%s), %s, %d cores%n",
+            seriesCount,
+            steps,
+            Progress.human((long) seriesCount * steps),
+            Instant.now(),
+            Runtime.getRuntime().availableProcessors()));
+    sb.append(
+        "| system | ingest samples/s (rw) | bytes/sample | RSS after ingest | RSS/series | open after restart |\n");
+    sb.append("|---|---|---|---|---|---|\n");
+    for (Result r : results.values()) {
+      sb.append(
+          String.format(
+              "| %s | %,.0f | %.3f | %.0f MiB | %,.0f B | %,d ms |%n",
+              r.system(),
+              r.ingestPerSec(),
+              r.bytesPerSample(),
+              r.rssBytes() / 1048576.0,
+              (double) r.rssBytes() / seriesCount,
+              r.openMillis()));
+    }
+    Result os = results.get("osprey");
+    if (os != null && (prom != null || vm != null)) {
+      sb.append("\nOsprey as a ratio (ingest: higher is better; the rest: lower is better):\n");
+      sb.append("| vs | ingest | bytes/sample | RSS | open |\n|---|---|---|---|---|\n");
+      for (Result peer : new Result[] {prom, vm}) {
+        if (peer == null) {
+          continue;
+        }
+        sb.append(
+            String.format(
+                "| %s | %.2fx | %.2fx | %.2fx | %.2fx |%n",
+                peer.system(),
+                os.ingestPerSec() / peer.ingestPerSec(),
+                os.bytesPerSample() / peer.bytesPerSample(),
+                (double) os.rssBytes() / peer.rssBytes(),
+                (double) os.openMillis() / Math.max(1, peer.openMillis())));
+      }
+    }
+    System.out.print(sb);
+  }
+
+  private static void deleteTree(Path p) throws Exception {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (var s = Files.walk(p)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
+    }
+  }
+}
