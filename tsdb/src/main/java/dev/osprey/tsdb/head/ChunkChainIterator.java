@@ -1,0 +1,107 @@
+package dev.osprey.tsdb.head;
+
+import dev.osprey.core.storage.SampleIterator;
+import dev.osprey.tsdb.chunk.XorIterator;
+
+/**
+ * Iterates over consecutive, non-overlapping chunks of one series in time order, returning only
+ * samples in {@code [mint, maxt]}. Seeking skips whole chunks by their time range.
+ */
+final class ChunkChainIterator implements SampleIterator {
+  private final byte[][] pages;
+  private final int[] offsets;
+  private final int[] counts;
+  private final long[] chunkMaxT;
+  private final int n;
+  private final long mint;
+  private final long maxt;
+  private final XorIterator it = new XorIterator();
+  private int chunk = -1;
+  private boolean positioned;
+  private boolean done;
+
+  ChunkChainIterator(
+      byte[][] pages, int[] offsets, int[] counts, long[] chunkMaxT, int n, long mint, long maxt) {
+    this.pages = pages;
+    this.offsets = offsets;
+    this.counts = counts;
+    this.chunkMaxT = chunkMaxT;
+    this.n = n;
+    this.mint = mint;
+    this.maxt = maxt;
+  }
+
+  private boolean nextChunk() {
+    chunk++;
+    while (chunk < n && chunkMaxT[chunk] < mint) {
+      chunk++;
+    }
+    if (chunk >= n) {
+      return false;
+    }
+    it.reset(pages[chunk], offsets[chunk], counts[chunk]);
+    return true;
+  }
+
+  @Override
+  public boolean next() {
+    if (done) {
+      return false;
+    }
+    while (true) {
+      if (chunk < 0 || !it.next()) {
+        if (!nextChunk()) {
+          done = true;
+          return false;
+        }
+        continue;
+      }
+      long t = it.t();
+      if (t < mint) {
+        continue;
+      }
+      if (t > maxt) {
+        done = true;
+        return false;
+      }
+      positioned = true;
+      return true;
+    }
+  }
+
+  @Override
+  public boolean seek(long target) {
+    if (done) {
+      return false;
+    }
+    if (positioned && it.t() >= target) {
+      return true;
+    }
+    if (chunk >= 0 && chunk < n && chunkMaxT[chunk] < target) {
+      // skip chunks that end before the target
+      while (chunk + 1 < n && chunkMaxT[chunk + 1] < target) {
+        chunk++;
+      }
+      if (!nextChunk()) {
+        done = true;
+        return false;
+      }
+    }
+    while (next()) {
+      if (it.t() >= target) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public long t() {
+    return it.t();
+  }
+
+  @Override
+  public double v() {
+    return it.v();
+  }
+}

@@ -1,0 +1,249 @@
+package dev.osprey.tsdb.head;
+
+import dev.osprey.core.labels.Labels;
+import dev.osprey.core.storage.DuplicateSampleException;
+import dev.osprey.core.storage.OutOfBoundsException;
+import dev.osprey.core.storage.OutOfOrderSampleException;
+import dev.osprey.core.storage.Querier;
+import dev.osprey.tsdb.chunk.ChunkArena;
+import dev.osprey.tsdb.index.MemPostings;
+import dev.osprey.tsdb.index.Symbols;
+import dev.osprey.tsdb.wal.Buf;
+import dev.osprey.tsdb.wal.Wal;
+import dev.osprey.tsdb.wal.WalRecords;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The in-memory part of the tsdb: series, their index and their recent samples in compressed
+ * chunks. Appends are logged to the WAL before they become visible; commits are serialized (in WAL
+ * order) so that replaying the WAL rebuilds exactly the same head.
+ */
+public final class Head {
+  public static final long DEFAULT_BLOCK_RANGE = 2 * 3600_000L;
+
+  private static final int PAGE_BITS = 14;
+  private static final int PAGE = 1 << PAGE_BITS;
+
+  private final long blockRange;
+  private final long oooWindow;
+  private final ChunkArena arena = new ChunkArena();
+  private final Symbols symbols = new Symbols();
+  private final MemPostings postings = new MemPostings();
+  private final SeriesMap byLabels = new SeriesMap();
+  private final MemSeries[][] byId = new MemSeries[1 << (31 - PAGE_BITS)][];
+  private final AtomicInteger nextId = new AtomicInteger(1);
+  private final AtomicInteger numSeries = new AtomicInteger();
+  private final Object commitLock = new Object();
+  private final Buf seriesRecord = new Buf(256);
+  private volatile long minT = Long.MAX_VALUE;
+  private volatile long maxT = Long.MIN_VALUE;
+  private volatile long minValidFloor = Long.MIN_VALUE;
+  private Wal wal;
+
+  final Counter appended;
+  final Counter rejectedTooOld;
+  final Counter rejectedOutOfOrder;
+  final Counter rejectedDuplicate;
+
+  public Head(long blockRange, long oooWindow, MeterRegistry registry) {
+    this.blockRange = blockRange;
+    this.oooWindow = oooWindow;
+    Gauge.builder("osprey_tsdb_head_series", numSeries, AtomicInteger::get)
+        .description("Series in the head")
+        .register(registry);
+    Gauge.builder("osprey_tsdb_head_chunk_bytes", arena, ChunkArena::bytesUsed)
+        .description("Bytes of closed head chunks")
+        .register(registry);
+    appended =
+        Counter.builder("osprey_tsdb_samples_appended_total")
+            .description("Samples appended to the head")
+            .register(registry);
+    rejectedTooOld = rejected(registry, OutOfBoundsException.REASON);
+    rejectedOutOfOrder = rejected(registry, OutOfOrderSampleException.REASON);
+    rejectedDuplicate = rejected(registry, DuplicateSampleException.REASON);
+  }
+
+  private static Counter rejected(MeterRegistry registry, String reason) {
+    return Counter.builder("osprey_tsdb_samples_rejected_total")
+        .description("Samples the tsdb refused, by reason")
+        .tag("reason", reason)
+        .register(registry);
+  }
+
+  /** Sets the WAL new series and commits are logged to (after replay). */
+  public void setWal(Wal wal) {
+    this.wal = wal;
+  }
+
+  public HeadAppender appender() {
+    return new HeadAppender(this);
+  }
+
+  public Querier querier() {
+    return new HeadQuerier(this);
+  }
+
+  public long minTime() {
+    return minT;
+  }
+
+  public long maxTime() {
+    return maxT;
+  }
+
+  public int numSeries() {
+    return numSeries.get();
+  }
+
+  public long oooWindow() {
+    return oooWindow;
+  }
+
+  ChunkArena arena() {
+    return arena;
+  }
+
+  MemPostings postings() {
+    return postings;
+  }
+
+  /** The oldest timestamp an append may carry now; older samples are out of bounds. */
+  long minValidTime() {
+    long mt = maxT;
+    if (mt == Long.MIN_VALUE) {
+      return minValidFloor;
+    }
+    return Math.max(minValidFloor, mt - Math.max(blockRange / 2, oooWindow));
+  }
+
+  /** Samples before {@code t} are refused from now on (they belong to persisted blocks). */
+  public void setMinValidTime(long t) {
+    minValidFloor = Math.max(minValidFloor, t);
+  }
+
+  MemSeries byId(long ref) {
+    if (ref <= 0 || ref > Integer.MAX_VALUE) {
+      return null;
+    }
+    int id = (int) ref;
+    MemSeries[] page = byId[id >>> PAGE_BITS];
+    return page == null ? null : page[id & (PAGE - 1)];
+  }
+
+  private void putById(MemSeries s) {
+    int p = s.id >>> PAGE_BITS;
+    synchronized (byId) {
+      if (byId[p] == null) {
+        byId[p] = new MemSeries[PAGE];
+      }
+      byId[p][s.id & (PAGE - 1)] = s;
+    }
+  }
+
+  /** The series with these labels, created (and logged to the WAL) when new. */
+  MemSeries getOrCreate(Labels labels) {
+    MemSeries s = byLabels.get(labels);
+    if (s != null) {
+      return s;
+    }
+    return byLabels.getOrCreate(labels, l -> create(nextId.getAndIncrement(), l, true));
+  }
+
+  private MemSeries create(int id, Labels labels, boolean log) {
+    Labels interned = symbols.intern(labels);
+    MemSeries s = new MemSeries(id, interned);
+    putById(s);
+    postings.add(id, interned);
+    numSeries.incrementAndGet();
+    if (log && wal != null) {
+      synchronized (seriesRecord) {
+        seriesRecord.reset();
+        WalRecords.encodeSeries(seriesRecord, id, interned);
+        wal.log(seriesRecord.array(), seriesRecord.length());
+      }
+    }
+    return s;
+  }
+
+  /**
+   * Logs a batch to the WAL, makes it durable as the fsync policy says, and applies it. Samples
+   * that a concurrent commit made invalid since they were checked are dropped and counted.
+   */
+  void commit(Buf record, int[] ids, long[] ts, long[] vs, int n) {
+    synchronized (commitLock) {
+      if (wal != null) {
+        wal.log(record.array(), record.length());
+        wal.flush();
+      }
+      applyLocked(ids, ts, vs, n);
+    }
+  }
+
+  private void applyLocked(int[] ids, long[] ts, long[] vs, int n) {
+    long lo = minT;
+    long hi = maxT;
+    int ok = 0;
+    for (int i = 0; i < n; i++) {
+      MemSeries s = byId(ids[i]);
+      if (s == null) {
+        throw new IllegalStateException("BUG: commit for unknown series " + ids[i]);
+      }
+      int c = s.append(ts[i], vs[i], oooWindow, arena, blockRange);
+      switch (c) {
+        case MemSeries.OK -> {
+          ok++;
+          lo = Math.min(lo, ts[i]);
+          hi = Math.max(hi, ts[i]);
+        }
+        case MemSeries.DUPLICATE -> rejectedDuplicate.increment();
+        case MemSeries.OUT_OF_ORDER -> rejectedOutOfOrder.increment();
+        default -> {}
+      }
+    }
+    minT = lo;
+    maxT = hi;
+    appended.increment(ok);
+  }
+
+  /** Applies one WAL record during replay (before {@link #setWal}). */
+  public void replay(byte[] payload, int len) {
+    WalRecords.decode(payload, len, replayHandler);
+  }
+
+  private final WalRecords.Handler replayHandler =
+      new WalRecords.Handler() {
+        private final int[] id = new int[1];
+        private final long[] t = new long[1];
+        private final long[] v = new long[1];
+
+        @Override
+        public void series(int sid, Labels labels) {
+          if (byId(sid) == null) {
+            MemSeries s = byLabels.getOrCreate(labels, l -> create(sid, l, false));
+            if (s.id != sid) {
+              throw new IllegalStateException(
+                  "cannot replay WAL: series " + labels + " logged as " + sid + " and " + s.id);
+            }
+            if (sid >= nextId.get()) {
+              nextId.set(sid + 1);
+            }
+          }
+        }
+
+        @Override
+        public void sample(int sid, long ts, long vBits) {
+          if (byId(sid) == null) {
+            throw new IllegalStateException("cannot replay WAL: sample for unknown series " + sid);
+          }
+          id[0] = sid;
+          t[0] = ts;
+          v[0] = vBits;
+          synchronized (commitLock) {
+            applyLocked(id, t, v, 1);
+          }
+        }
+      };
+}

@@ -1,0 +1,156 @@
+package dev.osprey.tsdb.head;
+
+import dev.osprey.core.labels.Labels;
+import dev.osprey.core.storage.Appender;
+import dev.osprey.core.storage.DuplicateSampleException;
+import dev.osprey.core.storage.OutOfBoundsException;
+import dev.osprey.core.storage.OutOfOrderSampleException;
+import dev.osprey.tsdb.wal.Buf;
+import dev.osprey.tsdb.wal.WalRecords;
+import java.util.Arrays;
+
+/**
+ * Gathers a batch in primitive arrays, checks each sample as Prometheus's head appender does, and
+ * hands the batch to the head at commit. The reference returned by {@link #append} is the series
+ * id.
+ */
+public final class HeadAppender implements Appender {
+  private final Head head;
+  private int[] ids = new int[64];
+  private long[] ts = new long[64];
+  private long[] vs = new long[64];
+  private int n;
+  // series id -> index of its last sample in this batch, open addressing
+  private int[] lastKey = new int[64];
+  private int[] lastIdx = new int[64];
+  private int lastSize;
+  private boolean done;
+
+  HeadAppender(Head head) {
+    this.head = head;
+  }
+
+  @Override
+  public long append(long ref, Labels labels, long t, double v) {
+    if (done) {
+      throw new IllegalStateException("BUG: appender used after commit or rollback");
+    }
+    MemSeries s = head.byId(ref);
+    if (s == null || (labels != null && s.labels != labels && !s.labels.equals(labels))) {
+      if (labels == null || labels.isEmpty()) {
+        throw new IllegalArgumentException("cannot append: empty label set");
+      }
+      s = head.getOrCreate(labels);
+    }
+    long vBits = Double.doubleToRawLongBits(v);
+    if (t < head.minValidTime()) {
+      head.rejectedTooOld.increment();
+      throw new OutOfBoundsException(s.labels, t);
+    }
+    int prev = lastIndex(s.id);
+    int c;
+    if (prev >= 0 && t >= ts[prev]) {
+      c =
+          t > ts[prev]
+              ? MemSeries.OK
+              : (vs[prev] == vBits ? MemSeries.DUPLICATE_IGNORED : MemSeries.DUPLICATE);
+    } else if (prev >= 0 && head.oooWindow() == 0) {
+      c = MemSeries.OUT_OF_ORDER;
+    } else {
+      c = s.check(t, vBits, head.oooWindow(), head.arena());
+    }
+    switch (c) {
+      case MemSeries.OK -> add(s.id, t, vBits, prev < 0 || t > ts[prev]);
+      case MemSeries.DUPLICATE_IGNORED -> {}
+      case MemSeries.DUPLICATE -> {
+        head.rejectedDuplicate.increment();
+        throw new DuplicateSampleException(s.labels, t);
+      }
+      case MemSeries.OUT_OF_ORDER -> {
+        head.rejectedOutOfOrder.increment();
+        throw new OutOfOrderSampleException(s.labels, t);
+      }
+      default -> throw new IllegalStateException("BUG: unknown append check result " + c);
+    }
+    return s.id;
+  }
+
+  private void add(int id, long t, long vBits, boolean newest) {
+    if (n == ids.length) {
+      ids = Arrays.copyOf(ids, n * 2);
+      ts = Arrays.copyOf(ts, n * 2);
+      vs = Arrays.copyOf(vs, n * 2);
+    }
+    ids[n] = id;
+    ts[n] = t;
+    vs[n] = vBits;
+    if (newest) {
+      putLast(id, n);
+    }
+    n++;
+  }
+
+  private int lastIndex(int id) {
+    int mask = lastKey.length - 1;
+    for (int i = mix(id) & mask; ; i = (i + 1) & mask) {
+      if (lastKey[i] == 0) {
+        return -1;
+      }
+      if (lastKey[i] == id) {
+        return lastIdx[i];
+      }
+    }
+  }
+
+  private void putLast(int id, int idx) {
+    if ((lastSize + 1) * 2 > lastKey.length) {
+      int[] ok = lastKey;
+      int[] oi = lastIdx;
+      lastKey = new int[ok.length * 2];
+      lastIdx = new int[ok.length * 2];
+      lastSize = 0;
+      for (int i = 0; i < ok.length; i++) {
+        if (ok[i] != 0) {
+          putLast(ok[i], oi[i]);
+        }
+      }
+    }
+    int mask = lastKey.length - 1;
+    for (int i = mix(id) & mask; ; i = (i + 1) & mask) {
+      if (lastKey[i] == 0) {
+        lastKey[i] = id;
+        lastIdx[i] = idx;
+        lastSize++;
+        return;
+      }
+      if (lastKey[i] == id) {
+        lastIdx[i] = idx;
+        return;
+      }
+    }
+  }
+
+  private static int mix(int id) {
+    return id * 0x9E3779B9 >>> 7;
+  }
+
+  @Override
+  public void commit() {
+    if (done) {
+      throw new IllegalStateException("BUG: appender committed twice");
+    }
+    done = true;
+    if (n == 0) {
+      return;
+    }
+    Buf record = new Buf(16 + n * 14);
+    WalRecords.encodeSamples(record, ids, ts, vs, n);
+    head.commit(record, ids, ts, vs, n);
+  }
+
+  @Override
+  public void rollback() {
+    done = true;
+    n = 0;
+  }
+}

@@ -1,0 +1,326 @@
+package dev.osprey.tsdb.head;
+
+import dev.osprey.core.labels.Labels;
+import dev.osprey.core.storage.SampleIterator;
+import dev.osprey.tsdb.chunk.ChunkArena;
+import dev.osprey.tsdb.chunk.XorEncoder;
+import dev.osprey.tsdb.chunk.XorIterator;
+import java.util.Arrays;
+
+/**
+ * One series in the head: its labels, the metadata of its closed chunks (bytes in the {@link
+ * ChunkArena}), its open chunk, and a small sorted buffer of out-of-order samples. One object per
+ * series, none per sample. Every method is synchronized on the series.
+ */
+final class MemSeries {
+  static final int SAMPLES_PER_CHUNK = 120;
+  static final int OOO_CAPACITY = 32;
+
+  /** Outcome of {@link #check} and {@link #append}. */
+  static final int OK = 0;
+
+  static final int DUPLICATE_IGNORED = 1;
+  static final int DUPLICATE = 2;
+  static final int OUT_OF_ORDER = 3;
+
+  final int id;
+  final Labels labels;
+  MemSeries nextSameHash; // collision chain, guarded by the hash map's stripe
+
+  private XorEncoder open;
+  private long openEnd; // the chunk is cut when a sample reaches this time
+  // 4 longs per closed chunk: arena ref, mint, maxt, count
+  private long[] chunks = EMPTY;
+  private int nChunks;
+  private long[] oooChunks = EMPTY;
+  private int nOooChunks;
+  private long[] oooT;
+  private long[] oooV;
+  private int oooN;
+  private long minT = Long.MAX_VALUE;
+  private long maxT = Long.MIN_VALUE; // of the in-order samples
+  private long lastV;
+
+  private static final long[] EMPTY = new long[0];
+
+  MemSeries(int id, Labels labels) {
+    this.id = id;
+    this.labels = labels;
+  }
+
+  synchronized long maxT() {
+    return maxT;
+  }
+
+  synchronized long minT() {
+    return minT;
+  }
+
+  /** Whether a sample could be appended, without appending it. */
+  synchronized int check(long t, long vBits, long oooWindow, ChunkArena arena) {
+    return checkLocked(t, vBits, oooWindow, arena);
+  }
+
+  private int checkLocked(long t, long vBits, long oooWindow, ChunkArena arena) {
+    if (open == null || t > maxT) {
+      return OK;
+    }
+    if (t == maxT) {
+      return vBits == lastV ? DUPLICATE_IGNORED : DUPLICATE;
+    }
+    if (oooWindow > 0 && t >= maxT - oooWindow) {
+      int i = oooIndex(t);
+      if (i >= 0) {
+        return oooV[i] == vBits ? DUPLICATE_IGNORED : DUPLICATE;
+      }
+      for (int k = 0; k < nOooChunks; k++) {
+        if (oooChunks[4 * k + 1] <= t && t <= oooChunks[4 * k + 2]) {
+          long ref = oooChunks[4 * k];
+          XorIterator it =
+              new XorIterator()
+                  .reset(arena.page(ref), ChunkArena.offset(ref), (int) oooChunks[4 * k + 3]);
+          if (it.seek(t) && it.t() == t) {
+            return it.vBits() == vBits ? DUPLICATE_IGNORED : DUPLICATE;
+          }
+        }
+      }
+      return OK;
+    }
+    return OUT_OF_ORDER;
+  }
+
+  /** Appends a sample, checking it again; returns {@link #OK} or why it was not appended. */
+  synchronized int append(long t, long vBits, long oooWindow, ChunkArena arena, long blockRange) {
+    int c = checkLocked(t, vBits, oooWindow, arena);
+    if (c != OK) {
+      return c;
+    }
+    if (open != null && t < maxT) {
+      insertOoo(t, vBits, arena);
+      minT = Math.min(minT, t);
+      return OK;
+    }
+    if (open == null) {
+      open = new XorEncoder(64);
+      open.reset();
+    } else if (open.count() >= SAMPLES_PER_CHUNK || t >= openEnd) {
+      cut(arena);
+    }
+    if (open.count() == 0) {
+      openEnd = Math.floorDiv(t, blockRange) * blockRange + blockRange;
+    }
+    open.append(t, vBits);
+    maxT = t;
+    lastV = vBits;
+    minT = Math.min(minT, t);
+    return OK;
+  }
+
+  private void cut(ChunkArena arena) {
+    long ref = arena.put(open.buffer(), open.byteLength(), open.lastT());
+    chunks = addChunk(chunks, nChunks++, ref, open.firstT(), open.lastT(), open.count());
+    open.reset();
+  }
+
+  private static long[] addChunk(long[] a, int i, long ref, long mint, long maxt, int count) {
+    if (4 * i + 4 > a.length) {
+      a = Arrays.copyOf(a, Math.max(8, a.length * 2));
+    }
+    a[4 * i] = ref;
+    a[4 * i + 1] = mint;
+    a[4 * i + 2] = maxt;
+    a[4 * i + 3] = count;
+    return a;
+  }
+
+  private int oooIndex(long t) {
+    if (oooN == 0) {
+      return -1;
+    }
+    return Arrays.binarySearch(oooT, 0, oooN, t);
+  }
+
+  private void insertOoo(long t, long vBits, ChunkArena arena) {
+    if (oooT == null) {
+      oooT = new long[OOO_CAPACITY];
+      oooV = new long[OOO_CAPACITY];
+    }
+    int i = -(Arrays.binarySearch(oooT, 0, oooN, t) + 1);
+    System.arraycopy(oooT, i, oooT, i + 1, oooN - i);
+    System.arraycopy(oooV, i, oooV, i + 1, oooN - i);
+    oooT[i] = t;
+    oooV[i] = vBits;
+    oooN++;
+    if (oooN == OOO_CAPACITY) {
+      XorEncoder e = new XorEncoder(OOO_CAPACITY * 4);
+      e.reset();
+      for (int k = 0; k < oooN; k++) {
+        e.append(oooT[k], oooV[k]);
+      }
+      long ref = arena.put(e.buffer(), e.byteLength(), oooT[oooN - 1]);
+      oooChunks = addChunk(oooChunks, nOooChunks++, ref, oooT[0], oooT[oooN - 1], oooN);
+      oooN = 0;
+    }
+  }
+
+  /** Whether any sample may lie in {@code [mint, maxt]} (by time range only). */
+  synchronized boolean overlaps(long mint, long maxt) {
+    if (open == null) {
+      return false;
+    }
+    long hi = maxT;
+    if (oooN > 0) {
+      hi = Math.max(hi, oooT[oooN - 1]);
+    }
+    return minT <= maxt && hi >= mint;
+  }
+
+  /**
+   * A consistent view of the samples in {@code [mint, maxt]}: closed chunks are shared (they are
+   * immutable), the open chunk and the out-of-order buffer are copied.
+   */
+  synchronized SampleIterator iterator(ChunkArena arena, long mint, long maxt) {
+    if (open == null) {
+      return EmptyIterator.INSTANCE;
+    }
+    int total = nChunks + (open.count() > 0 ? 1 : 0);
+    byte[][] pages = new byte[total][];
+    int[] offsets = new int[total];
+    int[] counts = new int[total];
+    long[] ends = new long[total];
+    int k = 0;
+    for (int i = 0; i < nChunks; i++) {
+      if (chunks[4 * i + 2] < mint || chunks[4 * i + 1] > maxt) {
+        continue;
+      }
+      long ref = chunks[4 * i];
+      pages[k] = arena.page(ref);
+      offsets[k] = ChunkArena.offset(ref);
+      counts[k] = (int) chunks[4 * i + 3];
+      ends[k] = chunks[4 * i + 2];
+      k++;
+    }
+    if (open.count() > 0 && open.firstT() <= maxt && open.lastT() >= mint) {
+      pages[k] = Arrays.copyOf(open.buffer(), open.byteLength());
+      offsets[k] = 0;
+      counts[k] = open.count();
+      ends[k] = open.lastT();
+      k++;
+    }
+    SampleIterator inOrder = new ChunkChainIterator(pages, offsets, counts, ends, k, mint, maxt);
+    if (oooN == 0 && nOooChunks == 0) {
+      return inOrder;
+    }
+    SampleIterator[] parts = new SampleIterator[2 + nOooChunks];
+    int p = 0;
+    parts[p++] = inOrder;
+    for (int i = 0; i < nOooChunks; i++) {
+      if (oooChunks[4 * i + 2] < mint || oooChunks[4 * i + 1] > maxt) {
+        continue;
+      }
+      long ref = oooChunks[4 * i];
+      parts[p++] =
+          new ChunkChainIterator(
+              new byte[][] {arena.page(ref)},
+              new int[] {ChunkArena.offset(ref)},
+              new int[] {(int) oooChunks[4 * i + 3]},
+              new long[] {oooChunks[4 * i + 2]},
+              1,
+              mint,
+              maxt);
+    }
+    if (oooN > 0) {
+      parts[p++] =
+          new ArrayIterator(Arrays.copyOf(oooT, oooN), Arrays.copyOf(oooV, oooN), oooN, mint, maxt);
+    }
+    return new MergeIterator(Arrays.copyOf(parts, p));
+  }
+
+  /** Samples held, for statistics. */
+  synchronized long sampleCount() {
+    long n = open == null ? 0 : open.count();
+    for (int i = 0; i < nChunks; i++) {
+      n += chunks[4 * i + 3];
+    }
+    for (int i = 0; i < nOooChunks; i++) {
+      n += oooChunks[4 * i + 3];
+    }
+    return n + oooN;
+  }
+
+  /** An iterator over parallel arrays of timestamps and value bits. */
+  static final class ArrayIterator implements SampleIterator {
+    private final long[] t;
+    private final long[] v;
+    private final int n;
+    private int i = -1;
+
+    ArrayIterator(long[] t, long[] v, int n, long mint, long maxt) {
+      int from = 0;
+      while (from < n && t[from] < mint) {
+        from++;
+      }
+      int to = from;
+      while (to < n && t[to] <= maxt) {
+        to++;
+      }
+      this.t = Arrays.copyOfRange(t, from, to);
+      this.v = Arrays.copyOfRange(v, from, to);
+      this.n = to - from;
+    }
+
+    @Override
+    public boolean next() {
+      if (i < n) {
+        i++;
+      }
+      return i < n;
+    }
+
+    @Override
+    public boolean seek(long ts) {
+      if (i < 0) {
+        i = 0;
+      }
+      while (i < n && t[i] < ts) {
+        i++;
+      }
+      return i < n;
+    }
+
+    @Override
+    public long t() {
+      return t[i];
+    }
+
+    @Override
+    public double v() {
+      return Double.longBitsToDouble(v[i]);
+    }
+  }
+
+  /** No samples. */
+  static final class EmptyIterator implements SampleIterator {
+    static final EmptyIterator INSTANCE = new EmptyIterator();
+
+    @Override
+    public boolean next() {
+      return false;
+    }
+
+    @Override
+    public boolean seek(long t) {
+      return false;
+    }
+
+    @Override
+    public long t() {
+      throw new IllegalStateException("BUG: t() on an empty iterator");
+    }
+
+    @Override
+    public double v() {
+      throw new IllegalStateException("BUG: v() on an empty iterator");
+    }
+  }
+}

@@ -1,0 +1,110 @@
+package dev.osprey.tsdb.head;
+
+import dev.osprey.core.labels.Labels;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
+
+/**
+ * Finds a series by label set: keyed by {@link Labels#hash()}, with the labels compared on every
+ * hit so that two label sets with the same 64-bit hash stay two series (collisions chain through
+ * {@link MemSeries#nextSameHash}). Open addressing on primitive longs, striped locks.
+ */
+final class SeriesMap {
+  private static final int STRIPES = 64;
+  private final Stripe[] stripes = new Stripe[STRIPES];
+  private final ToLongFunction<Labels> hasher;
+
+  SeriesMap() {
+    this(Labels::hash);
+  }
+
+  /** With another hash function: tests force collisions with it. */
+  SeriesMap(ToLongFunction<Labels> hasher) {
+    this.hasher = hasher;
+    for (int i = 0; i < STRIPES; i++) {
+      stripes[i] = new Stripe();
+    }
+  }
+
+  private static final class Stripe {
+    long[] keys = new long[64];
+    MemSeries[] vals = new MemSeries[64];
+    int size;
+
+    MemSeries get(long h) {
+      int mask = keys.length - 1;
+      for (int i = (int) (h >>> 6) & mask; ; i = (i + 1) & mask) {
+        MemSeries s = vals[i];
+        if (s == null) {
+          return null;
+        }
+        if (keys[i] == h) {
+          return s;
+        }
+      }
+    }
+
+    void put(long h, MemSeries s) {
+      if ((size + 1) * 2 > keys.length) {
+        grow();
+      }
+      int mask = keys.length - 1;
+      for (int i = (int) (h >>> 6) & mask; ; i = (i + 1) & mask) {
+        if (vals[i] == null) {
+          keys[i] = h;
+          vals[i] = s;
+          size++;
+          return;
+        }
+        if (keys[i] == h) {
+          vals[i] = s;
+          return;
+        }
+      }
+    }
+
+    private void grow() {
+      long[] ok = keys;
+      MemSeries[] ov = vals;
+      keys = new long[ok.length * 2];
+      vals = new MemSeries[ok.length * 2];
+      size = 0;
+      for (int i = 0; i < ok.length; i++) {
+        if (ov[i] != null) {
+          put(ok[i], ov[i]);
+        }
+      }
+    }
+  }
+
+  MemSeries get(Labels labels) {
+    long h = hasher.applyAsLong(labels);
+    Stripe st = stripes[(int) (h & (STRIPES - 1))];
+    synchronized (st) {
+      for (MemSeries s = st.get(h); s != null; s = s.nextSameHash) {
+        if (s.labels.equals(labels)) {
+          return s;
+        }
+      }
+      return null;
+    }
+  }
+
+  /** The series for {@code labels}, created by {@code create} (under the stripe lock) if absent. */
+  MemSeries getOrCreate(Labels labels, Function<Labels, MemSeries> create) {
+    long h = hasher.applyAsLong(labels);
+    Stripe st = stripes[(int) (h & (STRIPES - 1))];
+    synchronized (st) {
+      MemSeries head = st.get(h);
+      for (MemSeries s = head; s != null; s = s.nextSameHash) {
+        if (s.labels.equals(labels)) {
+          return s;
+        }
+      }
+      MemSeries s = create.apply(labels);
+      s.nextSameHash = head;
+      st.put(h, s);
+      return s;
+    }
+  }
+}

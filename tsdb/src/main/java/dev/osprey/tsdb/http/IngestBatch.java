@@ -1,0 +1,93 @@
+package dev.osprey.tsdb.http;
+
+import dev.osprey.core.labels.Labels;
+import dev.osprey.core.storage.Appender;
+import dev.osprey.core.storage.SampleRejectedException;
+import dev.osprey.core.storage.Storage;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Feeds one ingest request into storage with Prometheus's partial-acceptance rules: every good
+ * sample is stored, every bad one (rejected by storage, or invalid input) is counted and the first
+ * few are described for the 400 answer. Commits every {@code commitEvery} samples so that a huge
+ * import never holds more than that in an appender.
+ */
+final class IngestBatch {
+  private static final int MAX_REPORTED = 10;
+
+  private final Storage storage;
+  private final int commitEvery;
+  private Appender app;
+  private int inApp;
+  private long accepted;
+  private long bad;
+  private final List<String> reasons = new ArrayList<>();
+
+  IngestBatch(Storage storage, int commitEvery) {
+    this.storage = storage;
+    this.commitEvery = commitEvery;
+  }
+
+  /** Appends one sample; returns the series reference for the next sample of the same series. */
+  long append(long ref, Labels labels, long t, double v) {
+    if (app == null) {
+      app = storage.appender();
+    }
+    try {
+      long r = app.append(ref, labels, t, v);
+      accepted++;
+      if (++inApp >= commitEvery) {
+        commit();
+      }
+      return r;
+    } catch (SampleRejectedException e) {
+      reject(e.getMessage());
+      return ref;
+    }
+  }
+
+  /** Records an invalid input that never reached storage. */
+  void reject(String reason) {
+    bad++;
+    if (reasons.size() < MAX_REPORTED) {
+      reasons.add(reason);
+    }
+  }
+
+  void commit() {
+    if (app != null) {
+      Appender a = app;
+      app = null;
+      inApp = 0;
+      a.commit();
+    }
+  }
+
+  void rollback() {
+    if (app != null) {
+      app.rollback();
+      app = null;
+    }
+  }
+
+  long accepted() {
+    return accepted;
+  }
+
+  long bad() {
+    return bad;
+  }
+
+  /** The 400 message: how many were refused and why (the first few). */
+  String report() {
+    StringBuilder sb = new StringBuilder();
+    sb.append(bad).append(bad == 1 ? " sample" : " samples").append(" rejected, ");
+    sb.append(accepted).append(" accepted: ");
+    sb.append(String.join("; ", reasons));
+    if (bad > reasons.size()) {
+      sb.append("; ...");
+    }
+    return sb.toString();
+  }
+}

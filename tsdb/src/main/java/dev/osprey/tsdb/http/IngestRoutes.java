@@ -1,0 +1,193 @@
+package dev.osprey.tsdb.http;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.osprey.core.http.ApiException;
+import dev.osprey.core.http.HttpRequest;
+import dev.osprey.core.http.HttpResponse;
+import dev.osprey.core.http.RouteProvider;
+import dev.osprey.core.http.Router;
+import dev.osprey.core.labels.Labels;
+import dev.osprey.core.storage.Storage;
+import dev.osprey.core.wire.prompb.Remote;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xerial.snappy.Snappy;
+
+/**
+ * The metric ingest endpoints:
+ *
+ * <ul>
+ *   <li>{@code POST /api/v1/write}: Prometheus remote_write 1.0 (protobuf in snappy block format).
+ *   <li>{@code POST /api/v1/import/prometheus}: Prometheus text exposition (millisecond timestamps)
+ *       or OpenMetrics 1.0 (second timestamps, {@code # EOF}), streamed.
+ * </ul>
+ *
+ * <p>Both store every good sample and answer 204, or 400 with the reasons when some samples were
+ * refused (out of order, duplicate, too old, invalid labels, unparsable lines); the good ones are
+ * stored all the same, so a sender must not retry a 400.
+ */
+public final class IngestRoutes implements RouteProvider {
+  private static final Logger log = LoggerFactory.getLogger(IngestRoutes.class);
+  static final int COMMIT_EVERY = 50_000;
+
+  private final Storage storage;
+  private final Counter rwSamples;
+  private final Counter rwInvalid;
+  private final Counter importSamples;
+  private final Counter importInvalid;
+
+  public IngestRoutes(Storage storage, MeterRegistry registry) {
+    this.storage = storage;
+    this.rwSamples = samples(registry, "remote_write");
+    this.rwInvalid = invalid(registry, "remote_write");
+    this.importSamples = samples(registry, "import");
+    this.importInvalid = invalid(registry, "import");
+  }
+
+  private static Counter samples(MeterRegistry registry, String endpoint) {
+    return Counter.builder("osprey_tsdb_ingest_samples_total")
+        .description("Samples accepted by an ingest endpoint")
+        .tag("endpoint", endpoint)
+        .register(registry);
+  }
+
+  private static Counter invalid(MeterRegistry registry, String endpoint) {
+    return Counter.builder("osprey_tsdb_ingest_refused_total")
+        .description("Samples or lines an ingest endpoint refused (invalid input or rejected)")
+        .tag("endpoint", endpoint)
+        .register(registry);
+  }
+
+  @Override
+  public void register(Router router) {
+    router.post("/api/v1/write", this::remoteWrite);
+    router.postStreaming("/api/v1/import/prometheus", this::importText);
+  }
+
+  HttpResponse remoteWrite(HttpRequest request) {
+    byte[] raw;
+    try {
+      raw = Snappy.uncompress(request.body());
+    } catch (IOException e) {
+      throw ApiException.badData("cannot decode remote write request: snappy: " + e.getMessage());
+    }
+    Remote.WriteRequest req;
+    try {
+      req = Remote.WriteRequest.parseFrom(raw);
+    } catch (InvalidProtocolBufferException e) {
+      throw ApiException.badData("cannot decode remote write request: protobuf: " + e.getMessage());
+    }
+    IngestBatch batch = new IngestBatch(storage, Integer.MAX_VALUE);
+    Labels.Builder b = Labels.builder();
+    String[] why = new String[1];
+    boolean ok = false;
+    try {
+      for (Remote.TimeSeries ts : req.getTimeseriesList()) {
+        Labels labels = RemoteWriteDecoder.labels(ts.getLabelsList(), b, why);
+        if (labels == null) {
+          for (int i = 0; i < ts.getSamplesCount() + ts.getHistogramsCount(); i++) {
+            batch.reject(why[0]);
+          }
+          continue;
+        }
+        long ref = 0;
+        for (Remote.Sample s : ts.getSamplesList()) {
+          ref = batch.append(ref, labels, s.getTimestamp(), s.getValue());
+        }
+        for (int i = 0; i < ts.getHistogramsCount(); i++) {
+          batch.reject("native histograms are not supported (series " + labels + ")");
+        }
+      }
+      batch.commit();
+      ok = true;
+    } finally {
+      if (!ok) {
+        batch.rollback();
+      }
+    }
+    return answer(batch, rwSamples, rwInvalid, "remote_write", request);
+  }
+
+  HttpResponse importText(HttpRequest request) throws IOException {
+    InputStream in = new BufferedInputStream(request.bodyStream(), 1 << 16);
+    boolean openMetrics = isOpenMetrics(request.contentType(), in);
+    IngestBatch batch = new IngestBatch(storage, COMMIT_EVERY);
+    ExpositionParser parser = new ExpositionParser(openMetrics, System.currentTimeMillis());
+    boolean ok = false;
+    try {
+      parser.parse(
+          in,
+          new ExpositionParser.Sink() {
+            private Labels last;
+            private long ref;
+
+            @Override
+            public void sample(Labels labels, long t, double v) {
+              if (labels != last) {
+                last = labels;
+                ref = 0;
+              }
+              ref = batch.append(ref, labels, t, v);
+            }
+
+            @Override
+            public void error(String message) {
+              batch.reject(message);
+            }
+          });
+      batch.commit();
+      ok = true;
+    } finally {
+      if (!ok) {
+        batch.commit(); // what was parsed before the stream broke is good data
+      }
+    }
+    return answer(batch, importSamples, importInvalid, "import", request);
+  }
+
+  /**
+   * OpenMetrics when the Content-Type says so; otherwise when the first 64 KiB hold an OpenMetrics
+   * only line ({@code # EOF} or {@code # UNIT}); otherwise the Prometheus text format.
+   */
+  static boolean isOpenMetrics(String contentType, InputStream in) throws IOException {
+    String ct = contentType.toLowerCase(java.util.Locale.ROOT);
+    if (ct.startsWith("application/openmetrics-text")) {
+      return true;
+    }
+    if (ct.startsWith("text/plain")) {
+      return false;
+    }
+    int peek = 1 << 16;
+    in.mark(peek);
+    byte[] head = in.readNBytes(peek);
+    in.reset();
+    String s = new String(head, StandardCharsets.UTF_8);
+    return s.startsWith("# EOF")
+        || s.contains("\n# EOF")
+        || s.startsWith("# UNIT ")
+        || s.contains("\n# UNIT ");
+  }
+
+  private static HttpResponse answer(
+      IngestBatch batch, Counter samples, Counter invalid, String endpoint, HttpRequest request) {
+    samples.increment(batch.accepted());
+    if (batch.bad() == 0) {
+      return HttpResponse.noContent();
+    }
+    invalid.increment(batch.bad());
+    String report = batch.report();
+    log.warn(
+        "event=ingest_partial endpoint={} remote={} accepted={} refused={}",
+        endpoint,
+        request.remoteAddress(),
+        batch.accepted(),
+        batch.bad());
+    return HttpResponse.text(400, report + "\n");
+  }
+}

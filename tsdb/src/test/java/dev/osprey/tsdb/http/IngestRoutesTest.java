@@ -1,0 +1,306 @@
+package dev.osprey.tsdb.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.osprey.core.config.TsdbConfig;
+import dev.osprey.core.http.ApiException;
+import dev.osprey.core.http.HttpRequest;
+import dev.osprey.core.http.HttpResponse;
+import dev.osprey.core.http.Router;
+import dev.osprey.core.labels.LabelMatcher;
+import dev.osprey.core.labels.Labels;
+import dev.osprey.core.storage.Querier;
+import dev.osprey.core.storage.SampleIterator;
+import dev.osprey.core.storage.SelectHints;
+import dev.osprey.core.storage.SeriesSet;
+import dev.osprey.core.wire.prompb.Remote;
+import dev.osprey.tsdb.Tsdb;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.xerial.snappy.Snappy;
+
+class IngestRoutesTest {
+  @TempDir Path dir;
+  private Tsdb db;
+  private Router router;
+
+  @BeforeEach
+  void setUp() {
+    db = Tsdb.open(dir, new TsdbConfig(null, null, null, "never"), new SimpleMeterRegistry());
+    router = new Router();
+    new IngestRoutes(db, new SimpleMeterRegistry()).register(router);
+  }
+
+  @AfterEach
+  void tearDown() {
+    db.close();
+  }
+
+  record S(long t, double v) {}
+
+  private List<S> samples(LabelMatcher... ms) {
+    try (Querier q = db.querier()) {
+      SeriesSet set = q.select(Long.MIN_VALUE, Long.MAX_VALUE, SelectHints.of(0, 0), ms);
+      List<S> out = new ArrayList<>();
+      while (set.next()) {
+        SampleIterator it = set.iterator(null);
+        while (it.next()) {
+          out.add(new S(it.t(), it.v()));
+        }
+      }
+      return out;
+    }
+  }
+
+  private List<Labels> series(LabelMatcher... ms) {
+    try (Querier q = db.querier()) {
+      SeriesSet set = q.select(Long.MIN_VALUE, Long.MAX_VALUE, SelectHints.of(0, 0), ms);
+      List<Labels> out = new ArrayList<>();
+      while (set.next()) {
+        out.add(set.labels());
+      }
+      return out;
+    }
+  }
+
+  private HttpResponse post(String path, String contentType, byte[] body) throws Exception {
+    Router.Match m = router.match("POST", path);
+    assertThat(m.found()).isTrue();
+    HttpRequest req =
+        new HttpRequest(
+            "POST",
+            path,
+            Map.of(),
+            m.pathParams(),
+            Map.of("content-type", contentType),
+            m.route().streaming() ? null : body,
+            m.route().streaming() ? new ByteArrayInputStream(body) : null,
+            "127.0.0.1");
+    return m.route().handler().handle(req);
+  }
+
+  private static Remote.TimeSeries ts(String[] labels, long[] ts, double[] vs) {
+    Remote.TimeSeries.Builder b = Remote.TimeSeries.newBuilder();
+    for (int i = 0; i < labels.length; i += 2) {
+      b.addLabels(Remote.Label.newBuilder().setName(labels[i]).setValue(labels[i + 1]));
+    }
+    for (int i = 0; i < ts.length; i++) {
+      b.addSamples(Remote.Sample.newBuilder().setTimestamp(ts[i]).setValue(vs[i]));
+    }
+    return b.build();
+  }
+
+  private HttpResponse write(Remote.TimeSeries... series) throws Exception {
+    Remote.WriteRequest.Builder w = Remote.WriteRequest.newBuilder();
+    for (Remote.TimeSeries s : series) {
+      w.addTimeseries(s);
+    }
+    return post(
+        "/api/v1/write", "application/x-protobuf", Snappy.compress(w.build().toByteArray()));
+  }
+
+  @Test
+  void remoteWriteStoresAndAnswers204() throws Exception {
+    HttpResponse r =
+        write(
+            ts(
+                new String[] {"__name__", "up", "job", "a"},
+                new long[] {1000, 2000},
+                new double[] {1, 0}),
+            ts(new String[] {"job", "b", "__name__", "up"}, new long[] {1000}, new double[] {1}));
+    assertThat(r.status()).isEqualTo(204);
+    assertThat(samples(LabelMatcher.equal("job", "a")))
+        .containsExactly(new S(1000, 1), new S(2000, 0));
+    assertThat(series(LabelMatcher.equal("__name__", "up")))
+        .containsExactly(
+            Labels.of("__name__", "up", "job", "a"), Labels.of("__name__", "up", "job", "b"));
+  }
+
+  @Test
+  void remoteWriteAcceptsGoodSamplesAndReportsBadOnesWith400() throws Exception {
+    write(ts(new String[] {"__name__", "up", "job", "a"}, new long[] {5000}, new double[] {1}));
+    HttpResponse r =
+        write(
+            ts(
+                new String[] {"__name__", "up", "job", "a"},
+                new long[] {4000, 5000, 6000},
+                new double[] {1, 2, 3}),
+            ts(new String[] {"__name__", "up", "job", "b"}, new long[] {7000}, new double[] {7}),
+            ts(
+                new String[] {"__name__", "up", "bad-name", "x"},
+                new long[] {7000},
+                new double[] {7}));
+    assertThat(r.status()).isEqualTo(400);
+    String body = new String(r.body(), StandardCharsets.UTF_8);
+    assertThat(body)
+        .contains("3 samples rejected, 2 accepted")
+        .contains("out of order sample")
+        .contains("duplicate sample for timestamp")
+        .contains("invalid label name \"bad-name\"");
+    assertThat(samples(LabelMatcher.equal("job", "a")))
+        .containsExactly(new S(5000, 1), new S(6000, 3));
+    assertThat(samples(LabelMatcher.equal("job", "b"))).containsExactly(new S(7000, 7));
+  }
+
+  @Test
+  void remoteWriteWithBrokenSnappyIs400() {
+    assertThatThrownBy(
+            () -> post("/api/v1/write", "application/x-protobuf", new byte[] {1, 2, 3, 4, 5}))
+        .isInstanceOf(ApiException.class)
+        .hasMessageContaining("cannot decode remote write request")
+        .extracting(e -> ((ApiException) e).status())
+        .isEqualTo(400);
+  }
+
+  @Test
+  void importPrometheusTextWithMillisecondTimestamps() throws Exception {
+    String text =
+        """
+        # HELP http_requests_total The total number of HTTP requests.
+        # TYPE http_requests_total counter
+        http_requests_total{method="post",code="200"} 1027 1395066363000
+        http_requests_total{method="post",code="400"}    3 1395066363000
+        http_requests_total{method="post",code="200"} 1030 1395066378000
+        msdos_file_access_time_seconds{path="C:\\\\DIR\\\\FILE.TXT",error="Cannot find file:\\n\\"FILE.TXT\\""} 1.458255915e9 1000
+        nan_metric NaN 1000
+        inf_metric{a="b",} +Inf 1000
+        """;
+    HttpResponse r =
+        post(
+            "/api/v1/import/prometheus",
+            "text/plain; version=0.0.4",
+            text.getBytes(StandardCharsets.UTF_8));
+    assertThat(r.status()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(204);
+    assertThat(samples(LabelMatcher.equal("code", "200")))
+        .containsExactly(new S(1395066363000L, 1027), new S(1395066378000L, 1030));
+    assertThat(series(LabelMatcher.equal("__name__", "msdos_file_access_time_seconds")))
+        .containsExactly(
+            Labels.of(
+                "__name__", "msdos_file_access_time_seconds",
+                "path", "C:\\DIR\\FILE.TXT",
+                "error", "Cannot find file:\n\"FILE.TXT\""));
+    List<S> nan = samples(LabelMatcher.equal("__name__", "nan_metric"));
+    assertThat(Double.doubleToRawLongBits(nan.get(0).v())).isEqualTo(0x7FF8000000000001L);
+    assertThat(samples(LabelMatcher.equal("a", "b")))
+        .containsExactly(new S(1000, Double.POSITIVE_INFINITY));
+  }
+
+  @Test
+  void importOpenMetricsWithSecondTimestamps() throws Exception {
+    String om =
+        """
+        # TYPE foo counter
+        # UNIT foo seconds
+        foo_total{a="1"} 17.0 1520879607.789 # {trace_id="KOO5S4vxi0o"} 0.67
+        foo_created{a="1"} 1520872607.123 1520879607.789
+        bar 2 1520879608
+        # EOF
+        """;
+    HttpResponse r = post("/api/v1/import/prometheus", "", om.getBytes(StandardCharsets.UTF_8));
+    assertThat(r.status()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(204);
+    assertThat(samples(LabelMatcher.equal("__name__", "foo_total")))
+        .containsExactly(new S(1520879607789L, 17));
+    assertThat(series(LabelMatcher.equal("__name__", "foo_created"))).isEmpty();
+    assertThat(samples(LabelMatcher.equal("__name__", "bar")))
+        .containsExactly(new S(1520879608000L, 2));
+  }
+
+  @Test
+  void openMetricsWithoutEofIsReported() throws Exception {
+    String om = "a 1 1\nb 2 2\n";
+    HttpResponse r =
+        post(
+            "/api/v1/import/prometheus",
+            "application/openmetrics-text; version=1.0.0",
+            om.getBytes(StandardCharsets.UTF_8));
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(new String(r.body(), StandardCharsets.UTF_8))
+        .contains("line 3 column 1: expected # EOF");
+    assertThat(samples(LabelMatcher.equal("__name__", "b"))).containsExactly(new S(2000, 2));
+  }
+
+  @Test
+  void badLinesAreReportedWithLineAndColumnAndTheRestIsStored() throws Exception {
+    String text =
+        """
+        ok_metric 1 1000
+        bad{a="1" 2 1000
+        bad2{a="\\x"} 2 1000
+        bad3 two 1000
+        ok_metric 2 2000
+        ok_metric 1 1500
+        """;
+    HttpResponse r =
+        post("/api/v1/import/prometheus", "text/plain", text.getBytes(StandardCharsets.UTF_8));
+    assertThat(r.status()).isEqualTo(400);
+    String body = new String(r.body(), StandardCharsets.UTF_8);
+    assertThat(body)
+        .contains("4 samples rejected, 2 accepted")
+        .contains("line 2 column 11: expected , or } after a label")
+        .contains("line 3 column 10: invalid escape sequence \\x")
+        .contains("line 4 column 6: invalid value \"two\"")
+        .contains("out of order sample");
+    assertThat(samples(LabelMatcher.equal("__name__", "ok_metric")))
+        .containsExactly(new S(1000, 1), new S(2000, 2));
+  }
+
+  @Test
+  void importStreamsALargeBody() throws Exception {
+    int lines = 300_000;
+    InputStream gen =
+        new InputStream() {
+          private int line;
+          private byte[] cur = new byte[0];
+          private int pos;
+
+          @Override
+          public int read() {
+            if (pos == cur.length) {
+              if (line == lines) {
+                return -1;
+              }
+              int series = line % 100;
+              long t = (line / 100) * 15_000L;
+              cur =
+                  ("node_cpu_seconds_total{cpu=\""
+                          + series
+                          + "\",mode=\"idle\"} "
+                          + line
+                          + " "
+                          + t
+                          + "\n")
+                      .getBytes(StandardCharsets.UTF_8);
+              pos = 0;
+              line++;
+            }
+            return cur[pos++];
+          }
+        };
+    Router.Match m = router.match("POST", "/api/v1/import/prometheus");
+    assertThat(m.route().streaming()).isTrue();
+    HttpRequest req =
+        new HttpRequest(
+            "POST",
+            "/api/v1/import/prometheus",
+            Map.of(),
+            Map.of(),
+            Map.of(),
+            null,
+            gen,
+            "127.0.0.1");
+    assertThat(m.route().handler().handle(req).status()).isEqualTo(204);
+    assertThat(samples(LabelMatcher.equal("cpu", "42"))).hasSize(lines / 100);
+    assertThat(series(LabelMatcher.equal("mode", "idle"))).hasSize(100);
+  }
+}
