@@ -186,6 +186,10 @@ final class Aggregations {
       }
       case "avg" -> {
         g.count++;
+        if (first) {
+          g.value = f;
+          return;
+        }
         double[] k = new double[2];
         if (!g.incremental) {
           FunctionCalls.kahan(f, g.value, g.kahanC, k);

@@ -144,7 +144,10 @@ final class Evaluator {
   void computeBounds(Expr e, long mint, long maxt) {
     switch (e) {
       case VectorSelector vs -> addBounds(vs, vs.mods, mint, maxt, lookback);
-      case MatrixSelector m -> addBounds(m.vs, m.vs.mods, mint, maxt, durMs(m.range));
+      case MatrixSelector m -> {
+        long extra = (m.anchored || m.smoothed) ? lookback : 0;
+        addBounds(m.vs, m.vs.mods, mint, maxt + (m.smoothed ? lookback : 0), durMs(m.range) + extra);
+      }
       case SubqueryExpr s -> {
         long off = offsetMs(s.mods);
         long lo = s.mods.hasAt() ? refTime(s.mods, mint) : mint;
@@ -183,6 +186,10 @@ final class Evaluator {
       b[0] = Math.min(b[0], lo);
       b[1] = Math.max(b[1], hi);
     }
+  }
+
+  List<Loaded> loadSelector(VectorSelector vs) {
+    return load(vs);
   }
 
   private List<Loaded> load(VectorSelector vs) {
@@ -541,12 +548,17 @@ final class Evaluator {
       if (fill) {
         leftSigs.add(sig);
       }
+      boolean filledRight = false;
       if (rs == null) {
-        Double fv = oneToMany ? vm.fillLeft : vm.fillRight;
+        Double fv = vm.fillRight;
         if (fv == null) {
           continue;
         }
         rs = new Sample(sig, fv, ls.t, false);
+        filledRight = true;
+      }
+      if (b.op.isComparison() && !b.returnBool && filledRight && oneToMany) {
+        continue;
       }
       Sample res = combine(b, vm, ls, rs, oneToMany, sig, matched);
       if (res != null) {
@@ -554,12 +566,12 @@ final class Evaluator {
       }
     }
     if (fill) {
-      Double fv = oneToMany ? vm.fillRight : vm.fillLeft;
-      if (fv != null) {
+      Double fv = vm.fillLeft;
+      if (fv != null && !(b.op.isComparison() && !b.returnBool && !oneToMany)) {
         for (Map.Entry<Labels, Sample> en : right.entrySet()) {
           if (!leftSigs.contains(en.getKey())) {
             Sample rs = en.getValue();
-            Sample ls = new Sample(rs.labels, fv, rs.t, false);
+            Sample ls = new Sample(en.getKey(), fv, rs.t, false);
             Sample res = combine(b, vm, ls, rs, oneToMany, en.getKey(), matched);
             if (res != null) {
               out.add(res);

@@ -84,6 +84,10 @@ final class FunctionCalls {
     }
     return switch (name) {
       case "time" -> new ScalarV(ts / 1000.0);
+      case "start" -> new ScalarV(ev.start / 1000.0);
+      case "end" -> new ScalarV(ev.end / 1000.0);
+      case "range" -> new ScalarV((ev.end - ev.start) / 1000.0);
+      case "step" -> new ScalarV(ev.interval / 1000.0);
       case "pi" -> new ScalarV(Math.PI);
       case "vector" -> {
         double v = scalar(ev, c.args.get(0), ts);
@@ -517,7 +521,7 @@ final class FunctionCalls {
       }
     }
     if (marg instanceof MatrixSelector ms && (ms.anchored || ms.smoothed)) {
-      throw QueryException.exec("anchored/smoothed range selectors are not supported yet");
+      return ExtendedRange.eval(ev, c, ms, ts, name);
     }
     ArrayList<Series> mat = matrix(ev, c.args.get(matrixArg), ts);
     long rangeMs;
@@ -609,6 +613,13 @@ final class FunctionCalls {
             case "quantile_over_time" -> quantile(p0, Arrays.copyOf(s.v, s.n));
             case "mad_over_time" -> {
               double[] vals = Arrays.copyOf(s.v, s.n);
+              boolean nan = false;
+              for (double x : vals) {
+                nan |= Double.isNaN(x);
+              }
+              if (nan) {
+                yield Double.NaN;
+              }
               double med = quantile(0.5, vals);
               for (int i = 0; i < vals.length; i++) {
                 vals[i] = Math.abs(vals[i] - med);
@@ -825,13 +836,13 @@ final class FunctionCalls {
   }
 
   static double avg(Series s) {
-    double sum = 0;
+    double sum = s.v[0];
     double mean = 0;
     double kc = 0;
-    double count = 0;
+    double count = 1;
     boolean incremental = false;
     double[] k = new double[2];
-    for (int i = 0; i < s.n; i++) {
+    for (int i = 1; i < s.n; i++) {
       double f = s.v[i];
       count = i + 1;
       if (!incremental) {

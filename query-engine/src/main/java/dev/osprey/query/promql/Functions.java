@@ -88,6 +88,10 @@ public final class Functions {
     def("sort_by_label", V, -1, V, STR);
     def("sort_by_label_desc", V, -1, V, STR);
     def("time", S, 0);
+    def("start", S, 0);
+    def("end", S, 0);
+    def("range", S, 0);
+    def("step", S, 0);
     def("vector", V, 0, S);
   }
 

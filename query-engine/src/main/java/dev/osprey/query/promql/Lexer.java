@@ -228,6 +228,10 @@ final class Lexer {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
   }
 
+  private static boolean isAlnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || isDigit(c) || c == '.';
+  }
+
   static boolean isIdentChar(char c) {
     return isIdentStart(c) || isDigit(c);
   }
@@ -331,8 +335,8 @@ final class Lexer {
   }
 
   private void checkNumberEnd(int s) {
-    if (p < in.length() && (isIdentChar(in.charAt(p)) || in.charAt(p) == '.')) {
-      while (p < in.length() && (isIdentChar(in.charAt(p)) || in.charAt(p) == '.')) {
+    if (p < in.length() && isAlnum(in.charAt(p))) {
+      while (p < in.length() && (isAlnum(in.charAt(p)) || in.charAt(p) == '.')) {
         p++;
       }
       throw err(s, "bad number or duration syntax: \"" + in.substring(s, p) + "\"");

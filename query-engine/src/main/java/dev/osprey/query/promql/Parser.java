@@ -179,9 +179,10 @@ public final class Parser {
           }
         }
       }
-      while (isKeyword(peek(), "fill")
-          || isKeyword(peek(), "fill_left")
-          || isKeyword(peek(), "fill_right")) {
+      while ((isKeyword(peek(), "fill")
+              || isKeyword(peek(), "fill_left")
+              || isKeyword(peek(), "fill_right"))
+          && peek(1).type() == T.LPAREN) {
         Token f = next();
         expect(T.LPAREN, "fill modifier");
         Expr v = expr(0);

@@ -170,6 +170,18 @@ final class ScriptRunner {
         }
       }
       series.put(sl.labels, pts);
+      if (hdr[0].equalsIgnoreCase("load_with_nhcb")) {
+        String name = sl.labels.metricName();
+        for (String suffix : new String[] {"_bucket", "_sum", "_count"}) {
+          if (name.endsWith(suffix)) {
+            histSeries.add(
+                sl.labels.toBuilder()
+                    .set("__name__", name.substring(0, name.length() - suffix.length()))
+                    .del("le")
+                    .build());
+          }
+        }
+      }
     }
     Appender app = storage.appender();
     for (Map.Entry<Labels, List<double[]>> en : series.entrySet()) {
