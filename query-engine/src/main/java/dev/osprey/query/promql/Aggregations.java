@@ -66,6 +66,9 @@ final class Aggregations {
       throw QueryException.exec("invalid label name " + GoFloat.quote(valueLabel));
     }
     ArrayList<Sample> in = FunctionCalls.vec(ev, a.expr, ts);
+    if (op.equals("quantile") && (param < 0 || param > 1 || Double.isNaN(param))) {
+      ev.warn(a.param, "quantile value should be between 0 and 1, got " + GoFloat.formatG(param));
+    }
     List<String> grouping = new ArrayList<>(a.grouping);
     Set<String> groupSet = new HashSet<>(grouping);
     if (op.equals("count_values")) {

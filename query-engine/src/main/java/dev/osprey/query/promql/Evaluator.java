@@ -227,6 +227,51 @@ final class Evaluator {
     return l;
   }
 
+  /** Records a warning annotation for the node, rendered as the HTTP API shows it. */
+  void warn(Expr node, String msg) {
+    String s = "PromQL warning: " + msg + " (" + position(node) + ")";
+    if (!warnings.contains(s)) {
+      warnings.add(s);
+    }
+  }
+
+  void info(Expr node, String msg) {
+    String s = "PromQL info: " + msg + " (" + position(node) + ")";
+    if (!infos.contains(s)) {
+      infos.add(s);
+    }
+  }
+
+  private String position(Expr node) {
+    int line = 1;
+    int lineStart = 0;
+    byte[] b = query.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int pos = Math.min(node.pos, query.length());
+    int bytePos = query.substring(0, pos).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    for (int i = 0; i < bytePos && i < b.length; i++) {
+      if (b[i] == '\n') {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    return line + ":" + (bytePos - lineStart + 1);
+  }
+
+  /** Prometheus's labels.String(): every label inside the braces, the name included. */
+  static String labelsString(Labels l) {
+    StringBuilder sb = new StringBuilder("{");
+    for (int i = 0; i < l.size(); i++) {
+      if (i > 0) {
+        sb.append(", ");
+      }
+      String n = l.name(i);
+      sb.append(Printer.isLegacyName(n) ? n : GoFloat.quote(n))
+          .append('=')
+          .append(GoFloat.quote(l.value(i)));
+    }
+    return sb.append('}').toString();
+  }
+
   void checkDeadline() {
     if (deadlineNanos != 0 && System.nanoTime() - deadlineNanos > 0) {
       throw new QueryException(QueryException.Kind.TIMEOUT, "query timed out in query execution");
@@ -526,17 +571,35 @@ final class Evaluator {
         }
         throw QueryException.exec(
             "found duplicate series for the match group "
-                + sig
+                + labelsString(sig)
                 + " on the "
                 + (oneToMany ? "left" : "right")
                 + " hand-side of the operation: ["
-                + a
+                + labelsString(a)
                 + ", "
-                + c
+                + labelsString(c)
                 + "];many-to-many matching not allowed: matching labels must be unique on one side");
       }
     }
     Map<Labels, Set<Labels>> matched = new HashMap<>();
+    if (vm.card == VectorMatching.Card.ONE_TO_ONE) {
+      Map<Labels, Sample> left = new HashMap<>();
+      for (Sample s : lhs) {
+        Labels sig = signature(s.labels, vm);
+        Sample prev = left.put(sig, s);
+        if (prev != null && right.containsKey(sig)) {
+          throw QueryException.exec(
+              "found duplicate series for the match group "
+                  + labelsString(sig)
+                  + " on the left hand-side of the operation: ["
+                  + labelsString(prev.labels)
+                  + ", "
+                  + labelsString(s.labels)
+                  + "];many-to-many matching not allowed: matching labels must be unique on one"
+                  + " side");
+        }
+      }
+    }
     ArrayList<Sample> out = new ArrayList<>();
     Set<Labels> leftSigs = fill ? new java.util.HashSet<>() : null;
     if (vm.card == VectorMatching.Card.ONE_TO_ONE) {

@@ -84,6 +84,12 @@ final class FunctionCalls {
     }
     return switch (name) {
       case "time" -> new ScalarV(ts / 1000.0);
+      case "min_of" ->
+          new ScalarV(Math.min(scalar(ev, c.args.get(0), ts), scalar(ev, c.args.get(1), ts)));
+      case "max_of" ->
+          new ScalarV(Math.max(scalar(ev, c.args.get(0), ts), scalar(ev, c.args.get(1), ts)));
+      case "histogram_quantiles" -> Histograms.quantiles(ev, c, ts);
+      case "info" -> Info.info(ev, c, ts);
       case "start" -> new ScalarV(ev.start / 1000.0);
       case "end" -> new ScalarV(ev.end / 1000.0);
       case "range" -> new ScalarV((ev.end - ev.start) / 1000.0);
@@ -167,6 +173,10 @@ final class FunctionCalls {
         yield new VectorV(out);
       }
       case "sort", "sort_desc" -> {
+        if (ev.interval > 0) {
+          ev.warn(
+              c, "sort is ineffective for range queries since results are always ordered by labels");
+        }
         ArrayList<Sample> v = vec(ev, c.args.get(0), ts);
         boolean desc = name.equals("sort_desc");
         v.sort(
@@ -179,6 +189,10 @@ final class FunctionCalls {
         yield new VectorV(v);
       }
       case "sort_by_label", "sort_by_label_desc" -> {
+        if (ev.interval > 0) {
+          ev.warn(
+              c, "sort is ineffective for range queries since results are always ordered by labels");
+        }
         ArrayList<Sample> v = vec(ev, c.args.get(0), ts);
         List<String> ls = new ArrayList<>();
         for (int i = 1; i < c.args.size(); i++) {
@@ -262,6 +276,11 @@ final class FunctionCalls {
       if (m.type() == LabelMatcher.Type.EQUAL && !m.name().equals(Labels.METRIC_NAME)) {
         seen.merge(m.name(), 1, Integer::sum);
         b.set(m.name(), m.value());
+      }
+    }
+    for (LabelMatcher m : vs.matchers) {
+      if (m.type() != LabelMatcher.Type.EQUAL) {
+        seen.merge(m.name(), 2, Integer::sum);
       }
     }
     for (Map.Entry<String, Integer> en : seen.entrySet()) {
@@ -536,8 +555,11 @@ final class FunctionCalls {
       rangeMs = 0;
       rangeEnd = ts;
     }
-    if (name.equals("quantile_over_time") && (p0 < 0 || p0 > 1 || Double.isNaN(p0))) {
-      // upstream warns; the value is still computed (-Inf/+Inf/NaN)
+    if (name.equals("quantile_over_time")
+        && (p0 < 0 || p0 > 1 || Double.isNaN(p0))
+        && !mat.isEmpty()) {
+      ev.warn(
+          c.args.get(0), "quantile value should be between 0 and 1, got " + GoFloat.formatG(p0));
     }
     boolean keepName = name.equals("last_over_time") || name.equals("first_over_time");
     ArrayList<Sample> out = new ArrayList<>(mat.size());

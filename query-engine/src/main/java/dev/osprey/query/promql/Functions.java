@@ -88,6 +88,8 @@ public final class Functions {
     def("sort_by_label", V, -1, V, STR);
     def("sort_by_label_desc", V, -1, V, STR);
     def("time", S, 0);
+    def("min_of", S, 0, S, S);
+    def("max_of", S, 0, S, S);
     def("start", S, 0);
     def("end", S, 0);
     def("range", S, 0);

@@ -19,8 +19,20 @@ final class Histograms {
     double[] count = new double[8];
     int n;
 
+    String name = "";
+    boolean forced;
+
     Buckets(Labels out) {
       this.out = out;
+    }
+
+    Buckets copy() {
+      Buckets b = new Buckets(out);
+      b.name = name;
+      b.ub = ub.clone();
+      b.count = count.clone();
+      b.n = n;
+      return b;
     }
 
     void add(double u, double c) {
@@ -120,18 +132,26 @@ final class Histograms {
     }
   }
 
-  private static LinkedHashMap<Labels, Buckets> group(ArrayList<Sample> in, Evaluator ev) {
+  private static LinkedHashMap<Labels, Buckets> group(
+      ArrayList<Sample> in, Evaluator ev, Call c) {
     LinkedHashMap<Labels, Buckets> groups = new LinkedHashMap<>();
     for (Sample s : in) {
       String le = s.labels.get("le");
       double u = le.isEmpty() ? Double.NaN : parseGoFloat(le);
       if (Double.isNaN(u)) {
+        ev.warn(
+            c,
+            "bucket label \"le\" is missing or has a malformed value of "
+                + GoFloat.quote(le)
+                + " for metric name "
+                + GoFloat.quote(s.labels.metricName()));
         continue;
       }
       Labels key = s.labels.toBuilder().del("le").build();
       Buckets b = groups.get(key);
       if (b == null) {
         b = new Buckets(key.toBuilder().del(Labels.METRIC_NAME).build());
+        b.name = s.labels.metricName();
         groups.put(key, b);
       }
       b.add(u, s.v);
@@ -143,8 +163,51 @@ final class Histograms {
     double q = FunctionCalls.scalar(ev, c.args.get(0), ts);
     ArrayList<Sample> in = FunctionCalls.vec(ev, c.args.get(1), ts);
     ArrayList<Sample> out = new ArrayList<>();
-    for (Buckets b : group(in, ev).values()) {
+    if (q < 0 || q > 1 || Double.isNaN(q)) {
+      ev.warn(c.args.get(0), "quantile value should be between 0 and 1, got " + GoFloat.formatG(q));
+    }
+    for (Buckets b : group(in, ev, c).values()) {
       out.add(new Sample(b.out, bucketQuantile(q, b), ts, true));
+      if (b.forced) {
+        ev.info(
+            c.args.get(1),
+            "input to histogram_quantile needed to be fixed for monotonicity (see"
+                + " https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)"
+                + " for metric name "
+                + GoFloat.quote(b.name));
+      }
+    }
+    return new VectorV(out);
+  }
+
+  /** histogram_quantiles(v, "label", q1, q2, ...): one series per quantile, labelled with it. */
+  static Value quantiles(Evaluator ev, Call c, long ts) {
+    ArrayList<Sample> in = FunctionCalls.vec(ev, c.args.get(0), ts);
+    String label = ((dev.osprey.query.promql.Values.StringV) ev.eval(c.args.get(1), ts)).s();
+    double[] qs = new double[c.args.size() - 2];
+    for (int i = 0; i < qs.length; i++) {
+      qs[i] = FunctionCalls.scalar(ev, c.args.get(i + 2), ts);
+      if (qs[i] < 0 || qs[i] > 1 || Double.isNaN(qs[i])) {
+        ev.warn(
+            c.args.get(i + 2),
+            "quantile value should be between 0 and 1, got " + GoFloat.formatG(qs[i]));
+      }
+    }
+    ArrayList<Sample> out = new ArrayList<>();
+    for (Buckets b : group(in, ev, c).values()) {
+      for (double q : qs) {
+        Buckets copy = b.copy();
+        Labels l = b.out.toBuilder().set(label, GoFloat.formatF(q)).build();
+        out.add(new Sample(l, bucketQuantile(q, copy), ts, true));
+        if (copy.forced) {
+          ev.info(
+              c.args.get(0),
+              "input to histogram_quantile needed to be fixed for monotonicity (see"
+                  + " https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)"
+                  + " for metric name "
+                  + GoFloat.quote(b.name));
+        }
+      }
     }
     return new VectorV(out);
   }
@@ -162,7 +225,7 @@ final class Histograms {
     if (!b.prepare()) {
       return Double.NaN;
     }
-    b.ensureMonotonic();
+    b.forced = b.ensureMonotonic();
     if (b.n < 2) {
       return Double.NaN;
     }
@@ -197,7 +260,7 @@ final class Histograms {
     double upper = FunctionCalls.scalar(ev, c.args.get(1), ts);
     ArrayList<Sample> in = FunctionCalls.vec(ev, c.args.get(2), ts);
     ArrayList<Sample> out = new ArrayList<>();
-    for (Buckets b : group(in, ev).values()) {
+    for (Buckets b : group(in, ev, c).values()) {
       out.add(new Sample(b.out, bucketFraction(lower, upper, b), ts, true));
     }
     return new VectorV(out);

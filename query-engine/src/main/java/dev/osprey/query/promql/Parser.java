@@ -39,6 +39,7 @@ public final class Parser {
   private final List<Token> toks;
   private int i;
   private int durationDepth;
+  private boolean bypassEmptyCheck;
 
   private Parser(String input) {
     this.input = input;
@@ -575,6 +576,9 @@ public final class Parser {
   }
 
   private void checkSelector(VectorSelector vs) {
+    if (bypassEmptyCheck) {
+      return;
+    }
     boolean nonEmpty = false;
     for (LabelMatcher m : vs.matchers) {
       if (!m.matchesEmpty()) {
@@ -752,11 +756,26 @@ public final class Parser {
         if (peek().type() == T.RPAREN) {
           break;
         }
-        args.add(expr(0));
+        boolean saved = bypassEmptyCheck;
+        bypassEmptyCheck = fn.name().equals("info") && args.size() == 1;
+        try {
+          args.add(expr(0));
+        } finally {
+          bypassEmptyCheck = saved;
+        }
       }
     }
     Token close = expect(T.RPAREN, "function call");
     Call c = new Call(fn, args);
+    if (fn.name().equals("info") && args.size() > 1) {
+      Expr sel = args.get(1);
+      while (sel instanceof ParenExpr p) {
+        sel = p.expr;
+      }
+      if (!(sel instanceof VectorSelector)) {
+        throw err(sel, "expected label selectors as the second argument to \"info\" function");
+      }
+    }
     c.pos = t.pos();
     c.end = close.end();
     int n = fn.args().size();
@@ -795,7 +814,7 @@ public final class Parser {
       }
     } else {
       int min = n - 1;
-      if (fn.name().equals("label_join") || fn.name().equals("histogram_quantiles")) {
+      if (fn.name().equals("label_join")) {
         min = n;
       }
       if (args.size() < min) {
