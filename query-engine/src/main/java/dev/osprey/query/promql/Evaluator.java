@@ -1,0 +1,740 @@
+package dev.osprey.query.promql;
+
+import dev.osprey.core.labels.LabelMatcher;
+import dev.osprey.core.labels.Labels;
+import dev.osprey.core.storage.Querier;
+import dev.osprey.core.storage.SampleIterator;
+import dev.osprey.core.storage.SelectHints;
+import dev.osprey.core.storage.SeriesSet;
+import dev.osprey.core.storage.StaleNaN;
+import dev.osprey.query.promql.Ast.AggregateExpr;
+import dev.osprey.query.promql.Ast.BinaryExpr;
+import dev.osprey.query.promql.Ast.Call;
+import dev.osprey.query.promql.Ast.Expr;
+import dev.osprey.query.promql.Ast.MatrixSelector;
+import dev.osprey.query.promql.Ast.Modifiers;
+import dev.osprey.query.promql.Ast.NumberLiteral;
+import dev.osprey.query.promql.Ast.Op;
+import dev.osprey.query.promql.Ast.ParenExpr;
+import dev.osprey.query.promql.Ast.StringLiteral;
+import dev.osprey.query.promql.Ast.SubqueryExpr;
+import dev.osprey.query.promql.Ast.UnaryExpr;
+import dev.osprey.query.promql.Ast.VectorMatching;
+import dev.osprey.query.promql.Ast.VectorSelector;
+import dev.osprey.query.promql.Values.MatrixV;
+import dev.osprey.query.promql.Values.Sample;
+import dev.osprey.query.promql.Values.ScalarV;
+import dev.osprey.query.promql.Values.Series;
+import dev.osprey.query.promql.Values.StringV;
+import dev.osprey.query.promql.Values.Value;
+import dev.osprey.query.promql.Values.VectorV;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Evaluates a syntax tree step by step. Series data of every selector is read once per query (over
+ * the time range the whole query needs) and then looked up by binary search at each step.
+ */
+final class Evaluator {
+  private final Querier querier;
+  final long start;
+  final long end;
+  final long interval; // 0 for instant queries
+  final long lookback;
+  private final long defaultSubqueryStep;
+  private final long deadlineNanos;
+  private final long maxSamples;
+  final List<String> warnings = new ArrayList<>();
+  final List<String> infos = new ArrayList<>();
+  String query = "";
+
+  private final Map<VectorSelector, long[]> bounds = new IdentityHashMap<>();
+  private final Map<VectorSelector, List<Loaded>> loaded = new IdentityHashMap<>();
+  long currentSamples;
+
+  /** One selected series: every sample in the range the query needs. */
+  static final class Loaded {
+    final Labels labels;
+    final long[] t;
+    final double[] v;
+    final int n;
+
+    Loaded(Labels labels, long[] t, double[] v, int n) {
+      this.labels = labels;
+      this.t = t;
+      this.v = v;
+      this.n = n;
+    }
+  }
+
+  Evaluator(
+      Querier querier,
+      long start,
+      long end,
+      long interval,
+      long lookback,
+      long defaultSubqueryStep,
+      long deadlineNanos,
+      long maxSamples) {
+    this.querier = querier;
+    this.start = start;
+    this.end = end;
+    this.interval = interval;
+    this.lookback = lookback;
+    this.defaultSubqueryStep = defaultSubqueryStep;
+    this.deadlineNanos = deadlineNanos;
+    this.maxSamples = maxSamples;
+  }
+
+  // ---------------------------------------------------------------- durations and bounds
+
+  /** Evaluates a duration expression to milliseconds. */
+  long durMs(Expr e) {
+    return Math.round(durSec(e) * 1000);
+  }
+
+  private double durSec(Expr e) {
+    return switch (e) {
+      case NumberLiteral n -> n.val;
+      case ParenExpr p -> durSec(p.expr);
+      case UnaryExpr u -> u.minus ? -durSec(u.expr) : durSec(u.expr);
+      case BinaryExpr b -> arith(b.op, durSec(b.lhs), durSec(b.rhs));
+      case Call c -> {
+        if (c.fn == Parser.STEP) {
+          yield interval / 1000.0;
+        } else if (c.fn == Parser.RANGE) {
+          yield (end - start) / 1000.0;
+        } else if (c.fn == Parser.MIN_OF) {
+          yield Math.min(durSec(c.args.get(0)), durSec(c.args.get(1)));
+        } else if (c.fn == Parser.MAX_OF) {
+          yield Math.max(durSec(c.args.get(0)), durSec(c.args.get(1)));
+        }
+        throw QueryException.exec("unexpected function in duration: " + c.fn.name());
+      }
+      default -> throw QueryException.exec("unexpected expression in duration");
+    };
+  }
+
+  long offsetMs(Modifiers m) {
+    return m.offsetExpr == null ? 0 : durMs(m.offsetExpr);
+  }
+
+  /** The reference time of a selector or subquery at evaluation time ts, before its offset. */
+  long refTime(Modifiers m, long ts) {
+    if (m.at != null) {
+      return Math.round(m.at * 1000);
+    }
+    if (m.atStartEnd == 1) {
+      return start;
+    }
+    if (m.atStartEnd == 2) {
+      return end;
+    }
+    return ts;
+  }
+
+  /** Computes the time range each selector needs (pre-pass before evaluation). */
+  void computeBounds(Expr e, long mint, long maxt) {
+    switch (e) {
+      case VectorSelector vs -> addBounds(vs, vs.mods, mint, maxt, lookback);
+      case MatrixSelector m -> {
+        long extra = (m.anchored || m.smoothed) ? lookback : 0;
+        addBounds(m.vs, m.vs.mods, mint, maxt + (m.smoothed ? lookback : 0), durMs(m.range) + extra);
+      }
+      case SubqueryExpr s -> {
+        long off = offsetMs(s.mods);
+        long lo = s.mods.hasAt() ? refTime(s.mods, mint) : mint;
+        long hi = s.mods.hasAt() ? refTime(s.mods, maxt) : maxt;
+        computeBounds(s.expr, lo - off - durMs(s.range), hi - off);
+      }
+      case ParenExpr p -> computeBounds(p.expr, mint, maxt);
+      case UnaryExpr u -> computeBounds(u.expr, mint, maxt);
+      case BinaryExpr b -> {
+        computeBounds(b.lhs, mint, maxt);
+        computeBounds(b.rhs, mint, maxt);
+      }
+      case Call c -> {
+        for (Expr a : c.args) {
+          computeBounds(a, mint, maxt);
+        }
+      }
+      case AggregateExpr a -> {
+        computeBounds(a.expr, mint, maxt);
+        if (a.param != null) {
+          computeBounds(a.param, mint, maxt);
+        }
+      }
+      default -> {}
+    }
+  }
+
+  private void addBounds(VectorSelector vs, Modifiers m, long mint, long maxt, long range) {
+    long off = offsetMs(m);
+    long lo = (m.hasAt() ? refTime(m, mint) : mint) - off - range;
+    long hi = (m.hasAt() ? refTime(m, maxt) : maxt) - off;
+    long[] b = bounds.get(vs);
+    if (b == null) {
+      bounds.put(vs, new long[] {lo, hi});
+    } else {
+      b[0] = Math.min(b[0], lo);
+      b[1] = Math.max(b[1], hi);
+    }
+  }
+
+  List<Loaded> loadSelector(VectorSelector vs) {
+    return load(vs);
+  }
+
+  private List<Loaded> load(VectorSelector vs) {
+    List<Loaded> l = loaded.get(vs);
+    if (l != null) {
+      return l;
+    }
+    long[] b = bounds.getOrDefault(vs, new long[] {Long.MIN_VALUE / 4, Long.MAX_VALUE / 4});
+    l = new ArrayList<>();
+    SeriesSet ss =
+        querier.select(
+            b[0], b[1], SelectHints.of(b[0], b[1]), vs.matchers.toArray(new LabelMatcher[0]));
+    SampleIterator reuse = null;
+    while (ss.next()) {
+      SampleIterator it = ss.iterator(reuse);
+      reuse = it;
+      long[] t = new long[16];
+      double[] v = new double[16];
+      int n = 0;
+      while (it.next()) {
+        if (n == t.length) {
+          t = Arrays.copyOf(t, n * 2);
+          v = Arrays.copyOf(v, n * 2);
+        }
+        t[n] = it.t();
+        v[n] = it.v();
+        n++;
+      }
+      if (n > 0) {
+        l.add(new Loaded(ss.labels(), t, v, n));
+      }
+      checkDeadline();
+    }
+    loaded.put(vs, l);
+    return l;
+  }
+
+  /** Records a warning annotation for the node, rendered as the HTTP API shows it. */
+  void warn(Expr node, String msg) {
+    String s = "PromQL warning: " + msg + " (" + position(node) + ")";
+    if (!warnings.contains(s)) {
+      warnings.add(s);
+    }
+  }
+
+  void info(Expr node, String msg) {
+    String s = "PromQL info: " + msg + " (" + position(node) + ")";
+    if (!infos.contains(s)) {
+      infos.add(s);
+    }
+  }
+
+  private String position(Expr node) {
+    int line = 1;
+    int lineStart = 0;
+    byte[] b = query.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int pos = Math.min(node.pos, query.length());
+    int bytePos = query.substring(0, pos).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    for (int i = 0; i < bytePos && i < b.length; i++) {
+      if (b[i] == '\n') {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    return line + ":" + (bytePos - lineStart + 1);
+  }
+
+  /** Prometheus's labels.String(): every label inside the braces, the name included. */
+  static String labelsString(Labels l) {
+    StringBuilder sb = new StringBuilder("{");
+    for (int i = 0; i < l.size(); i++) {
+      if (i > 0) {
+        sb.append(", ");
+      }
+      String n = l.name(i);
+      sb.append(Printer.isLegacyName(n) ? n : GoFloat.quote(n))
+          .append('=')
+          .append(GoFloat.quote(l.value(i)));
+    }
+    return sb.append('}').toString();
+  }
+
+  void checkDeadline() {
+    if (deadlineNanos != 0 && System.nanoTime() - deadlineNanos > 0) {
+      throw new QueryException(QueryException.Kind.TIMEOUT, "query timed out in query execution");
+    }
+  }
+
+  void addSamples(long n) {
+    currentSamples += n;
+    if (currentSamples > maxSamples) {
+      throw new QueryException(
+          QueryException.Kind.TOO_MANY_SAMPLES,
+          "query processing would load too many samples into memory in query execution");
+    }
+  }
+
+  /** Index of the last sample with t &lt;= ts, or -1. */
+  static int lastAtOrBefore(long[] t, int n, long ts) {
+    int lo = 0;
+    int hi = n;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (t[mid] <= ts) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo - 1;
+  }
+
+  // ---------------------------------------------------------------- evaluation
+
+  Value eval(Expr e, long ts) {
+    return switch (e) {
+      case NumberLiteral n -> new ScalarV(n.val);
+      case StringLiteral s -> new StringV(s.val);
+      case ParenExpr p -> eval(p.expr, ts);
+      case UnaryExpr u -> unary(u, ts);
+      case VectorSelector vs -> new VectorV(instantSelect(vs, ts));
+      case MatrixSelector m -> new MatrixV(rangeSelect(m, ts));
+      case SubqueryExpr s -> new MatrixV(subquery(s, ts));
+      case BinaryExpr b -> binary(b, ts);
+      case Call c -> FunctionCalls.call(this, c, ts);
+      case AggregateExpr a -> Aggregations.aggregate(this, a, ts);
+    };
+  }
+
+  private Value unary(UnaryExpr u, long ts) {
+    Value v = eval(u.expr, ts);
+    if (!u.minus) {
+      return v;
+    }
+    if (v instanceof ScalarV s) {
+      return new ScalarV(-s.v());
+    }
+    ArrayList<Sample> in = ((VectorV) v).samples();
+    for (Sample s : in) {
+      s.v = -s.v;
+      s.dropName = true;
+    }
+    return v;
+  }
+
+  ArrayList<Sample> instantSelect(VectorSelector vs, long ts) {
+    List<Loaded> series = load(vs);
+    long ref = refTime(vs.mods, ts) - offsetMs(vs.mods);
+    ArrayList<Sample> out = new ArrayList<>();
+    for (Loaded s : series) {
+      int i = lastAtOrBefore(s.t, s.n, ref);
+      if (i < 0 || s.t[i] <= ref - lookback) {
+        continue;
+      }
+      double v = s.v[i];
+      if (StaleNaN.is(v)) {
+        continue;
+      }
+      out.add(new Sample(s.labels, v, s.t[i], false));
+    }
+    addSamples(out.size());
+    return out;
+  }
+
+  ArrayList<Series> rangeSelect(MatrixSelector m, long ts) {
+    List<Loaded> series = load(m.vs);
+    long hi = refTime(m.vs.mods, ts) - offsetMs(m.vs.mods);
+    long lo = hi - durMs(m.range);
+    ArrayList<Series> out = new ArrayList<>();
+    long total = 0;
+    for (Loaded s : series) {
+      int last = lastAtOrBefore(s.t, s.n, hi);
+      int first = lastAtOrBefore(s.t, s.n, lo) + 1;
+      if (first > last) {
+        continue;
+      }
+      Series r = new Series(s.labels, last - first + 1);
+      for (int i = first; i <= last; i++) {
+        if (!StaleNaN.is(s.v[i])) {
+          r.t[r.n] = s.t[i];
+          r.v[r.n] = s.v[i];
+          r.n++;
+        }
+      }
+      if (r.n > 0) {
+        out.add(r);
+        total += r.n;
+      }
+    }
+    addSamples(total);
+    return out;
+  }
+
+  ArrayList<Series> subquery(SubqueryExpr s, long ts) {
+    long step = s.step == null ? defaultSubqueryStep : durMs(s.step);
+    if (step <= 0) {
+      throw QueryException.exec("zero or negative step in subquery");
+    }
+    long hi = refTime(s.mods, ts) - offsetMs(s.mods);
+    long lo = hi - durMs(s.range);
+    long first = Math.floorDiv(lo, step) * step;
+    if (first <= lo) {
+      first += step;
+    }
+    LinkedHashMap<Labels, Series> acc = new LinkedHashMap<>();
+    Map<Labels, Boolean> drop = new HashMap<>();
+    for (long t = first; t <= hi; t += step) {
+      checkDeadline();
+      Value v = eval(s.expr, t);
+      if (v instanceof ScalarV sc) {
+        acc.computeIfAbsent(Labels.EMPTY, k -> new Series(k, 8)).add(t, sc.v());
+      } else if (v instanceof VectorV vv) {
+        for (Sample smp : vv.samples()) {
+          Series r = acc.computeIfAbsent(smp.labels, k -> new Series(k, 8));
+          r.add(t, smp.v);
+          if (smp.dropName) {
+            r.dropName = true;
+          }
+        }
+      }
+    }
+    ArrayList<Series> out = new ArrayList<>(acc.values());
+    long total = 0;
+    for (Series r : out) {
+      total += r.n;
+    }
+    addSamples(total);
+    return out;
+  }
+
+  // ---------------------------------------------------------------- binary operators
+
+  static double arith(Op op, double l, double r) {
+    return switch (op) {
+      case ADD -> l + r;
+      case SUB -> l - r;
+      case MUL -> l * r;
+      case DIV -> l / r;
+      case MOD -> l % r;
+      case POW -> goPow(l, r);
+      case ATAN2 -> Math.atan2(l, r);
+      default -> throw new IllegalStateException("BUG: not arithmetic: " + op);
+    };
+  }
+
+  static double goPow(double x, double y) {
+    if (y == 0 || x == 1) {
+      return 1;
+    }
+    if (Double.isInfinite(y) && x == -1) {
+      return 1;
+    }
+    return Math.pow(x, y);
+  }
+
+  static boolean compare(Op op, double l, double r) {
+    return switch (op) {
+      case EQLC -> l == r;
+      case NEQ -> l != r;
+      case GTR -> l > r;
+      case LSS -> l < r;
+      case GTE -> l >= r;
+      case LTE -> l <= r;
+      default -> throw new IllegalStateException("BUG: not a comparison: " + op);
+    };
+  }
+
+  private Value binary(BinaryExpr b, long ts) {
+    Value lv = eval(b.lhs, ts);
+    Value rv = eval(b.rhs, ts);
+    if (lv instanceof ScalarV l && rv instanceof ScalarV r) {
+      if (b.op.isComparison()) {
+        return new ScalarV(compare(b.op, l.v(), r.v()) ? 1 : 0);
+      }
+      return new ScalarV(arith(b.op, l.v(), r.v()));
+    }
+    if (lv instanceof VectorV l && rv instanceof ScalarV r) {
+      return new VectorV(vectorScalar(b, l.samples(), r.v(), false));
+    }
+    if (lv instanceof ScalarV l && rv instanceof VectorV r) {
+      return new VectorV(vectorScalar(b, r.samples(), l.v(), true));
+    }
+    ArrayList<Sample> l = ((VectorV) lv).samples();
+    ArrayList<Sample> r = ((VectorV) rv).samples();
+    VectorMatching vm = b.matching;
+    return switch (b.op) {
+      case AND -> new VectorV(and(l, r, vm, false));
+      case UNLESS -> new VectorV(and(l, r, vm, true));
+      case OR -> new VectorV(or(l, r, vm));
+      default -> new VectorV(vectorVector(b, l, r, vm));
+    };
+  }
+
+  private ArrayList<Sample> vectorScalar(
+      BinaryExpr b, ArrayList<Sample> vec, double scalar, boolean swap) {
+    ArrayList<Sample> out = new ArrayList<>(vec.size());
+    for (Sample s : vec) {
+      double l = swap ? scalar : s.v;
+      double r = swap ? s.v : scalar;
+      if (b.op.isComparison()) {
+        boolean keep = compare(b.op, l, r);
+        if (b.returnBool) {
+          s.v = keep ? 1 : 0;
+          s.dropName = true;
+        } else if (!keep) {
+          continue;
+        }
+      } else {
+        s.v = arith(b.op, l, r);
+        s.dropName = true;
+      }
+      out.add(s);
+    }
+    return out;
+  }
+
+  /** The matching signature of a series: labels kept by on(...) or left after ignoring(...). */
+  static Labels signature(Labels l, VectorMatching vm) {
+    if (vm.on) {
+      return l.keep(vm.matchingLabels);
+    }
+    Labels.Builder b = l.toBuilder();
+    b.del(Labels.METRIC_NAME);
+    for (String n : vm.matchingLabels) {
+      b.del(n);
+    }
+    return b.build();
+  }
+
+  private ArrayList<Sample> and(
+      ArrayList<Sample> l, ArrayList<Sample> r, VectorMatching vm, boolean unless) {
+    Set<Labels> sigs = new java.util.HashSet<>();
+    for (Sample s : r) {
+      sigs.add(signature(s.labels, vm));
+    }
+    ArrayList<Sample> out = new ArrayList<>();
+    for (Sample s : l) {
+      if (sigs.contains(signature(s.labels, vm)) != unless) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  private ArrayList<Sample> or(ArrayList<Sample> l, ArrayList<Sample> r, VectorMatching vm) {
+    Set<Labels> sigs = new java.util.HashSet<>();
+    ArrayList<Sample> out = new ArrayList<>(l);
+    for (Sample s : l) {
+      sigs.add(signature(s.labels, vm));
+    }
+    for (Sample s : r) {
+      if (!sigs.contains(signature(s.labels, vm))) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  private ArrayList<Sample> vectorVector(
+      BinaryExpr b, ArrayList<Sample> lhs, ArrayList<Sample> rhs, VectorMatching vm) {
+    boolean oneToMany = vm.card == VectorMatching.Card.ONE_TO_MANY;
+    if (oneToMany) {
+      ArrayList<Sample> tmp = lhs;
+      lhs = rhs;
+      rhs = tmp;
+    }
+    boolean fill = vm.fillLeft != null || vm.fillRight != null;
+    Map<Labels, Sample> right = new HashMap<>();
+    for (Sample s : rhs) {
+      Labels sig = signature(s.labels, vm);
+      Sample prev = right.put(sig, s);
+      if (prev != null) {
+        Labels a = prev.labels;
+        Labels c = s.labels;
+        if (a.compareTo(c) > 0) {
+          Labels t = a;
+          a = c;
+          c = t;
+        }
+        throw QueryException.exec(
+            "found duplicate series for the match group "
+                + labelsString(sig)
+                + " on the "
+                + (oneToMany ? "left" : "right")
+                + " hand-side of the operation: ["
+                + labelsString(a)
+                + ", "
+                + labelsString(c)
+                + "];many-to-many matching not allowed: matching labels must be unique on one side");
+      }
+    }
+    Map<Labels, Set<Labels>> matched = new HashMap<>();
+    if (vm.card == VectorMatching.Card.ONE_TO_ONE) {
+      Map<Labels, Sample> left = new HashMap<>();
+      for (Sample s : lhs) {
+        Labels sig = signature(s.labels, vm);
+        Sample prev = left.put(sig, s);
+        if (prev != null && right.containsKey(sig)) {
+          throw QueryException.exec(
+              "found duplicate series for the match group "
+                  + labelsString(sig)
+                  + " on the left hand-side of the operation: ["
+                  + labelsString(prev.labels)
+                  + ", "
+                  + labelsString(s.labels)
+                  + "];many-to-many matching not allowed: matching labels must be unique on one"
+                  + " side");
+        }
+      }
+    }
+    ArrayList<Sample> out = new ArrayList<>();
+    Set<Labels> leftSigs = fill ? new java.util.HashSet<>() : null;
+    if (vm.card == VectorMatching.Card.ONE_TO_ONE) {
+      // duplicate detection on the left side happens through matched below
+    }
+    for (Sample ls : lhs) {
+      Labels sig = signature(ls.labels, vm);
+      Sample rs = right.get(sig);
+      if (fill) {
+        leftSigs.add(sig);
+      }
+      boolean filledRight = false;
+      if (rs == null) {
+        Double fv = vm.fillRight;
+        if (fv == null) {
+          continue;
+        }
+        rs = new Sample(sig, fv, ls.t, false);
+        filledRight = true;
+      }
+      if (b.op.isComparison() && !b.returnBool && filledRight && oneToMany) {
+        continue;
+      }
+      Sample res = combine(b, vm, ls, rs, oneToMany, sig, matched);
+      if (res != null) {
+        out.add(res);
+      }
+    }
+    if (fill) {
+      Double fv = vm.fillLeft;
+      if (fv != null && !(b.op.isComparison() && !b.returnBool && !oneToMany)) {
+        for (Map.Entry<Labels, Sample> en : right.entrySet()) {
+          if (!leftSigs.contains(en.getKey())) {
+            Sample rs = en.getValue();
+            Sample ls = new Sample(en.getKey(), fv, rs.t, false);
+            Sample res = combine(b, vm, ls, rs, oneToMany, en.getKey(), matched);
+            if (res != null) {
+              out.add(res);
+            }
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private Sample combine(
+      BinaryExpr b,
+      VectorMatching vm,
+      Sample ls,
+      Sample rs,
+      boolean oneToMany,
+      Labels sig,
+      Map<Labels, Set<Labels>> matched) {
+    double fl = ls.v;
+    double fr = rs.v;
+    if (oneToMany) {
+      fl = rs.v;
+      fr = ls.v;
+    }
+    double value;
+    boolean keep = true;
+    if (b.op.isComparison()) {
+      keep = compare(b.op, fl, fr);
+      value = fl;
+      if (b.returnBool) {
+        value = keep ? 1 : 0;
+        keep = true;
+      }
+    } else {
+      value = arith(b.op, fl, fr);
+    }
+    if (!keep) {
+      return null;
+    }
+    Labels metric = resultMetric(ls.labels, rs.labels, vm);
+    Set<Labels> inserted = matched.get(sig);
+    if (vm.card == VectorMatching.Card.ONE_TO_ONE) {
+      if (inserted != null) {
+        throw QueryException.exec(
+            "multiple matches for labels: many-to-one matching must be explicit"
+                + " (group_left/group_right)");
+      }
+      matched.put(sig, Set.of());
+    } else {
+      if (inserted == null) {
+        inserted = new java.util.HashSet<>();
+        matched.put(sig, inserted);
+      } else if (inserted.contains(metric)) {
+        throw QueryException.exec(
+            "multiple matches for labels: grouping labels must ensure unique matches");
+      }
+      inserted.add(metric);
+    }
+    boolean drop = b.returnBool || !b.op.isComparison();
+    return new Sample(metric, value, ls.t, drop || (b.op.isComparison() && ls.dropName));
+  }
+
+  private static Labels resultMetric(Labels lhs, Labels rhs, VectorMatching vm) {
+    Labels.Builder lb = lhs.toBuilder();
+    if (vm.card == VectorMatching.Card.ONE_TO_ONE) {
+      if (vm.on) {
+        Labels kept = lhs.keep(vm.matchingLabels);
+        lb = kept.toBuilder();
+      } else {
+        for (String n : vm.matchingLabels) {
+          lb.del(n);
+        }
+      }
+    }
+    for (String n : vm.include) {
+      String v = rhs.get(n);
+      if (!v.isEmpty()) {
+        lb.set(n, v);
+      } else {
+        lb.del(n);
+      }
+    }
+    return lb.build();
+  }
+
+  // ---------------------------------------------------------------- name dropping
+
+  /** Labels as they appear in results: the metric name (and type/unit) removed when dropped. */
+  static Labels finalLabels(Labels l, boolean dropName) {
+    if (!dropName) {
+      return l;
+    }
+    if (!l.has(Labels.METRIC_NAME) && !l.has("__type__") && !l.has("__unit__")) {
+      return l;
+    }
+    return l.toBuilder().del(Labels.METRIC_NAME).del("__type__").del("__unit__").build();
+  }
+
+  static LinkedHashSet<String> dedupe(List<String> l) {
+    return new LinkedHashSet<>(l);
+  }
+}

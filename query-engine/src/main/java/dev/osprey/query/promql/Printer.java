@@ -1,0 +1,227 @@
+package dev.osprey.query.promql;
+
+import dev.osprey.core.labels.LabelMatcher;
+import dev.osprey.core.util.PromDuration;
+import dev.osprey.query.promql.Ast.AggregateExpr;
+import dev.osprey.query.promql.Ast.BinaryExpr;
+import dev.osprey.query.promql.Ast.Call;
+import dev.osprey.query.promql.Ast.Expr;
+import dev.osprey.query.promql.Ast.MatrixSelector;
+import dev.osprey.query.promql.Ast.Modifiers;
+import dev.osprey.query.promql.Ast.NumberLiteral;
+import dev.osprey.query.promql.Ast.ParenExpr;
+import dev.osprey.query.promql.Ast.StringLiteral;
+import dev.osprey.query.promql.Ast.SubqueryExpr;
+import dev.osprey.query.promql.Ast.UnaryExpr;
+import dev.osprey.query.promql.Ast.VectorMatching;
+import dev.osprey.query.promql.Ast.VectorSelector;
+import java.util.List;
+
+/** Prints a syntax tree back as PromQL text, in upstream's canonical single-line form. */
+public final class Printer {
+  private Printer() {}
+
+  public static String print(Expr e) {
+    StringBuilder sb = new StringBuilder();
+    print(e, sb);
+    return sb.toString();
+  }
+
+  private static void print(Expr e, StringBuilder sb) {
+    switch (e) {
+      case NumberLiteral n -> {
+        if (n.duration && n.val >= 0 && n.val * 1000 == Math.rint(n.val * 1000)) {
+          sb.append(PromDuration.format((long) (n.val * 1000)));
+        } else {
+          sb.append(GoFloat.formatG(n.val));
+        }
+      }
+      case StringLiteral s -> sb.append(GoFloat.quote(s.val));
+      case ParenExpr p -> {
+        sb.append('(');
+        print(p.expr, sb);
+        sb.append(')');
+      }
+      case UnaryExpr u -> {
+        sb.append(u.minus ? '-' : '+');
+        print(u.expr, sb);
+      }
+      case VectorSelector vs -> {
+        selector(vs, sb);
+        mods(vs.mods, sb);
+      }
+      case MatrixSelector m -> {
+        selector(m.vs, sb);
+        sb.append('[');
+        duration(m.range, sb);
+        sb.append(']');
+        if (m.anchored) {
+          sb.append(" anchored");
+        }
+        if (m.smoothed) {
+          sb.append(" smoothed");
+        }
+        mods(m.vs.mods, sb);
+      }
+      case SubqueryExpr s -> {
+        print(s.expr, sb);
+        sb.append('[');
+        duration(s.range, sb);
+        sb.append(':');
+        if (s.step != null) {
+          duration(s.step, sb);
+        }
+        sb.append(']');
+        mods(s.mods, sb);
+      }
+      case BinaryExpr b -> {
+        print(b.lhs, sb);
+        sb.append(' ').append(b.op.text);
+        if (b.returnBool) {
+          sb.append(" bool");
+        }
+        VectorMatching vm = b.matching;
+        if (vm != null) {
+          if (vm.explicit && (vm.on || !vm.matchingLabels.isEmpty())) {
+            sb.append(vm.on ? " on" : " ignoring");
+            labels(vm.matchingLabels, sb);
+          }
+          if (vm.card == VectorMatching.Card.MANY_TO_ONE
+              || vm.card == VectorMatching.Card.ONE_TO_MANY) {
+            sb.append(vm.card == VectorMatching.Card.MANY_TO_ONE ? " group_left" : " group_right");
+            labels(vm.include, sb);
+          }
+        }
+        sb.append(' ');
+        print(b.rhs, sb);
+      }
+      case Call c -> {
+        sb.append(c.fn.name()).append('(');
+        for (int i = 0; i < c.args.size(); i++) {
+          if (i > 0) {
+            sb.append(", ");
+          }
+          print(c.args.get(i), sb);
+        }
+        sb.append(')');
+      }
+      case AggregateExpr a -> {
+        sb.append(a.op);
+        if (a.groupingGiven && (a.without || !a.grouping.isEmpty() || true)) {
+          sb.append(a.without ? " without" : " by");
+          labels(a.grouping, sb);
+          sb.append(' ');
+        }
+        sb.append('(');
+        if (a.param != null) {
+          print(a.param, sb);
+          sb.append(", ");
+        }
+        print(a.expr, sb);
+        sb.append(')');
+      }
+    }
+  }
+
+  private static void labels(List<String> ls, StringBuilder sb) {
+    sb.append(" (");
+    for (int i = 0; i < ls.size(); i++) {
+      if (i > 0) {
+        sb.append(", ");
+      }
+      String l = ls.get(i);
+      sb.append(isLegacyName(l) ? l : GoFloat.quote(l));
+    }
+    sb.append(')');
+  }
+
+  private static void duration(Expr d, StringBuilder sb) {
+    print(d, sb);
+  }
+
+  private static void mods(Modifiers m, StringBuilder sb) {
+    if (m.at != null) {
+      sb.append(" @ ").append(GoFloat.formatF(m.at, 3));
+    } else if (m.atStartEnd == 1) {
+      sb.append(" @ start()");
+    } else if (m.atStartEnd == 2) {
+      sb.append(" @ end()");
+    }
+    if (m.offsetExpr != null) {
+      if (m.offsetExpr instanceof NumberLiteral n && n.val < 0) {
+        sb.append(" offset -").append(PromDuration.format((long) Math.round(-n.val * 1000)));
+      } else if (m.offsetExpr instanceof NumberLiteral n) {
+        sb.append(" offset ").append(PromDuration.format((long) Math.round(n.val * 1000)));
+      } else {
+        sb.append(" offset ");
+        print(m.offsetExpr, sb);
+      }
+    }
+  }
+
+  static boolean isLegacyName(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || c == '_'
+              || (i > 0 && c >= '0' && c <= '9');
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void selector(VectorSelector vs, StringBuilder sb) {
+    String name = vs.name;
+    boolean nameLegacy = name != null && isMetricName(name);
+    StringBuilder inner = new StringBuilder();
+    boolean first = true;
+    for (LabelMatcher m : vs.matchers) {
+      if (nameLegacy && m.name().equals("__name__") && m.type() == LabelMatcher.Type.EQUAL
+          && m.value().equals(name)) {
+        continue;
+      }
+      if (!first) {
+        inner.append(", ");
+      }
+      first = false;
+      inner
+          .append(isLegacyName(m.name()) ? m.name() : GoFloat.quote(m.name()))
+          .append(m.type().op())
+          .append(GoFloat.quote(m.value()));
+    }
+    if (nameLegacy) {
+      sb.append(name);
+      if (!first) {
+        sb.append('{').append(inner).append('}');
+      }
+    } else {
+      sb.append('{').append(inner).append('}');
+    }
+  }
+
+  private static boolean isMetricName(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || c == '_'
+              || c == ':'
+              || (i > 0 && c >= '0' && c <= '9');
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,60 @@
+package dev.osprey.query.promql;
+
+import dev.osprey.core.labels.Labels;
+import java.util.ArrayList;
+import java.util.Arrays;
+
+/** Values an expression evaluates to. */
+public final class Values {
+  private Values() {}
+
+  /** One element of an instant vector. */
+  public static final class Sample {
+    public Labels labels;
+    public double v;
+    public long t;
+    public boolean dropName;
+
+    public Sample(Labels labels, double v, long t, boolean dropName) {
+      this.labels = labels;
+      this.v = v;
+      this.t = t;
+      this.dropName = dropName;
+    }
+  }
+
+  /** One series of a range vector / matrix: parallel timestamp and value arrays. */
+  public static final class Series {
+    public Labels labels;
+    public long[] t;
+    public double[] v;
+    public int n;
+    public boolean dropName;
+
+    public Series(Labels labels, int capacity) {
+      this.labels = labels;
+      this.t = new long[Math.max(capacity, 1)];
+      this.v = new double[Math.max(capacity, 1)];
+    }
+
+    public void add(long ts, double val) {
+      if (n == t.length) {
+        t = Arrays.copyOf(t, n * 2);
+        v = Arrays.copyOf(v, n * 2);
+      }
+      t[n] = ts;
+      v[n] = val;
+      n++;
+    }
+  }
+
+  public sealed interface Value permits ScalarV, StringV, VectorV, MatrixV {}
+
+  public record ScalarV(double v) implements Value {}
+
+  public record StringV(String s) implements Value {}
+
+  public record VectorV(ArrayList<Sample> samples) implements Value {}
+
+  public record MatrixV(ArrayList<Series> series) implements Value {}
+}
