@@ -59,6 +59,7 @@ public final class Spool implements AutoCloseable {
   private final DateTimeFormatter cycleFormat;
   private final ScheduledExecutorService housekeeper;
   private volatile boolean closed;
+  private volatile long pinned;
 
   private Spool(SpoolConfig config, MeterRegistry registry) {
     this.config = config;
@@ -248,6 +249,24 @@ public final class Spool implements AutoCloseable {
     }
   }
 
+  /**
+   * Keeps the cycle holding {@code index}, and every later one, from housekeeping deletion (the log
+   * shipper pins its newest source checkpoint). 0 unpins.
+   */
+  public void pin(long index) {
+    pinned = index;
+  }
+
+  /** The cycle a record index belongs to. */
+  public int cycleOf(long index) {
+    return queue.rollCycle().toCycle(index);
+  }
+
+  /** The cycle records appended now go to. */
+  public int currentCycle() {
+    return queue.cycle();
+  }
+
   /** The index of the newest record, or -1 when the spool is empty. */
   public long lastIndex() {
     long i = queue.lastIndex();
@@ -335,6 +354,10 @@ public final class Spool implements AutoCloseable {
     NavigableSet<Long> cycles = queue.listCyclesBetween(first, last);
     for (Long c : cycles) {
       int cycle = c.intValue();
+      long pin = pinned;
+      if (pin != 0 && cycle >= rc.toCycle(pin)) {
+        continue;
+      }
       if (cycle < minCommittedCycle && cycle < current && cycle < lastIndexCycle) {
         deleted |= deleteCycle(cycle);
       }
