@@ -1,0 +1,388 @@
+package dev.osprey.logs.shipper;
+
+import dev.osprey.core.labels.Labels;
+import dev.osprey.pipeline.LogEntry;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.function.Consumer;
+
+/**
+ * Reads one file from a byte offset and turns its lines into {@link LogEntry}s: format detected
+ * from the first line (CRI, Docker json-file or plain), partial lines joined up to the maximum,
+ * longer lines split (counted), invalid UTF-8 replaced, malformed CRI shipped as plain (counted).
+ *
+ * <p>Every entry carries the file's identity and byte range. {@code nextOffset} is where reading
+ * resumes after a restart: just after the entry, or, for a piece of a line that is still being
+ * split, the start of that line (re-reading yields the same pieces at the same offsets, which a
+ * receiver recognises as replays).
+ */
+final class FileTailer implements AutoCloseable {
+  enum Format {
+    UNKNOWN,
+    CRI,
+    DOCKER,
+    PLAIN
+  }
+
+  private static final int READ_BUFFER = 64 << 10;
+
+  final Path path;
+  final FileIdentity id;
+  final String sourceId;
+  private final FileChannel ch;
+  private final int maxLine;
+  private final Labels plainLabels;
+  private final Labels stdoutLabels;
+  private final Labels stderrLabels;
+  private final Consumer<LogEntry> sink;
+  private final ShipperMetrics metrics;
+  private final ByteBuffer readBuf = ByteBuffer.allocate(READ_BUFFER);
+  private final CriParser.Result cri = new CriParser.Result();
+
+  private long readPos;
+  private long emittedPos;
+  private Format format = Format.UNKNOWN;
+
+  // Bytes of the current physical line not yet complete.
+  private byte[] carry = new byte[4096];
+  private int carryLen;
+  private long carryStart;
+  private long lineStart; // file offset where the current physical line began
+  private boolean continuing; // pieces of the current physical line were emitted already
+  private long contTs;
+  private boolean contStderr;
+
+  // Partial (CRI "P", Docker without newline) lines being joined.
+  private byte[] join = new byte[4096];
+  private int joinLen;
+  private long joinStart = -1;
+  private long joinTs;
+  private boolean joinStderr;
+
+  boolean draining;
+  int eofStreak;
+  long quietSince;
+
+  FileTailer(
+      Path path,
+      FileChannel ch,
+      FileIdentity id,
+      long offset,
+      Labels base,
+      int maxLine,
+      Consumer<LogEntry> sink,
+      ShipperMetrics metrics) {
+    this.path = path;
+    this.ch = ch;
+    this.id = id;
+    this.sourceId = id.sourceId();
+    this.maxLine = maxLine;
+    this.plainLabels = base;
+    this.stdoutLabels = base.toBuilder().set("stream", "stdout").build();
+    this.stderrLabels = base.toBuilder().set("stream", "stderr").build();
+    this.sink = sink;
+    this.metrics = metrics;
+    this.readPos = offset;
+    this.emittedPos = offset;
+    this.carryStart = offset;
+    this.lineStart = offset;
+  }
+
+  static FileChannel openChannel(Path p) throws IOException {
+    return FileChannel.open(p, StandardOpenOption.READ);
+  }
+
+  /** Where reading resumes after a restart. */
+  long position() {
+    return emittedPos;
+  }
+
+  long readPosition() {
+    return readPos;
+  }
+
+  long size() throws IOException {
+    return ch.size();
+  }
+
+  FileChannel channel() {
+    return ch;
+  }
+
+  Format format() {
+    return format;
+  }
+
+  /**
+   * Reads up to one buffer and emits the complete lines in it.
+   *
+   * @return bytes read; 0 at the end of the file
+   */
+  int poll() throws IOException {
+    readBuf.clear();
+    int n = ch.read(readBuf, readPos);
+    if (n <= 0) {
+      return 0;
+    }
+    byte[] b = readBuf.array();
+    int segStart = 0;
+    for (int i = 0; i < n; i++) {
+      if (b[i] != '\n') {
+        continue;
+      }
+      long nlOffset = readPos + i;
+      if (carryLen == 0 && i - segStart <= maxLine) {
+        line(b, segStart, i - segStart, nlOffset + 1, true);
+      } else {
+        appendCarry(b, segStart, i - segStart);
+        line(carry, 0, carryLen, nlOffset + 1, true);
+        carryLen = 0;
+      }
+      segStart = i + 1;
+      carryStart = nlOffset + 1;
+      lineStart = nlOffset + 1;
+      continuing = false;
+    }
+    if (segStart < n) {
+      appendCarry(b, segStart, n - segStart);
+    }
+    readPos += n;
+    metrics.bytesRead.increment(n);
+    return n;
+  }
+
+  /** At the end of a file that is being let go: the last line had no newline; ship it. */
+  void flushAtEnd() {
+    if (carryLen > 0) {
+      line(carry, 0, carryLen, carryStart + carryLen, true);
+      carryLen = 0;
+      carryStart = readPos;
+      lineStart = readPos;
+      continuing = false;
+    }
+    flushJoin(readPos);
+  }
+
+  private void appendCarry(byte[] b, int off, int len) {
+    while (carryLen + len > maxLine) {
+      int take = maxLine - carryLen;
+      int pieceLen = utf8Boundary(b, off, take, carry, carryLen);
+      byte[] piece = new byte[carryLen + pieceLen];
+      System.arraycopy(carry, 0, piece, 0, carryLen);
+      System.arraycopy(b, off, piece, carryLen, pieceLen);
+      metrics.linesSplit.increment();
+      line(piece, 0, piece.length, lineStart, false);
+      carryStart += piece.length;
+      carryLen = 0;
+      off += pieceLen;
+      len -= pieceLen;
+    }
+    if (carryLen + len > carry.length) {
+      carry = Arrays.copyOf(carry, Math.max(carry.length * 2, carryLen + len));
+    }
+    System.arraycopy(b, off, carry, carryLen, len);
+    carryLen += len;
+  }
+
+  /** How many of {@code take} bytes to cut so a UTF-8 sequence is not split (when possible). */
+  private static int utf8Boundary(byte[] b, int off, int take, byte[] carry, int carryLen) {
+    int cut = take;
+    for (int k = 0; k < 3 && cut > 0 && (b[off + cut] & 0xC0) == 0x80; k++) {
+      cut--;
+    }
+    if (cut == 0 && carryLen == 0) {
+      return Math.max(1, take); // no boundary near: cut anyway, the decoder replaces
+    }
+    return cut;
+  }
+
+  /**
+   * One physical line, or a piece of one ({@code complete} false: cut at the maximum).
+   *
+   * @param next for a complete line, the offset after its newline; for a piece, the line's start
+   */
+  private void line(byte[] b, int off, int len, long next, boolean complete) {
+    long start = complete ? carryStartFor(next, len) : carryStart;
+    if (format == Format.UNKNOWN) {
+      format = detect(b, off, len);
+    }
+    if (continuing) {
+      // The rest of a line whose first pieces were emitted already: raw text, same stream.
+      Labels l = format == Format.PLAIN ? plainLabels : (contStderr ? stderrLabels : stdoutLabels);
+      emit(l, contTs, text(b, off, len), start, complete ? next : lineStart);
+      return;
+    }
+    switch (format) {
+      case CRI -> criLine(b, off, len, start, next, complete);
+      case DOCKER -> dockerLine(b, off, len, start, next, complete);
+      default -> plainLine(b, off, len, start, next, complete);
+    }
+  }
+
+  /** Offset where a complete line of {@code len} bytes ending before {@code next} started. */
+  private long carryStartFor(long next, int len) {
+    return continuing ? next - 1 - len : lineStart;
+  }
+
+  private void criLine(byte[] b, int off, int len, long start, long next, boolean complete) {
+    if (!CriParser.parse(b, off, len, cri)) {
+      metrics.criMalformed.increment();
+      plainLine(b, off, len, start, next, complete);
+      return;
+    }
+    int msgLen = off + len - cri.messageOffset;
+    if (!complete) {
+      flushJoin(start);
+      startContinuation(cri.timestampNanos, cri.stderr);
+      emit(
+          cri.stderr ? stderrLabels : stdoutLabels,
+          cri.timestampNanos,
+          text(b, cri.messageOffset, msgLen),
+          start,
+          lineStart);
+      return;
+    }
+    if (cri.partial) {
+      addToJoin(b, cri.messageOffset, msgLen, start, cri.timestampNanos, cri.stderr);
+      return;
+    }
+    if (joinStart >= 0) {
+      if (joinLen + msgLen > maxLine) {
+        flushJoin(start);
+        metrics.linesSplit.increment();
+      } else {
+        appendJoin(b, cri.messageOffset, msgLen);
+        flushJoin(next);
+        return;
+      }
+    }
+    emit(
+        cri.stderr ? stderrLabels : stdoutLabels,
+        cri.timestampNanos,
+        text(b, cri.messageOffset, msgLen),
+        start,
+        next);
+  }
+
+  private void dockerLine(byte[] b, int off, int len, long start, long next, boolean complete) {
+    DockerJsonParser.Result r =
+        complete ? DockerJsonParser.parse(new String(b, off, len, StandardCharsets.UTF_8)) : null;
+    if (r == null) {
+      metrics.dockerMalformed.increment();
+      plainLine(b, off, len, start, next, complete);
+      return;
+    }
+    byte[] msg = r.log().getBytes(StandardCharsets.UTF_8);
+    if (r.partial()) {
+      addToJoin(msg, 0, msg.length, start, r.timestampNanos(), r.stderr());
+      return;
+    }
+    if (joinStart >= 0 && joinLen + msg.length <= maxLine) {
+      appendJoin(msg, 0, msg.length);
+      flushJoin(next);
+      return;
+    }
+    if (joinStart >= 0) {
+      flushJoin(start);
+      metrics.linesSplit.increment();
+    }
+    emit(r.stderr() ? stderrLabels : stdoutLabels, r.timestampNanos(), r.log(), start, next);
+  }
+
+  private void plainLine(byte[] b, int off, int len, long start, long next, boolean complete) {
+    flushJoin(start);
+    long now = System.currentTimeMillis() * 1_000_000L;
+    if (!complete) {
+      startContinuation(now, false);
+      emit(plainLabels, now, text(b, off, len), start, lineStart);
+      return;
+    }
+    if (len == 0 || (len == 1 && b[off] == '\r')) {
+      emittedPos = next; // nothing to ship
+      return;
+    }
+    emit(plainLabels, now, text(b, off, len), start, next);
+  }
+
+  private void startContinuation(long ts, boolean stderr) {
+    continuing = true;
+    contTs = ts;
+    contStderr = stderr;
+  }
+
+  private void addToJoin(byte[] b, int off, int len, long start, long ts, boolean stderr) {
+    if (joinStart >= 0 && joinLen + len > maxLine) {
+      flushJoin(start);
+      metrics.linesSplit.increment();
+    }
+    if (joinStart < 0) {
+      joinStart = start;
+      joinTs = ts;
+      joinStderr = stderr;
+    }
+    appendJoin(b, off, len);
+  }
+
+  private void appendJoin(byte[] b, int off, int len) {
+    if (joinLen + len > join.length) {
+      join = Arrays.copyOf(join, Math.max(join.length * 2, joinLen + len));
+    }
+    System.arraycopy(b, off, join, joinLen, len);
+    joinLen += len;
+  }
+
+  /** Ships the partial lines joined so far; {@code resume} is where the next line starts. */
+  private void flushJoin(long resume) {
+    if (joinStart < 0) {
+      return;
+    }
+    String text = new String(join, 0, joinLen, StandardCharsets.UTF_8);
+    long start = joinStart;
+    resetJoin();
+    emit(joinStderr ? stderrLabels : stdoutLabels, joinTs, text, start, resume);
+  }
+
+  private void resetJoin() {
+    joinStart = -1;
+    joinLen = 0;
+    if (join.length > (1 << 20)) {
+      join = new byte[4096];
+    }
+  }
+
+  private void emit(Labels labels, long ts, String text, long offset, long next) {
+    sink.accept(new LogEntry(labels, ts, text, Labels.EMPTY, sourceId, offset, next));
+    metrics.lines.increment();
+    if (joinStart >= 0) {
+      throw new IllegalStateException("BUG: entry emitted while partial lines are pending");
+    }
+    emittedPos = next;
+  }
+
+  private static String text(byte[] b, int off, int len) {
+    // The JDK decoder replaces malformed input with U+FFFD: bad bytes are kept visibly, not lost.
+    return new String(b, off, len, StandardCharsets.UTF_8);
+  }
+
+  private static Format detect(byte[] b, int off, int len) {
+    if (CriParser.looksLikeCri(b, off, len)) {
+      return Format.CRI;
+    }
+    if (len > 0
+        && b[off] == '{'
+        && DockerJsonParser.parse(new String(b, off, len, StandardCharsets.UTF_8)) != null) {
+      return Format.DOCKER;
+    }
+    return Format.PLAIN;
+  }
+
+  @Override
+  public void close() throws IOException {
+    ch.close();
+  }
+}

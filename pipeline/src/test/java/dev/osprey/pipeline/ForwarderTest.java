@@ -1,0 +1,210 @@
+package dev.osprey.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.osprey.core.labels.Labels;
+import dev.osprey.core.wire.logproto.Push;
+import dev.osprey.core.wire.prompb.Remote;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ForwarderTest {
+  @TempDir Path dir;
+  final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+  private static Remote.WriteRequest parseWrite(byte[] b) {
+    try {
+      return Remote.WriteRequest.parseFrom(b);
+    } catch (InvalidProtocolBufferException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private ForwarderConfig fast(String name, HttpSink sink, String path) {
+    return ForwarderConfig.of(name, sink.uri(path))
+        .withBatch(50, 1 << 20, Duration.ofMillis(20))
+        .withBackoff(Duration.ofMillis(5), Duration.ofMillis(40))
+        .withRequestTimeout(Duration.ofSeconds(5));
+  }
+
+  private static void await(BooleanSupplier cond) throws InterruptedException {
+    long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!cond.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("condition not met within 20 s");
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  @Test
+  void remoteWriteRetriesServerErrorsAndDeliversEverySampleOnceInOrder() throws Exception {
+    List<Double> received = new CopyOnWriteArrayList<>();
+    try (HttpSink sink =
+            new HttpSink(
+                b -> {
+                  for (Remote.TimeSeries ts : parseWrite(b).getTimeseriesList()) {
+                    ts.getSamplesList().forEach(s -> received.add(s.getValue()));
+                  }
+                });
+        MetricsSpool spool =
+            new MetricsSpool(
+                Spool.open(
+                    SpoolConfig.metrics(dir, 1L << 30).withRollCycle("FAST_HOURLY"), registry))) {
+      sink.script.addAll(List.of(503, 429, 500));
+      for (int i = 0; i < 200; i++) {
+        spool.appendSample(Labels.of("__name__", "m", "job", "j"), 1000L + i, i);
+      }
+      try (Forwarder f =
+          Forwarder.remoteWrite(spool.spool(), fast("osprey", sink, "/api/v1/write"), registry)
+              .start()) {
+        await(
+            () ->
+                registry
+                        .counter(
+                            "osprey_pipeline_records_sent",
+                            "spool",
+                            "metrics",
+                            "destination",
+                            "osprey")
+                        .count()
+                    == 200);
+      }
+      List<Double> expected = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        expected.add((double) i);
+      }
+      assertThat(received).containsExactlyElementsOf(expected);
+      HttpSink.Request first = sink.all.get(0);
+      assertThat(first.headers().get("Content-encoding")).containsExactly("snappy");
+      assertThat(first.headers().get("X-prometheus-remote-write-version")).containsExactly("0.1.0");
+      assertThat(first.headers().get("Content-type")).containsExactly("application/x-protobuf");
+      Remote.TimeSeries ts = parseWrite(first.body()).getTimeseries(0);
+      assertThat(ts.getLabelsList())
+          .extracting(Remote.Label::getName)
+          .containsExactly("__name__", "job");
+      assertThat(
+              registry
+                  .counter(
+                      "osprey_pipeline_records_retried",
+                      "spool",
+                      "metrics",
+                      "destination",
+                      "osprey")
+                  .count())
+          .isEqualTo(150);
+      assertThat(
+              registry
+                  .counter(
+                      "osprey_pipeline_records_sent", "spool", "metrics", "destination", "osprey")
+                  .count())
+          .isEqualTo(200);
+    }
+  }
+
+  @Test
+  void otherClientErrorsGoToTheDeadLetterQueueAndTheForwarderMovesOn() throws Exception {
+    List<Double> received = new CopyOnWriteArrayList<>();
+    try (HttpSink sink =
+            new HttpSink(
+                b ->
+                    parseWrite(b)
+                        .getTimeseriesList()
+                        .forEach(
+                            ts -> ts.getSamplesList().forEach(s -> received.add(s.getValue()))));
+        Spool spool =
+            Spool.open(SpoolConfig.metrics(dir, 1L << 30).withRollCycle("FAST_HOURLY"), registry)) {
+      sink.script.add(400);
+      ForwarderConfig cfg = fast("d", sink, "/w").withBatch(10, 1 << 20, Duration.ofMillis(20));
+      for (int i = 0; i < 10; i++) {
+        spool.append(new MetricSample(Labels.of("__name__", "m"), i, i));
+      }
+      try (Forwarder f = Forwarder.remoteWrite(spool, cfg, registry).start()) {
+        await(
+            () ->
+                registry
+                        .counter(
+                            "osprey_pipeline_records_dead_lettered",
+                            "spool",
+                            "metrics",
+                            "destination",
+                            "d")
+                        .count()
+                    == 10);
+        for (int i = 10; i < 15; i++) {
+          spool.append(new MetricSample(Labels.of("__name__", "m"), i, i));
+        }
+        await(() -> received.size() == 5);
+        List<DeadLetterQueue.Letter> letters = f.deadLetters().readAll();
+        assertThat(letters).hasSize(1);
+        assertThat(letters.get(0).status()).isEqualTo(400);
+        assertThat(letters.get(0).entries()).hasSize(10);
+      }
+      assertThat(received).containsExactly(10.0, 11.0, 12.0, 13.0, 14.0);
+    }
+  }
+
+  @Test
+  void eachDestinationHasItsOwnCursorAndAnOutageOfOneDoesNotStopTheOther() throws Exception {
+    List<String> a = new CopyOnWriteArrayList<>();
+    List<String> b = new CopyOnWriteArrayList<>();
+    try (HttpSink sa = new HttpSink(body -> a.addAll(lines(body)));
+        HttpSink sb = new HttpSink(body -> b.addAll(lines(body)));
+        Spool spool =
+            Spool.open(SpoolConfig.logs(dir, 1L << 30).withRollCycle("FAST_HOURLY"), registry)) {
+      for (int i = 0; i < 20; i++) {
+        sb.script.add(503);
+      }
+      for (int i = 0; i < 100; i++) {
+        spool.append(
+            new LogEntry(
+                Labels.of("s", Integer.toString(i % 3)), i, "line " + i, null, "f", i, i + 1));
+      }
+      try (Forwarder fa =
+              Forwarder.lokiPush(spool, fast("a", sa, "/loki/api/v1/push"), registry).start();
+          Forwarder fb =
+              Forwarder.lokiPush(spool, fast("b", sb, "/loki/api/v1/push"), registry).start()) {
+        await(() -> a.size() == 100);
+        await(() -> b.size() == 100);
+      }
+      for (List<String> got : List.of(a, b)) {
+        for (int s = 0; s < 3; s++) {
+          String prefix = s + ":";
+          List<String> stream = got.stream().filter(l -> l.startsWith(prefix)).toList();
+          List<String> expected = new ArrayList<>();
+          for (int i = s; i < 100; i += 3) {
+            expected.add(prefix + "line " + i);
+          }
+          assertThat(stream).containsExactlyElementsOf(expected);
+        }
+      }
+    }
+  }
+
+  /** "stream:line" for every entry, in request order. */
+  private static List<String> lines(byte[] body) {
+    try {
+      List<String> out = new ArrayList<>();
+      for (Push.StreamAdapter s : Push.PushRequest.parseFrom(body).getStreamsList()) {
+        String stream = s.getLabels().replaceAll("\\{s=\"(\\d)\"}", "$1");
+        for (Push.EntryAdapter e : s.getEntriesList()) {
+          assertThat(e.getStructuredMetadataList())
+              .extracting(Push.LabelPairAdapter::getName)
+              .containsExactly("source", "offset");
+          out.add(stream + ":" + e.getLine());
+        }
+      }
+      return out;
+    } catch (InvalidProtocolBufferException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
