@@ -5,6 +5,7 @@ import dev.osprey.collector.cgroup.ContainerCollector;
 import dev.osprey.collector.kube.KubeletPodList;
 import dev.osprey.collector.kube.PodMetadata;
 import dev.osprey.collector.kube.PodStateCollector;
+import dev.osprey.collector.node.NodeMetrics;
 import dev.osprey.core.labels.Labels;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,6 +33,7 @@ public final class NodeCollector implements AutoCloseable {
   private final PodMetadata pods;
   private final ContainerCollector containers;
   private final PodStateCollector podState;
+  private final NodeMetrics node;
   private final StalenessTracker staleness = new StalenessTracker();
   private final Counter collections;
   private final Counter errors;
@@ -59,6 +61,8 @@ public final class NodeCollector implements AutoCloseable {
       LOG.warn("event=no_cgroups cgroup_root={} container metrics are off", config.cgroupRoot());
     }
     this.podState = new PodStateCollector(pods);
+    this.node =
+        config.nodeMetrics() ? new NodeMetrics(config.procRoot(), config.rootFs(), true) : null;
     this.collections =
         Counter.builder("osprey_collector_collections_total")
             .description("cgroup and node collections run")
@@ -120,6 +124,9 @@ public final class NodeCollector implements AutoCloseable {
       cgroups.set(containers.collect(nowMillis, tracked));
     }
     podState.collect(nowMillis, tracked);
+    if (node != null) {
+      node.collect(nowMillis, tracked);
+    }
     staleness.endBatch(nowMillis, sink);
     sink.flush();
     collections.increment();
