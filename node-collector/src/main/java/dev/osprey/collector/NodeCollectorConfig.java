@@ -1,0 +1,42 @@
+package dev.osprey.collector;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The node-collector's configuration.
+ *
+ * @param cgroupRoot where the cgroup hierarchy is mounted ({@code --cgroup-root}; v1 with one
+ *     directory per controller, or v2 unified)
+ * @param procRoot the host's {@code /proc}
+ * @param sysRoot the host's {@code /sys}
+ * @param rootFs where the host's root file system is visible (node_exporter's {@code
+ *     --path.rootfs})
+ * @param collectInterval how often cgroup and node metrics are read
+ * @param kubeletPods where the kubelet's pod list is read from: an {@code http(s)://} URL (the
+ *     read-only port's {@code /pods}) or a file path; null when not running under Kubernetes
+ * @param nodeMetrics whether node_exporter-style metrics are collected
+ */
+public record NodeCollectorConfig(
+    Path cgroupRoot,
+    Path procRoot,
+    Path sysRoot,
+    Path rootFs,
+    Duration collectInterval,
+    String kubeletPods,
+    boolean nodeMetrics) {
+  public NodeCollectorConfig {
+    cgroupRoot = cgroupRoot != null ? cgroupRoot : Path.of("/sys/fs/cgroup");
+    procRoot = procRoot != null ? procRoot : Path.of("/proc");
+    sysRoot = sysRoot != null ? sysRoot : Path.of("/sys");
+    rootFs = rootFs != null ? rootFs : Path.of("/");
+    collectInterval = collectInterval != null ? collectInterval : Duration.ofSeconds(15);
+    if (collectInterval.isNegative() || collectInterval.isZero()) {
+      throw new IllegalArgumentException("collect interval must be positive: " + collectInterval);
+    }
+  }
+
+  public static NodeCollectorConfig defaults() {
+    return new NodeCollectorConfig(null, null, null, null, null, null, true);
+  }
+}

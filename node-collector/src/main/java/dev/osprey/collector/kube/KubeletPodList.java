@@ -1,0 +1,160 @@
+package dev.osprey.collector.kube;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.osprey.collector.kube.PodInfo.ContainerInfo;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The kubelet's pod list ({@code GET /pods} on its read-only port, a {@code v1.PodList} JSON), read
+ * from a URL or a file and re-read at most once per {@code minAge}.
+ */
+public final class KubeletPodList implements PodMetadata {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String source;
+  private final Duration minAge;
+  private final HttpClient http;
+  private volatile View view = new View(Map.of(), Map.of());
+  private volatile long loadedAtNanos;
+  private volatile boolean loaded;
+
+  private record View(Map<String, PodInfo> byUid, Map<String, ContainerInfo> byContainerId) {}
+
+  public KubeletPodList(String source, Duration minAge) {
+    this.source = source;
+    this.minAge = minAge;
+    this.http =
+        source.startsWith("http://") || source.startsWith("https://")
+            ? HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
+            : null;
+  }
+
+  @Override
+  public void refresh() {
+    if (loaded && System.nanoTime() - loadedAtNanos < minAge.toNanos()) {
+      return;
+    }
+    byte[] body = fetch();
+    List<PodInfo> pods = parse(body);
+    Map<String, PodInfo> byUid = new HashMap<>();
+    Map<String, ContainerInfo> byId = new HashMap<>();
+    for (PodInfo p : pods) {
+      byUid.put(p.uid(), p);
+      for (ContainerInfo c : p.containers()) {
+        if (!c.id().isEmpty()) {
+          byId.put(c.id(), c);
+        }
+      }
+    }
+    view = new View(Map.copyOf(byUid), Map.copyOf(byId));
+    loadedAtNanos = System.nanoTime();
+    loaded = true;
+  }
+
+  private byte[] fetch() {
+    try {
+      if (http == null) {
+        return Files.readAllBytes(Path.of(source));
+      }
+      HttpResponse<byte[]> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(source)).timeout(Duration.ofSeconds(10)).build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      if (r.statusCode() != 200) {
+        throw new IOException("HTTP status " + r.statusCode());
+      }
+      return r.body();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read kubelet pod list " + source + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted reading kubelet pod list " + source, e);
+    }
+  }
+
+  /** Parses a {@code v1.PodList} JSON document. */
+  public static List<PodInfo> parse(byte[] json) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(json);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot parse pod list: " + e.getMessage(), e);
+    }
+    List<PodInfo> out = new ArrayList<>();
+    for (JsonNode item : root.path("items")) {
+      JsonNode meta = item.path("metadata");
+      JsonNode status = item.path("status");
+      List<ContainerInfo> containers = new ArrayList<>();
+      for (String field :
+          List.of("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses")) {
+        for (JsonNode cs : status.path(field)) {
+          containers.add(
+              new ContainerInfo(
+                  cs.path("name").asText(""),
+                  stripScheme(cs.path("containerID").asText("")),
+                  cs.path("image").asText(""),
+                  cs.path("restartCount").asInt(0),
+                  time(cs.path("state").path("running").path("startedAt")),
+                  time(cs.path("lastState").path("terminated").path("finishedAt"))));
+        }
+      }
+      out.add(
+          new PodInfo(
+              meta.path("uid").asText(""),
+              meta.path("name").asText(""),
+              meta.path("namespace").asText(""),
+              status.path("phase").asText(""),
+              time(status.path("startTime")),
+              List.copyOf(containers)));
+    }
+    return out;
+  }
+
+  private static String stripScheme(String id) {
+    int i = id.indexOf("://");
+    return i < 0 ? id : id.substring(i + 3);
+  }
+
+  private static double time(JsonNode n) {
+    if (!n.isTextual()) {
+      return Double.NaN;
+    }
+    try {
+      Instant t = Instant.parse(n.asText());
+      return t.getEpochSecond() + t.getNano() / 1e9;
+    } catch (DateTimeParseException e) {
+      return Double.NaN;
+    }
+  }
+
+  @Override
+  public PodInfo pod(String uid) {
+    return view.byUid().get(uid);
+  }
+
+  @Override
+  public ContainerInfo container(String containerId) {
+    return view.byContainerId().get(containerId);
+  }
+
+  @Override
+  public Collection<PodInfo> pods() {
+    return view.byUid().values();
+  }
+}

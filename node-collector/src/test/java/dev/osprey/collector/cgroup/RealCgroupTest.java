@@ -1,0 +1,188 @@
+package dev.osprey.collector.cgroup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.osprey.collector.CapturingSink;
+import dev.osprey.collector.CapturingSink.Sample;
+import dev.osprey.collector.kube.PodMetadata;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Creates real cgroups on this machine (v1 controllers under /sys/fs/cgroup, and the v2 hierarchy
+ * mounted beside them at /sys/fs/cgroup/unified), runs a CPU-burning and a memory-allocating
+ * process inside, and checks that the collector's numbers move as they must.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class RealCgroupTest {
+  static final Path ROOT = Path.of("/sys/fs/cgroup");
+  static final Path UNIFIED = ROOT.resolve("unified");
+
+  private final String name =
+      "osprey-test-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 8);
+  private final List<Path> created = new ArrayList<>();
+  private final List<Process> processes = new ArrayList<>();
+
+  @BeforeEach
+  void makeCgroups() {
+    assumeTrue(
+        Files.isDirectory(ROOT.resolve("cpuacct"))
+            || Files.isDirectory(ROOT.resolve("cpu,cpuacct")),
+        "needs cgroup v1 cpuacct mounted under /sys/fs/cgroup");
+    assumeTrue(Files.isDirectory(ROOT.resolve("memory")), "needs cgroup v1 memory controller");
+    for (String c : new String[] {"cpu", "cpuacct", "memory"}) {
+      Path base = ROOT.resolve(c);
+      if (!Files.isDirectory(base)) {
+        continue;
+      }
+      Path d = base.resolve(name);
+      try {
+        Files.createDirectory(d);
+      } catch (IOException e) {
+        assumeTrue(false, "cannot create cgroup " + d + " (not root, or read-only cgroupfs): " + e);
+      }
+      created.add(d);
+    }
+    if (Files.exists(UNIFIED.resolve("cgroup.controllers"))) {
+      try {
+        Files.createDirectory(UNIFIED.resolve(name));
+        created.add(UNIFIED.resolve(name));
+      } catch (IOException e) {
+        // v2 part of the test is skipped below
+      }
+    }
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    for (Process p : processes) {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+    for (Path d : created.reversed()) {
+      for (int i = 0; i < 50 && Files.exists(d); i++) {
+        try {
+          Files.delete(d); // rmdir of a cgroup: only once its processes are gone
+        } catch (IOException e) {
+          Thread.sleep(100);
+        }
+      }
+    }
+  }
+
+  private List<String> procsFiles() {
+    List<String> out = new ArrayList<>();
+    for (Path d : created) {
+      out.add(d.resolve("cgroup.procs").toString());
+    }
+    return out;
+  }
+
+  private static CapturingSink collect(Path root) {
+    ContainerCollector c =
+        new ContainerCollector(
+            CgroupFs.open(root, Path.of("/proc")),
+            Path.of("/proc"),
+            Path.of("/sys"),
+            PodMetadata.NONE,
+            20_000);
+    CapturingSink sink = new CapturingSink();
+    c.collect(System.currentTimeMillis(), sink);
+    return sink;
+  }
+
+  private double value(Path root, String metric) {
+    List<Sample> s = collect(root).find(metric, "id", "/" + name);
+    assertThat(s).as(metric + " for /" + name + " under " + root).hasSize(1);
+    return s.get(0).v();
+  }
+
+  @Test
+  void cpuBurnerMovesCpuCounters() throws Exception {
+    double before = value(ROOT, "container_cpu_usage_seconds_total");
+    assertThat(before).isLessThan(0.05);
+    boolean v2 = created.contains(UNIFIED.resolve(name));
+    double beforeV2 = v2 ? value(UNIFIED, "container_cpu_usage_seconds_total") : 0;
+
+    // The shell joins every cgroup itself, then loops, so all of its CPU time is charged there.
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "/bin/sh",
+                "-c",
+                "for f in \"$@\"; do echo $$ > \"$f\"; done; i=0; while [ $i -lt 2000000000 ]; do i=$((i+1)); done",
+                "burner"));
+    cmd.addAll(procsFiles());
+    processes.add(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+
+    double after = before;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (after < before + 0.5 && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      after = value(ROOT, "container_cpu_usage_seconds_total");
+    }
+    assertThat(after).as("cpu seconds after burning").isGreaterThanOrEqualTo(before + 0.5);
+    double user = value(ROOT, "container_cpu_user_seconds_total");
+    double system = value(ROOT, "container_cpu_system_seconds_total");
+    // user+system ticks are 10 ms granular and lag usage a little; they must account for most of it
+    assertThat(user + system).isGreaterThan(0.25).isLessThanOrEqualTo(after + 0.2);
+    if (v2) {
+      assertThat(value(UNIFIED, "container_cpu_usage_seconds_total"))
+          .as("the v2 hierarchy counts the same process")
+          .isGreaterThan(beforeV2 + 0.25);
+    }
+    // a counter: never backwards between two reads
+    double again = value(ROOT, "container_cpu_usage_seconds_total");
+    assertThat(again).isGreaterThanOrEqualTo(after);
+  }
+
+  @Test
+  void memoryAllocatorMovesMemoryGauges() throws Exception {
+    Path java = Path.of(ProcessHandle.current().info().command().orElse(""));
+    assumeTrue(Files.isExecutable(java), "needs the running JVM's java launcher");
+    Path src = Path.of(getClass().getResource("/real/Alloc.java").toURI());
+    double before = value(ROOT, "container_memory_usage_bytes");
+    assertThat(before).isLessThan(16 << 20);
+
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(java.toString(), "-Xmx512m", "-XX:TieredStopAtLevel=1", src.toString(), "160"));
+    cmd.addAll(procsFiles());
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    processes.add(p);
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    String line = out.readLine(); // blocks until "ready" (bounded by the class @Timeout)
+    assertThat(line).as("allocator output").startsWith("ready");
+
+    CapturingSink s = collect(ROOT);
+    String[] id = {"id", "/" + name};
+    double usage = s.one("container_memory_usage_bytes", id).v();
+    double ws = s.one("container_memory_working_set_bytes", id).v();
+    double rss = s.one("container_memory_rss", id).v();
+    assertThat(usage).isGreaterThan(150.0 * (1 << 20));
+    assertThat(rss).isGreaterThan(150.0 * (1 << 20));
+    assertThat(ws).isGreaterThan(150.0 * (1 << 20)).isLessThanOrEqualTo(usage);
+    assertThat(s.one("container_memory_max_usage_bytes", id).v()).isGreaterThanOrEqualTo(usage);
+    assertThat(s.one("container_start_time_seconds", id).v())
+        .isGreaterThan(System.currentTimeMillis() / 1000.0 - 600);
+
+    p.destroyForcibly();
+    assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    double freed = value(ROOT, "container_memory_usage_bytes");
+    assertThat(freed).as("usage after the allocator exited").isLessThan(usage - 100.0 * (1 << 20));
+  }
+}
