@@ -346,8 +346,7 @@ public final class LogStore implements AutoCloseable {
 
   private static boolean matches(Labels l, List<LabelMatcher> ms) {
     for (LabelMatcher m : ms) {
-      String v = l.get(m.name());
-      if (!m.matches(v == null ? "" : v)) {
+      if (!m.matches(l.get(m.name()))) {
         return false;
       }
     }
@@ -460,7 +459,7 @@ public final class LogStore implements AutoCloseable {
     Set<String> vals = new TreeSet<>();
     for (Labels l : series(matchers, startNanos, endNanos)) {
       String v = l.get(name);
-      if (v != null) {
+      if (!v.isEmpty()) {
         vals.add(v);
       }
     }
