@@ -1,0 +1,555 @@
+package dev.osprey.logs.index;
+
+import dev.osprey.core.config.LogIndexConfig;
+import dev.osprey.core.labels.LabelMatcher;
+import dev.osprey.core.labels.Labels;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
+import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.TermInSetQuery;
+import org.apache.lucene.util.BytesRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The log store: Lucene indexes, one per time partition, behind a write-ahead log.
+ *
+ * <p>Appends go to the WAL (reaching the OS before the call returns), then to the partition's
+ * IndexWriter; a line whose dedup key (stream, timestamp, line) is already in its partition is
+ * skipped, so an agent's replay adds nothing. Readers are refreshed every {@value #REFRESH_MS} ms
+ * (lines are searchable within that of an append returning, or at once after {@link #refresh()});
+ * partitions are committed every {@link LogIndexConfig#commitInterval()} and at close, after which
+ * the WAL segments they cover are deleted. Retention drops whole partitions.
+ */
+public final class LogStore implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LogStore.class);
+  static final long REFRESH_MS = 200;
+
+  private final Path dir;
+  private final LogIndexConfig config;
+  private final long span;
+  private final NavigableMap<Long, LogPartition> partitions = new ConcurrentSkipListMap<>();
+  private final ReentrantReadWriteLock appendLock = new ReentrantReadWriteLock();
+  private final Object walMutex = new Object();
+  private final LogWal wal;
+  private final ScheduledExecutorService scheduler;
+  private final Counter linesAppended;
+  private final Counter linesDuplicate;
+  private final Counter linesDiscarded;
+  private final Counter bytesAppended;
+  private final Timer commitTimer;
+  private volatile boolean dirty;
+  private volatile boolean closed;
+
+  /** What an append did. */
+  public record AppendResult(int appended, int duplicates, int tooOld) {}
+
+  private LogStore(Path dir, LogIndexConfig config, MeterRegistry registry, boolean background)
+      throws IOException {
+    this.dir = dir;
+    this.config = config;
+    this.span = config.partition().toNanos();
+    if (span <= 0) {
+      throw new IllegalArgumentException("cannot open log store: partition must be positive");
+    }
+    Files.createDirectories(dir.resolve("index"));
+    try (Stream<Path> st = Files.list(dir.resolve("index"))) {
+      for (Path p : st.toList()) {
+        String n = p.getFileName().toString();
+        if (Files.isDirectory(p) && n.startsWith("p-")) {
+          long start = Long.parseLong(n.substring(2));
+          partitions.put(start, LogPartition.open(dir.resolve("index"), start, span));
+        }
+      }
+    }
+    this.linesAppended = registry.counter("osprey_logs_lines_appended_total");
+    this.linesDuplicate = registry.counter("osprey_logs_lines_duplicate_total");
+    this.linesDiscarded = registry.counter("osprey_logs_lines_too_old_total");
+    this.bytesAppended = registry.counter("osprey_logs_bytes_appended_total");
+    this.commitTimer = registry.timer("osprey_logs_commit_seconds");
+    Gauge.builder("osprey_logs_partitions", partitions, Map::size).register(registry);
+    int[] replayed = {0};
+    this.wal =
+        LogWal.open(
+            dir.resolve("wal"),
+            payload -> {
+              try {
+                AppendResult r = addAll(Codec.decodeBatch(payload, 0, payload.length));
+                replayed[0] += r.appended();
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
+    if (replayed[0] > 0) {
+      log.info("event=wal_replayed lines={}", replayed[0]);
+    }
+    commit();
+    refresh();
+    if (background) {
+      scheduler =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "osprey-logstore");
+                t.setDaemon(true);
+                return t;
+              });
+      scheduler.scheduleWithFixedDelay(
+          () -> guard("refresh", this::refreshIfDirty),
+          REFRESH_MS,
+          REFRESH_MS,
+          TimeUnit.MILLISECONDS);
+      long ci = Math.max(100, config.commitInterval().toMillis());
+      scheduler.scheduleWithFixedDelay(
+          () -> guard("commit", this::commit), ci, ci, TimeUnit.MILLISECONDS);
+      scheduler.scheduleWithFixedDelay(
+          () -> guard("retention", () -> applyRetention(System.currentTimeMillis() * 1_000_000L)),
+          1,
+          60,
+          TimeUnit.SECONDS);
+    } else {
+      scheduler = null;
+    }
+  }
+
+  /** Opens (or creates) the store under {@code dir}, replaying the WAL, with background tasks. */
+  public static LogStore open(Path dir, LogIndexConfig config, MeterRegistry registry) {
+    return open(dir, config, registry, true);
+  }
+
+  /**
+   * Opens the store; with {@code background} false no refresh, commit or retention runs by itself
+   * (for tests, which call {@link #refresh()}, {@link #commit()}, {@link #applyRetention(long)}).
+   */
+  public static LogStore open(
+      Path dir, LogIndexConfig config, MeterRegistry registry, boolean background) {
+    try {
+      return new LogStore(dir, config, registry, background);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open log store " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private interface IoTask {
+    void run() throws IOException;
+  }
+
+  private void guard(String what, IoTask t) {
+    if (closed) {
+      return;
+    }
+    try {
+      t.run();
+    } catch (Exception e) {
+      log.error("event=logstore_task_failed task={} error={}", what, e.toString(), e);
+    }
+  }
+
+  public LogIndexConfig config() {
+    return config;
+  }
+
+  /**
+   * Appends a batch: WAL first, then the index. Lines older than the retention are dropped and
+   * counted; duplicates (same stream, timestamp and line) are skipped and counted.
+   */
+  public AppendResult append(List<LogStream> batch) {
+    if (closed) {
+      throw new IllegalStateException("cannot append: log store is closed");
+    }
+    byte[] payload = Codec.encodeBatch(batch);
+    appendLock.readLock().lock();
+    try {
+      synchronized (walMutex) {
+        wal.append(payload);
+      }
+      AppendResult r = addAll(batch);
+      linesAppended.increment(r.appended());
+      linesDuplicate.increment(r.duplicates());
+      linesDiscarded.increment(r.tooOld());
+      if (r.appended() > 0) {
+        dirty = true;
+      }
+      return r;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot append log lines: " + e.getMessage(), e);
+    } finally {
+      appendLock.readLock().unlock();
+    }
+  }
+
+  private AppendResult addAll(List<LogStream> batch) throws IOException {
+    long minStart = retentionCutoff(System.currentTimeMillis() * 1_000_000L);
+    int added = 0;
+    int dups = 0;
+    int old = 0;
+    long bytes = 0;
+    for (LogStream s : batch) {
+      Labels l = s.labels();
+      String sid = LogPartition.sid(l);
+      BytesRef sb = new BytesRef(Codec.encodeLabels(l));
+      for (LogEntry e : s.entries()) {
+        long pStart = Math.floorDiv(e.timestampNanos(), span) * span;
+        if (pStart + span <= minStart) {
+          old++;
+          continue;
+        }
+        if (partitionFor(pStart).add(l, sid, sb, e)) {
+          added++;
+          bytes += e.line().length();
+        } else {
+          dups++;
+        }
+      }
+    }
+    bytesAppended.increment(bytes);
+    return new AppendResult(added, dups, old);
+  }
+
+  private long retentionCutoff(long nowNanos) {
+    return nowNanos - config.retention().toNanos();
+  }
+
+  private LogPartition partitionFor(long pStart) throws IOException {
+    LogPartition p = partitions.get(pStart);
+    if (p != null) {
+      return p;
+    }
+    synchronized (partitions) {
+      p = partitions.get(pStart);
+      if (p == null) {
+        p = LogPartition.open(dir.resolve("index"), pStart, span);
+        partitions.put(pStart, p);
+      }
+      return p;
+    }
+  }
+
+  /** Makes every appended line visible to searches now. */
+  public void refresh() {
+    try {
+      for (LogPartition p : partitions.values()) {
+        p.refresh();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot refresh log index: " + e.getMessage(), e);
+    }
+  }
+
+  private void refreshIfDirty() {
+    if (dirty) {
+      dirty = false;
+      refresh();
+    }
+  }
+
+  /** Commits every partition and deletes the WAL segments the commit covers. */
+  public synchronized void commit() {
+    long t0 = System.nanoTime();
+    try {
+      long keepFrom;
+      appendLock.writeLock().lock();
+      try {
+        synchronized (walMutex) {
+          keepFrom = wal == null ? 0 : wal.cut();
+        }
+      } finally {
+        appendLock.writeLock().unlock();
+      }
+      for (LogPartition p : partitions.values()) {
+        p.commit();
+      }
+      if (wal != null) {
+        wal.deleteBefore(keepFrom);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot commit log index: " + e.getMessage(), e);
+    }
+    commitTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Drops every partition that ends at or before {@code nowNanos - retention}; returns how many.
+   */
+  public int applyRetention(long nowNanos) throws IOException {
+    long cutoff = retentionCutoff(nowNanos);
+    int dropped = 0;
+    for (LogPartition p : List.copyOf(partitions.values())) {
+      if (p.end <= cutoff) {
+        appendLock.writeLock().lock();
+        try {
+          partitions.remove(p.start);
+          p.drop();
+        } finally {
+          appendLock.writeLock().unlock();
+        }
+        log.info("event=partition_dropped start={} end={}", p.start, p.end);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  /** Start times (ns) of the partitions on disk, ascending. */
+  public List<Long> partitionStarts() {
+    return List.copyOf(partitions.keySet());
+  }
+
+  /** Bytes of the index files (WAL excluded). */
+  public long sizeOnDisk() throws IOException {
+    long n = 0;
+    for (LogPartition p : partitions.values()) {
+      n += p.sizeOnDisk();
+    }
+    return n;
+  }
+
+  // ---------------------------------------------------------------------------------- reading
+
+  private List<LogPartition> overlapping(long from, long to, boolean ascending) {
+    List<LogPartition> out = new ArrayList<>();
+    for (LogPartition p : partitions.values()) {
+      if (p.overlaps(from, to)) {
+        out.add(p);
+      }
+    }
+    if (!ascending) {
+      java.util.Collections.reverse(out);
+    }
+    return out;
+  }
+
+  private static boolean matches(Labels l, List<LabelMatcher> ms) {
+    for (LabelMatcher m : ms) {
+      if (!m.matches(l.get(m.name()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The streams of a partition that the matchers select; null means all of them. */
+  private static List<String> selectStreams(LogPartition p, List<LabelMatcher> ms) {
+    if (ms.isEmpty()) {
+      return null;
+    }
+    List<String> sids = new ArrayList<>();
+    p.streams.forEach(
+        (sid, l) -> {
+          if (matches(l, ms)) {
+            sids.add(sid);
+          }
+        });
+    return sids;
+  }
+
+  /** Builds the Lucene query of a partition; null when no stream there matches. */
+  private static Query partitionQuery(LogPartition p, LogSearchRequest r) {
+    List<String> sids = selectStreams(p, r.matchers());
+    if (sids != null && sids.isEmpty()) {
+      return null;
+    }
+    BooleanQuery.Builder b = new BooleanQuery.Builder();
+    b.add(
+        LongPoint.newRangeQuery(LogPartition.F_TS, r.startNanos(), r.endNanos() - 1),
+        BooleanClause.Occur.FILTER);
+    if (sids != null) {
+      List<BytesRef> terms = new ArrayList<>(sids.size());
+      for (String s : sids) {
+        terms.add(new BytesRef(s));
+      }
+      b.add(new TermInSetQuery(LogPartition.F_SID, terms), BooleanClause.Occur.FILTER);
+    }
+    if (r.lineQuery() != null) {
+      b.add(r.lineQuery(), BooleanClause.Occur.FILTER);
+    }
+    return b.build();
+  }
+
+  /**
+   * Searches lines, delivering them to {@code consumer} in the request's direction (by timestamp)
+   * until the limit or until the consumer returns false.
+   *
+   * @return lines delivered
+   */
+  public long search(LogSearchRequest r, LogHitConsumer consumer) {
+    if (r.startNanos() >= r.endNanos()) {
+      return 0;
+    }
+    boolean fwd = r.direction() == LogSearchRequest.Direction.FORWARD;
+    long delivered = 0;
+    long limit = r.limit() > 0 ? r.limit() : Long.MAX_VALUE;
+    try {
+      for (LogPartition p : overlapping(r.startNanos(), r.endNanos(), fwd)) {
+        Query q = partitionQuery(p, r);
+        if (q == null) {
+          continue;
+        }
+        IndexSearcher s = p.searchers.acquire();
+        try {
+          long left = limit - delivered;
+          long n =
+              fwd
+                  ? PartitionReader.forward(s, q, r.needLine(), left, consumer)
+                  : PartitionReader.backward(s, q, r.needLine(), left, consumer);
+          delivered += Math.abs(n);
+          if (n < 0 || delivered >= limit) {
+            break; // consumer stopped, or limit reached
+          }
+        } finally {
+          p.searchers.release(s);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot search log index: " + e.getMessage(), e);
+    }
+    return delivered;
+  }
+
+  /** Stream label sets that the matchers select among partitions overlapping [start, end). */
+  public Set<Labels> series(List<LabelMatcher> matchers, long startNanos, long endNanos) {
+    Set<Labels> out = new TreeSet<>();
+    for (LogPartition p : overlapping(startNanos, endNanos, true)) {
+      for (Labels l : p.streams.values()) {
+        if (matches(l, matchers)) {
+          out.add(l);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Label names of the selected streams, sorted. */
+  public List<String> labelNames(List<LabelMatcher> matchers, long startNanos, long endNanos) {
+    Set<String> names = new TreeSet<>();
+    for (Labels l : series(matchers, startNanos, endNanos)) {
+      names.addAll(l.names());
+    }
+    return List.copyOf(names);
+  }
+
+  /** Values of one label among the selected streams, sorted. */
+  public List<String> labelValues(
+      String name, List<LabelMatcher> matchers, long startNanos, long endNanos) {
+    Set<String> vals = new TreeSet<>();
+    for (Labels l : series(matchers, startNanos, endNanos)) {
+      String v = l.get(name);
+      if (!v.isEmpty()) {
+        vals.add(v);
+      }
+    }
+    return List.copyOf(vals);
+  }
+
+  /** Index statistics of a selection, as Loki's /index/stats reports them. */
+  public record Stats(long streams, long chunks, long entries, long bytes) {}
+
+  public Stats stats(List<LabelMatcher> matchers, long startNanos, long endNanos) {
+    Set<Labels> streams = new LinkedHashSet<>();
+    long[] eb = {0, 0};
+    Map<Long, Boolean> parts = new HashMap<>();
+    search(
+        new LogSearchRequest(
+            matchers, startNanos, endNanos, null, LogSearchRequest.Direction.FORWARD, 0, false),
+        (stream, ts, line, md, bytes) -> {
+          streams.add(stream);
+          parts.put(Math.floorDiv(ts, span), Boolean.TRUE);
+          eb[0]++;
+          eb[1] += bytes;
+          return true;
+        });
+    return new Stats(streams.size(), parts.size(), eb[0], eb[1]);
+  }
+
+  /** A hit of a query-string search with its highlighted line. */
+  public record Highlighted(Labels stream, long timestampNanos, String line, String highlight) {}
+
+  /**
+   * Lucene query-string search (classic syntax; default field the line, other fields are stream
+   * labels), newest first, with highlights ({@code <b>...</b>}).
+   */
+  public List<Highlighted> queryString(String query, long startNanos, long endNanos, int limit) {
+    Query q = QueryStrings.parse(query);
+    List<Highlighted> out = new ArrayList<>();
+    try {
+      for (LogPartition p : overlapping(startNanos, endNanos, false)) {
+        if (out.size() >= limit) {
+          break;
+        }
+        IndexSearcher s = p.searchers.acquire();
+        try {
+          BooleanQuery.Builder b = new BooleanQuery.Builder();
+          b.add(
+              LongPoint.newRangeQuery(LogPartition.F_TS, startNanos, endNanos - 1),
+              BooleanClause.Occur.FILTER);
+          b.add(q, BooleanClause.Occur.MUST);
+          QueryStrings.highlight(s, b.build(), q, limit - out.size(), out);
+        } finally {
+          p.searchers.release(s);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot search log index: " + e.getMessage(), e);
+    }
+    return out;
+  }
+
+  /** A term query on a stream label's exact value, for query-string style callers. */
+  public static Query labelTerm(String name, String value) {
+    return new org.apache.lucene.search.TermQuery(
+        new Term(LogPartition.LABEL_PREFIX + name, value));
+  }
+
+  /** Name of the full-text field of lines. */
+  public static final String LINE_FIELD = LogPartition.F_LINE;
+
+  Collection<LogPartition> partitionsForTest() {
+    return partitions.values();
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    if (scheduler != null) {
+      scheduler.shutdown();
+      try {
+        scheduler.awaitTermination(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    commit();
+    closed = true;
+    for (LogPartition p : partitions.values()) {
+      p.close();
+    }
+    wal.close();
+  }
+}

@@ -1,0 +1,135 @@
+package dev.osprey.logs.index;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The log-aware tokenization rules, shared by the analyzer (index side) and the line-filter
+ * translation (query side) so that both agree on what a term is.
+ *
+ * <p>A line splits into <em>coarse tokens</em> at whitespace and bracketing punctuation ({@code "'`
+ * ()[]{}<>,;=|}); trailing and leading {@code .:} are trimmed. A coarse token that contains inner
+ * punctuation (an IP {@code 10.0.0.1}, a UUID, a path {@code /api/v1/push}, {@code user_id}) is
+ * indexed whole, and each maximal run of letters and digits inside it (a <em>part</em>) is indexed
+ * too, so {@code 10.0.0.1} is findable as {@code 10.0.0.1} and as {@code 10}, {@code 0}, {@code 1}.
+ * Terms are lower-cased; terms longer than {@link #MAX_TERM} chars are not indexed.
+ */
+public final class LogTokens {
+  /** Longest term indexed; longer words are skipped on both sides. */
+  public static final int MAX_TERM = 255;
+
+  private LogTokens() {}
+
+  /** Whether {@code c} separates coarse tokens. */
+  public static boolean isCoarseSeparator(char c) {
+    if (Character.isWhitespace(c)) {
+      return true;
+    }
+    return switch (c) {
+      case '"', '\'', '`', '(', ')', '[', ']', '{', '}', '<', '>', ',', ';', '=', '|' -> true;
+      default -> false;
+    };
+  }
+
+  /** Whether {@code c} belongs to a part (letters and digits). */
+  public static boolean isWordChar(char c) {
+    return Character.isLetterOrDigit(c);
+  }
+
+  private static boolean isTrim(char c) {
+    return c == '.' || c == ':';
+  }
+
+  /** Lower-cases a term the way the index does. */
+  public static String normalize(String s) {
+    return s.toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * Trims a coarse token [start, end) of its leading and trailing {@code .:}; returns {start, end}
+   * or null when nothing is left.
+   */
+  static int[] trimCoarse(CharSequence s, int start, int end) {
+    while (start < end && isTrim(s.charAt(start))) {
+      start++;
+    }
+    while (end > start && isTrim(s.charAt(end - 1))) {
+      end--;
+    }
+    return start < end ? new int[] {start, end} : null;
+  }
+
+  /** Whether a coarse token holds a non-word char, so it is indexed whole besides its parts. */
+  static boolean hasInnerPunct(CharSequence s, int start, int end) {
+    for (int i = start; i < end; i++) {
+      if (!isWordChar(s.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The terms every line that contains {@code needle} as a substring must have in the index: the
+   * parts that the needle holds entirely (bounded by non-word chars inside the needle), and the
+   * coarse tokens it holds entirely. An empty list means the index cannot narrow the search.
+   *
+   * <p>Each returned term is already normalized. A part cut at the needle's end on the right only
+   * is returned in {@code prefixes} (the line's term starts with it).
+   */
+  public static Needle needleTerms(String needle) {
+    List<String> terms = new ArrayList<>();
+    List<String> prefixes = new ArrayList<>();
+    int n = needle.length();
+    // parts
+    int i = 0;
+    while (i < n) {
+      if (!isWordChar(needle.charAt(i))) {
+        i++;
+        continue;
+      }
+      int s = i;
+      while (i < n && isWordChar(needle.charAt(i))) {
+        i++;
+      }
+      boolean leftClosed = s > 0;
+      boolean rightClosed = i < n;
+      String part = needle.substring(s, i);
+      if (part.length() > MAX_TERM) {
+        continue;
+      }
+      if (leftClosed && rightClosed) {
+        terms.add(normalize(part));
+      } else if (leftClosed) {
+        prefixes.add(normalize(part));
+      }
+    }
+    // coarse tokens bounded by separators inside the needle
+    i = 0;
+    while (i < n) {
+      if (isCoarseSeparator(needle.charAt(i))) {
+        i++;
+        continue;
+      }
+      int s = i;
+      while (i < n && !isCoarseSeparator(needle.charAt(i))) {
+        i++;
+      }
+      if (s > 0 && i < n) {
+        int[] t = trimCoarse(needle, s, i);
+        if (t != null && t[1] - t[0] <= MAX_TERM && hasInnerPunct(needle, t[0], t[1])) {
+          terms.add(normalize(needle.substring(t[0], t[1])));
+        }
+      }
+    }
+    return new Needle(List.copyOf(terms), List.copyOf(prefixes));
+  }
+
+  /** Terms (exact) and prefixes that a matching line's index entry must hold. */
+  public record Needle(List<String> terms, List<String> prefixes) {
+    public boolean isEmpty() {
+      return terms.isEmpty() && prefixes.isEmpty();
+    }
+  }
+}

@@ -1,0 +1,264 @@
+package dev.osprey.logs.index;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.osprey.core.config.LogIndexConfig;
+import dev.osprey.core.labels.LabelMatcher;
+import dev.osprey.core.labels.Labels;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.TermQuery;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LogStoreTest {
+  static final long HOUR = 3_600_000_000_000L;
+  static final long NOW = System.currentTimeMillis() * 1_000_000L;
+  @TempDir Path dir;
+  final List<LogStore> open = new ArrayList<>();
+
+  static final LogIndexConfig CONFIG =
+      new LogIndexConfig(Duration.ofDays(7), Duration.ofHours(1), Duration.ofSeconds(10), null);
+
+  LogStore open(Path d) {
+    LogStore s = LogStore.open(d, CONFIG, new SimpleMeterRegistry(), false);
+    open.add(s);
+    return s;
+  }
+
+  @AfterEach
+  void closeAll() throws IOException {
+    for (LogStore s : open) {
+      s.close();
+    }
+  }
+
+  static LogStream stream(String app, long ts, String... lines) {
+    List<LogEntry> es = new ArrayList<>();
+    for (int i = 0; i < lines.length; i++) {
+      es.add(new LogEntry(ts + i, lines[i]));
+    }
+    return new LogStream(Labels.of("app", app, "env", "prod"), es);
+  }
+
+  record Hit(Labels stream, long ts, String line) {}
+
+  static List<Hit> all(LogStore s, LogSearchRequest r) {
+    List<Hit> out = new ArrayList<>();
+    s.search(
+        r,
+        (st, ts, line, md, n) -> {
+          out.add(new Hit(st, ts, line));
+          return true;
+        });
+    return out;
+  }
+
+  static LogSearchRequest req(
+      List<LabelMatcher> ms, org.apache.lucene.search.Query q, boolean fwd, int limit) {
+    return new LogSearchRequest(
+        ms,
+        NOW - 10 * HOUR,
+        NOW + 10 * HOUR,
+        q,
+        fwd ? LogSearchRequest.Direction.FORWARD : LogSearchRequest.Direction.BACKWARD,
+        limit,
+        true);
+  }
+
+  @Test
+  void appendSearchBothDirectionsAcrossPartitions() {
+    LogStore s = open(dir);
+    s.append(List.of(stream("api", NOW - 2 * HOUR, "a0", "a1"), stream("web", NOW, "w0", "w1")));
+    s.append(List.of(stream("api", NOW - HOUR, "a2")));
+    s.refresh();
+    assertThat(s.partitionStarts()).hasSizeGreaterThanOrEqualTo(3);
+    assertThat(all(s, req(List.of(), null, true, 0)))
+        .extracting(Hit::line)
+        .containsExactly("a0", "a1", "a2", "w0", "w1");
+    assertThat(all(s, req(List.of(), null, false, 0)))
+        .extracting(Hit::line)
+        .containsExactly("w1", "w0", "a2", "a1", "a0");
+    assertThat(all(s, req(List.of(LabelMatcher.equal("app", "api")), null, false, 2)))
+        .extracting(Hit::line)
+        .containsExactly("a2", "a1");
+    assertThat(all(s, req(List.of(LabelMatcher.regex("app", "w.*")), null, true, 1)))
+        .extracting(Hit::line)
+        .containsExactly("w0");
+    assertThat(s.labelValues("app", List.of(), NOW - 10 * HOUR, NOW + HOUR))
+        .containsExactly("api", "web");
+    assertThat(s.labelNames(List.of(), NOW - 10 * HOUR, NOW + HOUR)).containsExactly("app", "env");
+  }
+
+  @Test
+  void lineQueryUsesTheIndex() {
+    LogStore s = open(dir);
+    s.append(
+        List.of(
+            stream(
+                "api",
+                NOW,
+                "GET /x from 10.1.2.3",
+                "trace 4bf92f3577b34da6a3ce929d0e0e4736 done",
+                "other")));
+    s.refresh();
+    assertThat(all(s, req(List.of(), new TermQuery(new Term("line", "10.1.2.3")), true, 0)))
+        .extracting(Hit::line)
+        .containsExactly("GET /x from 10.1.2.3");
+    assertThat(
+            all(
+                s,
+                req(
+                    List.of(),
+                    new TermQuery(new Term("line", "4bf92f3577b34da6a3ce929d0e0e4736")),
+                    true,
+                    0)))
+        .hasSize(1);
+  }
+
+  @Test
+  void replayOfTheSameBatchAddsNothing() {
+    LogStore s = open(dir);
+    List<LogStream> batch = List.of(stream("api", NOW, "x", "y", "z"));
+    assertThat(s.append(batch).appended()).isEqualTo(3);
+    LogStore.AppendResult again = s.append(batch);
+    assertThat(again.appended()).isZero();
+    assertThat(again.duplicates()).isEqualTo(3);
+    s.commit();
+    s.refresh();
+    assertThat(all(s, req(List.of(), null, true, 0))).hasSize(3);
+  }
+
+  @Test
+  void dedupSurvivesRestart() throws IOException {
+    LogStore s = open(dir);
+    List<LogStream> batch = List.of(stream("api", NOW, "x", "y"));
+    s.append(batch);
+    s.close();
+    open.remove(s);
+    LogStore s2 = open(dir);
+    assertThat(s2.append(batch).duplicates()).isEqualTo(2);
+    s2.refresh();
+    assertThat(all(s2, req(List.of(), null, true, 0))).hasSize(2);
+  }
+
+  @Test
+  void uncommittedLinesAreRecoveredFromTheWalAfterACrash() throws IOException {
+    LogStore s = open(dir);
+    s.append(List.of(stream("api", NOW, "committed")));
+    s.commit();
+    s.append(List.of(stream("api", NOW + 10, "only in wal 1", "only in wal 2")));
+    // a kill -9 leaves the files as they are now: copy them while the store is still open
+    Path crash = Files.createTempDirectory(dir.getParent(), "crash");
+    try (Stream<Path> st = Files.walk(dir)) {
+      for (Path p : st.toList()) {
+        Path t = crash.resolve(dir.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(t);
+        } else {
+          Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+    LogStore r = open(crash);
+    assertThat(all(r, req(List.of(), null, true, 0)))
+        .extracting(Hit::line)
+        .containsExactly("committed", "only in wal 1", "only in wal 2");
+  }
+
+  @Test
+  void retentionDropsWholePartitions() throws IOException {
+    LogStore s = open(dir);
+    s.append(List.of(stream("api", NOW - 3 * HOUR, "old"), stream("api", NOW, "new")));
+    s.refresh();
+    assertThat(s.partitionStarts()).hasSize(2);
+    // pretend it is 7 days and 2 hours later: the older partition ends before the cutoff
+    int dropped = s.applyRetention(NOW + Duration.ofDays(7).toNanos() - HOUR);
+    assertThat(dropped).isEqualTo(1);
+    assertThat(s.partitionStarts()).hasSize(1);
+    assertThat(all(s, req(List.of(), null, true, 0))).extracting(Hit::line).containsExactly("new");
+    try (Stream<Path> st = Files.list(dir.resolve("index"))) {
+      assertThat(st.count()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void linesOlderThanRetentionAreRefused() {
+    LogStore s = open(dir);
+    LogStore.AppendResult r =
+        s.append(List.of(stream("api", NOW - Duration.ofDays(8).toNanos(), "x")));
+    assertThat(r.tooOld()).isEqualTo(1);
+    assertThat(r.appended()).isZero();
+  }
+
+  @Test
+  void structuredMetadataAndNeedLineFalse() {
+    LogStore s = open(dir);
+    s.append(
+        List.of(
+            new LogStream(
+                Labels.of("app", "api"),
+                List.of(new LogEntry(NOW, "héllo", Labels.of("trace_id", "abc"))))));
+    s.refresh();
+    List<Labels> md = new ArrayList<>();
+    s.search(
+        req(List.of(), null, true, 0),
+        (st, ts, line, m, n) -> {
+          md.add(m);
+          return true;
+        });
+    assertThat(md).containsExactly(Labels.of("trace_id", "abc"));
+    List<Integer> lens = new ArrayList<>();
+    s.search(
+        new LogSearchRequest(
+            List.of(), NOW - 1, NOW + 1, null, LogSearchRequest.Direction.FORWARD, 0, false),
+        (st, ts, line, m, n) -> {
+          assertThat(line).isNull();
+          lens.add(n);
+          return true;
+        });
+    assertThat(lens).containsExactly(6);
+  }
+
+  @Test
+  void queryStringWithHighlights() {
+    LogStore s = open(dir);
+    s.append(
+        List.of(
+            stream("api", NOW, "connection reset by peer 10.0.0.7", "all good"),
+            stream("web", NOW + 5, "connection reset again")));
+    s.refresh();
+    List<LogStore.Highlighted> h =
+        s.queryString("\"connection reset\" AND app:api", NOW - HOUR, NOW + HOUR, 10);
+    assertThat(h).hasSize(1);
+    assertThat(h.get(0).highlight()).isEqualTo("<b>connection reset</b> by peer 10.0.0.7");
+    assertThat(s.queryString("10.0.0.7", NOW - HOUR, NOW + HOUR, 10)).hasSize(1);
+    assertThat(s.queryString("reset", NOW - HOUR, NOW + HOUR, 10))
+        .extracting(LogStore.Highlighted::line)
+        .containsExactly("connection reset again", "connection reset by peer 10.0.0.7");
+  }
+
+  @Test
+  void stopsWhenTheConsumerSaysSo() {
+    LogStore s = open(dir);
+    s.append(List.of(stream("api", NOW, "1", "2", "3", "4")));
+    s.refresh();
+    List<String> got = new ArrayList<>();
+    s.search(
+        req(List.of(), null, false, 0),
+        (st, ts, line, m, n) -> {
+          got.add(line);
+          return got.size() < 2;
+        });
+    assertThat(got).containsExactly("4", "3");
+  }
+}

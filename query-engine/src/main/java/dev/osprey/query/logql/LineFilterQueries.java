@@ -1,0 +1,148 @@
+package dev.osprey.query.logql;
+
+import dev.osprey.logs.index.LogStore;
+import dev.osprey.logs.index.LogTokens;
+import dev.osprey.query.logql.Ast.*;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.PrefixQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.TermQuery;
+
+/**
+ * Turns line filters into Lucene queries that every matching line satisfies (a necessary
+ * condition), so the index finds candidates and the pipeline verifies them exactly. Only filters
+ * before the first {@code line_format} or {@code unpack} (which change the line) are used; negative
+ * filters and regexes without a required literal cannot narrow the search and are left to the
+ * pipeline.
+ */
+final class LineFilterQueries {
+  static final int MIN_PREFIX = 3;
+
+  private LineFilterQueries() {}
+
+  /** The index query of a pipeline, or null when the index cannot narrow it. */
+  static Query of(List<Stage> stages) {
+    BooleanQuery.Builder b = new BooleanQuery.Builder();
+    int n = 0;
+    for (Stage st : stages) {
+      if (st instanceof LineFormat || st instanceof Unpack) {
+        break;
+      }
+      if (st instanceof LineFilter lf) {
+        Query q = filter(lf);
+        if (q != null) {
+          b.add(q, BooleanClause.Occur.FILTER);
+          n++;
+        }
+      }
+    }
+    return n == 0 ? null : b.build();
+  }
+
+  static Query filter(LineFilter lf) {
+    List<String> needles = new ArrayList<>();
+    switch (lf.op()) {
+      case CONTAINS -> needles.addAll(lf.values());
+      case REGEX -> {
+        for (String re : lf.values()) {
+          List<String> lits = regexLiterals(re);
+          if (lits == null) {
+            return null;
+          }
+          needles.addAll(lits);
+        }
+      }
+      default -> {
+        return null;
+      }
+    }
+    List<Query> alts = new ArrayList<>();
+    for (String n : needles) {
+      Query q = needle(n);
+      if (q == null) {
+        return null; // one alternative matches anything: no narrowing
+      }
+      alts.add(q);
+    }
+    if (alts.size() == 1) {
+      return alts.get(0);
+    }
+    BooleanQuery.Builder b = new BooleanQuery.Builder();
+    for (Query q : alts) {
+      b.add(q, BooleanClause.Occur.SHOULD);
+    }
+    b.setMinimumNumberShouldMatch(1);
+    return b.build();
+  }
+
+  /** Terms that a line containing {@code s} must hold, as a conjunction; null if none. */
+  static Query needle(String s) {
+    LogTokens.Needle n = LogTokens.needleTerms(s);
+    Set<String> terms = new LinkedHashSet<>(n.terms());
+    BooleanQuery.Builder b = new BooleanQuery.Builder();
+    int c = 0;
+    for (String t : terms) {
+      b.add(new TermQuery(new Term(LogStore.LINE_FIELD, t)), BooleanClause.Occur.FILTER);
+      c++;
+    }
+    for (String p : n.prefixes()) {
+      if (p.length() >= MIN_PREFIX) {
+        b.add(new PrefixQuery(new Term(LogStore.LINE_FIELD, p)), BooleanClause.Occur.FILTER);
+        c++;
+      }
+    }
+    return c == 0 ? null : b.build();
+  }
+
+  /**
+   * The literal alternatives one of which a line matching {@code re} must contain: for a regex that
+   * is a literal, an alternation of literals, or either wrapped in {@code .*}; null when no such
+   * literal is known. A leading {@code (?i)} is fine: the index is lower-cased.
+   */
+  static List<String> regexLiterals(String re) {
+    String r = re;
+    if (r.startsWith("(?i)")) {
+      r = r.substring(4);
+    }
+    while (r.startsWith(".*")) {
+      r = r.substring(2);
+    }
+    while (r.endsWith(".*") && !r.endsWith("\\.*")) {
+      r = r.substring(0, r.length() - 2);
+    }
+    if (r.startsWith("(") && r.endsWith(")") && r.indexOf('(', 1) < 0) {
+      r = r.substring(1, r.length() - 1);
+      if (r.startsWith("?:")) {
+        r = r.substring(2);
+      }
+    }
+    List<String> out = new ArrayList<>();
+    StringBuilder cur = new StringBuilder();
+    for (int i = 0; i < r.length(); i++) {
+      char c = r.charAt(i);
+      if (c == '\\' && i + 1 < r.length()) {
+        char e = r.charAt(i + 1);
+        if (Character.isLetterOrDigit(e)) {
+          return null; // \d, \w, \b ...
+        }
+        cur.append(e);
+        i++;
+      } else if (c == '|') {
+        out.add(cur.toString());
+        cur.setLength(0);
+      } else if (".+*?()[]{}^$".indexOf(c) >= 0) {
+        return null;
+      } else {
+        cur.append(c);
+      }
+    }
+    out.add(cur.toString());
+    return out;
+  }
+}

@@ -1,0 +1,336 @@
+package dev.osprey.query.logql;
+
+import dev.osprey.core.config.QueryConfig;
+import dev.osprey.core.http.ApiException;
+import dev.osprey.core.labels.LabelMatcher;
+import dev.osprey.core.labels.Labels;
+import dev.osprey.logs.index.LogSearchRequest;
+import dev.osprey.logs.index.LogSearchRequest.Direction;
+import dev.osprey.logs.index.LogStore;
+import dev.osprey.query.logql.Ast.*;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.lucene.search.Query;
+
+/**
+ * Evaluates LogQL over a {@link LogStore}: log queries to streams, metric queries to step series.
+ */
+public final class LogQLEngine {
+  /** Loki's limit on points per series. */
+  public static final int MAX_POINTS = 11_000;
+
+  private final LogStore store;
+  private final QueryConfig config;
+
+  public LogQLEngine(LogStore store, QueryConfig config) {
+    this.store = store;
+    this.config = config;
+  }
+
+  /** One line of a log query's result. */
+  public record Entry(long timestampNanos, String line, Labels metadata) {}
+
+  /** A stream of a log query's result: the labels after the pipeline and its lines. */
+  public record Stream(Labels labels, List<Entry> entries) {}
+
+  /** What a log query did, for the response's statistics. */
+  public record LogResult(List<Stream> streams, long scanned, long matched) {}
+
+  private long deadline() {
+    return System.nanoTime() + config.timeout().toNanos();
+  }
+
+  private void checkDeadline(long deadline) {
+    if (System.nanoTime() > deadline) {
+      throw ApiException.timeout("query timed out after " + config.timeout());
+    }
+  }
+
+  /** Runs a log query over [start, end) in a direction, up to {@code limit} lines. */
+  public LogResult logs(LogExpr e, long start, long end, Direction dir, int limit) {
+    Pipeline p = Pipeline.compile(e.stages());
+    Query q = LineFilterQueries.of(e.stages());
+    Map<Labels, List<Entry>> out = new LinkedHashMap<>();
+    long[] counts = {0, 0};
+    long deadline = deadline();
+    store.search(
+        new LogSearchRequest(e.matchers(), start, end, q, dir, 0, true),
+        (stream, ts, line, md, bytes) -> {
+          if ((++counts[0] & 1023) == 0) {
+            checkDeadline(deadline);
+          }
+          Pipeline.State s = p.process(stream, md, ts, line);
+          if (s == null) {
+            return true;
+          }
+          out.computeIfAbsent(s.labels(), k -> new ArrayList<>()).add(new Entry(ts, s.line, md));
+          return ++counts[1] < limit;
+        });
+    List<Stream> streams = new ArrayList<>(out.size());
+    out.forEach((l, es) -> streams.add(new Stream(l, es)));
+    return new LogResult(streams, counts[0], counts[1]);
+  }
+
+  /**
+   * Evaluates a metric query at steps start, start+step, ..., end (ns); step 0 for an instant query
+   * at {@code start}.
+   */
+  public MetricResult metric(MetricExpr e, long start, long end, long step) {
+    if (step > 0 && (end - start) / step + 1 > MAX_POINTS) {
+      throw ApiException.badData(
+          "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query"
+              + " resolution (?step=XX)");
+    }
+    MetricResult shape = new MetricResult(start, step > 0 ? end : start, step, null, List.of());
+    Eval ev = new Eval(shape, deadline());
+    Object r = ev.eval(e);
+    if (r instanceof Double d) {
+      return new MetricResult(shape.start(), shape.end(), step, d, List.of());
+    }
+    @SuppressWarnings("unchecked")
+    List<StepSeries> series = (List<StepSeries>) r;
+    for (StepSeries s : series) {
+      String err = s.labels().get(Pipeline.ERROR);
+      if (!err.isEmpty()) {
+        throw ApiException.badData(
+            "pipeline error: '" + err + "' for series: '" + s.labels() + "'.");
+      }
+    }
+    return new MetricResult(shape.start(), shape.end(), step, null, series);
+  }
+
+  /** The evaluation of one metric query. */
+  private final class Eval {
+    final MetricResult shape;
+    final int steps;
+    final long deadline;
+    long samples;
+
+    Eval(MetricResult shape, long deadline) {
+      this.shape = shape;
+      this.steps = shape.steps();
+      this.deadline = deadline;
+    }
+
+    /** Returns a Double (scalar) or a List of StepSeries. */
+    Object eval(MetricExpr e) {
+      return switch (e) {
+        case NumberLit n -> n.value();
+        case Paren p -> eval(p.inner());
+        case RangeAgg ra -> range(ra);
+        case VectorAgg va -> {
+          Object in = eval(va.inner());
+          if (in instanceof Double) {
+            throw ApiException.badData("expected a vector in " + va.op() + ", got a scalar");
+          }
+          @SuppressWarnings("unchecked")
+          List<StepSeries> v = (List<StepSeries>) in;
+          yield VectorOps.aggregate(va.op(), va.grouping(), va.param(), v, steps);
+        }
+        case BinOp b -> binop(b);
+      };
+    }
+
+    @SuppressWarnings("unchecked")
+    private Object binop(BinOp b) {
+      Object l = eval(b.l());
+      Object r = eval(b.r());
+      boolean set = b.op().equals("and") || b.op().equals("or") || b.op().equals("unless");
+      if (l instanceof Double x && r instanceof Double y) {
+        if (set) {
+          throw ApiException.badData("set operator " + b.op() + " not allowed between scalars");
+        }
+        if (VectorOps.isComparison(b.op()) && !b.returnBool()) {
+          throw ApiException.badData("comparisons between scalars must use BOOL modifier");
+        }
+        return VectorOps.arith(b.op(), x, y);
+      }
+      if (l instanceof Double x) {
+        return VectorOps.withScalar(b.op(), b.returnBool(), (List<StepSeries>) r, x, true, steps);
+      }
+      if (r instanceof Double y) {
+        return VectorOps.withScalar(b.op(), b.returnBool(), (List<StepSeries>) l, y, false, steps);
+      }
+      return VectorOps.vectors(
+          b.op(), b.returnBool(), b.matching(), (List<StepSeries>) l, (List<StepSeries>) r, steps);
+    }
+
+    /** Samples of one output series of a range aggregation, in time order. */
+    private static final class Samples {
+      long[] ts = new long[16];
+      double[] vs = new double[16];
+      int n;
+
+      void add(long t, double v) {
+        if (n == ts.length) {
+          ts = Arrays.copyOf(ts, n * 2);
+          vs = Arrays.copyOf(vs, n * 2);
+        }
+        ts[n] = t;
+        vs[n++] = v;
+      }
+    }
+
+    private List<StepSeries> range(RangeAgg ra) {
+      LogRange lr = ra.range();
+      LogExpr log = lr.log();
+      Pipeline p = Pipeline.compile(log.stages());
+      Query q = LineFilterQueries.of(log.stages());
+      Unwrap uw = lr.unwrap();
+      boolean bytes = ra.fn().startsWith("bytes_");
+      boolean needLine = !p.empty || uw != null;
+      long from = shape.start() - lr.rangeNanos() - lr.offsetNanos() + 1;
+      long to = shape.end() - lr.offsetNanos() + 1;
+      Map<Labels, Samples> series = new LinkedHashMap<>();
+      long max = config.maxSamples();
+      long[] seen = {0};
+      store.search(
+          new LogSearchRequest(log.matchers(), from, to, q, Direction.FORWARD, 0, needLine),
+          (stream, ts, line, md, nbytes) -> {
+            if ((++seen[0] & 1023) == 0) {
+              checkDeadline(deadline);
+            }
+            Labels labels;
+            double v = 1;
+            if (p.empty && uw == null) {
+              labels = stream;
+              if (bytes) {
+                v = nbytes;
+              }
+            } else {
+              Pipeline.State s = p.process(stream, md, ts, line);
+              if (s == null) {
+                return true;
+              }
+              if (bytes) {
+                v = utf8Length(s.line);
+              }
+              if (uw != null) {
+                String raw = s.labels.get(uw.label());
+                v = unwrap(raw, uw.conversion());
+                s.labels.remove(uw.label());
+                if (Double.isNaN(v)) {
+                  v = 0;
+                  s.setErr(
+                      "SampleExtractionErr",
+                      "cannot convert " + (raw == null ? "<missing>" : raw) + " of " + uw.label());
+                }
+                for (LabelFilter f : lr.postUnwrapFilters()) {
+                  if (!Pipeline.labelFilter(f, s)) {
+                    return true;
+                  }
+                }
+              }
+              labels = s.labels();
+            }
+            if (ra.grouping() != null) {
+              labels = VectorOps.group(labels, ra.grouping());
+            }
+            if (++samples > max) {
+              throw ApiException.execution(
+                  "query processing would load too many samples into memory in query execution");
+            }
+            series.computeIfAbsent(labels, k -> new Samples()).add(ts, v);
+            return true;
+          });
+      List<StepSeries> out = new ArrayList<>();
+      if (ra.fn().equals("absent_over_time")) {
+        double[] v = new double[steps];
+        Arrays.fill(v, 1);
+        for (Samples s : series.values()) {
+          double[] c = new double[steps];
+          RangeAggregations.evaluate(
+              "count_over_time",
+              null,
+              s.ts,
+              s.vs,
+              s.n,
+              shape.start(),
+              shape.step(),
+              steps,
+              lr.rangeNanos(),
+              lr.offsetNanos(),
+              c);
+          for (int i = 0; i < steps; i++) {
+            if (!Double.isNaN(c[i])) {
+              v[i] = Double.NaN;
+            }
+          }
+        }
+        boolean any = false;
+        for (double x : v) {
+          any |= !Double.isNaN(x);
+        }
+        if (any) {
+          Labels.Builder b = Labels.builder();
+          for (LabelMatcher m : log.matchers()) {
+            if (m.type() == LabelMatcher.Type.EQUAL) {
+              b.set(m.name(), m.value());
+            }
+          }
+          out.add(new StepSeries(b.build(), v));
+        }
+        return out;
+      }
+      String fn = ra.fn();
+      if (fn.equals("rate") && uw != null) {
+        fn = "rate"; // sum of unwrapped values per second
+      }
+      for (Map.Entry<Labels, Samples> e : series.entrySet()) {
+        Samples s = e.getValue();
+        double[] v = new double[steps];
+        RangeAggregations.evaluate(
+            fn,
+            ra.param(),
+            s.ts,
+            s.vs,
+            s.n,
+            shape.start(),
+            shape.step(),
+            steps,
+            lr.rangeNanos(),
+            lr.offsetNanos(),
+            v);
+        for (double x : v) {
+          if (!Double.isNaN(x)) {
+            out.add(new StepSeries(e.getKey(), v));
+            break;
+          }
+        }
+      }
+      return out;
+    }
+  }
+
+  static double unwrap(String raw, String conversion) {
+    if (raw == null || raw.isEmpty()) {
+      return Double.NaN;
+    }
+    return switch (conversion) {
+      case "duration", "duration_seconds" -> Pipeline.convert(raw, NumKind.DURATION);
+      case "bytes" -> Pipeline.convert(raw, NumKind.BYTES);
+      default -> Pipeline.convert(raw, NumKind.NUMBER);
+    };
+  }
+
+  static int utf8Length(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n++;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
+  }
+}

@@ -1,0 +1,540 @@
+package dev.osprey.query.logql;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.osprey.core.config.QueryConfig;
+import dev.osprey.core.http.ApiException;
+import dev.osprey.core.http.HttpRequest;
+import dev.osprey.core.http.HttpResponse;
+import dev.osprey.core.http.Json;
+import dev.osprey.core.http.RouteProvider;
+import dev.osprey.core.http.Router;
+import dev.osprey.core.labels.LabelMatcher;
+import dev.osprey.core.labels.Labels;
+import dev.osprey.logs.index.LogSearchRequest;
+import dev.osprey.logs.index.LogSearchRequest.Direction;
+import dev.osprey.logs.index.LogStore;
+import dev.osprey.query.logql.Ast.*;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Loki's HTTP query API over the log store, in the shapes Grafana's Loki data source reads: {@code
+ * /loki/api/v1/query}, {@code query_range}, {@code labels}, {@code label/{name}/values}, {@code
+ * series}, {@code index/stats}, {@code index/volume}, {@code status/buildinfo}. Errors are answered
+ * as Loki does: the status code and the message as plain text.
+ *
+ * <p>Beyond Loki: a query may start with a pipeline and no stream selector ({@code |= "reset"}
+ * searches every stream), and {@code /osprey/api/v1/logs/search} runs a Lucene query string with
+ * highlights.
+ */
+public final class LokiApi implements RouteProvider {
+  static final int MAX_ENTRIES = 5000;
+  static final String VERSION = "3.4.0";
+
+  private final LogStore store;
+  private final QueryConfig config;
+  private final MeterRegistry registry;
+  private final LogQLEngine engine;
+  private final Semaphore running;
+
+  public LokiApi(LogStore store, QueryConfig config, MeterRegistry registry) {
+    this.store = store;
+    this.config = config;
+    this.registry = registry;
+    this.engine = new LogQLEngine(store, config);
+    this.running = new Semaphore(config.maxConcurrent());
+  }
+
+  @Override
+  public void register(Router r) {
+    r.getOrPost("/loki/api/v1/query", wrap("query", this::query));
+    r.getOrPost("/loki/api/v1/query_range", wrap("query_range", this::queryRange));
+    r.getOrPost("/loki/api/v1/labels", wrap("labels", this::labels));
+    r.getOrPost("/loki/api/v1/label/{name}/values", wrap("label_values", this::labelValues));
+    r.getOrPost("/loki/api/v1/series", wrap("series", this::series));
+    r.getOrPost("/loki/api/v1/index/stats", wrap("index_stats", this::indexStats));
+    r.getOrPost("/loki/api/v1/index/volume", wrap("index_volume", this::indexVolume));
+    r.get("/loki/api/v1/status/buildinfo", wrap("buildinfo", this::buildInfo));
+    r.getOrPost("/osprey/api/v1/logs/search", wrap("search", this::search));
+  }
+
+  private interface Handler {
+    HttpResponse handle(HttpRequest req) throws IOException;
+  }
+
+  private dev.osprey.core.http.HttpHandler wrap(String name, Handler h) {
+    return req -> {
+      long t0 = System.nanoTime();
+      String outcome = "success";
+      if (!running.tryAcquire()) {
+        registry
+            .counter("osprey_logql_requests_total", "handler", name, "outcome", "rejected")
+            .increment();
+        return HttpResponse.text(429, "too many outstanding requests");
+      }
+      try {
+        return h.handle(req);
+      } catch (LogQLParseException e) {
+        outcome = "bad_data";
+        return HttpResponse.text(400, e.getMessage());
+      } catch (ApiException e) {
+        outcome = e.errorType();
+        return HttpResponse.text(
+            e.status() == 503 && e.errorType().equals("timeout") ? 504 : e.status(),
+            e.getMessage());
+      } finally {
+        running.release();
+        registry
+            .timer("osprey_logql_request_seconds", "handler", name, "outcome", outcome)
+            .record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+      }
+    };
+  }
+
+  // ------------------------------------------------------------------ parameters
+
+  /** Loki's timestamp forms: RFC3339, float seconds, integer seconds (≤10 digits) or ns. */
+  static long parseTime(String v, long dflt, String name) {
+    if (v == null || v.isEmpty()) {
+      return dflt;
+    }
+    try {
+      if (v.contains(".")) {
+        try {
+          return new BigDecimal(v).movePointRight(9).longValue();
+        } catch (NumberFormatException ignored) {
+          // RFC3339 below
+        }
+      }
+      try {
+        long n = Long.parseLong(v);
+        return v.length() <= 10 ? n * 1_000_000_000L : n;
+      } catch (NumberFormatException ignored) {
+        // RFC3339 below
+      }
+      Instant i = Instant.parse(v);
+      return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    } catch (DateTimeParseException | ArithmeticException e) {
+      throw ApiException.badData("invalid " + name + " '" + v + "': cannot parse as a time");
+    }
+  }
+
+  static long parseStep(String v, long start, long end) {
+    if (v == null || v.isEmpty()) {
+      return Math.max((end - start) / 250 / 1_000_000_000L, 1) * 1_000_000_000L;
+    }
+    long d = Lexer.parseDuration(v);
+    if (d > 0) {
+      return d;
+    }
+    try {
+      double s = Double.parseDouble(v);
+      if (s > 0) {
+        return (long) (s * 1e9);
+      }
+    } catch (NumberFormatException ignored) {
+      // error below
+    }
+    throw ApiException.badData(
+        "invalid step '"
+            + v
+            + "': zero or negative query resolution step widths are not accepted."
+            + " Try a positive integer");
+  }
+
+  private static long now() {
+    Instant i = Instant.now();
+    return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+  }
+
+  private static int limit(HttpRequest req) {
+    String l = req.param("limit", "100");
+    int n;
+    try {
+      n = Integer.parseInt(l);
+    } catch (NumberFormatException e) {
+      throw ApiException.badData("invalid limit '" + l + "'");
+    }
+    if (n <= 0) {
+      throw ApiException.badData("limit must be a positive value");
+    }
+    if (n > MAX_ENTRIES) {
+      throw ApiException.badData(
+          "max entries limit per query exceeded, limit > max_entries_limit_per_query ("
+              + n
+              + " > "
+              + MAX_ENTRIES
+              + ")");
+    }
+    return n;
+  }
+
+  private static Direction direction(HttpRequest req) {
+    String d = req.param("direction", "backward");
+    return switch (d.toLowerCase(java.util.Locale.ROOT)) {
+      case "forward" -> Direction.FORWARD;
+      case "backward" -> Direction.BACKWARD;
+      default -> throw ApiException.badData("invalid direction '" + d + "'");
+    };
+  }
+
+  private static String queryParam(HttpRequest req) {
+    String q = req.param("query");
+    if (q == null || q.isBlank()) {
+      throw ApiException.badData("query parameter is required");
+    }
+    return q;
+  }
+
+  /** Matchers of a selector query such as {@code {app="x"}}; an empty or absent query: none. */
+  static List<LabelMatcher> selector(String q) {
+    if (q == null || q.isBlank()) {
+      return List.of();
+    }
+    Expr e = LogQLParser.parse(q);
+    if (e instanceof LogExpr l) {
+      return l.matchers();
+    }
+    if (e instanceof RangeAgg ra) {
+      return ra.range().log().matchers();
+    }
+    throw ApiException.badData("only log selectors are accepted here: " + q);
+  }
+
+  // ------------------------------------------------------------------ handlers
+
+  HttpResponse query(HttpRequest req) throws IOException {
+    String q = queryParam(req);
+    long t = parseTime(req.param("time"), now(), "time");
+    Expr e = LogQLParser.parse(q);
+    if (e instanceof LogExpr) {
+      throw ApiException.badData(
+          "log queries are not supported as an instant query type, please change your query to"
+              + " a range query type");
+    }
+    long t0 = System.nanoTime();
+    MetricResult r = engine.metric((MetricExpr) e, t, t, 0);
+    return json(
+        g -> {
+          g.writeStringField("status", "success");
+          g.writeObjectFieldStart("data");
+          if (r.scalar() != null) {
+            g.writeStringField("resultType", "scalar");
+            g.writeArrayFieldStart("result");
+            writeTime(g, t);
+            g.writeString(fmt(r.scalar()));
+            g.writeEndArray();
+          } else {
+            g.writeStringField("resultType", "vector");
+            g.writeArrayFieldStart("result");
+            for (StepSeries s : sorted(r.series())) {
+              if (Double.isNaN(s.values()[0])) {
+                continue;
+              }
+              g.writeStartObject();
+              writeLabels(g, "metric", s.labels());
+              g.writeArrayFieldStart("value");
+              writeTime(g, t);
+              g.writeString(fmt(s.values()[0]));
+              g.writeEndArray();
+              g.writeEndObject();
+            }
+            g.writeEndArray();
+          }
+          writeStats(g, t0, 0, 0);
+          g.writeEndObject();
+        });
+  }
+
+  HttpResponse queryRange(HttpRequest req) throws IOException {
+    String q = queryParam(req);
+    long end = parseTime(req.param("end"), now(), "end");
+    long start = parseTime(req.param("start"), end - 3_600_000_000_000L, "start");
+    if (end < start) {
+      throw ApiException.badData("end timestamp must not be before start time");
+    }
+    int limit = limit(req);
+    Direction dir = direction(req);
+    Expr e = LogQLParser.parse(q);
+    long t0 = System.nanoTime();
+    if (e instanceof LogExpr log) {
+      LogQLEngine.LogResult r = engine.logs(log, start, end, dir, limit);
+      return json(
+          g -> {
+            g.writeStringField("status", "success");
+            g.writeObjectFieldStart("data");
+            g.writeStringField("resultType", "streams");
+            g.writeArrayFieldStart("result");
+            List<LogQLEngine.Stream> ss = new ArrayList<>(r.streams());
+            ss.sort((a, b) -> a.labels().compareTo(b.labels()));
+            for (LogQLEngine.Stream s : ss) {
+              g.writeStartObject();
+              writeLabels(g, "stream", s.labels());
+              g.writeArrayFieldStart("values");
+              for (LogQLEngine.Entry en : s.entries()) {
+                g.writeStartArray();
+                g.writeString(Long.toString(en.timestampNanos()));
+                g.writeString(en.line());
+                g.writeEndArray();
+              }
+              g.writeEndArray();
+              g.writeEndObject();
+            }
+            g.writeEndArray();
+            writeStats(g, t0, r.scanned(), r.matched());
+            g.writeEndObject();
+          });
+    }
+    long step = parseStep(req.param("step"), start, end);
+    MetricResult r = engine.metric((MetricExpr) e, start, end, step);
+    List<StepSeries> series =
+        r.scalar() != null
+            ? List.of(new StepSeries(Labels.EMPTY, fill(r.steps(), r.scalar())))
+            : sorted(r.series());
+    return json(
+        g -> {
+          g.writeStringField("status", "success");
+          g.writeObjectFieldStart("data");
+          g.writeStringField("resultType", "matrix");
+          g.writeArrayFieldStart("result");
+          for (StepSeries s : series) {
+            g.writeStartObject();
+            writeLabels(g, "metric", s.labels());
+            g.writeArrayFieldStart("values");
+            for (int i = 0; i < s.values().length; i++) {
+              if (Double.isNaN(s.values()[i])) {
+                continue;
+              }
+              g.writeStartArray();
+              writeTime(g, r.time(i));
+              g.writeString(fmt(s.values()[i]));
+              g.writeEndArray();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+          }
+          g.writeEndArray();
+          writeStats(g, t0, 0, 0);
+          g.writeEndObject();
+        });
+  }
+
+  private static double[] fill(int n, double v) {
+    double[] a = new double[n];
+    java.util.Arrays.fill(a, v);
+    return a;
+  }
+
+  private static List<StepSeries> sorted(List<StepSeries> in) {
+    List<StepSeries> out = new ArrayList<>(in);
+    out.sort((a, b) -> a.labels().compareTo(b.labels()));
+    return out;
+  }
+
+  private long[] range(HttpRequest req, long dfltSpan) {
+    long end = parseTime(req.param("end"), now(), "end");
+    long start = parseTime(req.param("start"), end - dfltSpan, "start");
+    return new long[] {start, end + 1};
+  }
+
+  private static final long SIX_HOURS = 6 * 3_600_000_000_000L;
+
+  HttpResponse labels(HttpRequest req) {
+    long[] r = range(req, SIX_HOURS);
+    return HttpResponse.success(store.labelNames(selector(req.param("query")), r[0], r[1]));
+  }
+
+  HttpResponse labelValues(HttpRequest req) {
+    long[] r = range(req, SIX_HOURS);
+    return HttpResponse.success(
+        store.labelValues(req.pathParam("name"), selector(req.param("query")), r[0], r[1]));
+  }
+
+  HttpResponse series(HttpRequest req) {
+    long[] r = range(req, SIX_HOURS);
+    List<String> ms = new ArrayList<>(req.params("match[]"));
+    ms.addAll(req.params("match"));
+    Set<Labels> out = new TreeSet<>();
+    if (ms.isEmpty()) {
+      out.addAll(store.series(List.of(), r[0], r[1]));
+    }
+    for (String m : ms) {
+      out.addAll(store.series(selector(m), r[0], r[1]));
+    }
+    List<Map<String, String>> data = new ArrayList<>();
+    for (Labels l : out) {
+      Map<String, String> m = new LinkedHashMap<>();
+      l.forEach(m::put);
+      data.add(m);
+    }
+    return HttpResponse.success(data);
+  }
+
+  HttpResponse indexStats(HttpRequest req) {
+    long[] r = range(req, 3_600_000_000_000L);
+    LogStore.Stats s = store.stats(selector(req.param("query")), r[0], r[1]);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("streams", s.streams());
+    m.put("chunks", s.chunks());
+    m.put("entries", s.entries());
+    m.put("bytes", s.bytes());
+    return HttpResponse.json(200, Json.write(m));
+  }
+
+  HttpResponse indexVolume(HttpRequest req) throws IOException {
+    long[] r = range(req, 3_600_000_000_000L);
+    List<LabelMatcher> ms = selector(queryParam(req));
+    int limit = Integer.parseInt(req.param("limit", "100"));
+    String target = req.param("targetLabels", "");
+    boolean bySeries = req.param("aggregateBy", "series").equals("series");
+    List<String> keys = new ArrayList<>();
+    if (!target.isBlank()) {
+      for (String t : target.split(",")) {
+        keys.add(t.trim());
+      }
+    } else {
+      for (LabelMatcher m : ms) {
+        keys.add(m.name());
+      }
+    }
+    Map<Labels, long[]> vol = new HashMap<>();
+    store.search(
+        new LogSearchRequest(ms, r[0], r[1], null, Direction.FORWARD, 0, false),
+        (stream, ts, line, md, bytes) -> {
+          Labels k = bySeries && target.isBlank() ? stream : stream.keep(keys);
+          vol.computeIfAbsent(k, x -> new long[1])[0] += bytes;
+          return true;
+        });
+    List<Map.Entry<Labels, long[]>> es = new ArrayList<>(vol.entrySet());
+    es.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
+    long t = r[1] - 1;
+    return json(
+        g -> {
+          g.writeStringField("status", "success");
+          g.writeObjectFieldStart("data");
+          g.writeStringField("resultType", "vector");
+          g.writeArrayFieldStart("result");
+          for (int i = 0; i < Math.min(limit, es.size()); i++) {
+            g.writeStartObject();
+            writeLabels(g, "metric", es.get(i).getKey());
+            g.writeArrayFieldStart("value");
+            writeTime(g, t);
+            g.writeString(Long.toString(es.get(i).getValue()[0]));
+            g.writeEndArray();
+            g.writeEndObject();
+          }
+          g.writeEndArray();
+          g.writeEndObject();
+        });
+  }
+
+  HttpResponse buildInfo(HttpRequest req) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("version", VERSION);
+    m.put("revision", "osprey");
+    m.put("branch", "");
+    m.put("buildUser", "");
+    m.put("buildDate", "");
+    m.put("goVersion", "");
+    return HttpResponse.json(200, Json.write(m));
+  }
+
+  HttpResponse search(HttpRequest req) throws IOException {
+    String q = req.param("q");
+    if (q == null || q.isBlank()) {
+      throw ApiException.badData("q parameter is required");
+    }
+    long[] r = range(req, 3_600_000_000_000L);
+    int limit = limit(req);
+    List<LogStore.Highlighted> hits = store.queryString(q, r[0], r[1], limit);
+    return json(
+        g -> {
+          g.writeStringField("status", "success");
+          g.writeArrayFieldStart("data");
+          for (LogStore.Highlighted h : hits) {
+            g.writeStartObject();
+            writeLabels(g, "stream", h.stream());
+            g.writeStringField("timestamp", Long.toString(h.timestampNanos()));
+            g.writeStringField("line", h.line());
+            g.writeStringField("highlight", h.highlight());
+            g.writeEndObject();
+          }
+          g.writeEndArray();
+        });
+  }
+
+  // ------------------------------------------------------------------ JSON
+
+  private interface Body {
+    void write(JsonGenerator g) throws IOException;
+  }
+
+  private static HttpResponse json(Body b) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
+      g.writeStartObject();
+      b.write(g);
+      g.writeEndObject();
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+    return HttpResponse.json(200, out.toByteArray());
+  }
+
+  private static void writeLabels(JsonGenerator g, String field, Labels l) throws IOException {
+    g.writeObjectFieldStart(field);
+    for (int i = 0; i < l.size(); i++) {
+      g.writeStringField(l.name(i), l.value(i));
+    }
+    g.writeEndObject();
+  }
+
+  /** Seconds with up to nanosecond decimals, as a JSON number. */
+  static void writeTime(JsonGenerator g, long ns) throws IOException {
+    g.writeNumber(BigDecimal.valueOf(ns, 9).stripTrailingZeros().toPlainString());
+  }
+
+  /** A sample value as Prometheus formats it. */
+  static String fmt(double v) {
+    if (Double.isNaN(v)) {
+      return "NaN";
+    }
+    if (Double.isInfinite(v)) {
+      return v > 0 ? "+Inf" : "-Inf";
+    }
+    if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+      return Long.toString((long) v);
+    }
+    return new BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString();
+  }
+
+  private static void writeStats(JsonGenerator g, long t0, long scanned, long matched)
+      throws IOException {
+    double secs = (System.nanoTime() - t0) / 1e9;
+    g.writeObjectFieldStart("stats");
+    g.writeObjectFieldStart("summary");
+    g.writeNumberField("execTime", secs);
+    g.writeNumberField("queueTime", 0);
+    g.writeNumberField("totalLinesProcessed", scanned);
+    g.writeNumberField("totalEntriesReturned", matched);
+    g.writeNumberField("linesProcessedPerSecond", secs > 0 ? (long) (scanned / secs) : 0);
+    g.writeNumberField("subqueries", 0);
+    g.writeEndObject();
+    g.writeEndObject();
+  }
+}

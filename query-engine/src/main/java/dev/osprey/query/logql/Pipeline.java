@@ -1,0 +1,434 @@
+package dev.osprey.query.logql;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonToken;
+import com.google.re2j.Matcher;
+import com.google.re2j.Pattern;
+import dev.osprey.core.labels.LabelMatcher;
+import dev.osprey.core.labels.Labels;
+import dev.osprey.query.logql.Ast.*;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A compiled log pipeline: runs the stages of a {@link LogExpr} on one line at a time. Stream
+ * labels and structured metadata start as the line's labels; parsers add labels (a name taken by a
+ * stream label gets the suffix {@code _extracted}); errors set {@code __error__} and {@code
+ * __error_details__} and keep the line, as Loki does.
+ */
+final class Pipeline {
+  static final String ERROR = "__error__";
+  static final String ERROR_DETAILS = "__error_details__";
+  private static final JsonFactory JSON = new JsonFactory();
+
+  /** The working state of one line. */
+  static final class State {
+    final Labels stream;
+    final Map<String, String> labels = new LinkedHashMap<>();
+    String line;
+    final long ts;
+
+    State(Labels stream, Labels metadata, long ts, String line) {
+      this.stream = stream;
+      this.ts = ts;
+      this.line = line;
+      stream.forEach(labels::put);
+      metadata.forEach(labels::put);
+    }
+
+    boolean hasErr() {
+      String e = labels.get(ERROR);
+      return e != null && !e.isEmpty();
+    }
+
+    void setErr(String err, String details) {
+      if (!hasErr()) {
+        labels.put(ERROR, err);
+        labels.put(ERROR_DETAILS, details);
+      }
+    }
+
+    void extracted(String name, String value) {
+      String n = sanitize(name);
+      if (n.isEmpty()) {
+        return;
+      }
+      if (stream.has(n)) {
+        n = n + "_extracted";
+      }
+      labels.put(n, value);
+    }
+
+    Labels labels() {
+      Labels.Builder b = Labels.builder();
+      labels.forEach(
+          (k, v) -> {
+            if (v != null && !v.isEmpty()) {
+              b.set(k, v);
+            }
+          });
+      return b.build();
+    }
+
+    String get(String name) {
+      String v = labels.get(name);
+      return v == null ? "" : v;
+    }
+  }
+
+  @FunctionalInterface
+  private interface Step {
+    /** Returns false when the line is filtered out. */
+    boolean apply(State s);
+  }
+
+  private final List<Step> steps;
+  final boolean empty;
+
+  private Pipeline(List<Step> steps) {
+    this.steps = steps;
+    this.empty = steps.isEmpty();
+  }
+
+  static Pipeline compile(List<Stage> stages) {
+    List<Step> steps = new ArrayList<>();
+    for (Stage st : stages) {
+      steps.add(step(st));
+    }
+    return new Pipeline(steps);
+  }
+
+  /** Runs the line through; returns null when it is filtered out. */
+  State process(Labels stream, Labels metadata, long ts, String line) {
+    State s = new State(stream, metadata, ts, line);
+    for (Step st : steps) {
+      if (!st.apply(s)) {
+        return null;
+      }
+    }
+    return s;
+  }
+
+  static String sanitize(String name) {
+    StringBuilder b = new StringBuilder(name.length());
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean ok =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (c >= '0' && c <= '9');
+      b.append(ok ? c : '_');
+    }
+    if (!b.isEmpty() && Character.isDigit(b.charAt(0))) {
+      b.insert(0, '_');
+    }
+    return b.toString();
+  }
+
+  private static Step step(Stage st) {
+    return switch (st) {
+      case LineFilter f -> lineFilter(f);
+      case JsonParser j -> j.params().isEmpty() ? Pipeline::jsonAll : jsonPaths(j.params());
+      case LogfmtParser l -> logfmt(l.params());
+      case RegexpParser r -> regexp(Pattern.compile(r.regex()));
+      case PatternParser p -> {
+        PatternMatcher m = PatternMatcher.compile(p.pattern());
+        yield s -> {
+          m.match(s.line, s::extracted);
+          return true;
+        };
+      }
+      case Unpack u -> Pipeline::unpack;
+      case LabelFilterStage lf -> s -> labelFilter(lf.filter(), s);
+      case LineFormat lf -> {
+        GoTemplate t = GoTemplate.compile(lf.template());
+        yield s -> {
+          try {
+            s.line = t.render(new GoTemplate.Ctx(s.labels, s.line, s.ts));
+          } catch (RuntimeException e) {
+            s.setErr("TemplateFormatErr", String.valueOf(e.getMessage()));
+          }
+          return true;
+        };
+      }
+      case LabelFormat lf -> labelFormat(lf);
+      case DropKeep dk -> dropKeep(dk);
+    };
+  }
+
+  // ------------------------------------------------------------------ line filters
+
+  static Step lineFilter(LineFilter f) {
+    List<String> vals = f.values();
+    return switch (f.op()) {
+      case CONTAINS -> s -> anyContains(s.line, vals);
+      case NOT_CONTAINS -> s -> !anyContains(s.line, vals);
+      case REGEX, NOT_REGEX -> {
+        List<Pattern> ps = new ArrayList<>();
+        for (String v : vals) {
+          ps.add(Pattern.compile(v));
+        }
+        boolean neg = f.op() == FilterOp.NOT_REGEX;
+        yield s -> {
+          boolean any = false;
+          for (Pattern p : ps) {
+            if (p.matcher(s.line).find()) {
+              any = true;
+              break;
+            }
+          }
+          return any != neg;
+        };
+      }
+    };
+  }
+
+  private static boolean anyContains(String line, List<String> vals) {
+    for (String v : vals) {
+      if (line.contains(v)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------ parsers
+
+  private static boolean jsonAll(State s) {
+    try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(s.line)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        s.setErr("JSONParserErr", "expected a JSON object");
+        return true;
+      }
+      Map<String, String> out = new LinkedHashMap<>();
+      readObject(p, "", out);
+      if (p.nextToken() != null) {
+        s.setErr("JSONParserErr", "unexpected data after the JSON object");
+        return true;
+      }
+      out.forEach(s::extracted);
+    } catch (IOException e) {
+      s.setErr("JSONParserErr", String.valueOf(e.getMessage()));
+    }
+    return true;
+  }
+
+  /** Flattens an object: nested keys joined with '_', arrays skipped. */
+  private static void readObject(
+      com.fasterxml.jackson.core.JsonParser p, String prefix, Map<String, String> out)
+      throws IOException {
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String key = prefix + sanitize(p.currentName());
+      JsonToken t = p.nextToken();
+      switch (t) {
+        case START_OBJECT -> readObject(p, key + "_", out);
+        case START_ARRAY -> p.skipChildren();
+        case VALUE_NULL -> out.put(key, "");
+        default -> out.put(key, p.getText());
+      }
+    }
+  }
+
+  private static Step jsonPaths(List<Extraction> params) {
+    List<List<Object>> paths = new ArrayList<>();
+    for (Extraction e : params) {
+      paths.add(JsonPath.parse(e.path()));
+    }
+    return s -> {
+      com.fasterxml.jackson.databind.JsonNode root;
+      try {
+        root = dev.osprey.core.http.Json.MAPPER.readTree(s.line);
+      } catch (IOException e) {
+        s.setErr("JSONParserErr", e.getMessage());
+        return true;
+      }
+      if (root == null || !root.isObject()) {
+        s.setErr("JSONParserErr", "expected a JSON object");
+        return true;
+      }
+      for (int i = 0; i < params.size(); i++) {
+        com.fasterxml.jackson.databind.JsonNode n = JsonPath.get(root, paths.get(i));
+        String v = n == null || n.isNull() ? "" : n.isValueNode() ? n.asText() : n.toString();
+        s.extracted(params.get(i).label(), v);
+      }
+      return true;
+    };
+  }
+
+  private static boolean unpack(State s) {
+    try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(s.line)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        s.setErr("JSONParserErr", "expected a JSON object");
+        return true;
+      }
+      String entry = null;
+      Map<String, String> out = new LinkedHashMap<>();
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String k = p.currentName();
+        JsonToken t = p.nextToken();
+        if (t == JsonToken.VALUE_STRING) {
+          if (k.equals("_entry")) {
+            entry = p.getText();
+          } else {
+            out.put(k, p.getText());
+          }
+        } else {
+          p.skipChildren();
+        }
+      }
+      out.forEach(s::extracted);
+      if (entry != null) {
+        s.line = entry;
+      }
+    } catch (IOException e) {
+      s.setErr("JSONParserErr", e.getMessage());
+    }
+    return true;
+  }
+
+  private static Step logfmt(List<Extraction> params) {
+    Map<String, String> wanted = new LinkedHashMap<>();
+    for (Extraction e : params) {
+      wanted.put(e.path(), e.label());
+    }
+    return s -> {
+      Map<String, String> kv = Logfmt.parse(s.line);
+      if (kv == null) {
+        s.setErr("LogfmtParserErr", "malformed logfmt");
+        return true;
+      }
+      if (wanted.isEmpty()) {
+        kv.forEach(s::extracted);
+      } else {
+        wanted.forEach(
+            (path, label) -> {
+              String v = kv.get(path);
+              if (v != null) {
+                s.extracted(label, v);
+              }
+            });
+      }
+      return true;
+    };
+  }
+
+  private static Step regexp(Pattern p) {
+    Map<String, Integer> groups = p.namedGroups();
+    return s -> {
+      Matcher m = p.matcher(s.line);
+      if (m.find()) {
+        for (Map.Entry<String, Integer> g : groups.entrySet()) {
+          String v = m.group(g.getValue());
+          s.extracted(g.getKey(), v == null ? "" : v);
+        }
+      }
+      return true;
+    };
+  }
+
+  // ------------------------------------------------------------------ label stages
+
+  static boolean labelFilter(LabelFilter f, State s) {
+    return switch (f) {
+      case And a -> labelFilter(a.l(), s) && labelFilter(a.r(), s);
+      case Or o -> labelFilter(o.l(), s) || labelFilter(o.r(), s);
+      case StringFilter sf -> sf.matcher().matches(s.get(sf.matcher().name()));
+      case NumberFilter nf -> numberFilter(nf, s);
+    };
+  }
+
+  private static boolean numberFilter(NumberFilter nf, State s) {
+    if (s.hasErr()) {
+      return true; // only string matchers filter lines in error
+    }
+    String v = s.labels.get(nf.name());
+    if (v == null || v.isEmpty()) {
+      return false;
+    }
+    double x = convert(v, nf.kind());
+    if (Double.isNaN(x)) {
+      s.setErr("LabelFilterErr", "cannot convert " + v + " to " + nf.kind());
+      return true;
+    }
+    return switch (nf.op()) {
+      case "==" -> x == nf.value();
+      case "!=" -> x != nf.value();
+      case ">" -> x > nf.value();
+      case ">=" -> x >= nf.value();
+      case "<" -> x < nf.value();
+      case "<=" -> x <= nf.value();
+      default -> throw new IllegalStateException("BUG: operator " + nf.op());
+    };
+  }
+
+  /** A label value as a number, duration in seconds or bytes; NaN when it does not convert. */
+  static double convert(String v, NumKind kind) {
+    String t = v.strip();
+    switch (kind) {
+      case DURATION -> {
+        long d = Lexer.parseDuration(t.startsWith("-") ? t.substring(1) : t);
+        if (d < 0) {
+          return Double.NaN;
+        }
+        return (t.startsWith("-") ? -d : d) / 1e9;
+      }
+      case BYTES -> {
+        double b = Lexer.parseBytes(t.replace(" ", ""));
+        return b < 0 ? Double.NaN : b;
+      }
+      default -> {
+        try {
+          return Double.parseDouble(t);
+        } catch (NumberFormatException e) {
+          return Double.NaN;
+        }
+      }
+    }
+  }
+
+  private static Step labelFormat(LabelFormat lf) {
+    List<GoTemplate> tpls = new ArrayList<>();
+    for (LabelFmt i : lf.items()) {
+      tpls.add(i.isTemplate() ? GoTemplate.compile(i.src()) : null);
+    }
+    return s -> {
+      Map<String, String> snapshot = new LinkedHashMap<>(s.labels);
+      for (int i = 0; i < lf.items().size(); i++) {
+        LabelFmt it = lf.items().get(i);
+        if (it.isTemplate()) {
+          try {
+            s.labels.put(it.dst(), tpls.get(i).render(new GoTemplate.Ctx(snapshot, s.line, s.ts)));
+          } catch (RuntimeException e) {
+            s.setErr("TemplateFormatErr", String.valueOf(e.getMessage()));
+          }
+        } else {
+          String v = snapshot.get(it.src());
+          s.labels.remove(it.src());
+          s.labels.put(it.dst(), v == null ? "" : v);
+        }
+      }
+      return true;
+    };
+  }
+
+  private static Step dropKeep(DropKeep dk) {
+    return s -> {
+      Iterator<Map.Entry<String, String>> it = s.labels.entrySet().iterator();
+      while (it.hasNext()) {
+        Map.Entry<String, String> e = it.next();
+        boolean listed = dk.names().contains(e.getKey());
+        for (LabelMatcher m : dk.matchers()) {
+          if (m.name().equals(e.getKey()) && m.matches(e.getValue())) {
+            listed = true;
+          }
+        }
+        if (listed != dk.keep()) {
+          it.remove();
+        }
+      }
+      return true;
+    };
+  }
+}

@@ -1,0 +1,140 @@
+package dev.osprey.query.logql;
+
+import java.util.Arrays;
+
+/**
+ * LogQL range aggregations over one series' samples in a window (t - range, t]. Samples are
+ * timestamps (ascending) and values (the unwrapped value, or the line's byte count for the bytes
+ * functions, or 1).
+ */
+final class RangeAggregations {
+  private RangeAggregations() {}
+
+  /** Fills {@code out[i]} with the aggregate at step i, NaN where the window is empty. */
+  static void evaluate(
+      String fn,
+      Double param,
+      long[] ts,
+      double[] vs,
+      int n,
+      long start,
+      long step,
+      int steps,
+      long range,
+      long offset,
+      double[] out) {
+    int lo = 0;
+    int hi = 0;
+    double rangeSec = range / 1e9;
+    for (int i = 0; i < steps; i++) {
+      long t = start + i * step - offset;
+      long from = t - range; // exclusive
+      while (hi < n && ts[hi] <= t) {
+        hi++;
+      }
+      while (lo < hi && ts[lo] <= from) {
+        lo++;
+      }
+      if (lo >= hi) {
+        out[i] = Double.NaN;
+        continue;
+      }
+      out[i] = aggregate(fn, param, vs, lo, hi, rangeSec);
+    }
+  }
+
+  static double aggregate(String fn, Double param, double[] v, int lo, int hi, double rangeSec) {
+    int n = hi - lo;
+    switch (fn) {
+      case "count_over_time":
+        return n;
+      case "rate":
+      case "bytes_rate":
+        return sum(v, lo, hi) / rangeSec;
+      case "bytes_over_time":
+      case "sum_over_time":
+        return sum(v, lo, hi);
+      case "avg_over_time":
+        {
+          // Kahan-free mean, incremental like Prometheus for stability
+          double mean = 0;
+          for (int i = lo; i < hi; i++) {
+            mean += (v[i] - mean) / (i - lo + 1);
+          }
+          return mean;
+        }
+      case "min_over_time":
+        {
+          double m = v[lo];
+          for (int i = lo + 1; i < hi; i++) {
+            if (v[i] < m || Double.isNaN(m)) {
+              m = v[i];
+            }
+          }
+          return m;
+        }
+      case "max_over_time":
+        {
+          double m = v[lo];
+          for (int i = lo + 1; i < hi; i++) {
+            if (v[i] > m || Double.isNaN(m)) {
+              m = v[i];
+            }
+          }
+          return m;
+        }
+      case "first_over_time":
+        return v[lo];
+      case "last_over_time":
+        return v[hi - 1];
+      case "stdvar_over_time":
+        return stdvar(v, lo, hi);
+      case "stddev_over_time":
+        return Math.sqrt(stdvar(v, lo, hi));
+      case "quantile_over_time":
+        return quantile(param, Arrays.copyOfRange(v, lo, hi));
+      default:
+        throw new IllegalStateException("BUG: range aggregation " + fn);
+    }
+  }
+
+  private static double sum(double[] v, int lo, int hi) {
+    double s = 0;
+    for (int i = lo; i < hi; i++) {
+      s += v[i];
+    }
+    return s;
+  }
+
+  private static double stdvar(double[] v, int lo, int hi) {
+    double mean = 0;
+    double m2 = 0;
+    int c = 0;
+    for (int i = lo; i < hi; i++) {
+      c++;
+      double d = v[i] - mean;
+      mean += d / c;
+      m2 += d * (v[i] - mean);
+    }
+    return m2 / c;
+  }
+
+  /** Prometheus's quantile: linear interpolation between closest ranks. */
+  static double quantile(double q, double[] vals) {
+    if (vals.length == 0) {
+      return Double.NaN;
+    }
+    if (q < 0) {
+      return Double.NEGATIVE_INFINITY;
+    }
+    if (q > 1) {
+      return Double.POSITIVE_INFINITY;
+    }
+    Arrays.sort(vals);
+    double rank = q * (vals.length - 1);
+    int lower = (int) Math.max(0, Math.floor(rank));
+    int upper = Math.min(vals.length - 1, lower + 1);
+    double w = rank - Math.floor(rank);
+    return vals[lower] * (1 - w) + vals[upper] * w;
+  }
+}
