@@ -1,0 +1,20 @@
+package dev.osprey.alerting.rules;
+
+import dev.osprey.core.labels.Labels;
+
+/** A rule of a group: alerting or recording. Evaluation is driven by its {@link RuleGroup}. */
+public sealed interface Rule permits AlertingRule, RecordingRule {
+  String name();
+
+  String expr();
+
+  Labels labels();
+
+  String health();
+
+  String lastError();
+
+  double evaluationSeconds();
+
+  long lastEvaluationNanos();
+}
