@@ -1,11 +1,20 @@
 package dev.osprey.server;
 
+import dev.osprey.collector.NodeCollector;
+import dev.osprey.collector.NodeCollectorConfig;
 import dev.osprey.core.config.AgentConfig;
 import dev.osprey.core.config.OspreyConfig;
 import dev.osprey.core.http.Auth;
 import dev.osprey.core.http.HttpServer;
 import dev.osprey.core.http.Router;
+import dev.osprey.logs.shipper.LogShipper;
+import dev.osprey.logs.shipper.ShipperConfig;
+import dev.osprey.pipeline.Forwarder;
+import dev.osprey.pipeline.ForwarderConfig;
+import dev.osprey.pipeline.MetricsSpool;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -32,7 +41,29 @@ public final class OspreyAgent implements AutoCloseable {
 
   public OspreyAgent start() {
     AgentConfig a = config.agent();
-    DataDir.open(a.spoolDir(), "spool directory");
+    Path spool = DataDir.open(a.spoolDir(), "spool directory");
+    URI server = serverUri(a.server());
+    // Metrics: collectors -> metrics spool -> remote_write forwarder.
+    MetricsSpool metrics =
+        add(MetricsSpool.open(spool.resolve("metrics"), a.spoolMaxSize().bytes(), registry));
+    add(
+        Forwarder.remoteWrite(
+                metrics.spool(),
+                ForwarderConfig.of("server", server.resolve("/api/v1/write")),
+                registry)
+            .start());
+    NodeCollectorConfig collector =
+        new NodeCollectorConfig(
+            Path.of(a.cgroupRoot()), null, null, null, a.collectInterval(), null, true);
+    NodeCollector nodeCollector =
+        add(new NodeCollector(collector, metrics::appendSample, registry));
+    nodeCollector.start();
+    // Logs: tailer -> logs spool -> Loki push forwarder (inside the shipper).
+    LogShipper shipper =
+        add(
+            new LogShipper(
+                ShipperConfig.of(a.logFiles(), spool.resolve("logs"), server), registry));
+    shipper.start();
     if (ownHttp) {
       Listen listen = Listen.parse(config.server().listen(), "--listen");
       Router router = new Router();
@@ -48,6 +79,23 @@ public final class OspreyAgent implements AutoCloseable {
     }
     log.info("event=agent_started server={} spool_dir={}", a.server(), a.spoolDir());
     return this;
+  }
+
+  private <T extends AutoCloseable> T add(T part) {
+    parts.add(part);
+    return part;
+  }
+
+  private static URI serverUri(String s) {
+    try {
+      URI u = URI.create(s);
+      if (u.getScheme() == null || u.getHost() == null) {
+        throw new IllegalArgumentException("expected a URL such as http://osprey:9400");
+      }
+      return u;
+    } catch (IllegalArgumentException e) {
+      throw new UserError("invalid --server \"" + s + "\": " + e.getMessage());
+    }
   }
 
   @Override

@@ -6,6 +6,11 @@ import dev.osprey.core.http.Auth;
 import dev.osprey.core.http.HttpServer;
 import dev.osprey.core.http.RouteProvider;
 import dev.osprey.core.http.Router;
+import dev.osprey.logs.index.LogStore;
+import dev.osprey.logs.index.http.LokiPushRoutes;
+import dev.osprey.query.logql.LokiApi;
+import dev.osprey.tsdb.Tsdb;
+import dev.osprey.tsdb.http.IngestRoutes;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,7 +43,12 @@ public final class OspreyServer implements AutoCloseable {
     Router router = new Router();
     List<RouteProvider> providers = new ArrayList<>();
     providers.add(new SelfRoutes(registry, () -> ready));
-    // Storage and the modules' routes are added here as they land (see DESIGN.md).
+    Tsdb tsdb = open("tsdb", () -> Tsdb.open(dataDir.resolve("tsdb"), config.tsdb(), registry));
+    providers.add(new IngestRoutes(tsdb, registry));
+    LogStore logs =
+        open("log index", () -> LogStore.open(dataDir.resolve("logs"), config.logs(), registry));
+    providers.add(new LokiPushRoutes(logs, registry));
+    providers.add(new LokiApi(logs, config.query(), registry));
     for (RouteProvider p : providers) {
       p.register(router);
     }
@@ -66,6 +76,24 @@ public final class OspreyServer implements AutoCloseable {
     ready = true;
     log.info("event=started url={} data_dir={}", http.baseUrl(), dataDir);
     return this;
+  }
+
+  /** Opens a store and registers it for closing; a failure closes what was opened before. */
+  private <T extends AutoCloseable> T open(String what, java.util.concurrent.Callable<T> opener) {
+    try {
+      T t = opener.call();
+      closeables.add(t);
+      return t;
+    } catch (Exception e) {
+      close();
+      throw new UserError(
+          "cannot open the "
+              + what
+              + " under "
+              + config.server().dataDir()
+              + ": "
+              + e.getMessage());
+    }
   }
 
   public String baseUrl() {
