@@ -21,6 +21,11 @@ final class DemoCommand implements Callable<Integer> {
     OspreyConfig c = agentOptions.apply(serverOptions.apply(common.load("127.0.0.1:9400")));
     PrometheusMeterRegistry registry = SelfMetrics.create();
     OspreyServer server = new OspreyServer(c, registry).start();
+    // A built-in workload of kubelet-style container logs, unless the user named real ones.
+    DemoWorkload workload = null;
+    if (agentOptions.logFiles == null) {
+      workload = new DemoWorkload(java.nio.file.Path.of(c.server().dataDir())).start();
+    }
     // The in-process agent ships to this server.
     AgentConfig a = c.agent();
     AgentConfig local =
@@ -28,7 +33,7 @@ final class DemoCommand implements Callable<Integer> {
             server.baseUrl(),
             agentOptions.spoolDir != null ? a.spoolDir() : c.server().dataDir() + "/spool",
             a.spoolMaxSize(),
-            a.logFiles(),
+            workload != null ? workload.glob() : a.logFiles(),
             a.cgroupRoot(),
             a.prometheusConfig(),
             a.collectInterval());
@@ -40,7 +45,11 @@ final class DemoCommand implements Callable<Integer> {
     System.err.println("  Prometheus API: " + server.baseUrl() + "/api/v1/query?query=up");
     System.err.println("  Press Ctrl-C to stop.");
     System.err.println();
-    Processes.runUntilSignalled(agent, server);
+    if (workload != null) {
+      Processes.runUntilSignalled(workload, agent, server);
+    } else {
+      Processes.runUntilSignalled(agent, server);
+    }
     return 0;
   }
 }
