@@ -49,6 +49,7 @@ public final class OspreyServer implements AutoCloseable {
         open("log index", () -> LogStore.open(dataDir.resolve("logs"), config.logs(), registry));
     providers.add(new LokiPushRoutes(logs, registry));
     providers.add(new LokiApi(logs, config.query(), registry));
+    providers.add(new DashboardRoutes());
     for (RouteProvider p : providers) {
       p.register(router);
     }
