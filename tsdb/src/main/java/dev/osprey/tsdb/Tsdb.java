@@ -4,16 +4,29 @@ import dev.osprey.core.config.TsdbConfig;
 import dev.osprey.core.storage.Appender;
 import dev.osprey.core.storage.Querier;
 import dev.osprey.core.storage.Storage;
+import dev.osprey.tsdb.block.BlockQuerier;
+import dev.osprey.tsdb.block.BlockReader;
+import dev.osprey.tsdb.block.BlockWriter;
+import dev.osprey.tsdb.block.Compactor;
 import dev.osprey.tsdb.head.Head;
+import dev.osprey.tsdb.query.MergeQuerier;
 import dev.osprey.tsdb.wal.Wal;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -21,45 +34,74 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The time-series database: a head in memory, fed through a write-ahead log that is replayed on
- * open. Directory layout: {@code lock} (held while open), {@code wal/} (segments, see {@code
- * docs/format/wal.md}).
+ * The time-series database: a head in memory fed through a write-ahead log, and immutable blocks on
+ * disk cut from the head's older part, compacted into larger blocks and deleted by retention.
+ *
+ * <p>Directory layout: {@code lock} (held while open), {@code wal/} (segments and checkpoints, see
+ * {@code docs/format/wal.md}), one directory per block named by its ULID ({@code
+ * docs/format/block.md}).
  */
 public final class Tsdb implements Storage {
   private static final Logger log = LoggerFactory.getLogger(Tsdb.class);
 
   private final Path dir;
   private final TsdbConfig config;
+  private final long blockRange;
   private final Head head;
   private final Wal wal;
   private final FileChannel lockChannel;
   private final FileLock lock;
-  private final ScheduledExecutorService syncer;
+  private final Object compactionLock = new Object();
+  private final Timer compactionTimer;
+  private volatile List<BlockReader> blocks; // sorted by minTime, disjoint
+  private ScheduledExecutorService background;
   private volatile boolean closed;
 
   private Tsdb(
       Path dir,
       TsdbConfig config,
+      long blockRange,
       Head head,
       Wal wal,
+      List<BlockReader> blocks,
       FileChannel lockChannel,
       FileLock lock,
-      ScheduledExecutorService syncer) {
+      MeterRegistry registry) {
     this.dir = dir;
     this.config = config;
+    this.blockRange = blockRange;
     this.head = head;
     this.wal = wal;
+    this.blocks = blocks;
     this.lockChannel = lockChannel;
     this.lock = lock;
-    this.syncer = syncer;
+    this.compactionTimer =
+        Timer.builder("osprey_tsdb_compaction_seconds")
+            .description("Time spent cutting the head into blocks and compacting blocks")
+            .register(registry);
+    Gauge.builder("osprey_tsdb_blocks", this, t -> t.blocks.size())
+        .description("Blocks on disk")
+        .register(registry);
+    Gauge.builder("osprey_tsdb_blocks_bytes", this, Tsdb::blocksBytes)
+        .description("Bytes of block files on disk")
+        .register(registry);
   }
 
   /**
-   * Opens (or creates) the database in {@code dir}, replaying the WAL into the head.
+   * Opens (or creates) the database in {@code dir}: loads its blocks, replays the WAL into the
+   * head, and starts the background work (WAL fsync when the policy is {@code interval}; cutting
+   * the head into blocks, compaction and retention once a minute).
    *
    * @throws UncheckedIOException when the directory cannot be used or another process holds it
    */
   public static Tsdb open(Path dir, TsdbConfig config, MeterRegistry registry) {
+    Tsdb db = open(dir, config, registry, Head.DEFAULT_BLOCK_RANGE);
+    db.startBackground();
+    return db;
+  }
+
+  /** Opens without background work and with another block range; for tests and tools. */
+  static Tsdb open(Path dir, TsdbConfig config, MeterRegistry registry, long blockRange) {
     FileChannel lockChannel = null;
     try {
       Files.createDirectories(dir);
@@ -69,15 +111,18 @@ public final class Tsdb implements Storage {
       FileLock lock;
       try {
         lock = lockChannel.tryLock();
-      } catch (java.nio.channels.OverlappingFileLockException e) {
+      } catch (OverlappingFileLockException e) {
         lock = null; // this process holds it already
       }
       if (lock == null) {
         throw new IOException("another process holds " + dir.resolve("lock"));
       }
       long start = System.nanoTime();
-      Head head =
-          new Head(Head.DEFAULT_BLOCK_RANGE, config.outOfOrderWindow().toMillis(), registry);
+      List<BlockReader> blocks = loadBlocks(dir);
+      Head head = new Head(blockRange, config.outOfOrderWindow().toMillis(), registry);
+      if (!blocks.isEmpty()) {
+        head.setMinValidTime(blocks.get(blocks.size() - 1).meta().maxTime());
+      }
       Wal wal =
           Wal.open(
               dir.resolve("wal"),
@@ -87,32 +132,12 @@ public final class Tsdb implements Storage {
               head::replay);
       head.setWal(wal);
       log.info(
-          "event=tsdb_opened dir={} series={} replay_ms={}",
+          "event=tsdb_opened dir={} blocks={} head_series={} open_ms={}",
           dir,
+          blocks.size(),
           head.numSeries(),
           (System.nanoTime() - start) / 1_000_000);
-      ScheduledExecutorService syncer = null;
-      if (config.walFsync().equals("interval")) {
-        syncer =
-            Executors.newSingleThreadScheduledExecutor(
-                r -> {
-                  Thread t = new Thread(r, "osprey-tsdb-wal-sync");
-                  t.setDaemon(true);
-                  return t;
-                });
-        syncer.scheduleWithFixedDelay(
-            () -> {
-              try {
-                wal.sync();
-              } catch (RuntimeException e) {
-                log.error("event=wal_sync_failed dir={} error={}", dir, e.toString());
-              }
-            },
-            1,
-            1,
-            TimeUnit.SECONDS);
-      }
-      return new Tsdb(dir, config, head, wal, lockChannel, lock, syncer);
+      return new Tsdb(dir, config, blockRange, head, wal, blocks, lockChannel, lock, registry);
     } catch (IOException e) {
       closeQuietly(lockChannel);
       throw new UncheckedIOException("cannot open tsdb " + dir + ": " + e.getMessage(), e);
@@ -120,6 +145,66 @@ public final class Tsdb implements Storage {
       closeQuietly(lockChannel);
       throw e;
     }
+  }
+
+  private static List<BlockReader> loadBlocks(Path dir) throws IOException {
+    List<BlockReader> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        String name = p.getFileName().toString();
+        if (!Files.isDirectory(p)) {
+          continue;
+        }
+        if (name.endsWith(".tmp")) {
+          Compactor.deleteTree(p); // a block or compaction that did not finish
+        } else if (Files.exists(p.resolve("meta.json"))) {
+          out.add(BlockReader.open(p));
+        }
+      }
+    }
+    out.sort(Comparator.comparingLong(b -> b.meta().minTime()));
+    // a compaction that published its result but died before deleting its sources
+    List<BlockReader> superseded = Compactor.superseded(out);
+    for (BlockReader b : superseded) {
+      log.info("event=block_deleted block={} reason=compacted", b.dir().getFileName());
+      Compactor.deleteTree(b.dir());
+    }
+    out.removeAll(superseded);
+    return out;
+  }
+
+  private void startBackground() {
+    background =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "osprey-tsdb-background");
+              t.setDaemon(true);
+              return t;
+            });
+    if (config.walFsync().equals("interval")) {
+      background.scheduleWithFixedDelay(
+          () -> {
+            try {
+              wal.sync();
+            } catch (RuntimeException e) {
+              log.error("event=wal_sync_failed dir={} error={}", dir, e.toString());
+            }
+          },
+          1,
+          1,
+          TimeUnit.SECONDS);
+    }
+    background.scheduleWithFixedDelay(
+        () -> {
+          try {
+            compact();
+          } catch (RuntimeException e) {
+            log.error("event=compaction_failed dir={} error={}", dir, e.toString(), e);
+          }
+        },
+        1,
+        1,
+        TimeUnit.MINUTES);
   }
 
   private static void closeQuietly(FileChannel ch) {
@@ -141,12 +226,26 @@ public final class Tsdb implements Storage {
   @Override
   public Querier querier() {
     checkOpen();
-    return head.querier();
+    List<BlockReader> bs = blocks;
+    if (bs.isEmpty()) {
+      return head.querier();
+    }
+    List<Querier> qs = new ArrayList<>(bs.size() + 1);
+    for (BlockReader b : bs) {
+      qs.add(new BlockQuerier(b));
+    }
+    qs.add(head.querier());
+    return new MergeQuerier(qs);
   }
 
   @Override
   public long minTime() {
-    return head.minTime();
+    List<BlockReader> bs = blocks;
+    long m = head.minTime();
+    if (!bs.isEmpty()) {
+      m = Math.min(m, bs.get(0).meta().minTime());
+    }
+    return m;
   }
 
   public Path dir() {
@@ -157,9 +256,190 @@ public final class Tsdb implements Storage {
     return config;
   }
 
-  /** The head, for statistics and the admin endpoints. */
+  /** The head, for statistics. */
   public Head head() {
     return head;
+  }
+
+  /** The blocks on disk, oldest first. */
+  public List<BlockReader> blocks() {
+    return blocks;
+  }
+
+  private long blocksBytes() {
+    long n = 0;
+    for (BlockReader b : blocks) {
+      n += b.sizeBytes();
+    }
+    return n;
+  }
+
+  /**
+   * Cuts the head's older part into blocks (while it spans more than 1.5 block ranges), then
+   * compacts blocks and applies retention. Returns when done.
+   */
+  public void compact() {
+    synchronized (compactionLock) {
+      checkOpen();
+      long start = System.nanoTime();
+      try {
+        boolean cut = false;
+        while (head.minTime() != Long.MAX_VALUE
+            && head.maxTime() - head.minTime() > blockRange / 2 * 3) {
+          long mint = Math.floorDiv(head.minTime(), blockRange) * blockRange;
+          cutHead(mint, mint + blockRange);
+          cut = true;
+        }
+        if (cut) {
+          checkpoint();
+        }
+        compactBlocks();
+        applyRetention();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot compact tsdb " + dir + ": " + e.getMessage(), e);
+      } finally {
+        compactionTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      }
+    }
+  }
+
+  /** Cuts the whole head into blocks now ({@code POST /api/v1/admin/tsdb/flush}). */
+  public void flush() {
+    synchronized (compactionLock) {
+      checkOpen();
+      long start = System.nanoTime();
+      try {
+        if (head.minTime() == Long.MAX_VALUE) {
+          return;
+        }
+        long end = head.maxTime() + 1;
+        long mint = Math.floorDiv(head.minTime(), blockRange) * blockRange;
+        while (mint < end) {
+          cutHead(mint, Math.min(end, mint + blockRange));
+          mint += blockRange;
+        }
+        checkpoint();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot flush tsdb head " + dir + ": " + e.getMessage(), e);
+      } finally {
+        compactionTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      }
+    }
+  }
+
+  /** Cuts everything before {@code t} into one block now; for tests. */
+  void cutBefore(long t) {
+    synchronized (compactionLock) {
+      try {
+        cutHead(head.minTime(), t);
+        checkpoint();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  private void cutHead(long mint, long maxt) throws IOException {
+    long lo = Math.max(mint, head.minValidFloor());
+    Path written;
+    try (BlockWriter w = new BlockWriter(dir, System.currentTimeMillis())) {
+      head.writeBlock(w, lo, maxt);
+      written = w.finish(lo, maxt, 1, List.of());
+    }
+    if (written != null) {
+      BlockReader b = BlockReader.open(written);
+      List<BlockReader> next = new ArrayList<>(blocks);
+      next.add(b);
+      next.sort(Comparator.comparingLong(x -> x.meta().minTime()));
+      blocks = List.copyOf(next);
+      log.info(
+          "event=head_cut block={} min_time={} max_time={} series={} samples={}",
+          b.meta().ulid(),
+          lo,
+          maxt,
+          b.meta().stats().numSeries(),
+          b.meta().stats().numSamples());
+    }
+    int removed = head.truncate(maxt);
+    log.info("event=head_truncated before={} series_removed={}", maxt, removed);
+  }
+
+  private void checkpoint() throws IOException {
+    int upTo = head.cutWal();
+    Path tmp =
+        Wal.checkpointPath(wal.dir(), upTo)
+            .resolveSibling(Wal.checkpointPath(wal.dir(), upTo).getFileName() + ".tmp");
+    Compactor.deleteTree(tmp);
+    try (Wal cp = Wal.open(tmp, "never", Long.MAX_VALUE, new SimpleMeterRegistry(), (p, l) -> {})) {
+      head.dumpTo(cp);
+    }
+    wal.publishCheckpoint(tmp, upTo);
+    log.info("event=wal_checkpoint up_to_segment={}", upTo);
+  }
+
+  private void compactBlocks() throws IOException {
+    while (true) {
+      List<BlockReader> group =
+          Compactor.plan(
+              blocks,
+              blockRange,
+              head.minValidFloor(),
+              Math.min(config.retention().toMillis() / 10, 31 * 86_400_000L));
+      if (group.isEmpty()) {
+        return;
+      }
+      BlockReader merged = Compactor.merge(dir, group);
+      List<BlockReader> next = new ArrayList<>(blocks);
+      next.removeAll(group);
+      next.add(merged);
+      next.sort(Comparator.comparingLong(x -> x.meta().minTime()));
+      blocks = List.copyOf(next);
+      for (BlockReader b : group) {
+        Compactor.deleteTree(b.dir());
+      }
+      log.info(
+          "event=blocks_compacted block={} sources={} level={}",
+          merged.meta().ulid(),
+          group.size(),
+          merged.meta().compaction().level());
+    }
+  }
+
+  private void applyRetention() throws IOException {
+    List<BlockReader> bs = blocks;
+    if (bs.isEmpty()) {
+      return;
+    }
+    long newest = Math.max(head.maxTime(), bs.get(bs.size() - 1).meta().maxTime() - 1);
+    long keepFrom = newest - config.retention().toMillis();
+    long limit = config.retentionSize().bytes();
+    long total = 0;
+    for (BlockReader b : bs) {
+      total += b.sizeBytes();
+    }
+    List<BlockReader> drop = new ArrayList<>();
+    for (BlockReader b : bs) {
+      boolean tooOld = b.meta().maxTime() <= keepFrom;
+      boolean tooBig = limit > 0 && total > limit;
+      if (!tooOld && !tooBig) {
+        break;
+      }
+      drop.add(b);
+      total -= b.sizeBytes();
+      log.info(
+          "event=block_deleted block={} reason={}",
+          b.meta().ulid(),
+          tooOld ? "retention_time" : "retention_size");
+    }
+    if (drop.isEmpty()) {
+      return;
+    }
+    List<BlockReader> next = new ArrayList<>(bs);
+    next.removeAll(drop);
+    blocks = List.copyOf(next);
+    for (BlockReader b : drop) {
+      Compactor.deleteTree(b.dir()); // open maps stay readable for queries still running
+    }
   }
 
   private void checkOpen() {
@@ -169,22 +449,24 @@ public final class Tsdb implements Storage {
   }
 
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    if (syncer != null) {
-      syncer.shutdownNow();
-    }
-    try {
-      wal.close();
-    } finally {
+  public void close() {
+    synchronized (compactionLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (background != null) {
+        background.shutdownNow();
+      }
       try {
-        lock.release();
-        lockChannel.close();
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot release lock of tsdb " + dir, e);
+        wal.close();
+      } finally {
+        try {
+          lock.release();
+          lockChannel.close();
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot release lock of tsdb " + dir, e);
+        }
       }
     }
   }

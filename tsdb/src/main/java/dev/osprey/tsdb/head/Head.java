@@ -119,6 +119,11 @@ public final class Head {
     return Math.max(minValidFloor, mt - Math.max(blockRange / 2, oooWindow));
   }
 
+  /** The time before which samples are refused because blocks hold that range. */
+  public long minValidFloor() {
+    return minValidFloor;
+  }
+
   /** Samples before {@code t} are refused from now on (they belong to persisted blocks). */
   public void setMinValidTime(long t) {
     minValidFloor = Math.max(minValidFloor, t);
@@ -208,6 +213,135 @@ public final class Head {
     appended.increment(ok);
   }
 
+  /**
+   * Writes the head's samples in {@code [mint, maxt)} into a block, series in label order, chunks
+   * re-encoded at up to 120 samples (out-of-order data merged in).
+   */
+  public void writeBlock(dev.osprey.tsdb.block.BlockWriter w, long mint, long maxt)
+      throws java.io.IOException {
+    java.util.List<MemSeries> all = new java.util.ArrayList<>();
+    org.roaringbitmap.IntIterator it = postings.all().getIntIterator();
+    while (it.hasNext()) {
+      MemSeries s = byId(it.next());
+      if (s != null && s.overlaps(mint, maxt - 1)) {
+        all.add(s);
+      }
+    }
+    all.sort((a, b) -> a.labels.compareTo(b.labels));
+    dev.osprey.tsdb.chunk.XorEncoder e = new dev.osprey.tsdb.chunk.XorEncoder(256);
+    for (MemSeries s : all) {
+      dev.osprey.core.storage.SampleIterator si = s.iterator(arena, mint, maxt - 1);
+      e.reset();
+      while (si.next()) {
+        if (e.count() == MemSeries.SAMPLES_PER_CHUNK) {
+          w.addChunk(e.buffer(), 0, e.byteLength(), e.firstT(), e.lastT(), e.count());
+          e.reset();
+        }
+        e.append(si.t(), Double.doubleToRawLongBits(si.v()));
+      }
+      if (e.count() > 0) {
+        w.addChunk(e.buffer(), 0, e.byteLength(), e.firstT(), e.lastT(), e.count());
+      }
+      w.finishSeries(s.labels);
+    }
+  }
+
+  /**
+   * Forgets everything before {@code mint} (now in blocks): refuses samples older than it from now
+   * on, drops old chunks, removes series left empty, releases arena pages. Returns series removed.
+   */
+  public int truncate(long mint) {
+    synchronized (commitLock) {
+      setMinValidTime(mint);
+      org.roaringbitmap.RoaringBitmap gone = new org.roaringbitmap.RoaringBitmap();
+      java.util.List<Labels> goneLabels = new java.util.ArrayList<>();
+      org.roaringbitmap.IntIterator it = postings.all().getIntIterator();
+      long lo = Long.MAX_VALUE;
+      while (it.hasNext()) {
+        int id = it.next();
+        MemSeries s = byId(id);
+        if (s == null) {
+          continue;
+        }
+        if (s.truncateBefore(mint)) {
+          gone.add(id);
+          goneLabels.add(s.labels);
+          byLabels.remove(s);
+          synchronized (byId) {
+            byId[id >>> PAGE_BITS][id & (PAGE - 1)] = null;
+          }
+        } else {
+          lo = Math.min(lo, s.minT());
+        }
+      }
+      postings.remove(gone, goneLabels);
+      numSeries.addAndGet(-gone.getCardinality());
+      arena.releaseBefore(mint);
+      minT = lo;
+      if (lo == Long.MAX_VALUE) {
+        maxT = Math.max(maxT, mint - 1); // keep the bound: older samples stay refused
+      }
+      return gone.getCardinality();
+    }
+  }
+
+  /**
+   * Starts a new WAL segment with every commit so far applied; returns the number of the last
+   * segment before it (a checkpoint written now covers it and all before).
+   */
+  public int cutWal() {
+    synchronized (commitLock) {
+      return wal.cut() - 1;
+    }
+  }
+
+  /** Writes every live series and its samples into {@code cp} (a checkpoint). */
+  public void dumpTo(Wal cp) {
+    Buf b = new Buf(1 << 16);
+    int[] ids = new int[4096];
+    long[] ts = new long[4096];
+    long[] vs = new long[4096];
+    forEachSeries(
+        s -> {
+          b.reset();
+          WalRecords.encodeSeries(b, s.id, s.labels);
+          cp.log(b.array(), b.length());
+          dev.osprey.core.storage.SampleIterator it =
+              s.iterator(arena, Long.MIN_VALUE, Long.MAX_VALUE);
+          int n = 0;
+          while (true) {
+            boolean more = it.next();
+            if (more) {
+              ids[n] = s.id;
+              ts[n] = it.t();
+              vs[n] = Double.doubleToRawLongBits(it.v());
+              n++;
+            }
+            if (n == ids.length || (!more && n > 0)) {
+              b.reset();
+              WalRecords.encodeSamples(b, ids, ts, vs, n);
+              cp.log(b.array(), b.length());
+              n = 0;
+            }
+            if (!more) {
+              break;
+            }
+          }
+        });
+    cp.flush();
+  }
+
+  /** Every live series' id and labels, for a WAL checkpoint. */
+  void forEachSeries(java.util.function.Consumer<MemSeries> c) {
+    org.roaringbitmap.IntIterator it = postings.all().getIntIterator();
+    while (it.hasNext()) {
+      MemSeries s = byId(it.next());
+      if (s != null) {
+        c.accept(s);
+      }
+    }
+  }
+
   /** Applies one WAL record during replay (before {@link #setWal}). */
   public void replay(byte[] payload, int len) {
     WalRecords.decode(payload, len, replayHandler);
@@ -237,6 +371,9 @@ public final class Head {
         public void sample(int sid, long ts, long vBits) {
           if (byId(sid) == null) {
             throw new IllegalStateException("cannot replay WAL: sample for unknown series " + sid);
+          }
+          if (ts < minValidFloor) {
+            return; // already persisted in a block
           }
           id[0] = sid;
           t[0] = ts;

@@ -25,6 +25,8 @@ public final class HeadAppender implements Appender {
   private int[] lastIdx = new int[64];
   private int lastSize;
   private boolean done;
+  private MemSeries[] touched = new MemSeries[16];
+  private int nTouched;
 
   HeadAppender(Head head) {
     this.head = head;
@@ -60,7 +62,19 @@ public final class HeadAppender implements Appender {
       c = s.check(t, vBits, head.oooWindow(), head.arena());
     }
     switch (c) {
-      case MemSeries.OK -> add(s.id, t, vBits, prev < 0 || t > ts[prev]);
+      case MemSeries.OK -> {
+        if (prev < 0) {
+          if (!s.addPending(1)) {
+            // truncation removed the series just now: start over with a live one
+            return append(0, s.labels, t, v);
+          }
+          if (nTouched == touched.length) {
+            touched = Arrays.copyOf(touched, nTouched * 2);
+          }
+          touched[nTouched++] = s;
+        }
+        add(s.id, t, vBits, prev < 0 || t > ts[prev]);
+      }
       case MemSeries.DUPLICATE_IGNORED -> {}
       case MemSeries.DUPLICATE -> {
         head.rejectedDuplicate.increment();
@@ -140,17 +154,29 @@ public final class HeadAppender implements Appender {
       throw new IllegalStateException("BUG: appender committed twice");
     }
     done = true;
-    if (n == 0) {
-      return;
+    try {
+      if (n > 0) {
+        Buf record = new Buf(16 + n * 14);
+        WalRecords.encodeSamples(record, ids, ts, vs, n);
+        head.commit(record, ids, ts, vs, n);
+      }
+    } finally {
+      release();
     }
-    Buf record = new Buf(16 + n * 14);
-    WalRecords.encodeSamples(record, ids, ts, vs, n);
-    head.commit(record, ids, ts, vs, n);
   }
 
   @Override
   public void rollback() {
     done = true;
     n = 0;
+    release();
+  }
+
+  private void release() {
+    for (int i = 0; i < nTouched; i++) {
+      touched[i].addPending(-1);
+      touched[i] = null;
+    }
+    nTouched = 0;
   }
 }

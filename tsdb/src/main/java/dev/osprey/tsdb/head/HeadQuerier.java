@@ -7,6 +7,7 @@ import dev.osprey.core.storage.Querier;
 import dev.osprey.core.storage.SampleIterator;
 import dev.osprey.core.storage.SelectHints;
 import dev.osprey.core.storage.SeriesSet;
+import dev.osprey.tsdb.query.PeekedIterator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -50,7 +51,7 @@ final class HeadQuerier implements Querier {
         while (++i < series.size()) {
           SampleIterator it = series.get(i).iterator(head.arena(), mint, maxt);
           if (it.next()) {
-            probed = new Unread(it);
+            probed = new PeekedIterator(it);
             return true;
           }
         }
@@ -105,42 +106,4 @@ final class HeadQuerier implements Querier {
 
   @Override
   public void close() {}
-
-  /** Wraps an iterator already advanced once, so that the first next() returns that sample. */
-  private static final class Unread implements SampleIterator {
-    private final SampleIterator it;
-    private boolean pending = true;
-
-    Unread(SampleIterator it) {
-      this.it = it;
-    }
-
-    @Override
-    public boolean next() {
-      if (pending) {
-        pending = false;
-        return true;
-      }
-      return it.next();
-    }
-
-    @Override
-    public boolean seek(long t) {
-      if (pending) {
-        pending = false;
-        return it.t() >= t || it.seek(t);
-      }
-      return it.seek(t);
-    }
-
-    @Override
-    public long t() {
-      return it.t();
-    }
-
-    @Override
-    public double v() {
-      return it.v();
-    }
-  }
 }

@@ -5,6 +5,8 @@ import dev.osprey.core.storage.SampleIterator;
 import dev.osprey.tsdb.chunk.ChunkArena;
 import dev.osprey.tsdb.chunk.XorEncoder;
 import dev.osprey.tsdb.chunk.XorIterator;
+import dev.osprey.tsdb.query.ChunkChainIterator;
+import dev.osprey.tsdb.query.MergeIterator;
 import java.util.Arrays;
 
 /**
@@ -26,6 +28,8 @@ final class MemSeries {
   final int id;
   final Labels labels;
   MemSeries nextSameHash; // collision chain, guarded by the hash map's stripe
+  private int pendingCommits; // appenders holding samples for this series: not collectable
+  volatile boolean dead; // removed from the head by truncation; never revived
 
   private XorEncoder open;
   private long openEnd; // the chunk is cut when a sample reaches this time
@@ -234,6 +238,77 @@ final class MemSeries {
           new ArrayIterator(Arrays.copyOf(oooT, oooN), Arrays.copyOf(oooV, oooN), oooN, mint, maxt);
     }
     return new MergeIterator(Arrays.copyOf(parts, p));
+  }
+
+  /** Counts an appender holding samples (+1) or done (-1); false when the series is dead. */
+  synchronized boolean addPending(int d) {
+    if (d > 0 && dead) {
+      return false;
+    }
+    pendingCommits += d;
+    return true;
+  }
+
+  /**
+   * Drops every chunk and out-of-order sample older than {@code mint} (they are in a block now).
+   * Returns true when the series holds nothing anymore and no appender holds samples for it, so it
+   * can be removed from the head.
+   */
+  synchronized boolean truncateBefore(long mint) {
+    if (open == null) {
+      dead = pendingCommits == 0;
+      return dead;
+    }
+    chunks = dropBefore(chunks, nChunks, mint);
+    nChunks = countChunks;
+    oooChunks = dropBefore(oooChunks, nOooChunks, mint);
+    nOooChunks = countChunks;
+    if (oooN > 0) {
+      int from = 0;
+      while (from < oooN && oooT[from] < mint) {
+        from++;
+      }
+      System.arraycopy(oooT, from, oooT, 0, oooN - from);
+      System.arraycopy(oooV, from, oooV, 0, oooN - from);
+      oooN -= from;
+    }
+    boolean openOld = open.count() == 0 || open.lastT() < mint;
+    if (openOld && nChunks == 0 && nOooChunks == 0 && oooN == 0) {
+      open = null;
+      minT = Long.MAX_VALUE;
+      dead = pendingCommits == 0;
+      return dead;
+    }
+    long lo = Long.MAX_VALUE;
+    if (nChunks > 0) {
+      lo = chunks[1];
+    } else if (open.count() > 0) {
+      lo = open.firstT();
+    }
+    if (nOooChunks > 0) {
+      for (int i = 0; i < nOooChunks; i++) {
+        lo = Math.min(lo, oooChunks[4 * i + 1]);
+      }
+    }
+    if (oooN > 0) {
+      lo = Math.min(lo, oooT[0]);
+    }
+    minT = Math.max(lo, mint); // older samples left in a chunk are in a block too
+    return false;
+  }
+
+  private int countChunks;
+
+  private long[] dropBefore(long[] a, int n, long mint) {
+    int keep = 0;
+    for (int i = 0; i < n; i++) {
+      if (a[4 * i + 2] >= mint) {
+        System.arraycopy(a, 4 * i, a, 4 * keep, 4);
+        keep++;
+      }
+    }
+    countChunks = keep;
+    return a;
   }
 
   /** Samples held, for statistics. */

@@ -63,6 +63,27 @@ final class SeriesMap {
       }
     }
 
+    void remove(long h) {
+      int mask = keys.length - 1;
+      int i = (int) (h >>> 6) & mask;
+      while (vals[i] != null && keys[i] != h) {
+        i = (i + 1) & mask;
+      }
+      if (vals[i] == null) {
+        return;
+      }
+      vals[i] = null;
+      size--;
+      // re-insert the rest of the cluster (linear probing deletion)
+      for (int j = (i + 1) & mask; vals[j] != null; j = (j + 1) & mask) {
+        long k = keys[j];
+        MemSeries v = vals[j];
+        vals[j] = null;
+        size--;
+        put(k, v);
+      }
+    }
+
     private void grow() {
       long[] ok = keys;
       MemSeries[] ov = vals;
@@ -77,12 +98,34 @@ final class SeriesMap {
     }
   }
 
+  /** Removes exactly this series object (found by its labels). */
+  void remove(MemSeries target) {
+    long h = hasher.applyAsLong(target.labels);
+    Stripe st = stripes[(int) (h & (STRIPES - 1))];
+    synchronized (st) {
+      MemSeries head = st.get(h);
+      if (head == target) {
+        st.remove(h);
+        if (target.nextSameHash != null) {
+          st.put(h, target.nextSameHash);
+        }
+        return;
+      }
+      for (MemSeries s = head; s != null; s = s.nextSameHash) {
+        if (s.nextSameHash == target) {
+          s.nextSameHash = target.nextSameHash;
+          return;
+        }
+      }
+    }
+  }
+
   MemSeries get(Labels labels) {
     long h = hasher.applyAsLong(labels);
     Stripe st = stripes[(int) (h & (STRIPES - 1))];
     synchronized (st) {
       for (MemSeries s = st.get(h); s != null; s = s.nextSameHash) {
-        if (s.labels.equals(labels)) {
+        if (!s.dead && s.labels.equals(labels)) {
           return s;
         }
       }
@@ -97,7 +140,7 @@ final class SeriesMap {
     synchronized (st) {
       MemSeries head = st.get(h);
       for (MemSeries s = head; s != null; s = s.nextSameHash) {
-        if (s.labels.equals(labels)) {
+        if (!s.dead && s.labels.equals(labels)) {
           return s;
         }
       }

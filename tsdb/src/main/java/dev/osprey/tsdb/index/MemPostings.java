@@ -95,98 +95,34 @@ public final class MemPostings {
     }
   }
 
-  /**
-   * The ids of series matching every matcher, with Prometheus's semantics: a matcher that matches
-   * the empty string also matches series without the label; regexes are resolved against the
-   * label's values (literal alternatives are looked up directly), never per series.
-   */
+  /** The ids of series matching every matcher; see {@link PostingsSource#select}. */
   public RoaringBitmap select(LabelMatcher... matchers) {
     lock.readLock().lock();
     try {
-      RoaringBitmap result = null;
-      List<LabelMatcher> subtract = new ArrayList<>();
-      for (LabelMatcher m : matchers) {
-        if (m.isMatchAll()) {
-          if (m.type() == LabelMatcher.Type.NOT_EQUAL) {
-            // l!="" : the label must be present
-            RoaringBitmap p = union(m.name(), null);
-            result = result == null ? p : RoaringBitmap.and(result, p);
-          }
-          continue;
-        }
-        if (m.matchesEmpty()) {
-          subtract.add(m);
-          continue;
-        }
-        RoaringBitmap p = matching(m);
-        result = result == null ? p : RoaringBitmap.and(result, p);
-        if (result.isEmpty()) {
-          return result;
-        }
-      }
-      if (result == null) {
-        result = all.clone();
-      }
-      for (LabelMatcher m : subtract) {
-        // series with a non-empty value the matcher rejects
-        TreeMap<String, RoaringBitmap> values = byName.get(m.name());
-        if (values == null) {
-          continue;
-        }
-        if (m.type() == LabelMatcher.Type.NOT_EQUAL) {
-          RoaringBitmap b = values.get(m.value());
-          if (b != null) {
-            result.andNot(b);
-          }
-          continue;
-        }
-        for (Map.Entry<String, RoaringBitmap> e : values.entrySet()) {
-          if (!m.matches(e.getKey())) {
-            result.andNot(e.getValue());
-          }
-        }
-      }
-      return result;
+      return PostingsSource.select(view, matchers);
     } finally {
       lock.readLock().unlock();
     }
   }
 
-  /** Series whose label has a non-empty value the matcher accepts. */
-  private RoaringBitmap matching(LabelMatcher m) {
-    TreeMap<String, RoaringBitmap> values = byName.get(m.name());
-    if (values == null) {
-      return new RoaringBitmap();
-    }
-    if (m.type() == LabelMatcher.Type.EQUAL) {
-      RoaringBitmap b = values.get(m.value());
-      return b == null ? new RoaringBitmap() : b.clone();
-    }
-    List<String> set = m.setMatches();
-    if (set != null) {
-      List<RoaringBitmap> parts = new ArrayList<>(set.size());
-      for (String v : set) {
-        RoaringBitmap b = values.get(v);
-        if (b != null) {
-          parts.add(b);
+  // read under the caller's read lock
+  private final PostingsSource view =
+      new PostingsSource() {
+        @Override
+        public List<String> values(String name) {
+          Map<String, RoaringBitmap> values = byName.get(name);
+          return values == null ? List.of() : new ArrayList<>(values.keySet());
         }
-      }
-      return RoaringBitmap.or(parts.iterator());
-    }
-    return union(m.name(), m);
-  }
 
-  private RoaringBitmap union(String name, LabelMatcher filter) {
-    TreeMap<String, RoaringBitmap> values = byName.get(name);
-    if (values == null) {
-      return new RoaringBitmap();
-    }
-    List<RoaringBitmap> parts = new ArrayList<>();
-    for (Map.Entry<String, RoaringBitmap> e : values.entrySet()) {
-      if (filter == null || filter.matches(e.getKey())) {
-        parts.add(e.getValue());
-      }
-    }
-    return RoaringBitmap.or(parts.iterator());
-  }
+        @Override
+        public RoaringBitmap postings(String name, String value) {
+          Map<String, RoaringBitmap> values = byName.get(name);
+          return values == null ? null : values.get(value);
+        }
+
+        @Override
+        public RoaringBitmap all() {
+          return all;
+        }
+      };
 }

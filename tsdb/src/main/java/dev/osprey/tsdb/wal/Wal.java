@@ -84,8 +84,18 @@ public final class Wal implements Closeable {
       throws IOException {
     Files.createDirectories(dir);
     Wal wal = new Wal(dir, fsync, segmentSize, registry);
-    List<Integer> segments = segments(dir);
-    int last = 0;
+    int checkpoint = latestCheckpoint(dir);
+    if (checkpoint >= 0) {
+      Path cp = checkpointPath(dir, checkpoint);
+      for (int seg : segments(cp)) {
+        if (wal.replaySegment(segmentPath(cp, seg), consumer) >= 0) {
+          throw new IOException("cannot replay WAL checkpoint " + cp + ": corrupt segment " + seg);
+        }
+      }
+    }
+    List<Integer> segments = new ArrayList<>(segments(dir));
+    segments.removeIf(s -> s <= checkpoint);
+    int last = Math.max(0, checkpoint);
     for (int i = 0; i < segments.size(); i++) {
       int seg = segments.get(i);
       last = seg;
@@ -105,6 +115,64 @@ public final class Wal implements Closeable {
     }
     wal.openSegment(last + 1);
     return wal;
+  }
+
+  public static final String CHECKPOINT_PREFIX = "checkpoint.";
+
+  public static Path checkpointPath(Path dir, int upTo) {
+    return dir.resolve(CHECKPOINT_PREFIX + String.format("%08d", upTo));
+  }
+
+  /**
+   * The number of the newest complete checkpoint in {@code dir} (it replaces every segment up to
+   * and including that number), or -1. Unfinished checkpoints ({@code .tmp}) are deleted.
+   */
+  public static int latestCheckpoint(Path dir) throws IOException {
+    int best = -1;
+    List<Path> tmps = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, CHECKPOINT_PREFIX + "*")) {
+      for (Path p : ds) {
+        String n = p.getFileName().toString().substring(CHECKPOINT_PREFIX.length());
+        if (n.endsWith(".tmp")) {
+          tmps.add(p);
+        } else if (n.length() == 8 && n.chars().allMatch(Character::isDigit)) {
+          best = Math.max(best, Integer.parseInt(n));
+        }
+      }
+    }
+    for (Path t : tmps) {
+      deleteTree(t);
+    }
+    return best;
+  }
+
+  /**
+   * Publishes the checkpoint written in {@code tmpDir} as covering every segment up to {@code
+   * upTo}, then deletes those segments and older checkpoints.
+   */
+  public void publishCheckpoint(Path tmpDir, int upTo) throws IOException {
+    Path dst = checkpointPath(dir, upTo);
+    Files.move(tmpDir, dst, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    forceDir();
+    deleteBefore(upTo + 1);
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, CHECKPOINT_PREFIX + "*")) {
+      for (Path p : ds) {
+        if (!p.equals(dst)) {
+          deleteTree(p);
+        }
+      }
+    }
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    if (Files.isDirectory(p)) {
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
+        for (Path c : ds) {
+          deleteTree(c);
+        }
+      }
+    }
+    Files.deleteIfExists(p);
   }
 
   /** Segment numbers present in {@code dir}, ascending. */

@@ -1,4 +1,4 @@
-package dev.osprey.tsdb.head;
+package dev.osprey.tsdb.query;
 
 import dev.osprey.core.storage.SampleIterator;
 import dev.osprey.tsdb.chunk.XorIterator;
@@ -7,7 +7,7 @@ import dev.osprey.tsdb.chunk.XorIterator;
  * Iterates over consecutive, non-overlapping chunks of one series in time order, returning only
  * samples in {@code [mint, maxt]}. Seeking skips whole chunks by their time range.
  */
-final class ChunkChainIterator implements SampleIterator {
+public final class ChunkChainIterator implements SampleIterator {
   private final byte[][] pages;
   private final int[] offsets;
   private final int[] counts;
@@ -20,7 +20,7 @@ final class ChunkChainIterator implements SampleIterator {
   private boolean positioned;
   private boolean done;
 
-  ChunkChainIterator(
+  public ChunkChainIterator(
       byte[][] pages, int[] offsets, int[] counts, long[] chunkMaxT, int n, long mint, long maxt) {
     this.pages = pages;
     this.offsets = offsets;

@@ -1,4 +1,4 @@
-package dev.osprey.tsdb.head;
+package dev.osprey.tsdb.query;
 
 import dev.osprey.core.storage.SampleIterator;
 

@@ -1,0 +1,144 @@
+package dev.osprey.tsdb.block;
+
+import dev.osprey.core.labels.Labels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Plans and runs block compaction: blocks that fall in one aligned window of 3, 9 or 27 block
+ * ranges, once the head has moved past that window, are merged into one block. Chunks are copied as
+ * they are (blocks never overlap in time, so a series' chunks stay in order).
+ */
+public final class Compactor {
+  private static final int[] LEVEL_FACTORS = {3, 9, 27};
+
+  private Compactor() {}
+
+  /**
+   * The next group of blocks to merge, oldest first, or an empty list. Merged blocks span at most
+   * {@code maxRange} (a tenth of the retention, as Prometheus), so that retention can still delete
+   * old data in small steps.
+   */
+  public static List<BlockReader> plan(
+      List<BlockReader> blocks, long blockRange, long headFloor, long maxRange) {
+    for (int f : LEVEL_FACTORS) {
+      long range = blockRange * f;
+      if (range > maxRange) {
+        break;
+      }
+      List<BlockReader> group = new ArrayList<>();
+      long window = Long.MIN_VALUE;
+      for (BlockReader b : blocks) {
+        long w = Math.floorDiv(b.meta().minTime(), range);
+        boolean fits = b.meta().maxTime() <= (w + 1) * range;
+        if (!fits) {
+          if (group.size() >= 2) {
+            return group;
+          }
+          group.clear();
+          window = Long.MIN_VALUE;
+          continue;
+        }
+        if (w != window) {
+          if (group.size() >= 2) {
+            return group;
+          }
+          group.clear();
+          window = w;
+        }
+        if ((w + 1) * range <= headFloor) {
+          group.add(b);
+        }
+      }
+      if (group.size() >= 2) {
+        return group;
+      }
+    }
+    return List.of();
+  }
+
+  /** Merges {@code group} (oldest first, disjoint in time) into a new block in {@code dir}. */
+  public static BlockReader merge(Path dir, List<BlockReader> group) throws IOException {
+    int level = 0;
+    Set<String> sources = new LinkedHashSet<>();
+    for (BlockReader b : group) {
+      level = Math.max(level, b.meta().compaction().level());
+      sources.addAll(b.meta().compaction().sources());
+    }
+    int k = group.size();
+    int[] next = new int[k];
+    BlockReader.Series[] cur = new BlockReader.Series[k];
+    for (int i = 0; i < k; i++) {
+      cur[i] = group.get(i).numSeries() > 0 ? group.get(i).series(0) : null;
+      next[i] = 1;
+    }
+    Path written;
+    try (BlockWriter w = new BlockWriter(dir, System.currentTimeMillis())) {
+      while (true) {
+        Labels min = null;
+        for (int i = 0; i < k; i++) {
+          if (cur[i] != null && (min == null || cur[i].labels().compareTo(min) < 0)) {
+            min = cur[i].labels();
+          }
+        }
+        if (min == null) {
+          break;
+        }
+        for (int i = 0; i < k; i++) {
+          if (cur[i] == null || !cur[i].labels().equals(min)) {
+            continue;
+          }
+          long[] c = cur[i].chunks();
+          for (int j = 0; j < c.length; j += 4) {
+            byte[] bytes = group.get(i).chunk(c[j + 3]);
+            w.addChunk(bytes, 0, bytes.length, c[j], c[j + 1], (int) c[j + 2]);
+          }
+          BlockReader b = group.get(i);
+          cur[i] = next[i] < b.numSeries() ? b.series(next[i]++) : null;
+        }
+        w.finishSeries(min);
+      }
+      written =
+          w.finish(
+              group.get(0).meta().minTime(),
+              group.get(k - 1).meta().maxTime(),
+              level + 1,
+              List.copyOf(sources));
+    }
+    if (written == null) {
+      throw new IllegalStateException("BUG: compaction of " + k + " blocks produced nothing");
+    }
+    return BlockReader.open(written);
+  }
+
+  /** Blocks whose every source is also a source of a larger (compacted) block. */
+  public static List<BlockReader> superseded(List<BlockReader> blocks) {
+    List<BlockReader> out = new ArrayList<>();
+    for (BlockReader b : blocks) {
+      Set<String> mine = new HashSet<>(b.meta().compaction().sources());
+      for (BlockReader o : blocks) {
+        if (o != b
+            && o.meta().compaction().level() > b.meta().compaction().level()
+            && o.meta().compaction().sources().containsAll(mine)) {
+          out.add(b);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  public static void deleteTree(Path p) throws IOException {
+    BlockWriter.deleteTree(p);
+  }
+
+  static boolean exists(Path p) {
+    return Files.exists(p);
+  }
+}

@@ -1,0 +1,119 @@
+package dev.osprey.tsdb.query;
+
+import dev.osprey.core.labels.LabelMatcher;
+import dev.osprey.core.labels.Labels;
+import dev.osprey.core.labels.Utf8Order;
+import dev.osprey.core.storage.Querier;
+import dev.osprey.core.storage.SampleIterator;
+import dev.osprey.core.storage.SelectHints;
+import dev.osprey.core.storage.SeriesSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * Queries several queriers (blocks, oldest first, then the head) as one: series sets are merged by
+ * labels, and a series present in several has its samples merged in time order (at equal timestamps
+ * the earlier querier wins).
+ */
+public final class MergeQuerier implements Querier {
+  private final List<Querier> queriers;
+
+  public MergeQuerier(List<Querier> queriers) {
+    this.queriers = queriers;
+  }
+
+  @Override
+  public SeriesSet select(long mint, long maxt, SelectHints hints, LabelMatcher... matchers) {
+    if (queriers.size() == 1) {
+      return queriers.get(0).select(mint, maxt, hints, matchers);
+    }
+    SeriesSet[] sets = new SeriesSet[queriers.size()];
+    boolean[] live = new boolean[sets.length];
+    for (int i = 0; i < sets.length; i++) {
+      sets[i] = queriers.get(i).select(mint, maxt, hints, matchers);
+      live[i] = sets[i].next();
+    }
+    return new SeriesSet() {
+      private Labels cur;
+      private final List<SampleIterator> its = new ArrayList<>();
+      private boolean first = true;
+      private final boolean[] inCur = new boolean[sets.length];
+
+      @Override
+      public boolean next() {
+        if (!first) {
+          for (int i = 0; i < sets.length; i++) {
+            if (inCur[i]) {
+              live[i] = sets[i].next();
+            }
+          }
+        }
+        first = false;
+        cur = null;
+        for (int i = 0; i < sets.length; i++) {
+          if (live[i] && (cur == null || sets[i].labels().compareTo(cur) < 0)) {
+            cur = sets[i].labels();
+          }
+        }
+        its.clear();
+        if (cur == null) {
+          return false;
+        }
+        for (int i = 0; i < sets.length; i++) {
+          inCur[i] = live[i] && sets[i].labels().equals(cur);
+          if (inCur[i]) {
+            its.add(sets[i].iterator(null));
+          }
+        }
+        return true;
+      }
+
+      @Override
+      public Labels labels() {
+        return cur;
+      }
+
+      @Override
+      public SampleIterator iterator(SampleIterator reuse) {
+        if (its.size() == 1) {
+          SampleIterator it = its.get(0);
+          its.set(0, null);
+          if (it != null) {
+            return it;
+          }
+        } else if (!its.isEmpty() && its.get(0) != null) {
+          SampleIterator m = new MergeIterator(its.toArray(SampleIterator[]::new));
+          its.set(0, null);
+          return m;
+        }
+        throw new IllegalStateException("BUG: iterator() called twice for one merged series");
+      }
+    };
+  }
+
+  @Override
+  public List<String> labelNames(long mint, long maxt, LabelMatcher... matchers) {
+    TreeSet<String> out = new TreeSet<>(Utf8Order::compare);
+    for (Querier q : queriers) {
+      out.addAll(q.labelNames(mint, maxt, matchers));
+    }
+    return new ArrayList<>(out);
+  }
+
+  @Override
+  public List<String> labelValues(long mint, long maxt, String name, LabelMatcher... matchers) {
+    TreeSet<String> out = new TreeSet<>(Utf8Order::compare);
+    for (Querier q : queriers) {
+      out.addAll(q.labelValues(mint, maxt, name, matchers));
+    }
+    return new ArrayList<>(out);
+  }
+
+  @Override
+  public void close() {
+    for (Querier q : queriers) {
+      q.close();
+    }
+  }
+}

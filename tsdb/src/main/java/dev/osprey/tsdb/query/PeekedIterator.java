@@ -1,0 +1,44 @@
+package dev.osprey.tsdb.query;
+
+import dev.osprey.core.storage.SampleIterator;
+
+/**
+ * Wraps an iterator that was advanced once (to learn that a series has a sample in range), so that
+ * the first {@link #next()} returns that sample again.
+ */
+public final class PeekedIterator implements SampleIterator {
+  private final SampleIterator it;
+  private boolean pending = true;
+
+  public PeekedIterator(SampleIterator it) {
+    this.it = it;
+  }
+
+  @Override
+  public boolean next() {
+    if (pending) {
+      pending = false;
+      return true;
+    }
+    return it.next();
+  }
+
+  @Override
+  public boolean seek(long t) {
+    if (pending) {
+      pending = false;
+      return it.t() >= t || it.seek(t);
+    }
+    return it.seek(t);
+  }
+
+  @Override
+  public long t() {
+    return it.t();
+  }
+
+  @Override
+  public double v() {
+    return it.v();
+  }
+}
