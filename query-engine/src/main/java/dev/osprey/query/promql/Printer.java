@@ -196,7 +196,7 @@ public final class Printer {
         continue;
       }
       if (!first) {
-        inner.append(", ");
+        inner.append(",");
       }
       first = false;
       inner
