@@ -298,12 +298,18 @@ final class Histograms {
       } else {
         lb = b.ub[i - 1];
       }
-      if (v < ub || (v == ub && i == b.n - 1)) {
+      if (v == ub) {
+        return b.count[i];
+      }
+      if (v < ub) {
         if (v <= lb) {
           return prevCount;
         }
-        if (Double.isInfinite(lb) || Double.isInfinite(ub)) {
-          return v >= ub ? b.count[i] : prevCount;
+        if (Double.isInfinite(lb)) {
+          return b.count[i]; // no interpolation in an infinitely wide first bucket
+        }
+        if (Double.isInfinite(ub)) {
+          return prevCount;
         }
         return prevCount + (b.count[i] - prevCount) * (v - lb) / (ub - lb);
       }

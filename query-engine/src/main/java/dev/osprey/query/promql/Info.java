@@ -73,10 +73,16 @@ final class Info {
             });
     List<Sample> infos = new ArrayList<>();
     long infoTs = referenceTime(ev, c.args.get(0), ts);
+    boolean positiveName = false;
+    for (LabelMatcher m : nameMatchers) {
+      if (m.type() == LabelMatcher.Type.EQUAL || m.type() == LabelMatcher.Type.REGEX) {
+        positiveName = true;
+      }
+    }
     Map<String, Sample> latest = new java.util.HashMap<>();
     for (Sample s : ev.instantSelect(infoSel, infoTs)) {
-      if (!s.labels.metricName().endsWith("_info")) {
-        continue;
+      if (!positiveName && !s.labels.metricName().endsWith("_info")) {
+        continue; // only negative name matchers: info metrics are the *_info ones
       }
       boolean ok = true;
       for (LabelMatcher m : dataMatchers) {
