@@ -112,8 +112,7 @@ final class Aggregations {
       switch (op) {
         case "sum" -> out.add(new Sample(g.labels, g.value + g.kahanC, ts, drop));
         case "avg" -> {
-          double v =
-              g.incremental ? g.mean + g.kahanC : g.value / g.count + g.kahanC / g.count;
+          double v = g.incremental ? g.mean + g.kahanC : g.value / g.count + g.kahanC / g.count;
           out.add(new Sample(g.labels, v, ts, drop));
         }
         case "count", "count_values" -> out.add(new Sample(g.labels, g.count, ts, drop));

@@ -76,7 +76,7 @@ public final class Ast {
     public Double at; // @ timestamp in seconds, or null
     public int atStartEnd; // 0 none, 1 start(), 2 end()
 
-    boolean hasAt() {
+    public boolean hasAt() {
       return at != null || atStartEnd != 0;
     }
   }
@@ -86,6 +86,8 @@ public final class Ast {
     public final List<LabelMatcher> matchers = new ArrayList<>();
     public final Modifiers mods = new Modifiers();
     public boolean bypassEmptyMatcherCheck;
+    public boolean smoothed;
+    public boolean anchored;
 
     @Override
     public ValueType type() {
@@ -164,6 +166,8 @@ public final class Ast {
     MOD("%", 5),
     ATAN2("atan2", 5),
     POW("^", 6),
+    TRIM_UPPER("</", 5),
+    TRIM_LOWER(">/", 5),
     EQLC("==", 3),
     NEQ("!=", 3),
     GTR(">", 3),

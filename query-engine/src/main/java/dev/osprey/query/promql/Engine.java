@@ -76,14 +76,7 @@ public final class Engine {
                 ev.infos);
         case StringV s ->
             new QueryResult(
-                QueryResult.Type.STRING,
-                timeMillis,
-                0,
-                s.s(),
-                null,
-                null,
-                ev.warnings,
-                ev.infos);
+                QueryResult.Type.STRING, timeMillis, 0, s.s(), null, null, ev.warnings, ev.infos);
         case VectorV vec -> {
           List<Sample> out = new ArrayList<>(vec.samples().size());
           Set<Labels> seen = new HashSet<>();

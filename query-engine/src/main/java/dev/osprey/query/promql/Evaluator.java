@@ -143,10 +143,12 @@ final class Evaluator {
   /** Computes the time range each selector needs (pre-pass before evaluation). */
   void computeBounds(Expr e, long mint, long maxt) {
     switch (e) {
-      case VectorSelector vs -> addBounds(vs, vs.mods, mint, maxt, lookback);
+      case VectorSelector vs ->
+          addBounds(vs, vs.mods, mint, maxt + (vs.smoothed ? lookback : 0), lookback);
       case MatrixSelector m -> {
         long extra = (m.anchored || m.smoothed) ? lookback : 0;
-        addBounds(m.vs, m.vs.mods, mint, maxt + (m.smoothed ? lookback : 0), durMs(m.range) + extra);
+        addBounds(
+            m.vs, m.vs.mods, mint, maxt + (m.smoothed ? lookback : 0), durMs(m.range) + extra);
       }
       case SubqueryExpr s -> {
         long off = offsetMs(s.mods);
@@ -339,6 +341,16 @@ final class Evaluator {
     List<Loaded> series = load(vs);
     long ref = refTime(vs.mods, ts) - offsetMs(vs.mods);
     ArrayList<Sample> out = new ArrayList<>();
+    if (vs.smoothed) {
+      for (Loaded s : series) {
+        double v = ExtendedRange.valueAt(s, ref, lookback);
+        if (!Double.isNaN(v) || ExtendedRange.hasNeighbour(s, ref, lookback)) {
+          out.add(new Sample(s.labels, v, ref, false));
+        }
+      }
+      addSamples(out.size());
+      return out;
+    }
     for (Loaded s : series) {
       int i = lastAtOrBefore(s.t, s.n, ref);
       if (i < 0 || s.t[i] <= ref - lookback) {
@@ -431,6 +443,7 @@ final class Evaluator {
       case MOD -> l % r;
       case POW -> goPow(l, r);
       case ATAN2 -> Math.atan2(l, r);
+      case TRIM_UPPER, TRIM_LOWER -> l; // trimming only changes native histograms
       default -> throw new IllegalStateException("BUG: not arithmetic: " + op);
     };
   }
@@ -620,9 +633,6 @@ final class Evaluator {
         rs = new Sample(sig, fv, ls.t, false);
         filledRight = true;
       }
-      if (b.op.isComparison() && !b.returnBool && filledRight && oneToMany) {
-        continue;
-      }
       Sample res = combine(b, vm, ls, rs, oneToMany, sig, matched);
       if (res != null) {
         out.add(res);
@@ -630,7 +640,7 @@ final class Evaluator {
     }
     if (fill) {
       Double fv = vm.fillLeft;
-      if (fv != null && !(b.op.isComparison() && !b.returnBool && !oneToMany)) {
+      if (fv != null) {
         for (Map.Entry<Labels, Sample> en : right.entrySet()) {
           if (!leftSigs.contains(en.getKey())) {
             Sample rs = en.getValue();

@@ -14,8 +14,8 @@ import java.util.List;
 /**
  * The experimental {@code anchored} and {@code smoothed} range selectors: no extrapolation.
  * Anchored ranges start with the last sample at or before the range start (within the lookback
- * delta); smoothed ranges start and end with values interpolated linearly at the range
- * boundaries (counter-aware for rate and increase).
+ * delta); smoothed ranges start and end with values interpolated linearly at the range boundaries
+ * (counter-aware for rate and increase).
  */
 final class ExtendedRange {
   private ExtendedRange() {}
@@ -43,7 +43,10 @@ final class ExtendedRange {
     List<Loaded> series = ev.loadSelector(ms.vs);
     ArrayList<Sample> out = new ArrayList<>();
     for (Loaded s : series) {
-      Series pts = ms.anchored ? anchored(s, start, end, ev.lookback) : smoothed(s, start, end, ev.lookback, counter);
+      Series pts =
+          ms.anchored
+              ? anchored(s, start, end, ev.lookback)
+              : smoothed(s, start, end, ev.lookback, counter);
       if (pts == null) {
         continue;
       }
@@ -145,6 +148,9 @@ final class ExtendedRange {
 
   private static Series smoothed(Loaded s, long start, long end, long lookback, boolean counter) {
     Series in = inRange(s, start, end);
+    if (in.n == 0 && (before(s, start, lookback) < 0 || after(s, end, lookback) < 0)) {
+      return null;
+    }
     double startV = interpolate(s, start, lookback, counter, in);
     double endV;
     if (in.n > 0 && in.t[in.n - 1] == end) {
@@ -164,6 +170,15 @@ final class ExtendedRange {
     }
     r.add(end, endV);
     return r;
+  }
+
+  /** Smoothed instant selector value: interpolated between the neighbours of t (not counter). */
+  static double valueAt(Loaded s, long t, long lookback) {
+    return interpolate(s, t, lookback, false, null);
+  }
+
+  static boolean hasNeighbour(Loaded s, long t, long lookback) {
+    return before(s, t, lookback) >= 0 || after(s, t, lookback) >= 0;
   }
 
   /** The value at t: interpolated between neighbours, or the nearest one when one side lacks. */

@@ -154,8 +154,15 @@ final class FunctionCalls {
         }
         yield new VectorV(v);
       }
-      case "minute", "hour", "day_of_week", "day_of_month", "day_of_year", "days_in_month",
-          "month", "year" -> dateFn(ev, c, ts, name);
+      case "minute",
+          "hour",
+          "day_of_week",
+          "day_of_month",
+          "day_of_year",
+          "days_in_month",
+          "month",
+          "year" ->
+          dateFn(ev, c, ts, name);
       case "absent" -> {
         ArrayList<Sample> v = vec(ev, c.args.get(0), ts);
         ArrayList<Sample> out = new ArrayList<>();
@@ -175,7 +182,8 @@ final class FunctionCalls {
       case "sort", "sort_desc" -> {
         if (ev.interval > 0) {
           ev.warn(
-              c, "sort is ineffective for range queries since results are always ordered by labels");
+              c,
+              "sort is ineffective for range queries since results are always ordered by labels");
         }
         ArrayList<Sample> v = vec(ev, c.args.get(0), ts);
         boolean desc = name.equals("sort_desc");
@@ -191,7 +199,8 @@ final class FunctionCalls {
       case "sort_by_label", "sort_by_label_desc" -> {
         if (ev.interval > 0) {
           ev.warn(
-              c, "sort is ineffective for range queries since results are always ordered by labels");
+              c,
+              "sort is ineffective for range queries since results are always ordered by labels");
         }
         ArrayList<Sample> v = vec(ev, c.args.get(0), ts);
         List<String> ls = new ArrayList<>();
@@ -218,8 +227,12 @@ final class FunctionCalls {
       case "label_join" -> labelJoin(ev, c, ts);
       case "histogram_quantile" -> Histograms.quantile(ev, c, ts);
       case "histogram_fraction" -> Histograms.fraction(ev, c, ts);
-      case "histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev",
-          "histogram_stdvar" -> new VectorV(new ArrayList<>()); // floats only: no native histograms
+      case "histogram_count",
+          "histogram_sum",
+          "histogram_avg",
+          "histogram_stddev",
+          "histogram_stdvar" ->
+          new VectorV(new ArrayList<>()); // floats only: no native histograms
       default -> rangeFunction(ev, c, ts, name);
     };
   }
@@ -384,8 +397,7 @@ final class FunctionCalls {
     try {
       p = Pattern.compile("^(?s:" + regex + ")$");
     } catch (PatternSyntaxException e) {
-      throw QueryException.exec(
-          "invalid regular expression in label_replace(): " + regex);
+      throw QueryException.exec("invalid regular expression in label_replace(): " + regex);
     }
     if (!validLabelName(dst)) {
       throw QueryException.exec("invalid destination label name in label_replace(): " + dst);
@@ -683,8 +695,16 @@ final class FunctionCalls {
   /** Functions that return nothing (rather than NaN) for too few samples. */
   private static boolean noResult(String name, Series s) {
     return switch (name) {
-      case "rate", "increase", "delta", "irate", "idelta", "deriv", "predict_linear",
-          "double_exponential_smoothing", "holt_winters" -> s.n < 2 || NOVALUE_MARK.get();
+      case "rate",
+          "increase",
+          "delta",
+          "irate",
+          "idelta",
+          "deriv",
+          "predict_linear",
+          "double_exponential_smoothing",
+          "holt_winters" ->
+          s.n < 2 || NOVALUE_MARK.get();
       default -> false;
     };
   }

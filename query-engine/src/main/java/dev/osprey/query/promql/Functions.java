@@ -29,10 +29,38 @@ public final class Functions {
   static {
     for (String f :
         List.of(
-            "abs", "ceil", "exp", "floor", "ln", "log10", "log2", "sqrt", "sgn", "deg", "rad", "sin",
-            "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
-            "absent", "timestamp", "sort", "sort_desc", "histogram_avg", "histogram_count",
-            "histogram_sum", "histogram_stddev", "histogram_stdvar")) {
+            "abs",
+            "ceil",
+            "exp",
+            "floor",
+            "ln",
+            "log10",
+            "log2",
+            "sqrt",
+            "sgn",
+            "deg",
+            "rad",
+            "sin",
+            "cos",
+            "tan",
+            "asin",
+            "acos",
+            "atan",
+            "sinh",
+            "cosh",
+            "tanh",
+            "asinh",
+            "acosh",
+            "atanh",
+            "absent",
+            "timestamp",
+            "sort",
+            "sort_desc",
+            "histogram_avg",
+            "histogram_count",
+            "histogram_sum",
+            "histogram_stddev",
+            "histogram_stdvar")) {
       def(f, V, 0, V);
     }
     for (String f :
@@ -65,7 +93,13 @@ public final class Functions {
     }
     for (String f :
         List.of(
-            "day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month",
+            "day_of_month",
+            "day_of_week",
+            "day_of_year",
+            "days_in_month",
+            "hour",
+            "minute",
+            "month",
             "year")) {
       def(f, V, 1, V);
     }

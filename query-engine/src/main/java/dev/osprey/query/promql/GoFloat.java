@@ -89,7 +89,9 @@ public final class GoFloat {
         case 12 -> sb.append("\\f");
         case 11 -> sb.append("\\v");
         default -> {
-          if (c >= 0xDC80 && c <= 0xDCFF && !(i > 0 && Character.isHighSurrogate(s.charAt(i - 1)))) {
+          if (c >= 0xDC80
+              && c <= 0xDCFF
+              && !(i > 0 && Character.isHighSurrogate(s.charAt(i - 1)))) {
             sb.append(String.format("\\x%02x", c - 0xDC00));
           } else if (c < 0x20 || c == 0x7f) {
             sb.append(String.format("\\x%02x", (int) c));

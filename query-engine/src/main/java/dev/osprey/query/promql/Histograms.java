@@ -132,15 +132,14 @@ final class Histograms {
     }
   }
 
-  private static LinkedHashMap<Labels, Buckets> group(
-      ArrayList<Sample> in, Evaluator ev, Call c) {
+  private static LinkedHashMap<Labels, Buckets> group(ArrayList<Sample> in, Evaluator ev, Call c) {
     LinkedHashMap<Labels, Buckets> groups = new LinkedHashMap<>();
     for (Sample s : in) {
       String le = s.labels.get("le");
       double u = le.isEmpty() ? Double.NaN : parseGoFloat(le);
       if (Double.isNaN(u)) {
         ev.warn(
-            c,
+            c.args.get(c.fn.name().equals("histogram_quantiles") ? 0 : c.args.size() - 1),
             "bucket label \"le\" is missing or has a malformed value of "
                 + GoFloat.quote(le)
                 + " for metric name "
@@ -197,7 +196,14 @@ final class Histograms {
     for (Buckets b : group(in, ev, c).values()) {
       for (double q : qs) {
         Buckets copy = b.copy();
-        Labels l = b.out.toBuilder().set(label, GoFloat.formatF(q)).build();
+        String qs2 = GoFloat.formatF(q);
+        if (!qs2.contains(".")
+            && !qs2.contains("e")
+            && !qs2.contains("Inf")
+            && !qs2.equals("NaN")) {
+          qs2 += ".0";
+        }
+        Labels l = b.out.toBuilder().set(label, qs2).build();
         out.add(new Sample(l, bucketQuantile(q, copy), ts, true));
         if (copy.forced) {
           ev.info(
@@ -292,12 +298,18 @@ final class Histograms {
       } else {
         lb = b.ub[i - 1];
       }
-      if (v < ub || (v == ub && i == b.n - 1)) {
+      if (v == ub) {
+        return b.count[i];
+      }
+      if (v < ub) {
         if (v <= lb) {
           return prevCount;
         }
-        if (Double.isInfinite(lb) || Double.isInfinite(ub)) {
-          return v >= ub ? b.count[i] : prevCount;
+        if (Double.isInfinite(lb)) {
+          return b.count[i]; // no interpolation in an infinitely wide first bucket
+        }
+        if (Double.isInfinite(ub)) {
+          return prevCount;
         }
         return prevCount + (b.count[i] - prevCount) * (v - lb) / (ub - lb);
       }

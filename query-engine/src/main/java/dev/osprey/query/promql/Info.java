@@ -15,11 +15,35 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The experimental {@code info(v, selector)} function: enriches series with the data labels of
- * info metrics (default {@code target_info}) that share their identifying labels (instance, job).
+ * The experimental {@code info(v, selector)} function: enriches series with the data labels of info
+ * metrics (default {@code target_info}) that share their identifying labels (instance, job).
  */
 final class Info {
   private Info() {}
+
+  /** The time the base expression's samples refer to (after @ and offset), for the info lookup. */
+  static long referenceTime(Evaluator ev, Ast.Expr e, long ts) {
+    return switch (e) {
+      case VectorSelector vs -> ev.refTime(vs.mods, ts) - ev.offsetMs(vs.mods);
+      case Ast.MatrixSelector m -> ev.refTime(m.vs.mods, ts) - ev.offsetMs(m.vs.mods);
+      case Ast.SubqueryExpr s ->
+          referenceTime(ev, s.expr, ev.refTime(s.mods, ts) - ev.offsetMs(s.mods));
+      case Ast.ParenExpr p -> referenceTime(ev, p.expr, ts);
+      case Ast.UnaryExpr u -> referenceTime(ev, u.expr, ts);
+      case Ast.Call call -> {
+        for (Ast.Expr a : call.args) {
+          if (a.type() == Ast.ValueType.VECTOR || a.type() == Ast.ValueType.MATRIX) {
+            yield referenceTime(ev, a, ts);
+          }
+        }
+        yield ts;
+      }
+      case Ast.AggregateExpr a -> referenceTime(ev, a.expr, ts);
+      case Ast.BinaryExpr b ->
+          referenceTime(ev, b.lhs.type() == Ast.ValueType.VECTOR ? b.lhs : b.rhs, ts);
+      default -> ts;
+    };
+  }
 
   private static final List<String> IDENTIFYING = List.of("instance", "job");
 
@@ -48,7 +72,18 @@ final class Info {
               return v;
             });
     List<Sample> infos = new ArrayList<>();
-    for (Sample s : ev.instantSelect(infoSel, ts)) {
+    long infoTs = referenceTime(ev, c.args.get(0), ts);
+    boolean positiveName = false;
+    for (LabelMatcher m : nameMatchers) {
+      if (m.type() == LabelMatcher.Type.EQUAL || m.type() == LabelMatcher.Type.REGEX) {
+        positiveName = true;
+      }
+    }
+    Map<String, Sample> latest = new java.util.HashMap<>();
+    for (Sample s : ev.instantSelect(infoSel, infoTs)) {
+      if (!positiveName && !s.labels.metricName().endsWith("_info")) {
+        continue; // only negative name matchers: info metrics are the *_info ones
+      }
       boolean ok = true;
       for (LabelMatcher m : dataMatchers) {
         if (!m.matches(s.labels.get(m.name()))) {
@@ -57,9 +92,17 @@ final class Info {
         }
       }
       if (ok) {
-        infos.add(s);
+        StringBuilder key = new StringBuilder(s.labels.metricName());
+        for (String id : IDENTIFYING) {
+          key.append('\u0000').append(s.labels.get(id));
+        }
+        Sample prev = latest.get(key.toString());
+        if (prev == null || s.t > prev.t) {
+          latest.put(key.toString(), s);
+        }
       }
     }
+    infos.addAll(latest.values());
     boolean dataMatchEmpty = true;
     Set<String> dataNames = new HashSet<>();
     for (LabelMatcher m : dataMatchers) {
@@ -70,13 +113,17 @@ final class Info {
     }
     ArrayList<Sample> out = new ArrayList<>(base.size());
     for (Sample b : base) {
+      boolean positive = false;
       boolean isInfo = true;
       for (LabelMatcher m : nameMatchers) {
+        if (m.type() == LabelMatcher.Type.EQUAL || m.type() == LabelMatcher.Type.REGEX) {
+          positive = true;
+        }
         if (!m.matches(b.labels.metricName())) {
           isInfo = false;
-          break;
         }
       }
+      isInfo &= positive;
       if (isInfo) {
         out.add(b);
         continue;
@@ -105,6 +152,11 @@ final class Info {
           }
           if (lb == null) {
             lb = b.labels.toBuilder();
+          }
+          String prevVal = lb.get(n);
+          if (!prevVal.isEmpty() && !prevVal.equals(i.labels.value(k))) {
+            throw QueryException.exec(
+                "conflicting label: " + n + " has values " + prevVal + " and " + i.labels.value(k));
           }
           lb.set(n, i.labels.value(k));
         }

@@ -31,6 +31,8 @@ final class Lexer {
     GTR,
     LTE,
     GTE,
+    TRIM_UPPER, // </
+    TRIM_LOWER, // >/
     ASSIGN, // =
     EQL_REGEX,
     NEQ_REGEX,
@@ -173,7 +175,10 @@ final class Lexer {
         }
         case '<' -> {
           p++;
-          if (p < n && in.charAt(p) == '=') {
+          if (p < n && in.charAt(p) == '/') {
+            p++;
+            add(T.TRIM_UPPER, s);
+          } else if (p < n && in.charAt(p) == '=') {
             p++;
             add(T.LTE, s);
           } else {
@@ -182,7 +187,10 @@ final class Lexer {
         }
         case '>' -> {
           p++;
-          if (p < n && in.charAt(p) == '=') {
+          if (p < n && in.charAt(p) == '/') {
+            p++;
+            add(T.TRIM_LOWER, s);
+          } else if (p < n && in.charAt(p) == '=') {
             p++;
             add(T.GTE, s);
           } else {

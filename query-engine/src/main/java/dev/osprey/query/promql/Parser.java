@@ -26,8 +26,7 @@ import java.util.Locale;
 /** A recursive-descent (precedence climbing) parser for the PromQL grammar of Prometheus 3.x. */
 public final class Parser {
   /** Functions only valid inside duration expressions ({@code [..]}, offset, {@code @}). */
-  static final Functions.Fn STEP =
-      new Functions.Fn("step", List.of(), 0, ValueType.SCALAR);
+  static final Functions.Fn STEP = new Functions.Fn("step", List.of(), 0, ValueType.SCALAR);
 
   static final Functions.Fn RANGE = new Functions.Fn("range", List.of(), 0, ValueType.SCALAR);
   static final Functions.Fn MIN_OF =
@@ -130,6 +129,8 @@ public final class Parser {
       case DIV -> Op.DIV;
       case MOD -> Op.MOD;
       case POW -> Op.POW;
+      case TRIM_UPPER -> Op.TRIM_UPPER;
+      case TRIM_LOWER -> Op.TRIM_LOWER;
       case EQLC -> Op.EQLC;
       case NEQ -> Op.NEQ;
       case GTR -> Op.GTR;
@@ -309,9 +310,7 @@ public final class Parser {
           if (e.type() != ValueType.VECTOR) {
             throw err(
                 e,
-                "subquery is only allowed on instant vector, got "
-                    + e.type().text()
-                    + " instead");
+                "subquery is only allowed on instant vector, got " + e.type().text() + " instead");
           }
           SubqueryExpr s = new SubqueryExpr(e, range, step);
           s.pos = e.pos;
@@ -339,6 +338,24 @@ public final class Parser {
           }
           e = m;
         }
+      } else if ((isKeyword(t, "smoothed") || isKeyword(t, "anchored"))
+          && (e instanceof VectorSelector || e instanceof MatrixSelector)) {
+        next();
+        boolean sm = isKeyword(t, "smoothed");
+        if (e instanceof VectorSelector vs) {
+          if (sm) {
+            vs.smoothed = true;
+          } else {
+            vs.anchored = true;
+          }
+        } else if (e instanceof MatrixSelector m) {
+          if (sm) {
+            m.smoothed = true;
+          } else {
+            m.anchored = true;
+          }
+        }
+        e.end = t.end();
       } else if (isKeyword(t, "offset")) {
         next();
         Modifiers mods = modifiersOf(e, t, "offset");
@@ -569,8 +586,19 @@ public final class Parser {
 
   private static boolean isReservedKeyword(String s) {
     return switch (s) {
-      case "and", "or", "unless", "atan2", "bool", "by", "without", "on", "ignoring",
-          "group_left", "group_right", "offset" -> true;
+      case "and",
+          "or",
+          "unless",
+          "atan2",
+          "bool",
+          "by",
+          "without",
+          "on",
+          "ignoring",
+          "group_left",
+          "group_right",
+          "offset" ->
+          true;
       default -> false;
     };
   }
@@ -600,7 +628,8 @@ public final class Parser {
         if (peek().type() == T.COMMA || peek().type() == T.RBRACE) {
           if (vs.name != null) {
             throw err(
-                name, "metric name must not be set twice: \"" + vs.name + "\" or \"" + label + "\"");
+                name,
+                "metric name must not be set twice: \"" + vs.name + "\" or \"" + label + "\"");
           }
           vs.name = label;
           vs.matchers.add(LabelMatcher.equal("__name__", label));
@@ -641,7 +670,8 @@ public final class Parser {
         next();
       } else if (peek().type() != T.RBRACE) {
         Token bad = peek();
-        throw err(bad, "unexpected " + describe(bad) + " in label matching, expected \",\" or \"}\"");
+        throw err(
+            bad, "unexpected " + describe(bad) + " in label matching, expected \",\" or \"}\"");
       }
     }
     Token close = next();
@@ -671,7 +701,8 @@ public final class Parser {
         next();
       } else if (peek().type() != T.RPAREN) {
         Token bad = peek();
-        throw err(bad, "unexpected " + describe(bad) + " in grouping opts, expected \")\" or \",\"");
+        throw err(
+            bad, "unexpected " + describe(bad) + " in grouping opts, expected \")\" or \",\"");
       }
     }
     next();
@@ -783,12 +814,7 @@ public final class Parser {
       if (args.size() != n) {
         throw err(
             c,
-            "expected "
-                + n
-                + " argument(s) in call to \""
-                + fn.name()
-                + "\", got "
-                + args.size());
+            "expected " + n + " argument(s) in call to \"" + fn.name() + "\", got " + args.size());
       }
     } else if (fn.variadic() > 0) {
       int min = n - fn.variadic();
@@ -814,9 +840,6 @@ public final class Parser {
       }
     } else {
       int min = n - 1;
-      if (fn.name().equals("label_join")) {
-        min = n;
-      }
       if (args.size() < min) {
         throw err(
             c,
@@ -854,7 +877,9 @@ public final class Parser {
       if (s.startsWith("0x") || s.startsWith("0X")) {
         return Long.parseUnsignedLong(s.substring(2), 16);
       }
-      if (s.length() > 1 && s.charAt(0) == '0' && s.chars().allMatch(ch -> ch >= '0' && ch <= '7')) {
+      if (s.length() > 1
+          && s.charAt(0) == '0'
+          && s.chars().allMatch(ch -> ch >= '0' && ch <= '7')) {
         return Long.parseLong(s, 8);
       }
       return Double.parseDouble(s);
@@ -910,8 +935,7 @@ public final class Parser {
         }
       }
       if (unitRank >= lastUnit) {
-        throw new ParseException(
-            t.pos(), t.end(), "bad number or duration syntax: \"" + s + "\"");
+        throw new ParseException(t.pos(), t.end(), "bad number or duration syntax: \"" + s + "\"");
       }
       lastUnit = unitRank;
       total += n * mult;

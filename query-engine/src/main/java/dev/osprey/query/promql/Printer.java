@@ -49,6 +49,12 @@ public final class Printer {
       case VectorSelector vs -> {
         selector(vs, sb);
         mods(vs.mods, sb);
+        if (vs.anchored) {
+          sb.append(" anchored");
+        }
+        if (vs.smoothed) {
+          sb.append(" smoothed");
+        }
       }
       case MatrixSelector m -> {
         selector(m.vs, sb);
@@ -183,12 +189,14 @@ public final class Printer {
     StringBuilder inner = new StringBuilder();
     boolean first = true;
     for (LabelMatcher m : vs.matchers) {
-      if (nameLegacy && m.name().equals("__name__") && m.type() == LabelMatcher.Type.EQUAL
+      if (nameLegacy
+          && m.name().equals("__name__")
+          && m.type() == LabelMatcher.Type.EQUAL
           && m.value().equals(name)) {
         continue;
       }
       if (!first) {
-        inner.append(", ");
+        inner.append(",");
       }
       first = false;
       inner

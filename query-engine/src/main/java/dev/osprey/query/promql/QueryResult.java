@@ -5,8 +5,8 @@ import dev.osprey.query.promql.Values.Series;
 import java.util.List;
 
 /**
- * The result of a query: exactly one of scalar, string, vector or matrix, with the annotations
- * the query produced. Labels are final (the metric name already removed where it was dropped).
+ * The result of a query: exactly one of scalar, string, vector or matrix, with the annotations the
+ * query produced. Labels are final (the metric name already removed where it was dropped).
  */
 public record QueryResult(
     Type type,

@@ -16,9 +16,10 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs Prometheus's own PromQL test scripts ({@code <repo>/../shared/promql-tests/*.test}) and fails
- * on regressions: every failing eval must be listed in {@code promql-known-failures.txt} (file:line
- * and a reason). Per-file pass counts go to stdout and {@code target/promql-conformance.txt}.
+ * Runs Prometheus's own PromQL test scripts ({@code <repo>/../shared/promql-tests/*.test}) and
+ * fails on regressions: every failing eval must be listed in {@code promql-known-failures.txt}
+ * (file:line and a reason). Per-file pass counts go to stdout and {@code
+ * target/promql-conformance.txt}.
  *
  * <p>Run with {@code -Dosprey.promql.writeKnownFailures=true} to rewrite the list from the current
  * failures (only ever to shrink it).
@@ -124,7 +125,8 @@ class PromqlScriptsTest {
     Files.writeString(target.resolve("promql-failures.txt"), failures.toString());
     if (Boolean.getBoolean("osprey.promql.writeKnownFailures")) {
       StringBuilder sb = new StringBuilder();
-      sb.append("# PromQL evals of the upstream scripts that fail today: <file>:<line> <reason>.\n");
+      sb.append(
+          "# PromQL evals of the upstream scripts that fail today: <file>:<line> <reason>.\n");
       sb.append("# This list may only shrink. Written by PromqlScriptsTest.\n");
       current.forEach((k, v) -> sb.append(k).append(' ').append(v).append('\n'));
       Files.writeString(Path.of("src/test/resources/promql-known-failures.txt"), sb.toString());

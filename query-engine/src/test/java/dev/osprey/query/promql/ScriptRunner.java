@@ -343,7 +343,9 @@ final class ScriptRunner {
       return;
     }
     int x = item.lastIndexOf('x');
-    if (x > 0 && item.substring(x + 1).chars().allMatch(Character::isDigit) && x + 1 < item.length()) {
+    if (x > 0
+        && item.substring(x + 1).chars().allMatch(Character::isDigit)
+        && x + 1 < item.length()) {
       int count = Integer.parseInt(item.substring(x + 1));
       String head = item.substring(0, x);
       // find operator + or - that is not a sign at start or after 'e'
@@ -716,7 +718,10 @@ final class ScriptRunner {
     switch (r.type()) {
       case SCALAR -> {
         if (ex.scalar == null) {
-          return "got scalar " + r.scalar() + ", expected " + (ex.series.isEmpty() ? "nothing" : "series");
+          return "got scalar "
+              + r.scalar()
+              + ", expected "
+              + (ex.series.isEmpty() ? "nothing" : "series");
         }
         if (!floatEq(ex.scalar, r.scalar())) {
           return "scalar mismatch: got " + r.scalar() + " want " + ex.scalar;
@@ -805,8 +810,14 @@ final class ScriptRunner {
             wv.add(w);
           }
           if (wt.size() != s.n) {
-            return "point count mismatch for " + s.labels + ": got " + s.n + " want " + wt.size()
-                + " " + describe(s);
+            return "point count mismatch for "
+                + s.labels
+                + ": got "
+                + s.n
+                + " want "
+                + wt.size()
+                + " "
+                + describe(s);
           }
           for (int k = 0; k < s.n; k++) {
             if (wt.get(k)[0] != s.t[k] || !floatEq(wv.get(k), s.v[k])) {

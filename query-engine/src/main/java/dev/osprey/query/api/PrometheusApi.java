@@ -1,0 +1,698 @@
+package dev.osprey.query.api;
+
+import dev.osprey.core.config.QueryConfig;
+import dev.osprey.core.http.ApiException;
+import dev.osprey.core.http.HttpRequest;
+import dev.osprey.core.http.HttpResponse;
+import dev.osprey.core.http.RouteProvider;
+import dev.osprey.core.http.Router;
+import dev.osprey.core.labels.LabelMatcher;
+import dev.osprey.core.labels.Labels;
+import dev.osprey.core.storage.Querier;
+import dev.osprey.core.storage.SelectHints;
+import dev.osprey.core.storage.SeriesSet;
+import dev.osprey.core.storage.Storage;
+import dev.osprey.core.util.PromDuration;
+import dev.osprey.query.promql.Ast;
+import dev.osprey.query.promql.Engine;
+import dev.osprey.query.promql.GoFloat;
+import dev.osprey.query.promql.ParseException;
+import dev.osprey.query.promql.Parser;
+import dev.osprey.query.promql.Printer;
+import dev.osprey.query.promql.QueryException;
+import dev.osprey.query.promql.QueryResult;
+import dev.osprey.query.promql.Values.Sample;
+import dev.osprey.query.promql.Values.Series;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Prometheus's HTTP query API ({@code /api/v1/...}), answering in Prometheus's JSON shapes byte for
+ * byte: query, query_range, series, labels, label values, metadata, format_query and parse_query.
+ * The server registers it; {@code /api/v1/status/buildinfo} is the server's own.
+ */
+public final class PrometheusApi implements RouteProvider {
+  /** Prometheus's hard cap on points per series in a range query. */
+  public static final long MAX_POINTS = 11_000;
+
+  private static final long MIN_TIME = Long.MIN_VALUE / 4;
+  private static final long MAX_TIME = Long.MAX_VALUE / 4;
+
+  private final Storage storage;
+  private final Engine engine;
+  private final QueryConfig config;
+  private final Semaphore concurrency;
+  private final MeterRegistry registry;
+
+  public PrometheusApi(Storage storage, QueryConfig config, MeterRegistry registry) {
+    this.storage = storage;
+    this.config = config;
+    this.engine = new Engine(storage, config);
+    this.concurrency = new Semaphore(config.maxConcurrent());
+    this.registry = registry;
+  }
+
+  /** The engine behind this API, for programmatic use (rules, alerting). */
+  public Engine engine() {
+    return engine;
+  }
+
+  @Override
+  public void register(Router router) {
+    router.getOrPost("/api/v1/query", this::query);
+    router.getOrPost("/api/v1/query_range", this::queryRange);
+    router.getOrPost("/api/v1/series", this::series);
+    router.getOrPost("/api/v1/labels", this::labels);
+    router.get("/api/v1/label/{name}/values", this::labelValues);
+    router.get("/api/v1/metadata", r -> HttpResponse.success(Map.of()));
+    router.getOrPost("/api/v1/format_query", this::formatQuery);
+    router.getOrPost("/api/v1/parse_query", this::parseQuery);
+  }
+
+  // ------------------------------------------------------------------ query endpoints
+
+  HttpResponse query(HttpRequest r) {
+    String q = required(r, "query");
+    long t =
+        r.param("time") == null ? System.currentTimeMillis() : parseTime(r.param("time"), "time");
+    long timeoutMs = timeout(r);
+    return run(
+        "query",
+        timeoutMs,
+        () -> {
+          QueryResult res = engineFor(timeoutMs).instantQuery(q, t);
+          return res;
+        },
+        q,
+        limit(r));
+  }
+
+  HttpResponse queryRange(HttpRequest r) {
+    String q = required(r, "query");
+    long start = parseTime(required(r, "start"), "start");
+    long end = parseTime(required(r, "end"), "end");
+    if (end < start) {
+      throw ApiException.badData("end timestamp must not be before start time");
+    }
+    long step = parseStep(required(r, "step"));
+    if (step <= 0) {
+      throw ApiException.badData(
+          "zero or negative query resolution step widths are not accepted. Try a positive"
+              + " integer");
+    }
+    if ((end - start) / step > MAX_POINTS) {
+      throw ApiException.badData(
+          "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query"
+              + " resolution (?step=XX)");
+    }
+    long timeoutMs = timeout(r);
+    return run(
+        "query_range",
+        timeoutMs,
+        () -> engineFor(timeoutMs).rangeQuery(q, start, end, step),
+        q,
+        limit(r));
+  }
+
+  private interface Exec {
+    QueryResult run();
+  }
+
+  private Engine engineFor(long timeoutMs) {
+    if (timeoutMs == config.timeout().toMillis()) {
+      return engine;
+    }
+    return new Engine(
+        storage, timeoutMs, config.maxSamples(), config.lookbackDelta().toMillis(), 60_000);
+  }
+
+  private HttpResponse run(String endpoint, long timeoutMs, Exec exec, String q, long limit) {
+    Timer.Sample timing = Timer.start(registry);
+    String outcome = "success";
+    try {
+      if (!concurrency.tryAcquire(timeoutMs, TimeUnit.MILLISECONDS)) {
+        outcome = "timeout";
+        throw ApiException.timeout("query timed out in query queue");
+      }
+      try {
+        QueryResult res = exec.run();
+        return HttpResponse.json(200, ResultJson.write(res, limit));
+      } finally {
+        concurrency.release();
+      }
+    } catch (ParseException e) {
+      outcome = "bad_data";
+      throw ApiException.badData("invalid parameter \"query\": " + e.positioned(q));
+    } catch (QueryException e) {
+      outcome = e.kind().name().toLowerCase(java.util.Locale.ROOT);
+      throw switch (e.kind()) {
+        case TIMEOUT -> ApiException.timeout(e.getMessage());
+        case BAD_DATA -> ApiException.badData(e.getMessage());
+        default -> ApiException.execution(e.getMessage());
+      };
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      outcome = "canceled";
+      throw ApiException.unavailable("query was interrupted");
+    } finally {
+      timing.stop(
+          Timer.builder("osprey_query_duration_seconds")
+              .description("Time spent answering PromQL API queries")
+              .tag("endpoint", endpoint)
+              .register(registry));
+      Counter.builder("osprey_query_requests_total")
+          .description("PromQL API queries by endpoint and outcome")
+          .tag("endpoint", endpoint)
+          .tag("outcome", outcome)
+          .register(registry)
+          .increment();
+    }
+  }
+
+  // ------------------------------------------------------------------ metadata endpoints
+
+  HttpResponse series(HttpRequest r) {
+    List<String> matches = r.params("match[]");
+    if (matches == null || matches.isEmpty()) {
+      throw ApiException.badData("no match[] parameter provided");
+    }
+    long start = r.param("start") == null ? MIN_TIME : parseTime(r.param("start"), "start");
+    long end = r.param("end") == null ? MAX_TIME : parseTime(r.param("end"), "end");
+    long limit = limit(r);
+    List<List<LabelMatcher>> sets = matcherSets(matches);
+    TreeSet<Labels> out = new TreeSet<>();
+    try (Querier q = storage.querier()) {
+      for (List<LabelMatcher> ms : sets) {
+        SeriesSet ss =
+            q.select(start, end, SelectHints.of(start, end), ms.toArray(new LabelMatcher[0]));
+        while (ss.next()) {
+          out.add(ss.labels());
+        }
+      }
+    }
+    List<Map<String, String>> data = new ArrayList<>();
+    for (Labels l : out) {
+      if (limit > 0 && data.size() >= limit) {
+        break;
+      }
+      Map<String, String> m = new LinkedHashMap<>();
+      l.forEach(m::put);
+      data.add(m);
+    }
+    return HttpResponse.success(data);
+  }
+
+  HttpResponse labels(HttpRequest r) {
+    long start = r.param("start") == null ? MIN_TIME : parseTime(r.param("start"), "start");
+    long end = r.param("end") == null ? MAX_TIME : parseTime(r.param("end"), "end");
+    long limit = limit(r);
+    TreeSet<String> names = new TreeSet<>(dev.osprey.core.labels.Utf8Order::compare);
+    List<String> matches = r.params("match[]");
+    try (Querier q = storage.querier()) {
+      if (matches == null || matches.isEmpty()) {
+        names.addAll(q.labelNames(start, end));
+      } else {
+        for (List<LabelMatcher> ms : matcherSets(matches)) {
+          names.addAll(q.labelNames(start, end, ms.toArray(new LabelMatcher[0])));
+        }
+      }
+    }
+    return HttpResponse.success(truncate(new ArrayList<>(names), limit));
+  }
+
+  HttpResponse labelValues(HttpRequest r) {
+    String name = r.pathParam("name");
+    if (name.startsWith("U__")) {
+      name = unescapeUtf8Name(name);
+    }
+    if (name.isEmpty()) {
+      throw ApiException.badData("invalid label name: \"" + name + "\"");
+    }
+    long start = r.param("start") == null ? MIN_TIME : parseTime(r.param("start"), "start");
+    long end = r.param("end") == null ? MAX_TIME : parseTime(r.param("end"), "end");
+    long limit = limit(r);
+    TreeSet<String> values = new TreeSet<>(dev.osprey.core.labels.Utf8Order::compare);
+    List<String> matches = r.params("match[]");
+    try (Querier q = storage.querier()) {
+      if (matches == null || matches.isEmpty()) {
+        values.addAll(q.labelValues(start, end, name));
+      } else {
+        for (List<LabelMatcher> ms : matcherSets(matches)) {
+          values.addAll(q.labelValues(start, end, name, ms.toArray(new LabelMatcher[0])));
+        }
+      }
+    }
+    return HttpResponse.success(truncate(new ArrayList<>(values), limit));
+  }
+
+  /** Prometheus's U__ escaping of label names in paths: _xx_ hex code points, __ for _. */
+  static String unescapeUtf8Name(String s) {
+    String body = s.substring(3);
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < body.length(); i++) {
+      char c = body.charAt(i);
+      if (c != '_') {
+        sb.append(c);
+        continue;
+      }
+      if (i + 1 < body.length() && body.charAt(i + 1) == '_') {
+        sb.append('_');
+        i++;
+        continue;
+      }
+      int close = body.indexOf('_', i + 1);
+      if (close < 0) {
+        return s;
+      }
+      try {
+        sb.appendCodePoint(Integer.parseInt(body.substring(i + 1, close), 16));
+      } catch (NumberFormatException e) {
+        return s;
+      }
+      i = close;
+    }
+    return sb.toString();
+  }
+
+  HttpResponse formatQuery(HttpRequest r) {
+    String q = required(r, "query");
+    try {
+      return HttpResponse.success(Printer.print(Parser.parse(q)));
+    } catch (ParseException e) {
+      throw ApiException.badData("invalid parameter \"query\": " + e.positioned(q));
+    }
+  }
+
+  HttpResponse parseQuery(HttpRequest r) {
+    String q = required(r, "query");
+    try {
+      return HttpResponse.success(AstJson.of(Parser.parse(q)));
+    } catch (ParseException e) {
+      throw ApiException.badData("invalid parameter \"query\": " + e.positioned(q));
+    }
+  }
+
+  // ------------------------------------------------------------------ parameters
+
+  private static List<String> truncate(List<String> l, long limit) {
+    return limit > 0 && l.size() > limit ? l.subList(0, (int) limit) : l;
+  }
+
+  private static List<List<LabelMatcher>> matcherSets(List<String> matches) {
+    List<List<LabelMatcher>> out = new ArrayList<>();
+    for (String m : matches) {
+      try {
+        out.add(Parser.parseMatchers(m));
+      } catch (ParseException e) {
+        throw ApiException.badData("invalid parameter \"match[]\": " + e.positioned(m));
+      }
+    }
+    return out;
+  }
+
+  private static String required(HttpRequest r, String name) {
+    String v = r.param(name);
+    if (v == null || (v.isEmpty() && !name.equals("query"))) {
+      if (name.equals("query")) {
+        throw ApiException.badData(
+            "invalid parameter \"query\": 1:1: parse error: no expression found in input");
+      }
+      throw ApiException.badData(
+          "invalid parameter \"" + name + "\": cannot parse \"\" to a valid timestamp");
+    }
+    return v;
+  }
+
+  private long timeout(HttpRequest r) {
+    long max = config.timeout().toMillis();
+    String t = r.param("timeout");
+    if (t == null || t.isEmpty()) {
+      return max;
+    }
+    long ms;
+    try {
+      ms = parseStep(t);
+    } catch (ApiException e) {
+      throw ApiException.badData(
+          "invalid parameter \"timeout\": cannot parse \"" + t + "\" to a valid duration");
+    }
+    return Math.min(ms, max);
+  }
+
+  private static long limit(HttpRequest r) {
+    String l = r.param("limit");
+    if (l == null || l.isEmpty()) {
+      return 0;
+    }
+    try {
+      long v = Long.parseLong(l);
+      if (v < 0) {
+        throw ApiException.badData("limit must be non-negative");
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw ApiException.badData(
+          "invalid parameter \"limit\": cannot parse \"" + l + "\" to a valid limit");
+    }
+  }
+
+  /** Unix seconds (fractional) or RFC 3339, as Prometheus's parseTime; milliseconds out. */
+  public static long parseTime(String s, String param) {
+    try {
+      double d = Double.parseDouble(s);
+      if (!Double.isNaN(d) && !Double.isInfinite(d) && !s.endsWith("d") && !s.endsWith("f")) {
+        double secs = Math.floor(d);
+        double frac = Math.round((d - secs) * 1000) / 1000.0;
+        return (long) secs * 1000 + Math.round(frac * 1000);
+      }
+    } catch (NumberFormatException e) {
+      // not a number: try RFC 3339
+    }
+    try {
+      return OffsetDateTime.parse(s).toInstant().toEpochMilli();
+    } catch (DateTimeParseException e) {
+      try {
+        return Instant.parse(s).toEpochMilli();
+      } catch (DateTimeParseException e2) {
+        throw ApiException.badData(
+            "invalid parameter \"" + param + "\": cannot parse \"" + s + "\" to a valid timestamp");
+      }
+    }
+  }
+
+  /** A step or timeout: float seconds or a Prometheus duration; milliseconds out. */
+  public static long parseStep(String s) {
+    try {
+      double d = Double.parseDouble(s);
+      if (!s.endsWith("d") && !s.endsWith("f")) {
+        if (d * 1000 > Long.MAX_VALUE / 2 || Double.isNaN(d)) {
+          throw ApiException.badData(
+              "invalid parameter \"step\": cannot parse \""
+                  + s
+                  + "\" to a valid duration. It"
+                  + " overflows int64");
+        }
+        return Math.round(d * 1000);
+      }
+    } catch (NumberFormatException e) {
+      // a duration
+    }
+    try {
+      return PromDuration.parseMillis(s);
+    } catch (RuntimeException e) {
+      throw ApiException.badData(
+          "invalid parameter \"step\": cannot parse \"" + s + "\" to a valid duration");
+    }
+  }
+
+  /** Writes query results in Prometheus's JSON, numbers formatted as Go formats them. */
+  static final class ResultJson {
+    private ResultJson() {}
+
+    static byte[] write(QueryResult r, long limit) {
+      StringBuilder sb = new StringBuilder(256);
+      sb.append("{\"status\":\"success\",\"data\":{\"resultType\":\"")
+          .append(r.type().json())
+          .append("\",\"result\":");
+      switch (r.type()) {
+        case SCALAR -> {
+          sb.append('[');
+          ts(sb, r.time());
+          sb.append(",\"").append(GoFloat.formatF(r.scalar())).append("\"]");
+        }
+        case STRING -> {
+          sb.append('[');
+          ts(sb, r.time());
+          sb.append(',');
+          str(sb, r.string());
+          sb.append(']');
+        }
+        case VECTOR -> {
+          sb.append('[');
+          int n = 0;
+          for (Sample s : r.vector()) {
+            if (limit > 0 && n >= limit) {
+              break;
+            }
+            if (n++ > 0) {
+              sb.append(',');
+            }
+            sb.append("{\"metric\":");
+            labels(sb, s.labels);
+            sb.append(",\"value\":[");
+            ts(sb, r.time());
+            sb.append(",\"").append(GoFloat.formatF(s.v)).append("\"]}");
+          }
+          sb.append(']');
+        }
+        case MATRIX -> {
+          sb.append('[');
+          int n = 0;
+          for (Series s : r.matrix()) {
+            if (limit > 0 && n >= limit) {
+              break;
+            }
+            if (n++ > 0) {
+              sb.append(',');
+            }
+            sb.append("{\"metric\":");
+            labels(sb, s.labels);
+            sb.append(",\"values\":[");
+            for (int i = 0; i < s.n; i++) {
+              if (i > 0) {
+                sb.append(',');
+              }
+              sb.append('[');
+              ts(sb, s.t[i]);
+              sb.append(",\"").append(GoFloat.formatF(s.v[i])).append("\"]");
+            }
+            sb.append("]}");
+          }
+          sb.append(']');
+        }
+      }
+      sb.append('}');
+      annotations(sb, "warnings", r.warnings());
+      annotations(sb, "infos", r.infos());
+      sb.append('}');
+      return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void annotations(StringBuilder sb, String key, List<String> l) {
+      if (l == null || l.isEmpty()) {
+        return;
+      }
+      sb.append(",\"").append(key).append("\":[");
+      for (int i = 0; i < l.size(); i++) {
+        if (i > 0) {
+          sb.append(',');
+        }
+        str(sb, l.get(i));
+      }
+      sb.append(']');
+    }
+
+    /** Go's jsonutil.MarshalTimestamp: seconds, then a 3-digit millisecond fraction if any. */
+    static void ts(StringBuilder sb, long t) {
+      if (t < 0) {
+        sb.append('-');
+        t = -t;
+      }
+      sb.append(t / 1000);
+      long f = t % 1000;
+      if (f != 0) {
+        sb.append('.');
+        if (f < 100) {
+          sb.append('0');
+        }
+        if (f < 10) {
+          sb.append('0');
+        }
+        sb.append(f);
+      }
+    }
+
+    static void labels(StringBuilder sb, Labels l) {
+      sb.append('{');
+      for (int i = 0; i < l.size(); i++) {
+        if (i > 0) {
+          sb.append(',');
+        }
+        str(sb, l.name(i));
+        sb.append(':');
+        str(sb, l.value(i));
+      }
+      sb.append('}');
+    }
+
+    /** A JSON string as Go's encoding/json writes it (HTML-safe escapes included). */
+    static void str(StringBuilder sb, String s) {
+      sb.append('"');
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        switch (c) {
+          case '"' -> sb.append("\\\"");
+          case '\\' -> sb.append("\\\\");
+          case '\n' -> sb.append("\\n");
+          case '\r' -> sb.append("\\r");
+          case '\t' -> sb.append("\\t");
+          case '<', '>', '&', '\u2028', '\u2029' -> sb.append(String.format("\\u%04x", (int) c));
+          default -> {
+            if (c < 0x20) {
+              sb.append(String.format("\\u%04x", (int) c));
+            } else if (Character.isSurrogate(c)
+                && !(Character.isHighSurrogate(c)
+                    && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1)))
+                && !(Character.isLowSurrogate(c)
+                    && i > 0
+                    && Character.isHighSurrogate(s.charAt(i - 1)))) {
+              sb.append("\\ufffd");
+            } else {
+              sb.append(c);
+            }
+          }
+        }
+      }
+      sb.append('"');
+    }
+  }
+
+  /** The syntax tree as JSON, in the shape of Prometheus's parse_query. */
+  static final class AstJson {
+    private AstJson() {}
+
+    static Object of(Ast.Expr e) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      switch (e) {
+        case Ast.NumberLiteral n -> {
+          m.put("type", "numberLiteral");
+          m.put("val", GoFloat.formatF(n.val));
+        }
+        case Ast.StringLiteral s -> {
+          m.put("type", "stringLiteral");
+          m.put("val", s.val);
+        }
+        case Ast.ParenExpr p -> {
+          m.put("type", "parenExpr");
+          m.put("expr", of(p.expr));
+        }
+        case Ast.UnaryExpr u -> {
+          m.put("type", "unaryExpr");
+          m.put("op", u.minus ? "-" : "+");
+          m.put("expr", of(u.expr));
+        }
+        case Ast.VectorSelector vs -> selector(m, vs);
+        case Ast.MatrixSelector ms -> {
+          m.put("type", "matrixSelector");
+          m.put("range", Printer.print(ms.range));
+          Map<String, Object> inner = new LinkedHashMap<>();
+          selector(inner, ms.vs);
+          m.put("vectorSelector", inner);
+        }
+        case Ast.SubqueryExpr s -> {
+          m.put("type", "subquery");
+          m.put("expr", of(s.expr));
+          m.put("range", Printer.print(s.range));
+          m.put("step", s.step == null ? "" : Printer.print(s.step));
+          m.put("offset", s.mods.offsetExpr == null ? "0s" : Printer.print(s.mods.offsetExpr));
+          m.put("timestamp", s.mods.at == null ? null : Math.round(s.mods.at * 1000));
+          m.put("startOrEnd", startOrEnd(s.mods));
+        }
+        case Ast.BinaryExpr b -> {
+          m.put("type", "binaryExpr");
+          m.put("op", b.op.text);
+          m.put("lhs", of(b.lhs));
+          m.put("rhs", of(b.rhs));
+          m.put("bool", b.returnBool);
+          if (b.matching != null) {
+            Map<String, Object> vm = new LinkedHashMap<>();
+            vm.put(
+                "card",
+                switch (b.matching.card) {
+                  case ONE_TO_ONE -> "one-to-one";
+                  case MANY_TO_ONE -> "many-to-one";
+                  case ONE_TO_MANY -> "one-to-many";
+                  case MANY_TO_MANY -> "many-to-many";
+                });
+            vm.put("labels", b.matching.matchingLabels);
+            vm.put("on", b.matching.on);
+            vm.put("include", b.matching.include);
+            m.put("matching", vm);
+          } else {
+            m.put("matching", null);
+          }
+        }
+        case Ast.Call c -> {
+          m.put("type", "call");
+          Map<String, Object> fn = new LinkedHashMap<>();
+          fn.put("name", c.fn.name());
+          List<String> types = new ArrayList<>();
+          for (Ast.ValueType t : c.fn.args()) {
+            types.add(typeName(t));
+          }
+          fn.put("argTypes", types);
+          fn.put("variadic", c.fn.variadic());
+          fn.put("returnType", typeName(c.fn.ret()));
+          m.put("func", fn);
+          List<Object> args = new ArrayList<>();
+          for (Ast.Expr a : c.args) {
+            args.add(of(a));
+          }
+          m.put("args", args);
+        }
+        case Ast.AggregateExpr a -> {
+          m.put("type", "aggregation");
+          m.put("op", a.op);
+          m.put("expr", of(a.expr));
+          m.put("param", a.param == null ? null : of(a.param));
+          m.put("grouping", a.grouping);
+          m.put("without", a.without);
+        }
+      }
+      return m;
+    }
+
+    private static String typeName(Ast.ValueType t) {
+      return switch (t) {
+        case SCALAR -> "scalar";
+        case VECTOR -> "vector";
+        case MATRIX -> "matrix";
+        case STRING -> "string";
+      };
+    }
+
+    private static String startOrEnd(Ast.Modifiers m) {
+      return m.atStartEnd == 1 ? "start" : m.atStartEnd == 2 ? "end" : null;
+    }
+
+    private static void selector(Map<String, Object> m, Ast.VectorSelector vs) {
+      m.put("type", "vectorSelector");
+      m.put("name", vs.name == null ? "" : vs.name);
+      List<Map<String, String>> ms = new ArrayList<>();
+      for (LabelMatcher lm : vs.matchers) {
+        Map<String, String> x = new LinkedHashMap<>();
+        x.put("type", lm.type().op());
+        x.put("name", lm.name());
+        x.put("value", lm.value());
+        ms.add(x);
+      }
+      m.put("matchers", ms);
+      m.put("offset", vs.mods.offsetExpr == null ? "0s" : Printer.print(vs.mods.offsetExpr));
+      m.put("timestamp", vs.mods.at == null ? null : Math.round(vs.mods.at * 1000));
+      m.put("startOrEnd", startOrEnd(vs.mods));
+    }
+  }
+}

@@ -1,0 +1,236 @@
+package dev.osprey.query.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.osprey.core.config.QueryConfig;
+import dev.osprey.core.http.ApiException;
+import dev.osprey.core.http.HttpRequest;
+import dev.osprey.core.http.HttpResponse;
+import dev.osprey.core.http.Router;
+import dev.osprey.core.labels.Labels;
+import dev.osprey.core.storage.Appender;
+import dev.osprey.core.storage.StaleNaN;
+import dev.osprey.core.storage.memory.MemStorage;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class PrometheusApiTest {
+  private MemStorage storage;
+  private Router router;
+  private SimpleMeterRegistry registry;
+
+  @BeforeEach
+  void setUp() {
+    storage = new MemStorage();
+    Appender a = storage.appender();
+    for (int i = 0; i <= 10; i++) {
+      a.append(0, Labels.of("__name__", "up", "job", "api", "instance", "a"), i * 15_000L, i);
+      a.append(0, Labels.of("__name__", "up", "job", "db", "instance", "b"), i * 15_000L, 0.5);
+    }
+    a.append(0, Labels.of("__name__", "odd", "v", "<&>"), 0, Double.POSITIVE_INFINITY);
+    a.append(0, Labels.of("__name__", "odd", "v", "<&>"), 15_000, StaleNaN.VALUE);
+    a.commit();
+    registry = new SimpleMeterRegistry();
+    router = new Router();
+    new PrometheusApi(storage, QueryConfig.DEFAULTS, registry).register(router);
+  }
+
+  private HttpResponse call(String method, String path, Map<String, String> params)
+      throws Exception {
+    Router.Match m = router.match(method, path);
+    assertThat(m.found()).as("route %s %s", method, path).isTrue();
+    Map<String, List<String>> p = new LinkedHashMap<>();
+    params.forEach((k, v) -> p.put(k, List.of(v)));
+    HttpRequest req =
+        new HttpRequest(method, path, p, m.pathParams(), new HashMap<>(), new byte[0], null, "t");
+    return m.route().handler().handle(req);
+  }
+
+  private static String body(HttpResponse r) {
+    return new String(r.body(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void instantVectorIsWrittenAsPrometheusDoes() throws Exception {
+    HttpResponse r = call("GET", "/api/v1/query", Map.of("query", "up", "time", "150.5"));
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(body(r))
+        .isEqualTo(
+            "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+                + "{\"metric\":{\"__name__\":\"up\",\"instance\":\"a\",\"job\":\"api\"},"
+                + "\"value\":[150.500,\"10\"]},"
+                + "{\"metric\":{\"__name__\":\"up\",\"instance\":\"b\",\"job\":\"db\"},"
+                + "\"value\":[150.500,\"0.5\"]}]}}");
+  }
+
+  @Test
+  void scalarStringAndSpecialFloats() throws Exception {
+    assertThat(body(call("GET", "/api/v1/query", Map.of("query", "1/0", "time", "1"))))
+        .isEqualTo(
+            "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1,\"+Inf\"]}}");
+    assertThat(body(call("GET", "/api/v1/query", Map.of("query", "-1/0", "time", "1"))))
+        .contains("\"-Inf\"");
+    assertThat(body(call("GET", "/api/v1/query", Map.of("query", "0/0", "time", "1"))))
+        .contains("\"NaN\"");
+    assertThat(body(call("GET", "/api/v1/query", Map.of("query", "\"a<b\"", "time", "2"))))
+        .isEqualTo(
+            "{\"status\":\"success\",\"data\":{\"resultType\":\"string\",\"result\":[2,\"a\\u003cb\"]}}");
+    assertThat(
+            body(
+                call(
+                    "GET",
+                    "/api/v1/query",
+                    Map.of("query", "odd", "time", "1970-01-01T00:00:10Z"))))
+        .contains("{\"__name__\":\"odd\",\"v\":\"\\u003c\\u0026\\u003e\"}")
+        .contains("[10,\"+Inf\"]");
+  }
+
+  @Test
+  void rangeQueryGivesAMatrixAndHonoursStaleness() throws Exception {
+    HttpResponse r =
+        call(
+            "POST",
+            "/api/v1/query_range",
+            Map.of("query", "odd", "start", "0", "end", "30", "step", "15s"));
+    assertThat(body(r))
+        .isEqualTo(
+            "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+                + "{\"metric\":{\"__name__\":\"odd\",\"v\":\"\\u003c\\u0026\\u003e\"},"
+                + "\"values\":[[0,\"+Inf\"]]}]}}");
+    HttpResponse rate =
+        call(
+            "GET",
+            "/api/v1/query_range",
+            Map.of(
+                "query", "sum by (job) (rate(up[1m]))", "start", "60", "end", "120", "step", "30"));
+    assertThat(body(rate))
+        .contains("{\"metric\":{\"job\":\"api\"},\"values\":[[60,\"0.06666666666666665\"]")
+        .contains("{\"metric\":{\"job\":\"db\"},\"values\":[[60,\"0\"],[90,\"0\"],[120,\"0\"]]}");
+  }
+
+  @Test
+  void errorsCarryUpstreamTypes() {
+    assertThatThrownBy(() -> call("GET", "/api/v1/query", Map.of("query", "sum(", "time", "1")))
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(400);
+              assertThat(e.errorType()).isEqualTo("bad_data");
+              assertThat(e.getMessage())
+                  .startsWith("invalid parameter \"query\": 1:5: parse error:");
+            });
+    assertThatThrownBy(
+            () ->
+                call(
+                    "GET",
+                    "/api/v1/query_range",
+                    Map.of("query", "up", "start", "0", "end", "100000", "step", "1")))
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e ->
+                assertThat(e.getMessage())
+                    .startsWith("exceeded maximum resolution of 11,000 points per timeseries"));
+    assertThatThrownBy(
+            () -> call("GET", "/api/v1/query", Map.of("query", "up + on() up", "time", "1")))
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(422);
+              assertThat(e.getMessage())
+                  .startsWith("found duplicate series for the match group {} on the right");
+            });
+    assertThatThrownBy(
+            () -> call("GET", "/api/v1/query", Map.of("query", "up", "time", "yesterday")))
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e ->
+                assertThat(e.getMessage())
+                    .isEqualTo(
+                        "invalid parameter \"time\": cannot parse \"yesterday\" to a valid"
+                            + " timestamp"));
+  }
+
+  @Test
+  void tooManySamplesIsAnExecutionError() throws Exception {
+    Router r = new Router();
+    new PrometheusApi(storage, new QueryConfig(Duration.ofSeconds(10), 3L, null, null), registry)
+        .register(r);
+    Router.Match m = r.match("GET", "/api/v1/query_range");
+    Map<String, List<String>> p = new LinkedHashMap<>();
+    p.put("query", List.of("up[1m]"));
+    assertThatThrownBy(
+            () -> {
+              Map<String, List<String>> q = new LinkedHashMap<>();
+              q.put("query", List.of("count_over_time(up[2m])"));
+              q.put("start", List.of("0"));
+              q.put("end", List.of("150"));
+              q.put("step", List.of("15"));
+              m.route()
+                  .handler()
+                  .handle(new HttpRequest("GET", "/", q, Map.of(), Map.of(), null, null, "t"));
+            })
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(422);
+              assertThat(e.errorType()).isEqualTo("execution");
+              assertThat(e.getMessage())
+                  .isEqualTo(
+                      "query processing would load too many samples into memory in query"
+                          + " execution");
+            });
+  }
+
+  @Test
+  void seriesLabelsAndValues() throws Exception {
+    assertThat(body(call("GET", "/api/v1/series", Map.of("match[]", "up{job=\"db\"}"))))
+        .isEqualTo(
+            "{\"status\":\"success\",\"data\":[{\"__name__\":\"up\",\"instance\":\"b\",\"job\":\"db\"}]}");
+    assertThat(body(call("GET", "/api/v1/labels", Map.of())))
+        .isEqualTo("{\"status\":\"success\",\"data\":[\"__name__\",\"instance\",\"job\",\"v\"]}");
+    assertThat(body(call("GET", "/api/v1/label/job/values", Map.of("limit", "1"))))
+        .isEqualTo("{\"status\":\"success\",\"data\":[\"api\"]}");
+    assertThat(
+            body(call("GET", "/api/v1/label/__name__/values", Map.of("match[]", "{job=~\".+\"}"))))
+        .isEqualTo("{\"status\":\"success\",\"data\":[\"up\"]}");
+    assertThatThrownBy(() -> call("GET", "/api/v1/series", Map.of()))
+        .isInstanceOf(ApiException.class)
+        .hasMessage("no match[] parameter provided");
+  }
+
+  @Test
+  void formatAndParseQuery() throws Exception {
+    assertThat(
+            body(
+                call(
+                    "GET",
+                    "/api/v1/format_query",
+                    Map.of("query", "sum(rate(up{job=\"a\"}[5m]))by(job)"))))
+        .isEqualTo(
+            "{\"status\":\"success\",\"data\":\"sum by (job) (rate(up{job=\\\"a\\\"}[5m]))\"}");
+    assertThat(body(call("GET", "/api/v1/parse_query", Map.of("query", "up offset 5m"))))
+        .contains("\"type\":\"vectorSelector\"")
+        .contains("\"offset\":\"5m\"");
+  }
+
+  @Test
+  void countsQueriesInTheRegistry() throws Exception {
+    call("GET", "/api/v1/query", Map.of("query", "up", "time", "1"));
+    assertThat(
+            registry
+                .get("osprey_query_requests_total")
+                .tag("endpoint", "query")
+                .tag("outcome", "success")
+                .counter()
+                .count())
+        .isEqualTo(1.0);
+  }
+}
