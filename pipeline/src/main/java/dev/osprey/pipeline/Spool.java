@@ -46,6 +46,13 @@ public final class Spool implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Spool.class);
   private static final String CURSOR_PREFIX = "osprey.cursor.";
 
+  static {
+    // An agent on a node must not phone home; Chronicle's usage analytics stay off unless asked.
+    if (System.getProperty("chronicle.analytics.disable") == null) {
+      System.setProperty("chronicle.analytics.disable", "true");
+    }
+  }
+
   private final SpoolConfig config;
   private final SingleChronicleQueue queue;
   private final ExcerptAppender appender;

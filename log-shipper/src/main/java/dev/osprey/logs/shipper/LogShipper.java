@@ -17,6 +17,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.SimpleFileVisitor;
@@ -26,6 +27,7 @@ import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -66,6 +68,9 @@ public final class LogShipper implements AutoCloseable {
   private final Map<Path, FileTailer> active = new LinkedHashMap<>();
   private final List<FileTailer> draining = new ArrayList<>();
   private final Map<String, SourceCheckpoint.Position> recovered = new HashMap<>();
+  private final Map<Path, String> lastRotatedName = new HashMap<>();
+  private final Set<Path> seenPaths = new HashSet<>();
+  private long unseenSinceMillis = System.currentTimeMillis();
   private final AtomicInteger openFiles = new AtomicInteger();
   private final Thread thread;
   private volatile boolean running;
@@ -138,8 +143,13 @@ public final class LogShipper implements AutoCloseable {
 
   private void recover() {
     Map<String, SourceCheckpoint.Position> pos = new HashMap<>();
+    boolean[] newest = {true};
     spool.scanBackwards(
         e -> {
+          if (newest[0]) {
+            newest[0] = false;
+            unseenSinceMillis = e.appendMillis(); // we stopped watching about here
+          }
           if (e.record() instanceof LogEntry l && !l.sourceId().isEmpty()) {
             pos.putIfAbsent(
                 l.sourceId(),
@@ -172,10 +182,16 @@ public final class LogShipper implements AutoCloseable {
       while (running) {
         long now = System.nanoTime();
         if (first || checkpointDue || now - lastScan >= pollNanos) {
+          if (first) {
+            resumeRotatedWhileDown();
+          }
           scan();
           checkFiles();
           if (first) {
-            resumeRotatedWhileDown();
+            if (!recovered.isEmpty()) {
+              log.info("event=checkpointed_files_not_found count={}", recovered.size());
+              recovered.clear();
+            }
             first = false;
           }
           lastScan = System.nanoTime();
@@ -212,7 +228,11 @@ public final class LogShipper implements AutoCloseable {
 
   private boolean readDraining(long quietNanos) throws IOException {
     boolean did = false;
+    Set<Path> first = new HashSet<>();
     for (FileTailer t : new ArrayList<>(draining)) {
+      if (!first.add(t.path)) {
+        continue; // an older file of the same path is still being read: order per stream
+      }
       int n = 0;
       for (int i = 0; i < POLLS_PER_FILE_PER_ROUND && (n = t.poll()) > 0; i++) {
         did = true;
@@ -340,6 +360,7 @@ public final class LogShipper implements AutoCloseable {
       if (ino == null || heldElsewhere(ino)) {
         continue;
       }
+      drainRotatedAfter(real, null); // rotations we did not see come first
       open(real, real, ino, base);
     }
   }
@@ -390,6 +411,7 @@ public final class LogShipper implements AutoCloseable {
     FileTailer t =
         new FileTailer(file, ch, id, offset, base, config.maxLineBytes(), this::append, metrics);
     active.put(file, t);
+    seenPaths.add(file);
     openFiles.incrementAndGet();
     checkpointDue = true;
     log.debug("event=file_opened path={} source={} offset={}", file, id.sourceId(), offset);
@@ -404,6 +426,8 @@ public final class LogShipper implements AutoCloseable {
         active.remove(t.path);
         startDraining(t);
         metrics.rotations.increment();
+        log.debug("event=rotated path={} read={}", t.path, t.readPosition());
+        drainRotatedAfter(t.path, t.id);
         checkpointDue = true;
         continue;
       }
@@ -461,8 +485,95 @@ public final class LogShipper implements AutoCloseable {
     checkpointDue = true;
   }
 
-  /** Checkpointed files no longer at their path: find them by inode in their directory. */
+  /**
+   * Kubelet may rotate a file more than once between two looks, or before we first see a new
+   * container's file. Rotated siblings ({@code 0.log.<timestamp>}; timestamps sort by name) newer
+   * than the last one we handled for this path were never opened: read them from the start, oldest
+   * first, before the file now at the path. For a path we have not handled yet, "newer" means
+   * modified since the shipper last wrote to its queue (or since its first start).
+   *
+   * @param held the file just seen rotated away, or null
+   */
+  private void drainRotatedAfter(Path logical, FileIdentity held) throws IOException {
+    Path dir = logical.getParent();
+    String prefix = logical.getFileName() + ".";
+    List<Path> siblings = new ArrayList<>();
+    String bound = lastRotatedName.get(logical);
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, prefix + "*")) {
+      for (Path f : files) {
+        String n = f.getFileName().toString();
+        if (n.endsWith(".gz") || !Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+          continue;
+        }
+        long[] ino = FileIdentity.inode(f);
+        if (ino != null && held != null && held.sameInode(ino[0], ino[1])) {
+          bound = bound == null || n.compareTo(bound) > 0 ? n : bound;
+        }
+        siblings.add(f);
+      }
+    } catch (IOException e) {
+      return; // the directory is gone: nothing newer to read
+    }
+    if (bound == null && seenPaths.contains(logical)) {
+      return; // a path we follow with no rename seen (copytruncate copies are not rotations)
+    }
+    siblings.sort(Comparator.comparing(f -> f.getFileName().toString()));
+    Labels base = podLabels.labelsFor(logical);
+    for (Path f : siblings) {
+      String n = f.getFileName().toString();
+      if (base == null || (bound != null && n.compareTo(bound) <= 0)) {
+        continue;
+      }
+      if (bound == null && modifiedMillis(f) < unseenSinceMillis) {
+        continue; // rotated before we were watching: not ours to ship
+      }
+      long[] ino = FileIdentity.inode(f);
+      if (ino == null || heldElsewhere(ino)) {
+        continue;
+      }
+      FileChannel ch;
+      try {
+        ch = FileTailer.openChannel(f);
+      } catch (IOException e) {
+        continue;
+      }
+      FileTailer t =
+          new FileTailer(
+              logical,
+              ch,
+              FileIdentity.of(ino[0], ino[1], ch),
+              0,
+              base,
+              config.maxLineBytes(),
+              this::append,
+              metrics);
+      openFiles.incrementAndGet();
+      startDraining(t);
+      metrics.rotations.increment();
+      bound = n;
+      log.debug("event=rotated_unseen path={} file={}", logical, n);
+    }
+    if (bound != null) {
+      lastRotatedName.put(logical, bound);
+    }
+  }
+
+  private static long modifiedMillis(Path f) {
+    try {
+      return Files.getLastModifiedTime(f).toMillis();
+    } catch (IOException e) {
+      return Long.MIN_VALUE;
+    }
+  }
+
+  /**
+   * Checkpointed files no longer at their path (rotated while we were down): find them by inode in
+   * their directory and read them from their offsets, oldest name first, then any rotated file
+   * after them that was never opened.
+   */
   private void resumeRotatedWhileDown() throws IOException {
+    record Found(Path file, FileTailer tailer) {}
+    Map<Path, List<Found>> byPath = new LinkedHashMap<>();
     for (SourceCheckpoint.Position p : List.copyOf(recovered.values())) {
       recovered.remove(p.sourceId());
       FileIdentity id = FileIdentity.parse(p.sourceId());
@@ -470,8 +581,13 @@ public final class LogShipper implements AutoCloseable {
         continue;
       }
       Path orig = Path.of(p.path());
+      long[] atPath = FileIdentity.inode(orig);
+      if (atPath != null && id.sameInode(atPath[0], atPath[1])) {
+        recovered.put(p.sourceId(), p); // still at its path: the scan resumes it
+        continue;
+      }
       Path dir = orig.getParent();
-      FileTailer found = null;
+      Found found = null;
       if (dir != null && Files.isDirectory(dir)) {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
           for (Path f : files) {
@@ -480,26 +596,30 @@ public final class LogShipper implements AutoCloseable {
               continue;
             }
             FileChannel ch = FileTailer.openChannel(f);
-            if (!id.fingerprintMatches(ch) || ch.size() < p.offset()) {
-              ch.close();
-              continue;
-            }
             Labels base = podLabels.labelsFor(orig);
-            if (base == null) {
+            if (!id.fingerprintMatches(ch) || ch.size() < p.offset() || base == null) {
               ch.close();
               continue;
             }
             found =
-                new FileTailer(
-                    orig, ch, id, p.offset(), base, config.maxLineBytes(), this::append, metrics);
+                new Found(
+                    f,
+                    new FileTailer(
+                        orig,
+                        ch,
+                        id,
+                        p.offset(),
+                        base,
+                        config.maxLineBytes(),
+                        this::append,
+                        metrics));
             break;
           }
         }
       }
       if (found != null) {
-        openFiles.incrementAndGet();
-        startDraining(found);
-        log.info("event=resume_rotated path={} offset={}", p.path(), p.offset());
+        byPath.computeIfAbsent(orig, k -> new ArrayList<>()).add(found);
+        log.info("event=resume_rotated path={} file={} offset={}", orig, found.file(), p.offset());
       } else {
         metrics.sourcesLost.increment();
         log.warn(
@@ -508,6 +628,17 @@ public final class LogShipper implements AutoCloseable {
             p.sourceId(),
             p.offset());
       }
+    }
+    for (Map.Entry<Path, List<Found>> e : byPath.entrySet()) {
+      List<Found> fs = e.getValue();
+      fs.sort(java.util.Comparator.comparing(f -> f.file().getFileName().toString()));
+      seenPaths.add(e.getKey());
+      for (Found f : fs) {
+        openFiles.incrementAndGet();
+        startDraining(f.tailer());
+      }
+      lastRotatedName.put(e.getKey(), fs.get(fs.size() - 1).file().getFileName().toString());
+      drainRotatedAfter(e.getKey(), null);
     }
     checkpointDue = true;
   }

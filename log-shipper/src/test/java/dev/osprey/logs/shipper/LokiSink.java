@@ -1,0 +1,95 @@
+package dev.osprey.logs.shipper;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.osprey.core.wire.logproto.Push;
+import dev.osprey.pipeline.LokiPushEncoder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.xerial.snappy.Snappy;
+
+/**
+ * A Loki push receiver on 127.0.0.1 for tests. Like a real receiver it makes replays harmless: an
+ * entry with the same stream, source and offset as one already accepted is counted as a replay and
+ * not stored again (delivery is at least once).
+ */
+final class LokiSink implements AutoCloseable {
+  record Entry(String stream, String line, String source, long offset, long timestampNanos) {}
+
+  private final HttpServer server;
+  private final Set<String> seen = new HashSet<>();
+  private final Map<String, List<Entry>> streams = new LinkedHashMap<>();
+  private int accepted;
+  final AtomicInteger replays = new AtomicInteger();
+  final AtomicInteger requests = new AtomicInteger();
+
+  LokiSink() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/loki/api/v1/push",
+        ex -> {
+          try {
+            byte[] body = Snappy.uncompress(ex.getRequestBody().readAllBytes());
+            Push.PushRequest req = Push.PushRequest.parseFrom(body);
+            requests.incrementAndGet();
+            synchronized (this) {
+              for (Push.StreamAdapter s : req.getStreamsList()) {
+                for (Push.EntryAdapter e : s.getEntriesList()) {
+                  String source = "";
+                  long offset = -1;
+                  for (Push.LabelPairAdapter p : e.getStructuredMetadataList()) {
+                    if (p.getName().equals(LokiPushEncoder.SOURCE)) {
+                      source = p.getValue();
+                    } else if (p.getName().equals(LokiPushEncoder.OFFSET)) {
+                      offset = Long.parseLong(p.getValue());
+                    }
+                  }
+                  long ts =
+                      e.getTimestamp().getSeconds() * 1_000_000_000L + e.getTimestamp().getNanos();
+                  if (!seen.add(s.getLabels() + "|" + source + "|" + offset)) {
+                    replays.incrementAndGet();
+                    continue;
+                  }
+                  streams
+                      .computeIfAbsent(s.getLabels(), k -> new ArrayList<>())
+                      .add(new Entry(s.getLabels(), e.getLine(), source, offset, ts));
+                  accepted++;
+                }
+              }
+            }
+            ex.sendResponseHeaders(204, -1);
+          } catch (RuntimeException | IOException e) {
+            ex.sendResponseHeaders(400, -1);
+          } finally {
+            ex.close();
+          }
+        });
+    server.start();
+  }
+
+  URI base() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  synchronized int accepted() {
+    return accepted;
+  }
+
+  synchronized Map<String, List<Entry>> streams() {
+    Map<String, List<Entry>> copy = new LinkedHashMap<>();
+    streams.forEach((k, v) -> copy.put(k, List.copyOf(v)));
+    return copy;
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
