@@ -6,6 +6,7 @@ import dev.osprey.collector.kube.KubeletPodList;
 import dev.osprey.collector.kube.PodMetadata;
 import dev.osprey.collector.kube.PodStateCollector;
 import dev.osprey.collector.node.NodeMetrics;
+import dev.osprey.collector.scrape.ScrapeManager;
 import dev.osprey.core.labels.Labels;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -34,6 +35,7 @@ public final class NodeCollector implements AutoCloseable {
   private final ContainerCollector containers;
   private final PodStateCollector podState;
   private final NodeMetrics node;
+  private final ScrapeManager scrapes;
   private final StalenessTracker staleness = new StalenessTracker();
   private final Counter collections;
   private final Counter errors;
@@ -63,6 +65,8 @@ public final class NodeCollector implements AutoCloseable {
     this.podState = new PodStateCollector(pods);
     this.node =
         config.nodeMetrics() ? new NodeMetrics(config.procRoot(), config.rootFs(), true) : null;
+    this.scrapes =
+        config.scrape() == null ? null : new ScrapeManager(config.scrape(), sink, registry);
     this.collections =
         Counter.builder("osprey_collector_collections_total")
             .description("cgroup and node collections run")
@@ -91,6 +95,9 @@ public final class NodeCollector implements AutoCloseable {
             });
     long period = config.collectInterval().toMillis();
     scheduler.scheduleAtFixedRate(this::collectSafely, 0, period, TimeUnit.MILLISECONDS);
+    if (scrapes != null) {
+      scrapes.start();
+    }
   }
 
   private void collectSafely() {
@@ -133,8 +140,16 @@ public final class NodeCollector implements AutoCloseable {
     duration.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
   }
 
+  /** The scrape side, or null when no Prometheus config was given. */
+  public ScrapeManager scrapeManager() {
+    return scrapes;
+  }
+
   @Override
   public synchronized void close() {
+    if (scrapes != null) {
+      scrapes.close();
+    }
     if (scheduler != null) {
       scheduler.shutdownNow();
       try {

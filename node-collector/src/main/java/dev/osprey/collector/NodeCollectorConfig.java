@@ -1,5 +1,6 @@
 package dev.osprey.collector;
 
+import dev.osprey.collector.scrape.PrometheusConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -16,6 +17,7 @@ import java.time.Duration;
  * @param kubeletPods where the kubelet's pod list is read from: an {@code http(s)://} URL (the
  *     read-only port's {@code /pods}) or a file path; null when not running under Kubernetes
  * @param nodeMetrics whether node_exporter-style metrics are collected
+ * @param scrape the Prometheus scrape configuration ({@code --prometheus-config}), or null
  */
 public record NodeCollectorConfig(
     Path cgroupRoot,
@@ -24,7 +26,8 @@ public record NodeCollectorConfig(
     Path rootFs,
     Duration collectInterval,
     String kubeletPods,
-    boolean nodeMetrics) {
+    boolean nodeMetrics,
+    PrometheusConfig scrape) {
   public NodeCollectorConfig {
     cgroupRoot = cgroupRoot != null ? cgroupRoot : Path.of("/sys/fs/cgroup");
     procRoot = procRoot != null ? procRoot : Path.of("/proc");
@@ -37,6 +40,6 @@ public record NodeCollectorConfig(
   }
 
   public static NodeCollectorConfig defaults() {
-    return new NodeCollectorConfig(null, null, null, null, null, null, true);
+    return new NodeCollectorConfig(null, null, null, null, null, null, true, null);
   }
 }

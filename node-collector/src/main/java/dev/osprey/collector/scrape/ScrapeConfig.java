@@ -1,0 +1,35 @@
+package dev.osprey.collector.scrape;
+
+import dev.osprey.core.labels.Labels;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One {@code scrape_configs} entry, with the global defaults already applied.
+ *
+ * @param bodySizeLimit bytes of uncompressed body a scrape may read, 0 for no limit
+ * @param sampleLimit samples (after metric relabelling) a scrape may produce, 0 for no limit
+ * @param labelLimit labels per series, 0 for no limit
+ */
+public record ScrapeConfig(
+    String jobName,
+    Duration scrapeInterval,
+    Duration scrapeTimeout,
+    String metricsPath,
+    String scheme,
+    Map<String, List<String>> params,
+    boolean honorLabels,
+    boolean honorTimestamps,
+    List<StaticConfig> staticConfigs,
+    List<RelabelConfig> relabelConfigs,
+    List<RelabelConfig> metricRelabelConfigs,
+    long bodySizeLimit,
+    int sampleLimit,
+    int labelLimit,
+    int labelNameLengthLimit,
+    int labelValueLengthLimit) {
+
+  /** A {@code static_configs} group: addresses and the labels they share. */
+  public record StaticConfig(List<String> targets, Labels labels) {}
+}
