@@ -6,13 +6,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.PriorityQueue;
-import java.util.Set;
-import org.apache.lucene.document.Document;
-import org.apache.lucene.index.IndexableField;
+import org.apache.lucene.index.CodecReader;
+import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.NumericDocValues;
 import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.SortedDocValues;
+import org.apache.lucene.index.StoredFieldVisitor;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.FieldDoc;
@@ -34,7 +34,6 @@ import org.apache.lucene.util.BytesRef;
  * a reverse-sorted top-N search.
  */
 final class PartitionReader {
-  private static final Set<String> STORED = Set.of(LogPartition.F_LINE, LogPartition.F_META);
   private static final int PAGE = 1000;
 
   private PartitionReader() {}
@@ -46,6 +45,7 @@ final class PartitionReader {
     final NumericDocValues len;
     final SortedDocValues stream;
     final StoredFields stored;
+    final LineVisitor visitor = new LineVisitor();
     final Labels[] labelsByOrd;
     final Bits live;
     DocIdSetIterator it;
@@ -57,7 +57,7 @@ final class PartitionReader {
       this.ts = ctx.reader().getNumericDocValues(LogPartition.F_TS);
       this.len = ctx.reader().getNumericDocValues(LogPartition.F_LEN);
       this.stream = ctx.reader().getSortedDocValues(LogPartition.F_STREAM);
-      this.stored = needLine ? ctx.reader().storedFields() : null;
+      this.stored = needLine ? sequentialStoredFields(ctx) : null;
       this.labelsByOrd = new Labels[stream == null ? 0 : stream.getValueCount()];
       this.live = ctx.reader().getLiveDocs();
     }
@@ -91,15 +91,10 @@ final class PartitionReader {
       if (stored == null) {
         return c.accept(l, t, null, Labels.EMPTY, n);
       }
-      Document doc = stored.document(d, STORED);
-      String line = doc.get(LogPartition.F_LINE);
-      Labels md = Labels.EMPTY;
-      IndexableField mf = doc.getField(LogPartition.F_META);
-      if (mf != null) {
-        BytesRef b = mf.binaryValue();
-        md = Codec.decodeLabels(b.bytes, b.offset, b.length);
-      }
-      return c.accept(l, t, line, md, n);
+      visitor.line = null;
+      visitor.meta = Labels.EMPTY;
+      stored.document(d, visitor);
+      return c.accept(l, t, visitor.line, visitor.meta, n);
     }
 
     boolean advance() throws IOException {
@@ -112,6 +107,45 @@ final class PartitionReader {
           t = ts(doc);
           return true;
         }
+      }
+    }
+  }
+
+  /**
+   * Stored fields for reading docs in increasing order: the codec's merge instance decompresses
+   * each block once for all its docs, where the ordinary reader decompresses per document.
+   */
+  private static StoredFields sequentialStoredFields(LeafReaderContext ctx) throws IOException {
+    if (ctx.reader() instanceof CodecReader cr) {
+      return cr.getFieldsReader().getMergeInstance();
+    }
+    return ctx.reader().storedFields();
+  }
+
+  /** Collects the line and the structured metadata of one document. */
+  private static final class LineVisitor extends StoredFieldVisitor {
+    String line;
+    Labels meta;
+
+    @Override
+    public Status needsField(FieldInfo fi) {
+      if (fi.name.equals(LogPartition.F_LINE) || fi.name.equals(LogPartition.F_META)) {
+        return Status.YES;
+      }
+      return line != null && meta != Labels.EMPTY ? Status.STOP : Status.NO;
+    }
+
+    @Override
+    public void stringField(FieldInfo fi, String value) {
+      if (fi.name.equals(LogPartition.F_LINE)) {
+        line = value;
+      }
+    }
+
+    @Override
+    public void binaryField(FieldInfo fi, byte[] value) {
+      if (fi.name.equals(LogPartition.F_META)) {
+        meta = Codec.decodeLabels(value, 0, value.length);
       }
     }
   }
