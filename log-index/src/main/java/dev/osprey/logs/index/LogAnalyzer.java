@@ -96,7 +96,12 @@ public final class LogAnalyzer extends Analyzer {
           i++;
         }
         if (i - s > LogTokens.MAX_TERM) {
-          continue;
+          partPos = i;
+          term.setEmpty().append(LogTokens.LONG_WORD);
+          offset.setOffset(correctOffset(s), correctOffset(i));
+          posInc.setPositionIncrement(1);
+          afterWhole = false;
+          return true;
         }
         partPos = i;
         emit(s, i, afterWhole ? 0 : 1);

@@ -42,14 +42,21 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Appends go to the WAL (reaching the OS before the call returns), then to the partition's
  * IndexWriter; a line whose dedup key (stream, timestamp, line) is already in its partition is
- * skipped, so an agent's replay adds nothing. Readers are refreshed every {@value #REFRESH_MS} ms
- * (lines are searchable within that of an append returning, or at once after {@link #refresh()});
- * partitions are committed every {@link LogIndexConfig#commitInterval()} and at close, after which
- * the WAL segments they cover are deleted. Retention drops whole partitions.
+ * skipped, so an agent's replay adds nothing. While the store is being searched, readers are
+ * refreshed every {@value #REFRESH_MS} ms; a search of an idle store refreshes first. So a line is
+ * searchable within a second of its append returning (at once after {@link #refresh()}), and bulk
+ * ingest with nobody searching does not cut a tiny segment every second; partitions are committed
+ * every {@link LogIndexConfig#commitInterval()} and at close, after which the WAL segments they
+ * cover are deleted. Retention drops whole partitions.
  */
 public final class LogStore implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LogStore.class);
-  static final long REFRESH_MS = 200;
+  static final long REFRESH_MS = 1000;
+
+  /**
+   * A store not searched for this long skips scheduled refreshes (as Elasticsearch's idle shards).
+   */
+  static final long SEARCH_IDLE_NANOS = 30_000_000_000L;
 
   private final Path dir;
   private final LogIndexConfig config;
@@ -65,6 +72,8 @@ public final class LogStore implements AutoCloseable {
   private final Counter bytesAppended;
   private final Timer commitTimer;
   private volatile boolean dirty;
+  private volatile long lastSearch = System.nanoTime() - SEARCH_IDLE_NANOS;
+  private volatile long lastRefresh = System.nanoTime();
   private volatile boolean closed;
 
   /** What an append did. */
@@ -252,6 +261,7 @@ public final class LogStore implements AutoCloseable {
 
   /** Makes every appended line visible to searches now. */
   public void refresh() {
+    lastRefresh = System.nanoTime();
     try {
       for (LogPartition p : partitions.values()) {
         p.refresh();
@@ -262,7 +272,17 @@ public final class LogStore implements AutoCloseable {
   }
 
   private void refreshIfDirty() {
-    if (dirty) {
+    if (dirty && System.nanoTime() - lastSearch < SEARCH_IDLE_NANOS) {
+      dirty = false;
+      refresh();
+    }
+  }
+
+  /** Before a search: catch up when the last refresh is older than the refresh interval. */
+  private void beforeSearch() {
+    long now = System.nanoTime();
+    lastSearch = now;
+    if (dirty && now - lastRefresh >= REFRESH_MS * 1_000_000L) {
       dirty = false;
       refresh();
     }
@@ -401,6 +421,7 @@ public final class LogStore implements AutoCloseable {
     if (r.startNanos() >= r.endNanos()) {
       return 0;
     }
+    beforeSearch();
     boolean fwd = r.direction() == LogSearchRequest.Direction.FORWARD;
     long delivered = 0;
     long limit = r.limit() > 0 ? r.limit() : Long.MAX_VALUE;
@@ -433,6 +454,7 @@ public final class LogStore implements AutoCloseable {
 
   /** Stream label sets that the matchers select among partitions overlapping [start, end). */
   public Set<Labels> series(List<LabelMatcher> matchers, long startNanos, long endNanos) {
+    beforeSearch();
     Set<Labels> out = new TreeSet<>();
     for (LogPartition p : overlapping(startNanos, endNanos, true)) {
       for (Labels l : p.streams.values()) {
@@ -495,6 +517,7 @@ public final class LogStore implements AutoCloseable {
    */
   public List<Highlighted> queryString(String query, long startNanos, long endNanos, int limit) {
     Query q = QueryStrings.parse(query);
+    beforeSearch();
     List<Highlighted> out = new ArrayList<>();
     try {
       for (LogPartition p : overlapping(startNanos, endNanos, false)) {

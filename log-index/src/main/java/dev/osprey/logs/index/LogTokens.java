@@ -19,6 +19,12 @@ public final class LogTokens {
   /** Longest term indexed; longer words are skipped on both sides. */
   public static final int MAX_TERM = 255;
 
+  /**
+   * Indexed (once per skipped word) for a line holding a word longer than {@link #MAX_TERM}, so
+   * that a query looking for a part of a word can still find such lines.
+   */
+  public static final String LONG_WORD = "\u0001long";
+
   private LogTokens() {}
 
   /** Whether {@code c} separates coarse tokens. */
@@ -81,6 +87,7 @@ public final class LogTokens {
   public static Needle needleTerms(String needle) {
     List<String> terms = new ArrayList<>();
     List<String> prefixes = new ArrayList<>();
+    List<Infix> infixes = new ArrayList<>();
     int n = needle.length();
     // parts
     int i = 0;
@@ -103,6 +110,8 @@ public final class LogTokens {
         terms.add(normalize(part));
       } else if (leftClosed) {
         prefixes.add(normalize(part));
+      } else {
+        infixes.add(new Infix(normalize(part), rightClosed));
       }
     }
     // coarse tokens bounded by separators inside the needle
@@ -123,13 +132,20 @@ public final class LogTokens {
         }
       }
     }
-    return new Needle(List.copyOf(terms), List.copyOf(prefixes));
+    return new Needle(List.copyOf(terms), List.copyOf(prefixes), List.copyOf(infixes));
   }
 
-  /** Terms (exact) and prefixes that a matching line's index entry must hold. */
-  public record Needle(List<String> terms, List<String> prefixes) {
+  /**
+   * Terms (exact) and prefixes that a matching line's index entry must hold; {@code infixes} are
+   * the parts cut on the left (a line term contains them, or ends with them when {@code suffix}),
+   * usable through a term-dictionary scan.
+   */
+  public record Needle(List<String> terms, List<String> prefixes, List<Infix> infixes) {
     public boolean isEmpty() {
       return terms.isEmpty() && prefixes.isEmpty();
     }
   }
+
+  /** A part of a needle that is a substring of some line term (its suffix when {@code suffix}). */
+  public record Infix(String text, boolean suffix) {}
 }

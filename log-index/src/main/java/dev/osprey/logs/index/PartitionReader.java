@@ -2,40 +2,30 @@ package dev.osprey.logs.index;
 
 import dev.osprey.core.labels.Labels;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.PriorityQueue;
-import java.util.Set;
-import org.apache.lucene.document.Document;
-import org.apache.lucene.index.IndexableField;
+import org.apache.lucene.index.CodecReader;
+import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.NumericDocValues;
-import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.SortedDocValues;
+import org.apache.lucene.index.StoredFieldVisitor;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.search.DocIdSetIterator;
-import org.apache.lucene.search.FieldDoc;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
-import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.Scorer;
-import org.apache.lucene.search.Sort;
-import org.apache.lucene.search.SortField;
-import org.apache.lucene.search.TopFieldDocs;
 import org.apache.lucene.search.Weight;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.FixedBitSet;
 
 /**
  * Reads the hits of one partition in timestamp order. Forward: every segment is sorted by time, so
- * the segments' hit iterators are merged by timestamp, streaming with no limit. Backward: pages of
- * a reverse-sorted top-N search.
+ * the segments' hit iterators are merged by timestamp, streaming with no limit. Backward: see
+ * {@link #backward}.
  */
 final class PartitionReader {
-  private static final Set<String> STORED = Set.of(LogPartition.F_LINE, LogPartition.F_META);
-  private static final int PAGE = 1000;
 
   private PartitionReader() {}
 
@@ -46,6 +36,7 @@ final class PartitionReader {
     final NumericDocValues len;
     final SortedDocValues stream;
     final StoredFields stored;
+    final LineVisitor visitor = new LineVisitor();
     final Labels[] labelsByOrd;
     final Bits live;
     DocIdSetIterator it;
@@ -57,7 +48,7 @@ final class PartitionReader {
       this.ts = ctx.reader().getNumericDocValues(LogPartition.F_TS);
       this.len = ctx.reader().getNumericDocValues(LogPartition.F_LEN);
       this.stream = ctx.reader().getSortedDocValues(LogPartition.F_STREAM);
-      this.stored = needLine ? ctx.reader().storedFields() : null;
+      this.stored = needLine ? sequentialStoredFields(ctx) : null;
       this.labelsByOrd = new Labels[stream == null ? 0 : stream.getValueCount()];
       this.live = ctx.reader().getLiveDocs();
     }
@@ -91,15 +82,10 @@ final class PartitionReader {
       if (stored == null) {
         return c.accept(l, t, null, Labels.EMPTY, n);
       }
-      Document doc = stored.document(d, STORED);
-      String line = doc.get(LogPartition.F_LINE);
-      Labels md = Labels.EMPTY;
-      IndexableField mf = doc.getField(LogPartition.F_META);
-      if (mf != null) {
-        BytesRef b = mf.binaryValue();
-        md = Codec.decodeLabels(b.bytes, b.offset, b.length);
-      }
-      return c.accept(l, t, line, md, n);
+      visitor.line = null;
+      visitor.meta = Labels.EMPTY;
+      stored.document(d, visitor);
+      return c.accept(l, t, visitor.line, visitor.meta, n);
     }
 
     boolean advance() throws IOException {
@@ -112,6 +98,45 @@ final class PartitionReader {
           t = ts(doc);
           return true;
         }
+      }
+    }
+  }
+
+  /**
+   * Stored fields for reading docs in increasing order: the codec's merge instance decompresses
+   * each block once for all its docs, where the ordinary reader decompresses per document.
+   */
+  private static StoredFields sequentialStoredFields(LeafReaderContext ctx) throws IOException {
+    if (ctx.reader() instanceof CodecReader cr) {
+      return cr.getFieldsReader().getMergeInstance();
+    }
+    return ctx.reader().storedFields();
+  }
+
+  /** Collects the line and the structured metadata of one document. */
+  private static final class LineVisitor extends StoredFieldVisitor {
+    String line;
+    Labels meta;
+
+    @Override
+    public Status needsField(FieldInfo fi) {
+      if (fi.name.equals(LogPartition.F_LINE) || fi.name.equals(LogPartition.F_META)) {
+        return Status.YES;
+      }
+      return line != null && meta != Labels.EMPTY ? Status.STOP : Status.NO;
+    }
+
+    @Override
+    public void stringField(FieldInfo fi, String value) {
+      if (fi.name.equals(LogPartition.F_LINE)) {
+        line = value;
+      }
+    }
+
+    @Override
+    public void binaryField(FieldInfo fi, byte[] value) {
+      if (fi.name.equals(LogPartition.F_META)) {
+        meta = Codec.decodeLabels(value, 0, value.length);
       }
     }
   }
@@ -154,68 +179,120 @@ final class PartitionReader {
     return n == 0 ? Long.MIN_VALUE : -n;
   }
 
-  /** Streams hits in descending time, a page of a reverse-sorted search at a time. */
+  /**
+   * Streams hits in descending time. Each segment is sorted by time, so its matches (collected into
+   * a bit set) are walked from the last doc down, a chunk at a time: a chunk's doc values and
+   * stored fields are read in increasing doc order (as Lucene's iterators require), then delivered
+   * in reverse; segments are merged by timestamp. No sorting and no re-running of the query.
+   */
   static long backward(IndexSearcher s, Query q, boolean needLine, long limit, LogHitConsumer c)
       throws IOException {
-    Sort sort = new Sort(new SortField(LogPartition.F_TS, SortField.Type.LONG, true));
-    List<LeafReaderContext> leaves = s.getIndexReader().leaves();
-    FieldDoc after = null;
+    Query rq = s.rewrite(q);
+    Weight w = s.createWeight(rq, ScoreMode.COMPLETE_NO_SCORES, 1f);
+    PriorityQueue<Reverse> pq = new PriorityQueue<>((a, b) -> Long.compare(b.t(), a.t()));
+    for (LeafReaderContext ctx : s.getIndexReader().leaves()) {
+      Scorer sc = w.scorer(ctx);
+      if (sc == null) {
+        continue;
+      }
+      FixedBitSet bits = new FixedBitSet(ctx.reader().maxDoc());
+      Bits live = ctx.reader().getLiveDocs();
+      DocIdSetIterator it = sc.iterator();
+      for (int d = it.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = it.nextDoc()) {
+        if (live == null || live.get(d)) {
+          bits.set(d);
+        }
+      }
+      Reverse r = new Reverse(ctx, bits, needLine);
+      if (r.next()) {
+        pq.add(r);
+      }
+    }
     long n = 0;
-    while (n < limit) {
-      int want = (int) Math.min(PAGE, limit - n);
-      TopFieldDocs top = s.searchAfter(after, q, want, sort, false);
-      ScoreDoc[] hits = top.scoreDocs;
-      if (hits.length == 0) {
-        return n;
+    while (!pq.isEmpty() && n < limit) {
+      Reverse r = pq.poll();
+      n++;
+      int i = r.cur;
+      if (!c.accept(r.labels[i], r.ts[i], r.lines[i], r.metas[i], r.lens[i])) {
+        return stopped(n);
       }
-      // read doc values in doc order per segment, then deliver in sort order
-      Integer[] order = new Integer[hits.length];
-      for (int i = 0; i < order.length; i++) {
-        order[i] = i;
+      if (r.next()) {
+        pq.add(r);
       }
-      Arrays.sort(order, (a, b) -> Integer.compare(hits[a].doc, hits[b].doc));
-      Labels[] labels = new Labels[hits.length];
-      int[] lens = new int[hits.length];
-      String[] lines = new String[hits.length];
-      Labels[] metas = new Labels[hits.length];
-      Leaf leaf = null;
-      for (int i : order) {
-        int d = hits[i].doc;
-        int li = ReaderUtil.subIndex(d, leaves);
-        LeafReaderContext ctx = leaves.get(li);
-        if (leaf == null || leaf.ctx != ctx) {
-          leaf = new Leaf(ctx, needLine);
-        }
-        int ld = d - ctx.docBase;
-        long t = (Long) ((FieldDoc) hits[i]).fields[0];
-        List<Object> got = new ArrayList<>(4);
-        leaf.deliver(
-            ld,
-            t,
-            (st, ts, line, md, bytes) -> {
-              got.add(st);
-              got.add(line);
-              got.add(md);
-              got.add(bytes);
-              return true;
-            });
-        labels[i] = (Labels) got.get(0);
-        lines[i] = (String) got.get(1);
-        metas[i] = (Labels) got.get(2);
-        lens[i] = (Integer) got.get(3);
-      }
-      for (int i = 0; i < hits.length; i++) {
-        long t = (Long) ((FieldDoc) hits[i]).fields[0];
-        n++;
-        if (!c.accept(labels[i], t, lines[i], metas[i], lens[i])) {
-          return stopped(n);
-        }
-      }
-      if (hits.length < want) {
-        return n;
-      }
-      after = (FieldDoc) hits[hits.length - 1];
     }
     return n;
+  }
+
+  /** One segment's matches walked backwards in chunks. */
+  private static final class Reverse {
+    private static final int CHUNK = 256;
+    final LeafReaderContext ctx;
+    final FixedBitSet bits;
+    final boolean needLine;
+    int below; // docs below this index are not yet loaded
+    final int[] docs = new int[CHUNK];
+    final long[] ts = new long[CHUNK];
+    final int[] lens = new int[CHUNK];
+    final Labels[] labels = new Labels[CHUNK];
+    final String[] lines = new String[CHUNK];
+    final Labels[] metas = new Labels[CHUNK];
+    int cur = -1; // index in the chunk of the current hit; chunk walked from its end
+
+    Reverse(LeafReaderContext ctx, FixedBitSet bits, boolean needLine) {
+      this.ctx = ctx;
+      this.bits = bits;
+      this.needLine = needLine;
+      this.below = bits.length();
+    }
+
+    long t() {
+      return ts[cur];
+    }
+
+    /** Moves to the previous hit; false when none is left. */
+    boolean next() throws IOException {
+      if (cur > 0) {
+        cur--;
+        return true;
+      }
+      return load();
+    }
+
+    private boolean load() throws IOException {
+      int n = 0;
+      int d = below - 1;
+      while (n < CHUNK && d >= 0) {
+        d = bits.prevSetBit(d);
+        if (d < 0) {
+          break;
+        }
+        docs[CHUNK - 1 - n] = d;
+        n++;
+        d--;
+      }
+      if (n == 0) {
+        return false;
+      }
+      below = docs[CHUNK - n];
+      // docs[CHUNK-n .. CHUNK) ascending; read in that order into slots 0..n
+      Leaf leaf = new Leaf(ctx, needLine);
+      for (int k = 0; k < n; k++) {
+        int doc = docs[CHUNK - n + k];
+        final int slot = k;
+        leaf.deliver(
+            doc,
+            leaf.ts(doc),
+            (st, t, line, md, bytes) -> {
+              labels[slot] = st;
+              ts[slot] = t;
+              lines[slot] = line;
+              metas[slot] = md;
+              lens[slot] = bytes;
+              return true;
+            });
+      }
+      cur = n - 1;
+      return true;
+    }
   }
 }

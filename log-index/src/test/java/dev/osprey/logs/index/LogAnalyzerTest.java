@@ -57,9 +57,10 @@ class LogAnalyzerTest {
   }
 
   @Test
-  void overlongWordsAreSkipped() throws IOException {
+  void overlongWordsAreMarked() throws IOException {
     String longWord = "x".repeat(LogTokens.MAX_TERM + 1);
-    assertThat(tokens("a " + longWord + " b")).containsExactly("a/1", "b/1");
+    assertThat(tokens("a " + longWord + " b"))
+        .containsExactly("a/1", LogTokens.LONG_WORD + "/1", "b/1");
   }
 
   @Test

@@ -13,6 +13,7 @@ import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.PrefixQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.WildcardQuery;
 
 /**
  * Turns line filters into Lucene queries that every matching line satisfies (a necessary
@@ -23,6 +24,18 @@ import org.apache.lucene.search.TermQuery;
  */
 final class LineFilterQueries {
   static final int MIN_PREFIX = 3;
+  static final int MIN_INFIX = 4;
+
+  /** A word query that also accepts lines holding a word too long to be indexed. */
+  private static Query orLongWord(Query q) {
+    BooleanQuery.Builder b = new BooleanQuery.Builder();
+    b.add(q, BooleanClause.Occur.SHOULD);
+    b.add(
+        new TermQuery(new Term(LogStore.LINE_FIELD, LogTokens.LONG_WORD)),
+        BooleanClause.Occur.SHOULD);
+    b.setMinimumNumberShouldMatch(1);
+    return b.build();
+  }
 
   private LineFilterQueries() {}
 
@@ -93,11 +106,28 @@ final class LineFilterQueries {
     }
     for (String p : n.prefixes()) {
       if (p.length() >= MIN_PREFIX) {
-        b.add(new PrefixQuery(new Term(LogStore.LINE_FIELD, p)), BooleanClause.Occur.FILTER);
+        b.add(
+            orLongWord(new PrefixQuery(new Term(LogStore.LINE_FIELD, p))),
+            BooleanClause.Occur.FILTER);
         c++;
       }
     }
-    return c == 0 ? null : b.build();
+    if (c == 0) {
+      // only parts cut on the left: scan the term dictionary for the longest one
+      LogTokens.Infix best = null;
+      for (LogTokens.Infix in : n.infixes()) {
+        if (in.text().length() >= MIN_INFIX
+            && (best == null || in.text().length() > best.text().length())) {
+          best = in;
+        }
+      }
+      if (best == null) {
+        return null;
+      }
+      String pat = "*" + best.text() + (best.suffix() ? "" : "*");
+      return orLongWord(new WildcardQuery(new Term(LogStore.LINE_FIELD, pat)));
+    }
+    return b.build();
   }
 
   /**

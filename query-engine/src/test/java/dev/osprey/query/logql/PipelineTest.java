@@ -115,12 +115,16 @@ class PipelineTest {
                 "{a=\"b\"} |= \"trace 4bf92f35 done\" != \"x\" |~ \"(?i)connection reset\" | line_format \"{{.a}}\" |= \"zzz\"");
     String q = LineFilterQueries.of(e.stages()).toString();
     // "trace" and "connection" may be the tail of a longer word: only inner words are required
-    assertThat(q).contains("#line:4bf92f35 ").contains("line:done*").contains("#line:reset*");
+    assertThat(q).contains("#line:4bf92f35 ").contains("line:done*").contains("line:reset*");
     assertThat(q).doesNotContain("line:trace").doesNotContain("line:connection");
     assertThat(q).doesNotContain("zzz").doesNotContain("line:x");
     assertThat(
             LineFilterQueries.of(((LogExpr) LogQLParser.parse("{a=\"b\"} |~ \"\\\\d+\"")).stages()))
         .isNull();
     assertThat(LineFilterQueries.regexLiterals(".*(foo|bar).*")).containsExactly("foo", "bar");
+    // a single word may sit inside a longer one: found through the term dictionary
+    assertThat(LineFilterQueries.needle("4bf92f3577b34da6").toString())
+        .contains("line:*4bf92f3577b34da6*");
+    assertThat(LineFilterQueries.needle("abc")).isNull();
   }
 }
