@@ -47,7 +47,8 @@ public record AmConfig(
       List<String> muteTimeIntervals,
       List<String> activeTimeIntervals,
       List<Route> routes,
-      String key) {}
+      String key,
+      int id) {}
 
   public record Receiver(
       String name,
@@ -248,6 +249,7 @@ public record AmConfig(
 
   private static final class Parser {
     final Path baseDir;
+    int nextId;
 
     Parser(Path baseDir) {
       this.baseDir = baseDir;
@@ -339,7 +341,8 @@ public record AmConfig(
               List.of(),
               List.of(),
               List.of(),
-              null);
+              null,
+              -1);
       Route root = route(routeNode, defaults, null, receivers.keySet(), tis.keySet());
       List<InhibitRule> inhibit = new ArrayList<>();
       if (top.get("inhibit_rules") != null) {
@@ -603,7 +606,8 @@ public record AmConfig(
               List.copyOf(mute),
               List.copyOf(active),
               List.of(),
-              key);
+              key,
+              nextId++);
       List<Route> children = new ArrayList<>();
       if (m.get("routes") != null) {
         for (Yaml c : m.get("routes").list("[]config.Route")) {
@@ -622,7 +626,8 @@ public record AmConfig(
           self.muteTimeIntervals(),
           self.activeTimeIntervals(),
           List.copyOf(children),
-          key);
+          key,
+          self.id());
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

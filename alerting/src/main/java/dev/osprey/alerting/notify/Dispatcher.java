@@ -68,6 +68,10 @@ public final class Dispatcher {
       this.groupKey = route.key() + ":" + groupLabelsString(groupLabels);
       this.next = now.plus(route.groupWait());
     }
+
+    String mapKey() {
+      return route.id() + "/" + groupKey;
+    }
   }
 
   record PersistedAlert(
@@ -116,7 +120,7 @@ public final class Dispatcher {
     }
     // keep the flush schedule of groups that still exist
     for (AggrGroup g : groups.values()) {
-      AggrGroup o = old.get(g.groupKey);
+      AggrGroup o = old.get(g.mapKey());
       if (o != null) {
         g.next = o.next;
         g.hasFlushed = o.hasFlushed;
@@ -152,7 +156,8 @@ public final class Dispatcher {
   private void route(Alert a, Instant now) {
     for (AmConfig.Route r : match(config.route(), a.labels())) {
       Labels gl = groupLabels(a.labels(), r);
-      String key = r.key() + ":" + groupLabelsString(gl);
+      // groups belong to a route node: two nodes may share a group key (as in Alertmanager)
+      String key = r.id() + "/" + r.key() + ":" + groupLabelsString(gl);
       AggrGroup g = groups.computeIfAbsent(key, k -> new AggrGroup(r, gl, now));
       g.alerts.put(a.fingerprint(), a);
       if (!g.hasFlushed && a.startsAt().plus(r.groupWait()).isBefore(now)) {
@@ -288,7 +293,7 @@ public final class Dispatcher {
           }
         }
         if (g.alerts.isEmpty()) {
-          groups.remove(g.groupKey);
+          groups.remove(g.mapKey());
         }
       }
     }
