@@ -936,15 +936,15 @@ public final class Template {
     private Object fields(Object v, List<String> chain, String desc) throws TemplateException {
       for (String f : chain) {
         at = desc;
-        if (v instanceof Map<?, ?> m) {
-          Object x = m.get(f);
-          v = x == null ? "" : x;
-        } else if (v instanceof Fields fs) {
+        if (v instanceof Fields fs) {
           try {
             v = fs.field(f);
           } catch (IllegalArgumentException e) {
             throw err("can't evaluate field " + f + " in type " + GoFormat.typeName(v));
           }
+        } else if (v instanceof Map<?, ?> m) {
+          Object x = m.get(f);
+          v = x == null ? "" : x;
         } else if (v == null) {
           throw err("nil pointer evaluating interface {}." + f);
         } else {

@@ -1,0 +1,376 @@
+package dev.osprey.alerting;
+
+import dev.osprey.alerting.api.AlertingApi;
+import dev.osprey.alerting.internal.GoTime;
+import dev.osprey.alerting.notify.Alert;
+import dev.osprey.alerting.notify.AlertmanagerForwarder;
+import dev.osprey.alerting.notify.AmConfig;
+import dev.osprey.alerting.notify.Dispatcher;
+import dev.osprey.alerting.notify.NotificationLog;
+import dev.osprey.alerting.notify.Renderer;
+import dev.osprey.alerting.notify.Silences;
+import dev.osprey.alerting.rules.EvalContext;
+import dev.osprey.alerting.rules.RuleAlert;
+import dev.osprey.alerting.rules.RuleFileException;
+import dev.osprey.alerting.rules.RuleManager;
+import dev.osprey.alerting.template.PromTemplates;
+import dev.osprey.alerting.template.TemplateException;
+import dev.osprey.core.labels.Labels;
+import dev.osprey.core.storage.Storage;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rules and notifications in one process: a {@link RuleManager} evaluating Prometheus rule files
+ * and a {@link Dispatcher} with Alertmanager's model, sharing one data directory for their state.
+ * The server builds one, registers {@link #api()} and calls {@link #reload()} on SIGHUP.
+ */
+public final class AlertingService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AlertingService.class);
+
+  /** Everything a service needs; optional parts have defaults in {@link #of}. */
+  public record Options(
+      List<String> ruleGlobs,
+      Path alertmanagerConfig,
+      Path dataDir,
+      QueryFunction query,
+      Storage storage,
+      String externalURL,
+      MeterRegistry registry,
+      Clock clock,
+      Duration evaluationInterval,
+      Duration resendDelay,
+      Map<String, String> externalLabels,
+      List<String> forwardTo,
+      ExpressionValidator validator,
+      Dispatcher.Sleeper sleeper) {
+    public static Options of(
+        List<String> ruleGlobs,
+        Path alertmanagerConfig,
+        Path dataDir,
+        QueryFunction query,
+        Storage storage,
+        String externalURL,
+        MeterRegistry registry) {
+      return new Options(
+          ruleGlobs,
+          alertmanagerConfig,
+          dataDir,
+          query,
+          storage,
+          externalURL,
+          registry,
+          Clock.systemUTC(),
+          Duration.ofMinutes(1),
+          Duration.ofMinutes(1),
+          Map.of(),
+          List.of(),
+          ExpressionValidator.NONE,
+          d -> Thread.sleep(d.toMillis()));
+    }
+
+    public Options withClock(Clock c) {
+      return new Options(
+          ruleGlobs,
+          alertmanagerConfig,
+          dataDir,
+          query,
+          storage,
+          externalURL,
+          registry,
+          c,
+          evaluationInterval,
+          resendDelay,
+          externalLabels,
+          forwardTo,
+          validator,
+          sleeper);
+    }
+
+    public Options withForwardTo(List<String> urls) {
+      return new Options(
+          ruleGlobs,
+          alertmanagerConfig,
+          dataDir,
+          query,
+          storage,
+          externalURL,
+          registry,
+          clock,
+          evaluationInterval,
+          resendDelay,
+          externalLabels,
+          urls,
+          validator,
+          sleeper);
+    }
+
+    public Options withSleeper(Dispatcher.Sleeper s) {
+      return new Options(
+          ruleGlobs,
+          alertmanagerConfig,
+          dataDir,
+          query,
+          storage,
+          externalURL,
+          registry,
+          clock,
+          evaluationInterval,
+          resendDelay,
+          externalLabels,
+          forwardTo,
+          validator,
+          s);
+    }
+
+    public Options withValidator(ExpressionValidator v) {
+      return new Options(
+          ruleGlobs,
+          alertmanagerConfig,
+          dataDir,
+          query,
+          storage,
+          externalURL,
+          registry,
+          clock,
+          evaluationInterval,
+          resendDelay,
+          externalLabels,
+          forwardTo,
+          v,
+          sleeper);
+    }
+
+    public Options withExternalLabels(Map<String, String> l) {
+      return new Options(
+          ruleGlobs,
+          alertmanagerConfig,
+          dataDir,
+          query,
+          storage,
+          externalURL,
+          registry,
+          clock,
+          evaluationInterval,
+          resendDelay,
+          Map.copyOf(l),
+          forwardTo,
+          validator,
+          sleeper);
+    }
+
+    public Options withEvaluationInterval(Duration d) {
+      return new Options(
+          ruleGlobs,
+          alertmanagerConfig,
+          dataDir,
+          query,
+          storage,
+          externalURL,
+          registry,
+          clock,
+          d,
+          resendDelay,
+          externalLabels,
+          forwardTo,
+          validator,
+          sleeper);
+    }
+  }
+
+  private final Options opts;
+  private final RuleManager rules;
+  private final Dispatcher dispatcher;
+  private final AlertmanagerForwarder forwarder;
+  private final Instant started;
+  private ScheduledExecutorService scheduler;
+  private ExecutorService forwardExecutor;
+
+  /** The entry point with the defaults (system clock, 1m evaluation interval and resend delay). */
+  public AlertingService(
+      List<String> ruleGlobs,
+      Path alertmanagerConfig,
+      Path dataDir,
+      QueryFunction query,
+      Storage storage,
+      String externalURL,
+      MeterRegistry registry)
+      throws IOException, RuleFileException, AmConfig.ConfigException, TemplateException {
+    this(Options.of(ruleGlobs, alertmanagerConfig, dataDir, query, storage, externalURL, registry));
+  }
+
+  public AlertingService(Options o)
+      throws IOException, RuleFileException, AmConfig.ConfigException, TemplateException {
+    this.opts = o;
+    this.started = o.clock().instant();
+    Path dir = o.dataDir().resolve("alerting");
+    Files.createDirectories(dir);
+    AmConfig cfg =
+        o.alertmanagerConfig() == null
+            ? AmConfig.defaultConfig()
+            : AmConfig.load(o.alertmanagerConfig());
+    Renderer renderer = Renderer.load(cfg.templates());
+    this.dispatcher =
+        new Dispatcher(
+            cfg,
+            renderer,
+            o.clock(),
+            new Silences(o.clock(), dir.resolve("silences")),
+            new NotificationLog(dir.resolve("nflog")),
+            dir.resolve("alerts"),
+            o.externalURL(),
+            o.sleeper(),
+            o.registry());
+    this.forwarder = new AlertmanagerForwarder(o.forwardTo(), o.sleeper());
+    this.rules =
+        new RuleManager(
+            o.storage(),
+            new EvalContext(o.query(), o.externalLabels(), o.externalURL()),
+            this::onAlerts,
+            o.clock(),
+            o.evaluationInterval().toNanos(),
+            o.resendDelay().toNanos(),
+            o.validator(),
+            dir.resolve("rules-state"),
+            o.registry());
+    rules.load(o.ruleGlobs());
+  }
+
+  /** Prometheus's sendAlerts: rule alerts become notifier alerts (external labels added). */
+  private void onAlerts(String expr, List<RuleAlert.View> views) {
+    if (views.isEmpty()) {
+      return;
+    }
+    Instant now = opts.clock().instant();
+    List<Alert> out = new ArrayList<>();
+    for (RuleAlert.View v : views) {
+      Labels.Builder b = v.labels().toBuilder();
+      opts.externalLabels()
+          .forEach(
+              (k, val) -> {
+                if (v.labels().get(k).isEmpty()) {
+                  b.set(k, val);
+                }
+              });
+      Instant ends = GoTime.ofNanos(v.resolvedAt() != 0 ? v.resolvedAt() : v.validUntil());
+      out.add(
+          new Alert(
+              b.build(),
+              v.annotations(),
+              GoTime.ofNanos(v.firedAt()),
+              ends,
+              opts.externalURL() + PromTemplates.tableLink(expr),
+              now,
+              false));
+    }
+    dispatcher.put(out);
+    if (!forwarder.isEmpty()) {
+      if (forwardExecutor != null) {
+        forwardExecutor.execute(() -> forwarder.send(out));
+      } else {
+        forwarder.send(out);
+      }
+    }
+  }
+
+  /** Starts rule evaluation and the notifier's clock. */
+  public synchronized void start() {
+    if (scheduler != null) {
+      return;
+    }
+    scheduler =
+        Executors.newScheduledThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "osprey-alerting");
+              t.setDaemon(true);
+              return t;
+            });
+    forwardExecutor =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "osprey-alerting-forward");
+              t.setDaemon(true);
+              return t;
+            });
+    rules.start(scheduler);
+    scheduler.scheduleWithFixedDelay(
+        () -> {
+          try {
+            dispatcher.tick();
+          } catch (RuntimeException e) {
+            log.error("notifier tick failed err={}", e.toString(), e);
+          }
+        },
+        1,
+        1,
+        TimeUnit.SECONDS);
+  }
+
+  /**
+   * Reloads rule files and the Alertmanager config. On an error nothing changes and the error is
+   * thrown (the server logs it, POST /-/reload answers 500 with it).
+   */
+  public synchronized void reload()
+      throws IOException, RuleFileException, AmConfig.ConfigException, TemplateException {
+    AmConfig cfg =
+        opts.alertmanagerConfig() == null
+            ? AmConfig.defaultConfig()
+            : AmConfig.load(opts.alertmanagerConfig());
+    Renderer renderer = Renderer.load(cfg.templates());
+    rules.load(opts.ruleGlobs());
+    dispatcher.apply(cfg, renderer);
+    log.info(
+        "alerting reloaded groups={} receivers={}", rules.groups().size(), cfg.receivers().size());
+  }
+
+  public RuleManager rules() {
+    return rules;
+  }
+
+  public Dispatcher dispatcher() {
+    return dispatcher;
+  }
+
+  public Instant startedAt() {
+    return started;
+  }
+
+  /** The HTTP routes: Prometheus's rules and alerts, Alertmanager's API v2, /-/reload. */
+  public AlertingApi api() {
+    return new AlertingApi(this, opts.clock(), opts.resendDelay());
+  }
+
+  public Duration resolveTimeout() {
+    return dispatcher.config().global().resolveTimeout();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (scheduler != null) {
+      scheduler.shutdownNow();
+      forwardExecutor.shutdownNow();
+      try {
+        scheduler.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      scheduler = null;
+    }
+    rules.close();
+  }
+}

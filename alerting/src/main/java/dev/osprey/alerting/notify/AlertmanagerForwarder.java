@@ -1,0 +1,79 @@
+package dev.osprey.alerting.notify;
+
+import dev.osprey.alerting.internal.GoTime;
+import dev.osprey.alerting.internal.LabelMaps;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends alerts to external Alertmanagers as Prometheus does: {@code POST <url>/api/v2/alerts} with
+ * labels, annotations, startsAt, endsAt and generatorURL, retried with backoff.
+ */
+public final class AlertmanagerForwarder {
+  private static final Logger log = LoggerFactory.getLogger(AlertmanagerForwarder.class);
+  private final List<String> baseUrls;
+  private final Dispatcher.Sleeper sleeper;
+
+  public AlertmanagerForwarder(List<String> baseUrls, Dispatcher.Sleeper sleeper) {
+    this.baseUrls = List.copyOf(baseUrls);
+    this.sleeper = sleeper;
+  }
+
+  public boolean isEmpty() {
+    return baseUrls.isEmpty();
+  }
+
+  /** The API v2 postable alerts. */
+  public static List<Map<String, Object>> payload(List<Alert> alerts) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Alert a : alerts) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("labels", LabelMaps.toMap(a.labels()));
+      m.put("annotations", a.annotations());
+      m.put("startsAt", GoTime.format(a.startsAt()));
+      m.put("endsAt", GoTime.format(a.endsAt()));
+      m.put("generatorURL", a.generatorURL());
+      out.add(m);
+    }
+    return out;
+  }
+
+  /** Sends to every Alertmanager; returns how many accepted. */
+  public int send(List<Alert> alerts) {
+    if (alerts.isEmpty()) {
+      return 0;
+    }
+    List<Map<String, Object>> body = payload(alerts);
+    int ok = 0;
+    for (String base : baseUrls) {
+      String url = base.replaceAll("/+$", "") + "/api/v2/alerts";
+      Duration backoff = Duration.ofMillis(200);
+      for (int attempt = 1; attempt <= 3; attempt++) {
+        try {
+          HttpIntegrations.post(url, body, Duration.ofSeconds(10));
+          ok++;
+          break;
+        } catch (Integration.RetryableException e) {
+          log.warn(
+              "alertmanager send failed url={} attempt={} err={}", url, attempt, e.getMessage());
+          try {
+            sleeper.sleep(backoff);
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            return ok;
+          }
+          backoff = backoff.multipliedBy(2);
+        } catch (Exception e) {
+          log.warn("alertmanager rejected alerts url={} err={}", url, e.getMessage());
+          break;
+        }
+      }
+    }
+    return ok;
+  }
+}

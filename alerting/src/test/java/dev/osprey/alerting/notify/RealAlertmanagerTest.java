@@ -1,0 +1,115 @@
+package dev.osprey.alerting.notify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.osprey.core.http.Json;
+import dev.osprey.core.labels.Labels;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Forwards alerts to Debian's prometheus-alertmanager and reads them back through its API. */
+class RealAlertmanagerTest {
+  static final Path BIN = Path.of("/usr/bin/prometheus-alertmanager");
+  @TempDir Path dir;
+  Process am;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (am != null) {
+      am.destroy();
+      am.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+      if (am.isAlive()) {
+        am.destroyForcibly();
+      }
+    }
+  }
+
+  @Test
+  void realAlertmanagerReceivesForwardedAlerts() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(BIN), "prometheus-alertmanager not installed");
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      port = s.getLocalPort();
+    }
+    Path cfg = dir.resolve("am.yml");
+    Files.writeString(cfg, "route:\n  receiver: sink\nreceivers:\n  - name: sink\n");
+    am =
+        new ProcessBuilder(
+                BIN.toString(),
+                "--config.file=" + cfg,
+                "--storage.path=" + dir.resolve("data"),
+                "--web.listen-address=127.0.0.1:" + port,
+                "--cluster.listen-address=")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("am.log").toFile())
+            .start();
+    String base = "http://127.0.0.1:" + port;
+    HttpClient c = HttpClient.newHttpClient();
+    boolean ready = false;
+    for (int i = 0; i < 100 && !ready; i++) {
+      try {
+        ready =
+            c.send(
+                        HttpRequest.newBuilder(URI.create(base + "/-/ready")).build(),
+                        HttpResponse.BodyHandlers.discarding())
+                    .statusCode()
+                == 200;
+      } catch (java.io.IOException e) {
+        // not listening yet
+      }
+      if (!ready) {
+        Thread.sleep(100);
+      }
+    }
+    assertThat(ready)
+        .as("alertmanager ready; log: " + Files.readString(dir.resolve("am.log")))
+        .isTrue();
+
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    Alert a =
+        new Alert(
+            Labels.of("alertname", "NodeDown", "instance", "n1:9100", "severity", "page"),
+            Map.of("summary", "n1 is down"),
+            now.minusSeconds(60),
+            now.plus(Duration.ofMinutes(4)),
+            "http://osprey:9090/graph?g0.expr=up+%3D%3D+0&g0.tab=1",
+            now,
+            false);
+    AlertmanagerForwarder f =
+        new AlertmanagerForwarder(List.of(base), d -> Thread.sleep(d.toMillis()));
+    assertThat(f.send(List.of(a))).isEqualTo(1);
+
+    JsonNode got =
+        Json.MAPPER.readTree(
+            c.send(
+                    HttpRequest.newBuilder(URI.create(base + "/api/v2/alerts")).build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body());
+    assertThat(got.size()).isEqualTo(1);
+    JsonNode g = got.get(0);
+    assertThat(g.at("/labels/alertname").asText()).isEqualTo("NodeDown");
+    assertThat(g.at("/labels/instance").asText()).isEqualTo("n1:9100");
+    assertThat(g.at("/annotations/summary").asText()).isEqualTo("n1 is down");
+    assertThat(Instant.parse(g.get("startsAt").asText())).isEqualTo(a.startsAt());
+    assertThat(Instant.parse(g.get("endsAt").asText())).isEqualTo(a.endsAt());
+    assertThat(g.get("generatorURL").asText()).isEqualTo(a.generatorURL());
+    // the same fingerprint as Alertmanager computes
+    assertThat(g.get("fingerprint").asText()).isEqualTo(a.fingerprintHex());
+    assertThat(g.at("/status/state").asText()).isEqualTo("active");
+  }
+}
