@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       AgentCommand.class,
       DemoCommand.class,
       ConfigCommand.class,
+      RulesCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -1,5 +1,6 @@
 package dev.osprey.server;
 
+import dev.osprey.alerting.AlertingService;
 import dev.osprey.core.config.OspreyConfig;
 import dev.osprey.core.config.ServerConfig;
 import dev.osprey.core.http.Auth;
@@ -8,7 +9,9 @@ import dev.osprey.core.http.RouteProvider;
 import dev.osprey.core.http.Router;
 import dev.osprey.logs.index.LogStore;
 import dev.osprey.logs.index.http.LokiPushRoutes;
+import dev.osprey.query.api.PrometheusApi;
 import dev.osprey.query.logql.LokiApi;
+import dev.osprey.query.promql.Engine;
 import dev.osprey.tsdb.Tsdb;
 import dev.osprey.tsdb.http.IngestRoutes;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -29,6 +32,7 @@ public final class OspreyServer implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private volatile boolean ready;
+  private AlertingService alerting;
   private HttpServer http;
 
   public OspreyServer(OspreyConfig config, PrometheusMeterRegistry registry) {
@@ -45,11 +49,30 @@ public final class OspreyServer implements AutoCloseable {
     providers.add(new SelfRoutes(registry, () -> ready));
     Tsdb tsdb = open("tsdb", () -> Tsdb.open(dataDir.resolve("tsdb"), config.tsdb(), registry));
     providers.add(new IngestRoutes(tsdb, registry));
+    providers.add(new PrometheusApi(tsdb, config.query(), registry));
     LogStore logs =
         open("log index", () -> LogStore.open(dataDir.resolve("logs"), config.logs(), registry));
     providers.add(new LokiPushRoutes(logs, registry));
     providers.add(new LokiApi(logs, config.query(), registry));
     providers.add(new DashboardRoutes());
+    alerting =
+        open(
+            "alerting state",
+            () ->
+                new AlertingService(
+                    AlertingService.Options.of(
+                            config.alerting().ruleFiles(),
+                            config.alerting().alertmanagerConfig() == null
+                                ? null
+                                : Path.of(config.alerting().alertmanagerConfig()),
+                            dataDir.resolve("alerting"),
+                            PromqlRules.queryFunction(new Engine(tsdb, config.query())),
+                            tsdb,
+                            externalUrl(listen),
+                            registry)
+                        .withValidator(PromqlRules.VALIDATOR)
+                        .withEvaluationInterval(config.alerting().evaluationInterval())));
+    providers.add(alerting.api());
     for (RouteProvider p : providers) {
       p.register(router);
     }
@@ -74,6 +97,7 @@ public final class OspreyServer implements AutoCloseable {
       close();
       throw new UserError(e.getMessage());
     }
+    alerting.start();
     ready = true;
     log.info("event=started url={} data_dir={}", http.baseUrl(), dataDir);
     return this;
@@ -95,6 +119,24 @@ public final class OspreyServer implements AutoCloseable {
               + ": "
               + e.getMessage());
     }
+  }
+
+  /** Re-reads rule files and the Alertmanager config (SIGHUP, as Prometheus does). */
+  public void reload() {
+    try {
+      alerting.reload();
+      log.info("event=reloaded");
+    } catch (Exception e) {
+      log.error("event=reload_failed error={}", e.getMessage());
+    }
+  }
+
+  private static String externalUrl(Listen listen) {
+    String host =
+        listen.host().equals("0.0.0.0")
+            ? java.util.Objects.requireNonNullElse(System.getenv("HOSTNAME"), "localhost")
+            : listen.host();
+    return "http://" + host + ":" + listen.port();
   }
 
   public String baseUrl() {

@@ -10,6 +10,16 @@ final class Processes {
 
   private Processes() {}
 
+  /** Runs {@code action} on SIGHUP (where the platform has it). */
+  @SuppressWarnings("restriction")
+  static void onHangup(Runnable action) {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> action.run());
+    } catch (IllegalArgumentException e) {
+      log.warn("event=no_sighup error={}", e.getMessage());
+    }
+  }
+
   static void runUntilSignalled(AutoCloseable... parts) throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

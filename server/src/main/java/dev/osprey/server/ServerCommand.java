@@ -18,6 +18,7 @@ final class ServerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     OspreyConfig c = serverOptions.apply(common.load("0.0.0.0:9400"));
     OspreyServer server = new OspreyServer(c, SelfMetrics.create()).start();
+    Processes.onHangup(server::reload);
     Processes.runUntilSignalled(server);
     return 0;
   }
