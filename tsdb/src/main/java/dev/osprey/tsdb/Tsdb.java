@@ -327,6 +327,95 @@ public final class Tsdb implements Storage {
     }
   }
 
+  /**
+   * Deletes the samples in {@code [mint, maxt]} of every series matching one of the matcher sets
+   * ({@code POST /api/v1/admin/tsdb/delete_series}), in the head (logged to the WAL) and in the
+   * blocks (rewritten at once, so there are no tombstones to clean). Returns when done.
+   */
+  public void deleteSeries(long mint, long maxt, List<dev.osprey.core.labels.LabelMatcher[]> sets) {
+    synchronized (compactionLock) {
+      checkOpen();
+      try {
+        for (dev.osprey.core.labels.LabelMatcher[] ms : sets) {
+          head.deleteSeries(mint, maxt, ms);
+        }
+        for (BlockReader b : blocks) {
+          if (b.meta().maxTime() <= mint || b.meta().minTime() > maxt) {
+            continue;
+          }
+          org.roaringbitmap.RoaringBitmap ordinals = new org.roaringbitmap.RoaringBitmap();
+          for (dev.osprey.core.labels.LabelMatcher[] ms : sets) {
+            ordinals.or(dev.osprey.tsdb.index.PostingsSource.select(b, ms));
+          }
+          if (ordinals.isEmpty()) {
+            continue;
+          }
+          BlockReader rewritten = Compactor.rewriteWithout(dir, b, ordinals, mint, maxt);
+          List<BlockReader> next = new ArrayList<>(blocks);
+          next.remove(b);
+          if (rewritten != null) {
+            next.add(rewritten);
+          }
+          next.sort(Comparator.comparingLong(x -> x.meta().minTime()));
+          blocks = List.copyOf(next);
+          Compactor.deleteTree(b.dir());
+          log.info(
+              "event=block_rewritten block={} replaces={} reason=delete_series",
+              rewritten == null ? "none" : rewritten.meta().ulid(),
+              b.meta().ulid());
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot delete series in " + dir + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * Writes a snapshot of the blocks (hard links) and, unless {@code skipHead}, of the head (as a
+   * block) into {@code snapshots/<name>}; returns the name.
+   */
+  public String snapshot(boolean skipHead) {
+    synchronized (compactionLock) {
+      checkOpen();
+      String name =
+          java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                  .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC))
+              + "-"
+              + String.format("%016x", new java.security.SecureRandom().nextLong() >>> 1);
+      Path snap = dir.resolve("snapshots").resolve(name);
+      try {
+        Files.createDirectories(snap);
+        for (BlockReader b : blocks) {
+          linkTree(b.dir(), snap.resolve(b.dir().getFileName()));
+        }
+        if (!skipHead && head.minTime() != Long.MAX_VALUE) {
+          try (BlockWriter w = new BlockWriter(snap, System.currentTimeMillis())) {
+            long lo = Math.max(head.minTime(), head.minValidFloor());
+            head.writeBlock(w, lo, head.maxTime() + 1);
+            w.finish(lo, head.maxTime() + 1, 1, List.of());
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot snapshot tsdb " + dir + ": " + e.getMessage(), e);
+      }
+      log.info("event=snapshot name={} skip_head={}", name, skipHead);
+      return name;
+    }
+  }
+
+  private static void linkTree(Path src, Path dst) throws IOException {
+    if (Files.isDirectory(src)) {
+      Files.createDirectories(dst);
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(src)) {
+        for (Path c : ds) {
+          linkTree(c, dst.resolve(c.getFileName()));
+        }
+      }
+    } else {
+      Files.createLink(dst, src);
+    }
+  }
+
   /** Cuts everything before {@code t} into one block now; for tests. */
   void cutBefore(long t) {
     synchronized (compactionLock) {

@@ -21,9 +21,17 @@ public record BlockMeta(
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Stats(long numSamples, long numSeries, long numChunks) {}
 
-  /** The level (1 for a block cut from the head) and the ids of the level-1 blocks it came from. */
+  /**
+   * The level (1 for a block cut from the head), the ids of the level-1 blocks it came from, and
+   * the blocks it directly replaces (merged or rewritten ones), which are deleted if found on open.
+   */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Compaction(int level, List<String> sources) {}
+  public record Compaction(int level, List<String> sources, List<String> parents) {
+    public Compaction {
+      sources = sources == null ? List.of() : sources;
+      parents = parents == null ? List.of() : parents;
+    }
+  }
 
   public static BlockMeta read(Path blockDir) throws IOException {
     BlockMeta m =

@@ -133,6 +133,12 @@ public final class BlockWriter implements AutoCloseable {
    * @return the block's directory, or null when no series was added (nothing is published)
    */
   public Path finish(long mint, long maxt, int level, List<String> sources) throws IOException {
+    return finish(mint, maxt, level, sources, List.of());
+  }
+
+  /** As {@link #finish(long, long, int, List)}, recording the blocks this one replaces. */
+  public Path finish(long mint, long maxt, int level, List<String> sources, List<String> parents)
+      throws IOException {
     if (chunkFile != null) {
       chunkFile.force(true);
       chunkFile.close();
@@ -150,7 +156,7 @@ public final class BlockWriter implements AutoCloseable {
             lo,
             hi,
             new BlockMeta.Stats(numSamples, series.size(), numChunks),
-            new BlockMeta.Compaction(level, sources.isEmpty() ? List.of(ulid) : sources),
+            new BlockMeta.Compaction(level, sources.isEmpty() ? List.of(ulid) : sources, parents),
             BlockMeta.VERSION)
         .write(tmp);
     fsyncDir(tmp.resolve("chunks"));

@@ -109,7 +109,8 @@ public final class Compactor {
               group.get(0).meta().minTime(),
               group.get(k - 1).meta().maxTime(),
               level + 1,
-              List.copyOf(sources));
+              List.copyOf(sources),
+              group.stream().map(b -> b.meta().ulid()).toList());
     }
     if (written == null) {
       throw new IllegalStateException("BUG: compaction of " + k + " blocks produced nothing");
@@ -117,21 +118,70 @@ public final class Compactor {
     return BlockReader.open(written);
   }
 
-  /** Blocks whose every source is also a source of a larger (compacted) block. */
+  /**
+   * Blocks that another block replaces: listed as its parent (a compaction or rewrite that died
+   * before deleting its inputs), or whose every source a higher-level block also has.
+   */
   public static List<BlockReader> superseded(List<BlockReader> blocks) {
     List<BlockReader> out = new ArrayList<>();
     for (BlockReader b : blocks) {
       Set<String> mine = new HashSet<>(b.meta().compaction().sources());
       for (BlockReader o : blocks) {
         if (o != b
-            && o.meta().compaction().level() > b.meta().compaction().level()
-            && o.meta().compaction().sources().containsAll(mine)) {
+            && (o.meta().compaction().parents().contains(b.meta().ulid())
+                || (o.meta().compaction().level() > b.meta().compaction().level()
+                    && o.meta().compaction().sources().containsAll(mine)))) {
           out.add(b);
           break;
         }
       }
     }
     return out;
+  }
+
+  /**
+   * Rewrites {@code b} without the samples in {@code [mint, maxt]} of the series in {@code
+   * ordinals}; returns the new block (null when nothing is left), which lists {@code b} as parent.
+   */
+  public static BlockReader rewriteWithout(
+      Path dir, BlockReader b, org.roaringbitmap.RoaringBitmap ordinals, long mint, long maxt)
+      throws IOException {
+    Path written;
+    dev.osprey.tsdb.chunk.XorEncoder e = new dev.osprey.tsdb.chunk.XorEncoder(256);
+    dev.osprey.tsdb.chunk.XorIterator it = new dev.osprey.tsdb.chunk.XorIterator();
+    try (BlockWriter w = new BlockWriter(dir, System.currentTimeMillis())) {
+      for (int i = 0; i < b.numSeries(); i++) {
+        BlockReader.Series s = b.series(i);
+        long[] c = s.chunks();
+        for (int j = 0; j < c.length; j += 4) {
+          byte[] bytes = b.chunk(c[j + 3]);
+          boolean touched = ordinals.contains(i) && c[j + 1] >= mint && c[j] <= maxt;
+          if (!touched) {
+            w.addChunk(bytes, 0, bytes.length, c[j], c[j + 1], (int) c[j + 2]);
+            continue;
+          }
+          e.reset();
+          it.reset(bytes, 0, (int) c[j + 2]);
+          while (it.next()) {
+            if (it.t() < mint || it.t() > maxt) {
+              e.append(it.t(), it.vBits());
+            }
+          }
+          if (e.count() > 0) {
+            w.addChunk(e.buffer(), 0, e.byteLength(), e.firstT(), e.lastT(), e.count());
+          }
+        }
+        w.finishSeries(s.labels());
+      }
+      written =
+          w.finish(
+              b.meta().minTime(),
+              b.meta().maxTime(),
+              b.meta().compaction().level(),
+              b.meta().compaction().sources(),
+              List.of(b.meta().ulid()));
+    }
+    return written == null ? null : BlockReader.open(written);
   }
 
   public static void deleteTree(Path p) throws IOException {

@@ -331,6 +331,39 @@ public final class Head {
     cp.flush();
   }
 
+  /**
+   * Deletes the samples in {@code [mint, maxt]} of the series matching {@code matchers}, logging
+   * the deletion to the WAL first. Returns the number of samples deleted.
+   */
+  public long deleteSeries(long mint, long maxt, dev.osprey.core.labels.LabelMatcher... matchers) {
+    synchronized (commitLock) {
+      org.roaringbitmap.RoaringBitmap ids = postings.select(matchers);
+      int[] touched = new int[ids.getCardinality()];
+      int n = 0;
+      org.roaringbitmap.IntIterator it = ids.getIntIterator();
+      while (it.hasNext()) {
+        MemSeries s = byId(it.next());
+        if (s != null && s.overlaps(mint, maxt)) {
+          touched[n++] = s.id;
+        }
+      }
+      if (n == 0) {
+        return 0;
+      }
+      if (wal != null) {
+        Buf b = new Buf(16 + 5 * n);
+        WalRecords.encodeDeletes(b, touched, n, mint, maxt);
+        wal.log(b.array(), b.length());
+        wal.flush();
+      }
+      long deleted = 0;
+      for (int i = 0; i < n; i++) {
+        deleted += byId(touched[i]).deleteRange(mint, maxt, arena, blockRange);
+      }
+      return deleted;
+    }
+  }
+
   /** Every live series' id and labels, for a WAL checkpoint. */
   void forEachSeries(java.util.function.Consumer<MemSeries> c) {
     org.roaringbitmap.IntIterator it = postings.all().getIntIterator();
@@ -364,6 +397,14 @@ public final class Head {
             if (sid >= nextId.get()) {
               nextId.set(sid + 1);
             }
+          }
+        }
+
+        @Override
+        public void delete(int sid, long mint, long maxt) {
+          MemSeries s = byId(sid);
+          if (s != null) {
+            s.deleteRange(mint, maxt, arena, blockRange);
           }
         }
 

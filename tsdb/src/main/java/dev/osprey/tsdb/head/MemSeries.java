@@ -311,6 +311,49 @@ final class MemSeries {
     return a;
   }
 
+  /**
+   * Deletes the samples in {@code [mint, maxt]}, re-encoding what is left (new chunks go to the
+   * arena; the old ones are released with their pages). Returns the number of samples deleted.
+   */
+  synchronized int deleteRange(long mint, long maxt, ChunkArena arena, long blockRange) {
+    if (open == null) {
+      return 0;
+    }
+    long[] t = new long[64];
+    long[] v = new long[64];
+    int n = 0;
+    int deleted = 0;
+    SampleIterator it = iterator(arena, Long.MIN_VALUE, Long.MAX_VALUE);
+    while (it.next()) {
+      if (it.t() >= mint && it.t() <= maxt) {
+        deleted++;
+        continue;
+      }
+      if (n == t.length) {
+        t = Arrays.copyOf(t, n * 2);
+        v = Arrays.copyOf(v, n * 2);
+      }
+      t[n] = it.t();
+      v[n] = Double.doubleToRawLongBits(it.v());
+      n++;
+    }
+    if (deleted == 0) {
+      return 0;
+    }
+    chunks = EMPTY;
+    nChunks = 0;
+    oooChunks = EMPTY;
+    nOooChunks = 0;
+    oooN = 0;
+    open = null;
+    minT = Long.MAX_VALUE;
+    maxT = Long.MIN_VALUE;
+    for (int i = 0; i < n; i++) {
+      append(t[i], v[i], 0, arena, blockRange);
+    }
+    return deleted;
+  }
+
   /** Samples held, for statistics. */
   synchronized long sampleCount() {
     long n = open == null ? 0 : open.count();

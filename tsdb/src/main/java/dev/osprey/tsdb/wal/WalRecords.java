@@ -6,6 +6,7 @@ import dev.osprey.core.labels.Labels;
 public final class WalRecords {
   public static final int SERIES = 1;
   public static final int SAMPLES = 2;
+  public static final int DELETES = 3;
 
   private WalRecords() {}
 
@@ -14,6 +15,16 @@ public final class WalRecords {
     void series(int id, Labels labels);
 
     void sample(int id, long t, long vBits);
+
+    /** Samples of series {@code id} in {@code [mint, maxt]} were deleted. */
+    void delete(int id, long mint, long maxt);
+  }
+
+  public static void encodeDeletes(Buf b, int[] ids, int n, long mint, long maxt) {
+    b.putByte(DELETES).putVarint(mint).putVarint(maxt).putUvarint(n);
+    for (int i = 0; i < n; i++) {
+      b.putUvarint(ids[i]);
+    }
   }
 
   public static void encodeSeries(Buf b, int id, Labels labels) {
@@ -69,6 +80,14 @@ public final class WalRecords {
           id += (int) d.getVarint();
           long t = t0 + d.getVarint();
           h.sample(id, t, d.getLong());
+        }
+      }
+      case DELETES -> {
+        long mint = d.getVarint();
+        long maxt = d.getVarint();
+        long n = d.getUvarint();
+        for (long k = 0; k < n; k++) {
+          h.delete((int) d.getUvarint(), mint, maxt);
         }
       }
       default -> throw new IllegalArgumentException("unknown WAL record type " + type);
