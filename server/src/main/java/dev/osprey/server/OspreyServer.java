@@ -13,6 +13,7 @@ import dev.osprey.query.api.PrometheusApi;
 import dev.osprey.query.logql.LokiApi;
 import dev.osprey.query.promql.Engine;
 import dev.osprey.tsdb.Tsdb;
+import dev.osprey.tsdb.http.AdminRoutes;
 import dev.osprey.tsdb.http.IngestRoutes;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
@@ -49,6 +50,7 @@ public final class OspreyServer implements AutoCloseable {
     providers.add(new SelfRoutes(registry, () -> ready));
     Tsdb tsdb = open("tsdb", () -> Tsdb.open(dataDir.resolve("tsdb"), config.tsdb(), registry));
     providers.add(new IngestRoutes(tsdb, registry));
+    providers.add(new AdminRoutes(tsdb));
     providers.add(new PrometheusApi(tsdb, config.query(), registry));
     LogStore logs =
         open("log index", () -> LogStore.open(dataDir.resolve("logs"), config.logs(), registry));
