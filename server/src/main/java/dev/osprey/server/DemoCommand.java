@@ -16,6 +16,21 @@ final class DemoCommand implements Callable<Integer> {
   @Mixin ServerOptions serverOptions;
   @Mixin AgentOptions agentOptions;
 
+  /** A prometheus.yml for the demo's agent: scrape the server's own /metrics every 5 s. */
+  private static String selfScrapeConfig(java.nio.file.Path dataDir, String baseUrl)
+      throws java.io.IOException {
+    java.nio.file.Path f = dataDir.resolve("demo/prometheus.yml");
+    java.nio.file.Files.createDirectories(f.getParent());
+    String target = java.net.URI.create(baseUrl).getAuthority();
+    java.nio.file.Files.writeString(
+        f,
+        "global:\n  scrape_interval: 5s\nscrape_configs:\n  - job_name: osprey\n"
+            + "    static_configs:\n      - targets: ['"
+            + target
+            + "']\n");
+    return f.toString();
+  }
+
   @Override
   public Integer call() throws Exception {
     OspreyConfig c = agentOptions.apply(serverOptions.apply(common.load("127.0.0.1:9400")));
@@ -36,7 +51,9 @@ final class DemoCommand implements Callable<Integer> {
             a.spoolMaxSize(),
             workload != null ? workload.glob() : a.logFiles(),
             a.cgroupRoot(),
-            a.prometheusConfig(),
+            agentOptions.prometheusConfig != null
+                ? a.prometheusConfig()
+                : selfScrapeConfig(java.nio.file.Path.of(c.server().dataDir()), server.baseUrl()),
             a.collectInterval());
     OspreyConfig withAgent =
         new OspreyConfig(c.server(), c.tsdb(), c.logs(), c.query(), c.alerting(), local);

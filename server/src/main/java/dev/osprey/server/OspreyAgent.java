@@ -40,7 +40,18 @@ public final class OspreyAgent implements AutoCloseable {
     this.ownHttp = ownHttp;
   }
 
+  /** Starts every part; if one fails, the parts already started are closed again. */
   public OspreyAgent start() {
+    try {
+      startParts();
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+    return this;
+  }
+
+  private void startParts() {
     AgentConfig a = config.agent();
     Path spool = DataDir.open(a.spoolDir(), "spool directory");
     URI server = serverUri(a.server());
@@ -87,7 +98,6 @@ public final class OspreyAgent implements AutoCloseable {
       }
     }
     log.info("event=agent_started server={} spool_dir={}", a.server(), a.spoolDir());
-    return this;
   }
 
   private <T extends AutoCloseable> T add(T part) {

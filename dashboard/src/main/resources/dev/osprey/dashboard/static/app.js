@@ -73,6 +73,18 @@ function draw(result, start, end) {
     line.setAttribute('vector-effect', 'non-scaling-stroke');
     line.setAttribute('data-series', seriesName(s.metric));
     svg.appendChild(line);
+    if (s.values.length < 20) {
+      // Few points (a fresh demo): mark each one so the series is visible at all.
+      for (const [t, v] of s.values) {
+        if (!Number.isFinite(Number(v))) { continue; }
+        const dot = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
+        dot.setAttribute('cx', x(Number(t)).toFixed(1));
+        dot.setAttribute('cy', y(Number(v)).toFixed(1));
+        dot.setAttribute('r', '3');
+        dot.setAttribute('fill', COLORS[i % COLORS.length]);
+        svg.appendChild(dot);
+      }
+    }
   });
 }
 
