@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     name = "osprey bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks against Prometheus and VictoriaMetrics on the same data.",
-    subcommands = {TsdbBench.class, CommandLine.HelpCommand.class})
+    subcommands = {TsdbBench.class, QueryBench.class, CommandLine.HelpCommand.class})
 public final class BenchMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
