@@ -226,6 +226,17 @@ public final class Tsdb implements Storage {
     return head.appender();
   }
 
+  /**
+   * An appender for bulk imports ({@code /api/v1/import/prometheus}): it accepts samples older than
+   * the head's usual bound (one hour behind its newest sample), down to the end of the newest
+   * block, so that a file holding hours of history series by series (as OpenMetrics requires) can
+   * be imported. Each series must still be in time order.
+   */
+  public Appender backfillAppender() {
+    checkOpen();
+    return head.backfillAppender();
+  }
+
   @Override
   public Querier querier() {
     checkOpen();

@@ -80,7 +80,15 @@ public final class Head {
   }
 
   public HeadAppender appender() {
-    return new HeadAppender(this);
+    return new HeadAppender(this, false);
+  }
+
+  /**
+   * An appender for bulk imports: samples may be as old as the newest block's end (not only an hour
+   * behind the head's newest sample); each series must still arrive in time order.
+   */
+  public HeadAppender backfillAppender() {
+    return new HeadAppender(this, true);
   }
 
   public Querier querier() {
