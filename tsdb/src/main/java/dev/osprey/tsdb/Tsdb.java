@@ -85,6 +85,9 @@ public final class Tsdb implements Storage {
     Gauge.builder("osprey_tsdb_blocks_bytes", this, Tsdb::blocksBytes)
         .description("Bytes of block files on disk")
         .register(registry);
+    Gauge.builder("osprey_tsdb_blocks_bytes_per_sample", this, Tsdb::bytesPerSample)
+        .description("Bytes of block files per sample they hold")
+        .register(registry);
   }
 
   /**
@@ -223,6 +226,17 @@ public final class Tsdb implements Storage {
     return head.appender();
   }
 
+  /**
+   * An appender for bulk imports ({@code /api/v1/import/prometheus}): it accepts samples older than
+   * the head's usual bound (one hour behind its newest sample), down to the end of the newest
+   * block, so that a file holding hours of history series by series (as OpenMetrics requires) can
+   * be imported. Each series must still be in time order.
+   */
+  public Appender backfillAppender() {
+    checkOpen();
+    return head.backfillAppender();
+  }
+
   @Override
   public Querier querier() {
     checkOpen();
@@ -264,6 +278,16 @@ public final class Tsdb implements Storage {
   /** The blocks on disk, oldest first. */
   public List<BlockReader> blocks() {
     return blocks;
+  }
+
+  private double bytesPerSample() {
+    long bytes = 0;
+    long samples = 0;
+    for (BlockReader b : blocks) {
+      bytes += b.sizeBytes();
+      samples += b.meta().stats().numSamples();
+    }
+    return samples == 0 ? Double.NaN : (double) bytes / samples;
   }
 
   private long blocksBytes() {

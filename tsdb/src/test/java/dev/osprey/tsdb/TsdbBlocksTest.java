@@ -34,8 +34,11 @@ class TsdbBlocksTest {
 
   @TempDir Path dir;
 
+  private SimpleMeterRegistry registry;
+
   private Tsdb open(TsdbConfig config) {
-    return Tsdb.open(dir, config, new SimpleMeterRegistry(), RANGE);
+    registry = new SimpleMeterRegistry();
+    return Tsdb.open(dir, config, registry, RANGE);
   }
 
   private static Labels series(int i) {
@@ -102,6 +105,8 @@ class TsdbBlocksTest {
           .isGreaterThanOrEqualTo(blocks.get(i - 1).meta().maxTime());
     }
     check(db, 0, end);
+    double bytesPerSample = registry.get("osprey_tsdb_blocks_bytes_per_sample").gauge().value();
+    assertThat(bytesPerSample).isBetween(0.1, 16.0);
     // the WAL was checkpointed: old segments are gone
     Path wal = dir.resolve("wal");
     int checkpoint = Wal.latestCheckpoint(wal);

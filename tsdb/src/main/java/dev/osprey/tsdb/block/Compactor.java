@@ -147,8 +147,9 @@ public final class Compactor {
       Path dir, BlockReader b, org.roaringbitmap.RoaringBitmap ordinals, long mint, long maxt)
       throws IOException {
     Path written;
-    dev.osprey.tsdb.chunk.XorEncoder e = new dev.osprey.tsdb.chunk.XorEncoder(256);
-    dev.osprey.tsdb.chunk.XorIterator it = new dev.osprey.tsdb.chunk.XorIterator();
+    dev.osprey.tsdb.chunk.ChunkCodec codec = new dev.osprey.tsdb.chunk.ChunkCodec();
+    dev.osprey.tsdb.chunk.XorIterator xorIt = new dev.osprey.tsdb.chunk.XorIterator();
+    dev.osprey.tsdb.chunk.DecimalIterator decIt = new dev.osprey.tsdb.chunk.DecimalIterator();
     try (BlockWriter w = new BlockWriter(dir, System.currentTimeMillis())) {
       for (int i = 0; i < b.numSeries(); i++) {
         BlockReader.Series s = b.series(i);
@@ -160,15 +161,22 @@ public final class Compactor {
             w.addChunk(bytes, 0, bytes.length, c[j], c[j + 1], (int) c[j + 2]);
             continue;
           }
-          e.reset();
-          it.reset(bytes, 0, (int) c[j + 2]);
+          int count = (int) c[j + 2];
+          long[] ts = codec.scratchT(count);
+          long[] vs = codec.scratchV(count);
+          dev.osprey.core.storage.SampleIterator it =
+              dev.osprey.tsdb.chunk.ChunkCodec.iterator(bytes, 0, count, xorIt, decIt);
+          int n = 0;
           while (it.next()) {
             if (it.t() < mint || it.t() > maxt) {
-              e.append(it.t(), it.vBits());
+              ts[n] = it.t();
+              vs[n] = Double.doubleToRawLongBits(it.v());
+              n++;
             }
           }
-          if (e.count() > 0) {
-            w.addChunk(e.buffer(), 0, e.byteLength(), e.firstT(), e.lastT(), e.count());
+          if (n > 0) {
+            codec.encode(ts, vs, n);
+            w.addChunk(codec.bytes(), 0, codec.length(), ts[0], ts[n - 1], n);
           }
         }
         w.finishSeries(s.labels());

@@ -139,15 +139,28 @@ public final class XorEncoder {
     if (n == 0) {
       return;
     }
-    ensure(bitPos + n);
-    while (n > 0) {
-      int idx = bitPos >>> 3;
-      int free = 8 - (bitPos & 7);
-      int take = Math.min(free, n);
-      int bits = (int) ((v >>> (n - take)) & ((1 << take) - 1));
-      buf[idx] |= (byte) (bits << (free - take));
-      bitPos += take;
-      n -= take;
+    int end = bitPos + n;
+    if ((end + 7) >>> 3 > buf.length) {
+      ensure(end);
+    }
+    if (n < 64) {
+      v &= (1L << n) - 1;
+    }
+    int idx = bitPos >>> 3;
+    int free = 8 - (bitPos & 7);
+    bitPos = end;
+    if (n <= free) {
+      buf[idx] |= (byte) (v << (free - n));
+      return;
+    }
+    n -= free;
+    buf[idx++] |= (byte) (v >>> n);
+    while (n >= 8) {
+      n -= 8;
+      buf[idx++] = (byte) (v >>> n);
+    }
+    if (n > 0) {
+      buf[idx] = (byte) (v << (8 - n));
     }
   }
 

@@ -38,6 +38,7 @@ public final class Head {
   private final AtomicInteger numSeries = new AtomicInteger();
   private final Object commitLock = new Object();
   private final Buf seriesRecord = new Buf(256);
+  private final dev.osprey.tsdb.chunk.ChunkCodec codec = new dev.osprey.tsdb.chunk.ChunkCodec();
   private volatile long minT = Long.MAX_VALUE;
   private volatile long maxT = Long.MIN_VALUE;
   private volatile long minValidFloor = Long.MIN_VALUE;
@@ -79,7 +80,15 @@ public final class Head {
   }
 
   public HeadAppender appender() {
-    return new HeadAppender(this);
+    return new HeadAppender(this, false);
+  }
+
+  /**
+   * An appender for bulk imports: samples may be as old as the newest block's end (not only an hour
+   * behind the head's newest sample); each series must still arrive in time order.
+   */
+  public HeadAppender backfillAppender() {
+    return new HeadAppender(this, true);
   }
 
   public Querier querier() {
@@ -196,7 +205,7 @@ public final class Head {
       if (s == null) {
         throw new IllegalStateException("BUG: commit for unknown series " + ids[i]);
       }
-      int c = s.append(ts[i], vs[i], oooWindow, arena, blockRange);
+      int c = s.append(ts[i], vs[i], oooWindow, arena, blockRange, codec);
       switch (c) {
         case MemSeries.OK -> {
           ok++;
@@ -228,19 +237,14 @@ public final class Head {
       }
     }
     all.sort((a, b) -> a.labels.compareTo(b.labels));
-    dev.osprey.tsdb.chunk.XorEncoder e = new dev.osprey.tsdb.chunk.XorEncoder(256);
+    dev.osprey.tsdb.chunk.ChunkCodec c = new dev.osprey.tsdb.chunk.ChunkCodec();
+    long[] ts = new long[MemSeries.SAMPLES_PER_CHUNK];
+    long[] vs = new long[MemSeries.SAMPLES_PER_CHUNK];
     for (MemSeries s : all) {
       dev.osprey.core.storage.SampleIterator si = s.iterator(arena, mint, maxt - 1);
-      e.reset();
-      while (si.next()) {
-        if (e.count() == MemSeries.SAMPLES_PER_CHUNK) {
-          w.addChunk(e.buffer(), 0, e.byteLength(), e.firstT(), e.lastT(), e.count());
-          e.reset();
-        }
-        e.append(si.t(), Double.doubleToRawLongBits(si.v()));
-      }
-      if (e.count() > 0) {
-        w.addChunk(e.buffer(), 0, e.byteLength(), e.firstT(), e.lastT(), e.count());
+      int n;
+      while ((n = c.encode(si, ts.length, ts, vs)) > 0) {
+        w.addChunk(c.bytes(), 0, c.length(), ts[0], ts[n - 1], n);
       }
       w.finishSeries(s.labels);
     }
@@ -404,7 +408,9 @@ public final class Head {
         public void delete(int sid, long mint, long maxt) {
           MemSeries s = byId(sid);
           if (s != null) {
-            s.deleteRange(mint, maxt, arena, blockRange);
+            synchronized (commitLock) {
+              s.deleteRange(mint, maxt, arena, blockRange);
+            }
           }
         }
 

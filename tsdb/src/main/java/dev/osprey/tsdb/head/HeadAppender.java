@@ -28,8 +28,11 @@ public final class HeadAppender implements Appender {
   private MemSeries[] touched = new MemSeries[16];
   private int nTouched;
 
-  HeadAppender(Head head) {
+  private final boolean backfill;
+
+  HeadAppender(Head head, boolean backfill) {
     this.head = head;
+    this.backfill = backfill;
   }
 
   @Override
@@ -45,7 +48,7 @@ public final class HeadAppender implements Appender {
       s = head.getOrCreate(labels);
     }
     long vBits = Double.doubleToRawLongBits(v);
-    if (t < head.minValidTime()) {
+    if (t < (backfill ? head.minValidFloor() : head.minValidTime())) {
       head.rejectedTooOld.increment();
       throw new OutOfBoundsException(s.labels, t);
     }

@@ -3,6 +3,8 @@ package dev.osprey.tsdb.head;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.core.storage.SampleIterator;
 import dev.osprey.tsdb.chunk.ChunkArena;
+import dev.osprey.tsdb.chunk.ChunkCodec;
+import dev.osprey.tsdb.chunk.DecimalIterator;
 import dev.osprey.tsdb.chunk.XorEncoder;
 import dev.osprey.tsdb.chunk.XorIterator;
 import dev.osprey.tsdb.query.ChunkChainIterator;
@@ -80,11 +82,15 @@ final class MemSeries {
       for (int k = 0; k < nOooChunks; k++) {
         if (oooChunks[4 * k + 1] <= t && t <= oooChunks[4 * k + 2]) {
           long ref = oooChunks[4 * k];
-          XorIterator it =
-              new XorIterator()
-                  .reset(arena.page(ref), ChunkArena.offset(ref), (int) oooChunks[4 * k + 3]);
+          SampleIterator it =
+              ChunkCodec.iterator(
+                  arena.page(ref),
+                  ChunkArena.offset(ref),
+                  (int) oooChunks[4 * k + 3],
+                  new XorIterator(),
+                  new DecimalIterator());
           if (it.seek(t) && it.t() == t) {
-            return it.vBits() == vBits ? DUPLICATE_IGNORED : DUPLICATE;
+            return Double.doubleToRawLongBits(it.v()) == vBits ? DUPLICATE_IGNORED : DUPLICATE;
           }
         }
       }
@@ -94,13 +100,14 @@ final class MemSeries {
   }
 
   /** Appends a sample, checking it again; returns {@link #OK} or why it was not appended. */
-  synchronized int append(long t, long vBits, long oooWindow, ChunkArena arena, long blockRange) {
+  synchronized int append(
+      long t, long vBits, long oooWindow, ChunkArena arena, long blockRange, ChunkCodec codec) {
     int c = checkLocked(t, vBits, oooWindow, arena);
     if (c != OK) {
       return c;
     }
     if (open != null && t < maxT) {
-      insertOoo(t, vBits, arena);
+      insertOoo(t, vBits, arena, codec);
       minT = Math.min(minT, t);
       return OK;
     }
@@ -108,7 +115,7 @@ final class MemSeries {
       open = new XorEncoder(64);
       open.reset();
     } else if (open.count() >= SAMPLES_PER_CHUNK || t >= openEnd) {
-      cut(arena);
+      cut(arena, codec);
     }
     if (open.count() == 0) {
       openEnd = Math.floorDiv(t, blockRange) * blockRange + blockRange;
@@ -120,8 +127,17 @@ final class MemSeries {
     return OK;
   }
 
-  private void cut(ChunkArena arena) {
-    long ref = arena.put(open.buffer(), open.byteLength(), open.lastT());
+  private void cut(ChunkArena arena, ChunkCodec codec) {
+    // the open chunk is Gorilla (appendable); closed chunks take the smaller encoding
+    XorIterator it = new XorIterator().reset(open.buffer(), 0, open.count());
+    long[] ts = codec.scratchT(open.count());
+    long[] vs = codec.scratchV(open.count());
+    for (int i = 0; it.next(); i++) {
+      ts[i] = it.t();
+      vs[i] = it.vBits();
+    }
+    codec.encode(ts, vs, open.count());
+    long ref = arena.put(codec.bytes(), codec.length(), open.lastT());
     chunks = addChunk(chunks, nChunks++, ref, open.firstT(), open.lastT(), open.count());
     open.reset();
   }
@@ -144,7 +160,7 @@ final class MemSeries {
     return Arrays.binarySearch(oooT, 0, oooN, t);
   }
 
-  private void insertOoo(long t, long vBits, ChunkArena arena) {
+  private void insertOoo(long t, long vBits, ChunkArena arena, ChunkCodec codec) {
     if (oooT == null) {
       oooT = new long[OOO_CAPACITY];
       oooV = new long[OOO_CAPACITY];
@@ -156,12 +172,8 @@ final class MemSeries {
     oooV[i] = vBits;
     oooN++;
     if (oooN == OOO_CAPACITY) {
-      XorEncoder e = new XorEncoder(OOO_CAPACITY * 4);
-      e.reset();
-      for (int k = 0; k < oooN; k++) {
-        e.append(oooT[k], oooV[k]);
-      }
-      long ref = arena.put(e.buffer(), e.byteLength(), oooT[oooN - 1]);
+      codec.encode(oooT, oooV, oooN);
+      long ref = arena.put(codec.bytes(), codec.length(), oooT[oooN - 1]);
       oooChunks = addChunk(oooChunks, nOooChunks++, ref, oooT[0], oooT[oooN - 1], oooN);
       oooN = 0;
     }
@@ -205,7 +217,10 @@ final class MemSeries {
       k++;
     }
     if (open.count() > 0 && open.firstT() <= maxt && open.lastT() >= mint) {
-      pages[k] = Arrays.copyOf(open.buffer(), open.byteLength());
+      byte[] copy = new byte[open.byteLength() + 1];
+      copy[0] = ChunkCodec.XOR;
+      System.arraycopy(open.buffer(), 0, copy, 1, open.byteLength());
+      pages[k] = copy;
       offsets[k] = 0;
       counts[k] = open.count();
       ends[k] = open.lastT();
@@ -348,8 +363,9 @@ final class MemSeries {
     open = null;
     minT = Long.MAX_VALUE;
     maxT = Long.MIN_VALUE;
+    ChunkCodec codec = new ChunkCodec();
     for (int i = 0; i < n; i++) {
-      append(t[i], v[i], 0, arena, blockRange);
+      append(t[i], v[i], 0, arena, blockRange, codec);
     }
     return deleted;
   }

@@ -24,15 +24,21 @@ final class IngestBatch {
   private long bad;
   private final List<String> reasons = new ArrayList<>();
 
-  IngestBatch(Storage storage, int commitEvery) {
+  private final boolean backfill;
+
+  IngestBatch(Storage storage, int commitEvery, boolean backfill) {
     this.storage = storage;
     this.commitEvery = commitEvery;
+    this.backfill = backfill;
   }
 
   /** Appends one sample; returns the series reference for the next sample of the same series. */
   long append(long ref, Labels labels, long t, double v) {
     if (app == null) {
-      app = storage.appender();
+      app =
+          backfill && storage instanceof dev.osprey.tsdb.Tsdb db
+              ? db.backfillAppender()
+              : storage.appender();
     }
     try {
       long r = app.append(ref, labels, t, v);

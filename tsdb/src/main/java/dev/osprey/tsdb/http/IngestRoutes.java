@@ -28,6 +28,10 @@ import org.xerial.snappy.Snappy;
  *       or OpenMetrics 1.0 (second timestamps, {@code # EOF}), streamed.
  * </ul>
  *
+ * <p>The import is a backfill: on a {@link dev.osprey.tsdb.Tsdb} it may carry samples older than
+ * remote_write's bound (an hour behind the newest sample), series by series, down to the end of the
+ * newest block.
+ *
  * <p>Both store every good sample and answer 204, or 400 with the reasons when some samples were
  * refused (out of order, duplicate, too old, invalid labels, unparsable lines); the good ones are
  * stored all the same, so a sender must not retry a 400.
@@ -83,7 +87,7 @@ public final class IngestRoutes implements RouteProvider {
     } catch (InvalidProtocolBufferException e) {
       throw ApiException.badData("cannot decode remote write request: protobuf: " + e.getMessage());
     }
-    IngestBatch batch = new IngestBatch(storage, Integer.MAX_VALUE);
+    IngestBatch batch = new IngestBatch(storage, Integer.MAX_VALUE, false);
     Labels.Builder b = Labels.builder();
     String[] why = new String[1];
     boolean ok = false;
@@ -117,7 +121,7 @@ public final class IngestRoutes implements RouteProvider {
   HttpResponse importText(HttpRequest request) throws IOException {
     InputStream in = new BufferedInputStream(request.bodyStream(), 1 << 16);
     boolean openMetrics = isOpenMetrics(request.contentType(), in);
-    IngestBatch batch = new IngestBatch(storage, COMMIT_EVERY);
+    IngestBatch batch = new IngestBatch(storage, COMMIT_EVERY, true);
     ExpositionParser parser = new ExpositionParser(openMetrics, System.currentTimeMillis());
     boolean ok = false;
     try {

@@ -1,11 +1,14 @@
 package dev.osprey.tsdb.query;
 
 import dev.osprey.core.storage.SampleIterator;
+import dev.osprey.tsdb.chunk.ChunkCodec;
+import dev.osprey.tsdb.chunk.DecimalIterator;
 import dev.osprey.tsdb.chunk.XorIterator;
 
 /**
- * Iterates over consecutive, non-overlapping chunks of one series in time order, returning only
- * samples in {@code [mint, maxt]}. Seeking skips whole chunks by their time range.
+ * Iterates over consecutive, non-overlapping tagged chunks ({@link ChunkCodec}) of one series in
+ * time order, returning only samples in {@code [mint, maxt]}. Seeking skips whole chunks by their
+ * time range.
  */
 public final class ChunkChainIterator implements SampleIterator {
   private final byte[][] pages;
@@ -15,7 +18,9 @@ public final class ChunkChainIterator implements SampleIterator {
   private final int n;
   private final long mint;
   private final long maxt;
-  private final XorIterator it = new XorIterator();
+  private final XorIterator xorIt = new XorIterator();
+  private final DecimalIterator decIt = new DecimalIterator();
+  private SampleIterator it = xorIt;
   private int chunk = -1;
   private boolean positioned;
   private boolean done;
@@ -39,7 +44,7 @@ public final class ChunkChainIterator implements SampleIterator {
     if (chunk >= n) {
       return false;
     }
-    it.reset(pages[chunk], offsets[chunk], counts[chunk]);
+    it = ChunkCodec.iterator(pages[chunk], offsets[chunk], counts[chunk], xorIt, decIt);
     return true;
   }
 

@@ -217,6 +217,27 @@ class IngestRoutesTest {
   }
 
   @Test
+  void importBackfillsHoursOfHistorySeriesBySeries() throws Exception {
+    StringBuilder om = new StringBuilder("# TYPE a gauge\n");
+    long hours = 6;
+    for (String s : new String[] {"x", "y"}) {
+      for (long t = 0; t < hours * 3600; t += 15) {
+        om.append("a{s=\"").append(s).append("\"} ").append(t).append(' ').append(t).append('\n');
+      }
+    }
+    om.append("# EOF\n");
+    HttpResponse r =
+        post("/api/v1/import/prometheus", "", om.toString().getBytes(StandardCharsets.UTF_8));
+    assertThat(r.status()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(204);
+    assertThat(samples(LabelMatcher.equal("s", "y"))).hasSize((int) (hours * 240));
+    // remote_write keeps Prometheus's bound: an hour behind the newest sample
+    HttpResponse rw =
+        write(ts(new String[] {"__name__", "a", "s", "z"}, new long[] {1000}, new double[] {1}));
+    assertThat(rw.status()).isEqualTo(400);
+    assertThat(new String(rw.body(), StandardCharsets.UTF_8)).contains("out of bounds");
+  }
+
+  @Test
   void openMetricsWithoutEofIsReported() throws Exception {
     String om = "a 1 1\nb 2 2\n";
     HttpResponse r =

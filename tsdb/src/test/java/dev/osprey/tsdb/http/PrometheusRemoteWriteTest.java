@@ -31,7 +31,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -163,9 +162,7 @@ class PrometheusRemoteWriteTest {
       int compared = 0;
       for (JsonNode s : result) {
         Labels.Builder b = Labels.builder();
-        Iterator<Map.Entry<String, JsonNode>> it = s.get("metric").fields();
-        while (it.hasNext()) {
-          Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : s.get("metric").properties()) {
           b.set(e.getKey(), e.getValue().asText());
         }
         Labels labels = b.build();
