@@ -133,7 +133,7 @@ final class Aggregations {
             break;
           }
           boolean top = op.equals("topk");
-          ArrayList<Sample> ss = g.samples;
+          ArrayList<Sample> ss = GoHeap.select(g.samples, k, top);
           ss.sort(
               (x, y) -> {
                 boolean xn = Double.isNaN(x.v);
