@@ -57,7 +57,11 @@ public final class Engine {
 
   /** Evaluates {@code expr} at one instant (milliseconds since the epoch). */
   public QueryResult instantQuery(String expr, long timeMillis) {
-    Expr e = Parser.parse(expr);
+    return instantQuery(Parser.parse(expr), expr, timeMillis);
+  }
+
+  /** Evaluates an already parsed (possibly rewritten) expression; {@code text} for positions. */
+  QueryResult instantQuery(Expr e, String expr, long timeMillis) {
     try (Querier q = storage.querier()) {
       Evaluator ev = newEvaluator(q, timeMillis, timeMillis, 0);
       ev.query = expr;
