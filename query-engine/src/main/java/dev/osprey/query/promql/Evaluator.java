@@ -144,11 +144,10 @@ final class Evaluator {
   void computeBounds(Expr e, long mint, long maxt) {
     switch (e) {
       case VectorSelector vs ->
-          addBounds(vs, vs.mods, mint, maxt + (vs.smoothed ? lookback : 0), lookback);
+          addBounds(vs, vs.mods, mint, maxt, lookback, vs.smoothed ? lookback : 0);
       case MatrixSelector m -> {
         long extra = (m.anchored || m.smoothed) ? lookback : 0;
-        addBounds(
-            m.vs, m.vs.mods, mint, maxt + (m.smoothed ? lookback : 0), durMs(m.range) + extra);
+        addBounds(m.vs, m.vs.mods, mint, maxt, durMs(m.range) + extra, m.smoothed ? lookback : 0);
       }
       case SubqueryExpr s -> {
         long off = offsetMs(s.mods);
@@ -177,10 +176,11 @@ final class Evaluator {
     }
   }
 
-  private void addBounds(VectorSelector vs, Modifiers m, long mint, long maxt, long range) {
+  private void addBounds(
+      VectorSelector vs, Modifiers m, long mint, long maxt, long range, long after) {
     long off = offsetMs(m);
     long lo = (m.hasAt() ? refTime(m, mint) : mint) - off - range;
-    long hi = (m.hasAt() ? refTime(m, maxt) : maxt) - off;
+    long hi = (m.hasAt() ? refTime(m, maxt) : maxt) - off + after;
     long[] b = bounds.get(vs);
     if (b == null) {
       bounds.put(vs, new long[] {lo, hi});
