@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /** Aggregation operators over instant vectors. */
@@ -249,9 +248,5 @@ final class Aggregations {
       }
       default -> g.samples.add(s);
     }
-  }
-
-  static Map<String, Boolean> unused() {
-    return Map.of();
   }
 }

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -188,9 +187,5 @@ public final class Engine {
         defaultSubqueryStepMs,
         timeoutMs > 0 ? deadline : 0,
         maxSamples);
-  }
-
-  static Map<String, String> none() {
-    return Map.of();
   }
 }

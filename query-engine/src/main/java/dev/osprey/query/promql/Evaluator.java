@@ -33,7 +33,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -742,9 +741,5 @@ final class Evaluator {
       return l;
     }
     return l.toBuilder().del(Labels.METRIC_NAME).del("__type__").del("__unit__").build();
-  }
-
-  static LinkedHashSet<String> dedupe(List<String> l) {
-    return new LinkedHashSet<>(l);
   }
 }
