@@ -83,16 +83,24 @@ final class Aggregations {
       if (op.equals("count_values")) {
         metric = metric.toBuilder().set(valueLabel, GoFloat.formatF(s.v)).build();
       }
-      Labels key;
-      if (a.without) {
-        Labels.Builder b = metric.toBuilder();
-        b.del(Labels.METRIC_NAME);
-        for (String g : groupSet) {
-          b.del(g);
+      // series keep their Labels instance from step to step: memoise the grouping per instance
+      java.util.IdentityHashMap<Labels, Labels> keys =
+          op.equals("count_values") ? null : ev.groupKeys(a);
+      Labels key = keys == null ? null : keys.get(metric);
+      if (key == null) {
+        if (a.without) {
+          Labels.Builder b = metric.toBuilder();
+          b.del(Labels.METRIC_NAME);
+          for (String g : groupSet) {
+            b.del(g);
+          }
+          key = b.build();
+        } else {
+          key = metric.keep(groupSet);
         }
-        key = b.build();
-      } else {
-        key = metric.keep(groupSet);
+        if (keys != null) {
+          keys.put(metric, key);
+        }
       }
       Group g = groups.get(key);
       if (g == null) {

@@ -149,7 +149,7 @@ public final class Engine {
         } else if (v instanceof VectorV vec) {
           Set<Labels> seen = new HashSet<>();
           for (Sample s : vec.samples()) {
-            Labels l = Evaluator.finalLabels(s.labels, s.dropName);
+            Labels l = ev.resultLabels(s.labels, s.dropName);
             if (!seen.add(l)) {
               throw QueryException.exec("vector cannot contain metrics with the same labelset");
             }

@@ -57,6 +57,36 @@ final class Evaluator {
   private final Map<VectorSelector, long[]> bounds = new IdentityHashMap<>();
   private final Map<VectorSelector, List<Loaded>> loaded = new IdentityHashMap<>();
   long currentSamples;
+  private final Map<AggregateExpr, IdentityHashMap<Labels, Labels>> groupKeys =
+      new IdentityHashMap<>();
+  private final IdentityHashMap<Labels, Labels> droppedNames = new IdentityHashMap<>();
+  private final Map<SubqueryExpr, java.util.TreeMap<Long, Value>> subqueryResults =
+      new IdentityHashMap<>();
+
+  /** Grouping keys of an aggregation, memoised per input label set (bounded by series count). */
+  IdentityHashMap<Labels, Labels> groupKeys(AggregateExpr a) {
+    IdentityHashMap<Labels, Labels> m = groupKeys.computeIfAbsent(a, k -> new IdentityHashMap<>());
+    if (m.size() > 1_000_000) {
+      m.clear();
+    }
+    return m;
+  }
+
+  /** Labels as results show them, memoised per label set instance. */
+  Labels resultLabels(Labels l, boolean dropName) {
+    if (!dropName) {
+      return l;
+    }
+    Labels out = droppedNames.get(l);
+    if (out == null) {
+      out = finalLabels(l, true);
+      if (droppedNames.size() > 1_000_000) {
+        droppedNames.clear();
+      }
+      droppedNames.put(l, out);
+    }
+    return out;
+  }
 
   /** One selected series: every sample in the range the query needs. */
   static final class Loaded {
@@ -406,10 +436,18 @@ final class Evaluator {
       first += step;
     }
     LinkedHashMap<Labels, Series> acc = new LinkedHashMap<>();
-    Map<Labels, Boolean> drop = new HashMap<>();
+    // Inner evaluation times are multiples of the step, so consecutive outer steps share most of
+    // them: evaluate each inner time once and keep the results while they are in range.
+    java.util.TreeMap<Long, Value> cache =
+        subqueryResults.computeIfAbsent(s, k -> new java.util.TreeMap<>());
+    cache.headMap(first).clear();
     for (long t = first; t <= hi; t += step) {
       checkDeadline();
-      Value v = eval(s.expr, t);
+      Value v = cache.get(t);
+      if (v == null) {
+        v = eval(s.expr, t);
+        cache.put(t, v);
+      }
       if (v instanceof ScalarV sc) {
         acc.computeIfAbsent(Labels.EMPTY, k -> new Series(k, 8)).add(t, sc.v());
       } else if (v instanceof VectorV vv) {
