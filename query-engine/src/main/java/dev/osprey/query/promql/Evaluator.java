@@ -57,6 +57,7 @@ final class Evaluator {
   private final Map<VectorSelector, long[]> bounds = new IdentityHashMap<>();
   private final Map<VectorSelector, List<Loaded>> loaded = new IdentityHashMap<>();
   long currentSamples;
+  private final Map<MatrixSelector, Series[]> windowBuffers = new IdentityHashMap<>();
   private final Map<AggregateExpr, IdentityHashMap<Labels, Labels>> groupKeys =
       new IdentityHashMap<>();
   private final IdentityHashMap<Labels, Labels> droppedNames = new IdentityHashMap<>();
@@ -401,13 +402,24 @@ final class Evaluator {
     long lo = hi - durMs(m.range);
     ArrayList<Series> out = new ArrayList<>();
     long total = 0;
-    for (Loaded s : series) {
+    // Window buffers are reused from step to step: a range vector is consumed by its function
+    // within the step that produced it (it can only be returned whole by an instant query).
+    Series[] buffers = windowBuffers.computeIfAbsent(m, k -> new Series[series.size()]);
+    for (int si = 0; si < series.size(); si++) {
+      Loaded s = series.get(si);
       int last = lastAtOrBefore(s.t, s.n, hi);
       int first = lastAtOrBefore(s.t, s.n, lo) + 1;
       if (first > last) {
         continue;
       }
-      Series r = new Series(s.labels, last - first + 1);
+      Series r = buffers[si];
+      if (interval == 0 || r == null || r.t.length < last - first + 1) {
+        r = new Series(s.labels, last - first + 1);
+        buffers[si] = r;
+      }
+      r.labels = s.labels;
+      r.n = 0;
+      r.dropName = false;
       for (int i = first; i <= last; i++) {
         if (!StaleNaN.is(s.v[i])) {
           r.t[r.n] = s.t[i];
