@@ -57,6 +57,10 @@ final class Evaluator {
   private final Map<VectorSelector, long[]> bounds = new IdentityHashMap<>();
   private final Map<VectorSelector, List<Loaded>> loaded = new IdentityHashMap<>();
   long currentSamples;
+
+  /** The info-metric selectors of info() calls, per call, for this query. */
+  final Map<Call, VectorSelector> infoSelectors = new IdentityHashMap<>();
+
   private final Map<MatrixSelector, Series[]> windowBuffers = new IdentityHashMap<>();
   private final Map<AggregateExpr, IdentityHashMap<Labels, Labels>> groupKeys =
       new IdentityHashMap<>();
