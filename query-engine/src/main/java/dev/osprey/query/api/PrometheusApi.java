@@ -77,6 +77,8 @@ public final class PrometheusApi implements RouteProvider {
     router.getOrPost("/api/v1/labels", this::labels);
     router.get("/api/v1/label/{name}/values", this::labelValues);
     router.get("/api/v1/metadata", r -> HttpResponse.success(Map.of()));
+    // Grafana asks for exemplars alongside queries; Osprey stores none.
+    router.getOrPost("/api/v1/query_exemplars", r -> HttpResponse.success(List.of()));
     router.getOrPost("/api/v1/format_query", this::formatQuery);
     router.getOrPost("/api/v1/parse_query", this::parseQuery);
   }

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /** Aggregation operators over instant vectors. */
@@ -84,16 +83,24 @@ final class Aggregations {
       if (op.equals("count_values")) {
         metric = metric.toBuilder().set(valueLabel, GoFloat.formatF(s.v)).build();
       }
-      Labels key;
-      if (a.without) {
-        Labels.Builder b = metric.toBuilder();
-        b.del(Labels.METRIC_NAME);
-        for (String g : groupSet) {
-          b.del(g);
+      // series keep their Labels instance from step to step: memoise the grouping per instance
+      java.util.IdentityHashMap<Labels, Labels> keys =
+          op.equals("count_values") ? null : ev.groupKeys(a);
+      Labels key = keys == null ? null : keys.get(metric);
+      if (key == null) {
+        if (a.without) {
+          Labels.Builder b = metric.toBuilder();
+          b.del(Labels.METRIC_NAME);
+          for (String g : groupSet) {
+            b.del(g);
+          }
+          key = b.build();
+        } else {
+          key = metric.keep(groupSet);
         }
-        key = b.build();
-      } else {
-        key = metric.keep(groupSet);
+        if (keys != null) {
+          keys.put(metric, key);
+        }
       }
       Group g = groups.get(key);
       if (g == null) {
@@ -133,7 +140,7 @@ final class Aggregations {
             break;
           }
           boolean top = op.equals("topk");
-          ArrayList<Sample> ss = g.samples;
+          ArrayList<Sample> ss = GoHeap.select(g.samples, k, top);
           ss.sort(
               (x, y) -> {
                 boolean xn = Double.isNaN(x.v);
@@ -249,9 +256,5 @@ final class Aggregations {
       }
       default -> g.samples.add(s);
     }
-  }
-
-  static Map<String, Boolean> unused() {
-    return Map.of();
   }
 }

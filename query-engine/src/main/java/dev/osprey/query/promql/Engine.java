@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -57,7 +56,11 @@ public final class Engine {
 
   /** Evaluates {@code expr} at one instant (milliseconds since the epoch). */
   public QueryResult instantQuery(String expr, long timeMillis) {
-    Expr e = Parser.parse(expr);
+    return instantQuery(Parser.parse(expr), expr, timeMillis);
+  }
+
+  /** Evaluates an already parsed (possibly rewritten) expression; {@code text} for positions. */
+  QueryResult instantQuery(Expr e, String expr, long timeMillis) {
     try (Querier q = storage.querier()) {
       Evaluator ev = newEvaluator(q, timeMillis, timeMillis, 0);
       ev.query = expr;
@@ -146,7 +149,7 @@ public final class Engine {
         } else if (v instanceof VectorV vec) {
           Set<Labels> seen = new HashSet<>();
           for (Sample s : vec.samples()) {
-            Labels l = Evaluator.finalLabels(s.labels, s.dropName);
+            Labels l = ev.resultLabels(s.labels, s.dropName);
             if (!seen.add(l)) {
               throw QueryException.exec("vector cannot contain metrics with the same labelset");
             }
@@ -184,9 +187,5 @@ public final class Engine {
         defaultSubqueryStepMs,
         timeoutMs > 0 ? deadline : 0,
         maxSamples);
-  }
-
-  static Map<String, String> none() {
-    return Map.of();
   }
 }

@@ -33,7 +33,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,6 +57,41 @@ final class Evaluator {
   private final Map<VectorSelector, long[]> bounds = new IdentityHashMap<>();
   private final Map<VectorSelector, List<Loaded>> loaded = new IdentityHashMap<>();
   long currentSamples;
+
+  /** The info-metric selectors of info() calls, per call, for this query. */
+  final Map<Call, VectorSelector> infoSelectors = new IdentityHashMap<>();
+
+  private final Map<MatrixSelector, Series[]> windowBuffers = new IdentityHashMap<>();
+  private final Map<AggregateExpr, IdentityHashMap<Labels, Labels>> groupKeys =
+      new IdentityHashMap<>();
+  private final IdentityHashMap<Labels, Labels> droppedNames = new IdentityHashMap<>();
+  private final Map<SubqueryExpr, java.util.TreeMap<Long, Value>> subqueryResults =
+      new IdentityHashMap<>();
+
+  /** Grouping keys of an aggregation, memoised per input label set (bounded by series count). */
+  IdentityHashMap<Labels, Labels> groupKeys(AggregateExpr a) {
+    IdentityHashMap<Labels, Labels> m = groupKeys.computeIfAbsent(a, k -> new IdentityHashMap<>());
+    if (m.size() > 1_000_000) {
+      m.clear();
+    }
+    return m;
+  }
+
+  /** Labels as results show them, memoised per label set instance. */
+  Labels resultLabels(Labels l, boolean dropName) {
+    if (!dropName) {
+      return l;
+    }
+    Labels out = droppedNames.get(l);
+    if (out == null) {
+      out = finalLabels(l, true);
+      if (droppedNames.size() > 1_000_000) {
+        droppedNames.clear();
+      }
+      droppedNames.put(l, out);
+    }
+    return out;
+  }
 
   /** One selected series: every sample in the range the query needs. */
   static final class Loaded {
@@ -144,11 +178,10 @@ final class Evaluator {
   void computeBounds(Expr e, long mint, long maxt) {
     switch (e) {
       case VectorSelector vs ->
-          addBounds(vs, vs.mods, mint, maxt + (vs.smoothed ? lookback : 0), lookback);
+          addBounds(vs, vs.mods, mint, maxt, lookback, vs.smoothed ? lookback : 0);
       case MatrixSelector m -> {
         long extra = (m.anchored || m.smoothed) ? lookback : 0;
-        addBounds(
-            m.vs, m.vs.mods, mint, maxt + (m.smoothed ? lookback : 0), durMs(m.range) + extra);
+        addBounds(m.vs, m.vs.mods, mint, maxt, durMs(m.range) + extra, m.smoothed ? lookback : 0);
       }
       case SubqueryExpr s -> {
         long off = offsetMs(s.mods);
@@ -177,10 +210,11 @@ final class Evaluator {
     }
   }
 
-  private void addBounds(VectorSelector vs, Modifiers m, long mint, long maxt, long range) {
+  private void addBounds(
+      VectorSelector vs, Modifiers m, long mint, long maxt, long range, long after) {
     long off = offsetMs(m);
     long lo = (m.hasAt() ? refTime(m, mint) : mint) - off - range;
-    long hi = (m.hasAt() ? refTime(m, maxt) : maxt) - off;
+    long hi = (m.hasAt() ? refTime(m, maxt) : maxt) - off + after;
     long[] b = bounds.get(vs);
     if (b == null) {
       bounds.put(vs, new long[] {lo, hi});
@@ -372,13 +406,24 @@ final class Evaluator {
     long lo = hi - durMs(m.range);
     ArrayList<Series> out = new ArrayList<>();
     long total = 0;
-    for (Loaded s : series) {
+    // Window buffers are reused from step to step: a range vector is consumed by its function
+    // within the step that produced it (it can only be returned whole by an instant query).
+    Series[] buffers = windowBuffers.computeIfAbsent(m, k -> new Series[series.size()]);
+    for (int si = 0; si < series.size(); si++) {
+      Loaded s = series.get(si);
       int last = lastAtOrBefore(s.t, s.n, hi);
       int first = lastAtOrBefore(s.t, s.n, lo) + 1;
       if (first > last) {
         continue;
       }
-      Series r = new Series(s.labels, last - first + 1);
+      Series r = buffers[si];
+      if (interval == 0 || r == null || r.t.length < last - first + 1) {
+        r = new Series(s.labels, last - first + 1);
+        buffers[si] = r;
+      }
+      r.labels = s.labels;
+      r.n = 0;
+      r.dropName = false;
       for (int i = first; i <= last; i++) {
         if (!StaleNaN.is(s.v[i])) {
           r.t[r.n] = s.t[i];
@@ -407,10 +452,18 @@ final class Evaluator {
       first += step;
     }
     LinkedHashMap<Labels, Series> acc = new LinkedHashMap<>();
-    Map<Labels, Boolean> drop = new HashMap<>();
+    // Inner evaluation times are multiples of the step, so consecutive outer steps share most of
+    // them: evaluate each inner time once and keep the results while they are in range.
+    java.util.TreeMap<Long, Value> cache =
+        subqueryResults.computeIfAbsent(s, k -> new java.util.TreeMap<>());
+    cache.headMap(first).clear();
     for (long t = first; t <= hi; t += step) {
       checkDeadline();
-      Value v = eval(s.expr, t);
+      Value v = cache.get(t);
+      if (v == null) {
+        v = eval(s.expr, t);
+        cache.put(t, v);
+      }
       if (v instanceof ScalarV sc) {
         acc.computeIfAbsent(Labels.EMPTY, k -> new Series(k, 8)).add(t, sc.v());
       } else if (v instanceof VectorV vv) {
@@ -742,9 +795,5 @@ final class Evaluator {
       return l;
     }
     return l.toBuilder().del(Labels.METRIC_NAME).del("__type__").del("__unit__").build();
-  }
-
-  static LinkedHashSet<String> dedupe(List<String> l) {
-    return new LinkedHashSet<>(l);
   }
 }

@@ -686,6 +686,20 @@ final class FunctionCalls {
       if (Double.isNaN(v) && noResult(name, s)) {
         continue;
       }
+      if (name.equals("rate") || name.equals("increase")) {
+        String metric = s.labels.metricName();
+        if (!metric.isEmpty()
+            && !metric.endsWith("_total")
+            && !metric.endsWith("_sum")
+            && !metric.endsWith("_count")
+            && !metric.endsWith("_bucket")
+            && !s.labels.get("__type__").equals("counter")) {
+          ev.info(
+              c.args.get(matrixArg),
+              "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "
+                  + GoFloat.quote(metric));
+        }
+      }
       Sample smp = new Sample(s.labels, v, ts, !keepName || s.dropName);
       out.add(smp);
     }
@@ -704,16 +718,13 @@ final class FunctionCalls {
           "predict_linear",
           "double_exponential_smoothing",
           "holt_winters" ->
-          s.n < 2 || NOVALUE_MARK.get();
+          s.n < 2;
       default -> false;
     };
   }
 
-  private static final ThreadLocal<Boolean> NOVALUE_MARK = ThreadLocal.withInitial(() -> false);
-
   static double extrapolatedRate(
       Series s, long rangeStart, long rangeEnd, long rangeMs, boolean counter, boolean rate) {
-    NOVALUE_MARK.set(false);
     if (s.n < 2) {
       return Double.NaN;
     }
@@ -753,7 +764,6 @@ final class FunctionCalls {
   }
 
   private static double instantValue(Series s, boolean rate) {
-    NOVALUE_MARK.set(false);
     if (s.n < 2) {
       return Double.NaN;
     }
@@ -767,7 +777,6 @@ final class FunctionCalls {
     }
     long interval = s.t[s.n - 1] - s.t[s.n - 2];
     if (interval == 0) {
-      NOVALUE_MARK.set(true);
       return Double.NaN;
     }
     if (rate) {
@@ -778,7 +787,6 @@ final class FunctionCalls {
 
   /** Returns {slope, intercept}. */
   static double[] linearRegression(Series s, long interceptTime) {
-    NOVALUE_MARK.set(false);
     double n = 0;
     double sumX = 0;
     double cX = 0;
@@ -843,7 +851,6 @@ final class FunctionCalls {
   }
 
   private static double holtWinters(Series s, double sf, double tf) {
-    NOVALUE_MARK.set(false);
     if (s.n < 2) {
       return Double.NaN;
     }

@@ -36,7 +36,7 @@ public final class GoFloat {
     return s;
   }
 
-  /** Go's %g / %v for float64: shortest digits, exponent when exp &lt; -4 || exp &gt;= 21. */
+  /** Go's %g / %v for float64: shortest digits, exponent when exp &lt; -4 || exp &gt;= 6. */
   public static String formatG(double f) {
     if (Double.isNaN(f)) {
       return "NaN";
@@ -52,7 +52,7 @@ public final class GoFloat {
     }
     BigDecimal bd = new BigDecimal(Double.toString(f)).stripTrailingZeros();
     int exp = bd.precision() - bd.scale() - 1;
-    if (exp < -4 || exp >= 21) {
+    if (exp < -4 || exp >= 6) { // shortest %g: precision 6 decides, as Go
       String digits = bd.unscaledValue().abs().toString();
       StringBuilder sb = new StringBuilder();
       if (f < 0) {

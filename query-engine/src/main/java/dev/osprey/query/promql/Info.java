@@ -9,7 +9,6 @@ import dev.osprey.query.promql.Values.Value;
 import dev.osprey.query.promql.Values.VectorV;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,9 +46,6 @@ final class Info {
 
   private static final List<String> IDENTIFYING = List.of("instance", "job");
 
-  private static final Map<Call, VectorSelector> SELECTORS =
-      java.util.Collections.synchronizedMap(new IdentityHashMap<>());
-
   static Value info(Evaluator ev, Call c, long ts) {
     ArrayList<Sample> base = FunctionCalls.vec(ev, c.args.get(0), ts);
     List<LabelMatcher> nameMatchers = new ArrayList<>();
@@ -64,7 +60,7 @@ final class Info {
       nameMatchers.add(LabelMatcher.equal(Labels.METRIC_NAME, "target_info"));
     }
     VectorSelector infoSel =
-        SELECTORS.computeIfAbsent(
+        ev.infoSelectors.computeIfAbsent(
             c,
             k -> {
               VectorSelector v = new VectorSelector();

@@ -113,7 +113,7 @@ public final class Printer {
       }
       case AggregateExpr a -> {
         sb.append(a.op);
-        if (a.groupingGiven && (a.without || !a.grouping.isEmpty() || true)) {
+        if (a.groupingGiven) {
           sb.append(a.without ? " without" : " by");
           labels(a.grouping, sb);
           sb.append(' ');

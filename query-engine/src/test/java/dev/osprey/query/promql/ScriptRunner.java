@@ -585,6 +585,10 @@ final class ScriptRunner {
     if (err != null) {
       return err;
     }
+    String inv = atInvarianceRuns(ex, engine, expr, t);
+    if (inv != null) {
+      return inv;
+    }
     boolean rerun =
         !ex.fail
             && ex.rvFrom == null
@@ -638,6 +642,108 @@ final class ScriptRunner {
       }
     }
     return null;
+  }
+
+  private static final java.util.Set<String> TIME_FUNCTIONS =
+      java.util.Set.of(
+          "time",
+          "timestamp",
+          "predict_linear",
+          "minute",
+          "hour",
+          "month",
+          "year",
+          "day_of_week",
+          "day_of_month",
+          "day_of_year",
+          "days_in_month",
+          "start",
+          "end",
+          "range",
+          "step");
+
+  /**
+   * Upstream's step-invariance re-runs (FORMAT.md 7.2.3): every selector and subquery without
+   * {@code @} gets {@code @ T}, and the query must give the same answer at other times.
+   */
+  private String atInvarianceRuns(Expect ex, Engine engine, String expr, long t) {
+    Ast.Expr probe = Parser.parse(expr);
+    if (usesTimeFunction(probe)) {
+      return null;
+    }
+    long[] times = t != 0 ? new long[] {-10 * t, 0, t / 5, t, 10 * t} : new long[] {-1000, 0, 1000};
+    for (long at : times) {
+      Ast.Expr e = Parser.parse(expr);
+      addAt(e, t / 1000.0);
+      String err =
+          check(
+              ex,
+              () -> engine.instantQuery(e, expr, at),
+              ex.rvFrom != null ? ex.rvFrom : 0,
+              ex.rvStep != null ? ex.rvStep : 0,
+              ex.rvFrom != null);
+      if (err != null) {
+        return "@-invariance run at " + at + "ms: " + err;
+      }
+    }
+    return null;
+  }
+
+  private static boolean usesTimeFunction(Ast.Expr e) {
+    return switch (e) {
+      case Ast.Call c -> {
+        if (TIME_FUNCTIONS.contains(c.fn.name())) {
+          yield true;
+        }
+        for (Ast.Expr a : c.args) {
+          if (usesTimeFunction(a)) {
+            yield true;
+          }
+        }
+        yield false;
+      }
+      case Ast.ParenExpr p -> usesTimeFunction(p.expr);
+      case Ast.UnaryExpr u -> usesTimeFunction(u.expr);
+      case Ast.BinaryExpr b -> usesTimeFunction(b.lhs) || usesTimeFunction(b.rhs);
+      case Ast.AggregateExpr a ->
+          usesTimeFunction(a.expr) || (a.param != null && usesTimeFunction(a.param));
+      case Ast.SubqueryExpr s -> usesTimeFunction(s.expr);
+      default -> false;
+    };
+  }
+
+  private static void addAt(Ast.Expr e, double secs) {
+    switch (e) {
+      case Ast.VectorSelector vs -> {
+        if (!vs.mods.hasAt()) {
+          vs.mods.at = secs;
+        }
+      }
+      case Ast.MatrixSelector m -> {
+        if (!m.vs.mods.hasAt()) {
+          m.vs.mods.at = secs;
+        }
+      }
+      case Ast.SubqueryExpr s -> {
+        if (!s.mods.hasAt()) {
+          s.mods.at = secs;
+        }
+      }
+      case Ast.ParenExpr p -> addAt(p.expr, secs);
+      case Ast.UnaryExpr u -> addAt(u.expr, secs);
+      case Ast.BinaryExpr b -> {
+        addAt(b.lhs, secs);
+        addAt(b.rhs, secs);
+      }
+      case Ast.Call c -> c.args.forEach(a -> addAt(a, secs));
+      case Ast.AggregateExpr a -> {
+        addAt(a.expr, secs);
+        if (a.param != null) {
+          addAt(a.param, secs);
+        }
+      }
+      default -> {}
+    }
   }
 
   private static String restAfterTokens(String s, int tokens) {
