@@ -84,6 +84,7 @@ public final class Spool implements AutoCloseable {
             .build();
     this.appender = queue.createAppender();
     appender.singleThreadedCheckDisabled(true);
+    encodeBuf.singleThreadedCheckDisabled(true); // guarded by this spool's monitor
     this.cycleFormat = DateTimeFormatter.ofPattern(cycle.format()).withZone(ZoneOffset.UTC);
     String s = config.name();
     this.queued =
