@@ -30,6 +30,7 @@ public final class DeadLetterQueue implements AutoCloseable {
             .build();
     this.appender = queue.createAppender();
     appender.singleThreadedCheckDisabled(true);
+    scratch.singleThreadedCheckDisabled(true); // guarded by this object's monitor
   }
 
   /** A dead-lettered batch as read back. */

@@ -67,6 +67,7 @@ public final class Spool implements AutoCloseable {
   private final ScheduledExecutorService housekeeper;
   private volatile boolean closed;
   private volatile long pinned;
+  private volatile boolean behind;
 
   private Spool(SpoolConfig config, MeterRegistry registry) {
     this.config = config;
@@ -84,6 +85,7 @@ public final class Spool implements AutoCloseable {
             .build();
     this.appender = queue.createAppender();
     appender.singleThreadedCheckDisabled(true);
+    encodeBuf.singleThreadedCheckDisabled(true); // guarded by this spool's monitor
     this.cycleFormat = DateTimeFormatter.ofPattern(cycle.format()).withZone(ZoneOffset.UTC);
     String s = config.name();
     this.queued =
@@ -297,9 +299,14 @@ public final class Spool implements AutoCloseable {
     }
   }
 
-  /** True when the spool is over its size limit (writers of a PAUSE_WRITERS spool should wait). */
+  /**
+   * True when the spool is over its size limit while some destination still has records to read
+   * (writers of a PAUSE_WRITERS spool should wait). Cycles that only hold delivered records do not
+   * make it full: they go as soon as housekeeping may delete them, and waiting for that would stall
+   * a writer whose pause keeps the current cycle from ending.
+   */
   public boolean isFull() {
-    return diskBytes.get() > config.maxDiskBytes();
+    return diskBytes.get() > config.maxDiskBytes() && behind;
   }
 
   public long diskBytes() {
@@ -341,6 +348,12 @@ public final class Spool implements AutoCloseable {
       return;
     }
     refreshDiskBytes();
+    long newest = queue.lastIndex();
+    boolean anyBehind = false;
+    for (LongValue v : cursors.values()) {
+      anyBehind |= newest >= 0 && v.getVolatileValue() < newest;
+    }
+    behind = anyBehind || (cursors.isEmpty() && newest >= 0);
     int first = queue.firstCycle();
     int last = queue.lastCycle();
     if (first == Integer.MAX_VALUE || last == Integer.MIN_VALUE || cursors.isEmpty()) {

@@ -136,6 +136,7 @@ public final class LogShipper implements AutoCloseable {
   /** Recovers positions from the spool, then starts reading and forwarding. */
   public void start() {
     recover();
+    writeCheckpoint(List.of()); // marks in the queue since when we watch (see drainRotatedAfter)
     running = true;
     forwarder.start();
     thread.start();
@@ -193,6 +194,7 @@ public final class LogShipper implements AutoCloseable {
               recovered.clear();
             }
             first = false;
+            writeCheckpoint(List.of()); // before reading: where every file stands now
           }
           lastScan = System.nanoTime();
         }
@@ -401,7 +403,9 @@ public final class LogShipper implements AutoCloseable {
           id = prev;
           offset = p.offset();
         } else {
-          metrics.truncations.increment(); // same inode, other content: start over
+          // Same inode, other content: truncated while we were down (copytruncate).
+          metrics.truncations.increment();
+          drainCopies(file, prev, p.offset(), base);
         }
       }
     }
@@ -456,33 +460,74 @@ public final class LogShipper implements AutoCloseable {
     Labels base = podLabels.labelsFor(t.path);
     t.close();
     openFiles.decrementAndGet();
-    Path dir = t.path.getParent();
-    String name = t.path.getFileName().toString();
-    try (DirectoryStream<Path> siblings = Files.newDirectoryStream(dir, name + "?*")) {
-      for (Path s : siblings) {
-        long[] ino = FileIdentity.inode(s);
-        if (ino == null || t.id.sameInode(ino[0], ino[1]) || !Files.isRegularFile(s)) {
-          continue;
-        }
-        FileChannel ch = FileTailer.openChannel(s);
-        if (ch.size() >= resume && t.id.fingerprintMatches(ch)) {
-          FileIdentity copyId = FileIdentity.of(ino[0], ino[1], ch);
-          FileTailer copy =
-              new FileTailer(
-                  t.path, ch, copyId, resume, base, config.maxLineBytes(), this::append, metrics);
-          openFiles.incrementAndGet();
-          startDraining(copy);
-          log.debug("event=copytruncate path={} copy={} offset={}", t.path, s, resume);
-          break;
-        }
-        ch.close();
-      }
-    }
+    drainCopies(t.path, t.id, resume, base);
     long[] ino = FileIdentity.inode(t.path);
     if (ino != null && base != null) {
       open(t.path, t.path, ino, base);
     }
     checkpointDue = true;
+  }
+
+  /**
+   * After a copytruncate: the copy whose first bytes match {@code old} holds the bytes after {@code
+   * resume}; copies made after it (newer modification time) were never read. Reads them in that
+   * order, before the truncated file.
+   */
+  private void drainCopies(Path logical, FileIdentity old, long resume, Labels base)
+      throws IOException {
+    if (base == null) {
+      return;
+    }
+    record Copy(Path path, long[] ino, long mtime) {}
+    List<Copy> copies = new ArrayList<>();
+    String name = logical.getFileName().toString();
+    try (DirectoryStream<Path> siblings =
+        Files.newDirectoryStream(logical.getParent(), name + "?*")) {
+      for (Path f : siblings) {
+        long[] ino = FileIdentity.inode(f);
+        if (ino == null
+            || old.sameInode(ino[0], ino[1])
+            || f.getFileName().toString().endsWith(".gz")
+            || !Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)
+            || heldElsewhere(ino)) {
+          continue;
+        }
+        copies.add(new Copy(f, ino, modifiedMillis(f)));
+      }
+    } catch (IOException e) {
+      return;
+    }
+    copies.sort(Comparator.comparingLong(Copy::mtime));
+    Copy match = null;
+    for (Copy c : copies) {
+      FileChannel ch = FileTailer.openChannel(c.path());
+      if (match == null && ch.size() >= resume && old.fingerprintMatches(ch)) {
+        match = c;
+        drainFrom(logical, ch, c.ino(), resume, base);
+        log.debug("event=copytruncate path={} copy={} offset={}", logical, c.path(), resume);
+      } else if (match != null && c.mtime() >= match.mtime()) {
+        drainFrom(logical, ch, c.ino(), 0, base);
+        log.debug("event=copytruncate_unseen path={} copy={}", logical, c.path());
+      } else {
+        ch.close();
+      }
+    }
+  }
+
+  private void drainFrom(Path logical, FileChannel ch, long[] ino, long offset, Labels base)
+      throws IOException {
+    FileTailer t =
+        new FileTailer(
+            logical,
+            ch,
+            FileIdentity.of(ino[0], ino[1], ch),
+            offset,
+            base,
+            config.maxLineBytes(),
+            this::append,
+            metrics);
+    openFiles.incrementAndGet();
+    startDraining(t);
   }
 
   /**
@@ -584,6 +629,7 @@ public final class LogShipper implements AutoCloseable {
       long[] atPath = FileIdentity.inode(orig);
       if (atPath != null && id.sameInode(atPath[0], atPath[1])) {
         recovered.put(p.sourceId(), p); // still at its path: the scan resumes it
+        seenPaths.add(orig);
         continue;
       }
       Path dir = orig.getParent();
@@ -652,6 +698,7 @@ public final class LogShipper implements AutoCloseable {
 
   private void writeCheckpoint(List<SourceCheckpoint.Position> extra) {
     List<SourceCheckpoint.Position> ps = new ArrayList<>(extra);
+    ps.addAll(recovered.values()); // known from the last run, not matched to a file yet
     for (FileTailer t : draining) {
       ps.add(new SourceCheckpoint.Position(t.sourceId, t.path.toString(), t.position(), false));
     }

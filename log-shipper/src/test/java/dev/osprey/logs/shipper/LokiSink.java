@@ -30,12 +30,20 @@ final class LokiSink implements AutoCloseable {
   final AtomicInteger replays = new AtomicInteger();
   final AtomicInteger requests = new AtomicInteger();
 
+  /** While true, every push is answered 503 (an outage). */
+  volatile boolean down;
+
   LokiSink() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext(
         "/loki/api/v1/push",
         ex -> {
           try {
+            if (down) {
+              ex.getRequestBody().readAllBytes();
+              ex.sendResponseHeaders(503, -1);
+              return;
+            }
             byte[] body = Snappy.uncompress(ex.getRequestBody().readAllBytes());
             Push.PushRequest req = Push.PushRequest.parseFrom(body);
             requests.incrementAndGet();
