@@ -40,6 +40,7 @@ public final class ScrapeLoop {
   private volatile String lastError = "";
   private volatile long lastScrapeMillis;
   private volatile boolean lastUp;
+  private boolean stopped;
 
   // the current scrape's accepted samples, emitted only when the whole scrape succeeded
   private Labels[] bufLabels = new Labels[256];
@@ -81,7 +82,10 @@ public final class ScrapeLoop {
   }
 
   /** One scrape starting at {@code startMillis} (the sample timestamp, as Prometheus uses). */
-  public Result scrapeOnce(long startMillis) {
+  public synchronized Result scrapeOnce(long startMillis) {
+    if (stopped) {
+      return new Result(false, 0, 0, 0, "stopped");
+    }
     long t0 = System.nanoTime();
     bufN = 0;
     int scraped = 0;
@@ -135,7 +139,11 @@ public final class ScrapeLoop {
   }
 
   /** The target is gone: every series it produced, report series included, goes stale. */
-  public void stop(long nowMillis) {
+  public synchronized void stop(long nowMillis) {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
     staleness.allStale(nowMillis, sink);
     for (Labels l : reportSeries) {
       sink.accept(l, nowMillis, dev.osprey.core.storage.StaleNaN.VALUE);
