@@ -47,9 +47,9 @@ public final class NodeCollector implements AutoCloseable {
     this.config = config;
     this.sink = sink;
     this.pods =
-        config.kubeletPods() == null
+        config.kubelet() == null
             ? PodMetadata.NONE
-            : new KubeletPodList(config.kubeletPods(), config.collectInterval());
+            : new KubeletPodList(config.kubelet(), config.collectInterval());
     this.containers =
         Files.isDirectory(config.cgroupRoot())
             ? new ContainerCollector(

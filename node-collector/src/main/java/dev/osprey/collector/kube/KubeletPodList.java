@@ -30,6 +30,7 @@ public final class KubeletPodList implements PodMetadata {
   private final String source;
   private final Duration minAge;
   private final HttpClient http;
+  private final Path tokenFile;
   private volatile View view = new View(Map.of(), Map.of());
   private volatile long loadedAtNanos;
   private volatile boolean loaded;
@@ -37,12 +38,22 @@ public final class KubeletPodList implements PodMetadata {
   private record View(Map<String, PodInfo> byUid, Map<String, ContainerInfo> byContainerId) {}
 
   public KubeletPodList(String source, Duration minAge) {
-    this.source = source;
+    this(KubeletConfig.of(source), minAge);
+  }
+
+  public KubeletPodList(KubeletConfig config, Duration minAge) {
+    this.source = config.pods();
     this.minAge = minAge;
-    this.http =
-        source.startsWith("http://") || source.startsWith("https://")
-            ? HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-            : null;
+    this.tokenFile = config.tokenFile();
+    if (source.startsWith("http://") || source.startsWith("https://")) {
+      HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+      if (source.startsWith("https://")) {
+        b.sslContext(KubeletTls.context(config.caFile(), config.insecureSkipVerify()));
+      }
+      this.http = b.build();
+    } else {
+      this.http = null;
+    }
   }
 
   @Override
@@ -72,10 +83,14 @@ public final class KubeletPodList implements PodMetadata {
       if (http == null) {
         return Files.readAllBytes(Path.of(source));
       }
-      HttpResponse<byte[]> r =
-          http.send(
-              HttpRequest.newBuilder(URI.create(source)).timeout(Duration.ofSeconds(10)).build(),
-              HttpResponse.BodyHandlers.ofByteArray());
+      HttpRequest.Builder req =
+          HttpRequest.newBuilder(URI.create(source))
+              .timeout(Duration.ofSeconds(10))
+              .header("Accept", "application/json");
+      if (tokenFile != null && source.startsWith("https://") && Files.isReadable(tokenFile)) {
+        req.header("Authorization", "Bearer " + Files.readString(tokenFile).trim());
+      }
+      HttpResponse<byte[]> r = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
       if (r.statusCode() != 200) {
         throw new IOException("HTTP status " + r.statusCode());
       }
