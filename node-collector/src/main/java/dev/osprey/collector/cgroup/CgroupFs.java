@@ -232,6 +232,9 @@ public final class CgroupFs {
         FileReads.keyed(memStat, "total_mapped_file"),
         FileReads.keyed(memStat, "total_swap"),
         failcnt,
+        mem == null
+            ? Double.NaN
+            : FileReads.keyed(FileReads.read(mem.resolve("memory.oom_control")), "oom_kill"),
         limit,
         reservation,
         swapLimit,
@@ -342,6 +345,7 @@ public final class CgroupFs {
         FileReads.keyed(memStat, "file_mapped"),
         swapCurrent,
         FileReads.keyed(events, "max"),
+        FileReads.keyed(events, "oom_kill"),
         FileReads.number(d.resolve("memory.max")),
         FileReads.number(d.resolve("memory.low")),
         FileReads.number(d.resolve("memory.swap.max")),

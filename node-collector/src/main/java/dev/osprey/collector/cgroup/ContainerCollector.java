@@ -122,6 +122,7 @@ public final class ContainerCollector {
     put(sink, base, "container_memory_mapped_file", t, s.memoryMappedFile());
     put(sink, base, "container_memory_swap", t, s.memorySwap());
     put(sink, base, "container_memory_failcnt", t, s.memoryFailcnt());
+    put(sink, base, "container_oom_events_total", t, s.oomEvents());
     for (DeviceIo d : s.io()) {
       String dev = deviceName(d.major(), d.minor());
       put(sink, base, "container_fs_reads_bytes_total", "device", dev, t, d.readBytes());
