@@ -40,6 +40,30 @@ public record NodeCollectorConfig(
     }
   }
 
+  /**
+   * From the agent's config: its {@code cgroupRoot}, {@code collectInterval} and {@code
+   * prometheusConfig} (loaded and validated here, so a bad file fails the agent's start, naming the
+   * field). /proc, /sys and / are the host's as this process sees them.
+   *
+   * @param kubelet where the pod list comes from, or null outside Kubernetes
+   */
+  public static NodeCollectorConfig fromAgent(
+      dev.osprey.core.config.AgentConfig agent, KubeletConfig kubelet) {
+    PrometheusConfig prom =
+        agent.prometheusConfig() == null || agent.prometheusConfig().isEmpty()
+            ? null
+            : PrometheusConfig.load(Path.of(agent.prometheusConfig()));
+    return new NodeCollectorConfig(
+        Path.of(agent.cgroupRoot()),
+        null,
+        null,
+        null,
+        agent.collectInterval(),
+        kubelet,
+        true,
+        prom);
+  }
+
   public static NodeCollectorConfig defaults() {
     return new NodeCollectorConfig(null, null, null, null, null, null, true, null);
   }
