@@ -130,8 +130,8 @@ public final class CgroupFs {
       List<Path> children = new ArrayList<>();
       try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, Files::isDirectory)) {
         ds.forEach(children::add);
-      } catch (NoSuchFileException e) {
-        continue; // removed while we walked
+      } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
+        continue; // removed while we walked, or not ours to read: its subtree is skipped
       } catch (IOException e) {
         throw new UncheckedIOException("cannot list cgroup " + dir, e);
       }

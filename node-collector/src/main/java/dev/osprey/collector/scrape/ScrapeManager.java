@@ -67,6 +67,7 @@ public final class ScrapeManager implements AutoCloseable {
     this.http =
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(10))
+            .version(HttpClient.Version.HTTP_1_1) // as Prometheus for plain http; no h2c upgrade
             .followRedirects(HttpClient.Redirect.NORMAL)
             .build();
     long s;
