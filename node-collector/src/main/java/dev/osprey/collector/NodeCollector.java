@@ -47,9 +47,9 @@ public final class NodeCollector implements AutoCloseable {
     this.config = config;
     this.sink = sink;
     this.pods =
-        config.kubeletPods() == null
+        config.kubelet() == null
             ? PodMetadata.NONE
-            : new KubeletPodList(config.kubeletPods(), config.collectInterval());
+            : new KubeletPodList(config.kubelet(), config.collectInterval());
     this.containers =
         Files.isDirectory(config.cgroupRoot())
             ? new ContainerCollector(
@@ -66,7 +66,9 @@ public final class NodeCollector implements AutoCloseable {
     this.node =
         config.nodeMetrics() ? new NodeMetrics(config.procRoot(), config.rootFs(), true) : null;
     this.scrapes =
-        config.scrape() == null ? null : new ScrapeManager(config.scrape(), sink, registry);
+        config.scrape() == null
+            ? null
+            : new ScrapeManager(config.scrape(), sink, registry, pods::pods);
     this.collections =
         Counter.builder("osprey_collector_collections_total")
             .description("cgroup and node collections run")
@@ -131,6 +133,9 @@ public final class NodeCollector implements AutoCloseable {
       cgroups.set(containers.collect(nowMillis, tracked));
     }
     podState.collect(nowMillis, tracked);
+    if (scrapes != null && scrapes.isStarted()) {
+      scrapes.sync(); // pods come and go: their scrape targets follow
+    }
     if (node != null) {
       node.collect(nowMillis, tracked);
     }

@@ -1,5 +1,6 @@
 package dev.osprey.collector;
 
+import dev.osprey.collector.kube.KubeletConfig;
 import dev.osprey.collector.scrape.PrometheusConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,8 +15,8 @@ import java.time.Duration;
  * @param rootFs where the host's root file system is visible (node_exporter's {@code
  *     --path.rootfs})
  * @param collectInterval how often cgroup and node metrics are read
- * @param kubeletPods where the kubelet's pod list is read from: an {@code http(s)://} URL (the
- *     read-only port's {@code /pods}) or a file path; null when not running under Kubernetes
+ * @param kubelet where and how the kubelet's pod list is read; null when not running under
+ *     Kubernetes
  * @param nodeMetrics whether node_exporter-style metrics are collected
  * @param scrape the Prometheus scrape configuration ({@code --prometheus-config}), or null
  */
@@ -25,7 +26,7 @@ public record NodeCollectorConfig(
     Path sysRoot,
     Path rootFs,
     Duration collectInterval,
-    String kubeletPods,
+    KubeletConfig kubelet,
     boolean nodeMetrics,
     PrometheusConfig scrape) {
   public NodeCollectorConfig {
@@ -37,6 +38,30 @@ public record NodeCollectorConfig(
     if (collectInterval.isNegative() || collectInterval.isZero()) {
       throw new IllegalArgumentException("collect interval must be positive: " + collectInterval);
     }
+  }
+
+  /**
+   * From the agent's config: its {@code cgroupRoot}, {@code collectInterval} and {@code
+   * prometheusConfig} (loaded and validated here, so a bad file fails the agent's start, naming the
+   * field). /proc, /sys and / are the host's as this process sees them.
+   *
+   * @param kubelet where the pod list comes from, or null outside Kubernetes
+   */
+  public static NodeCollectorConfig fromAgent(
+      dev.osprey.core.config.AgentConfig agent, KubeletConfig kubelet) {
+    PrometheusConfig prom =
+        agent.prometheusConfig() == null || agent.prometheusConfig().isEmpty()
+            ? null
+            : PrometheusConfig.load(Path.of(agent.prometheusConfig()));
+    return new NodeCollectorConfig(
+        Path.of(agent.cgroupRoot()),
+        null,
+        null,
+        null,
+        agent.collectInterval(),
+        kubelet,
+        true,
+        prom);
   }
 
   public static NodeCollectorConfig defaults() {

@@ -3,6 +3,7 @@ package dev.osprey.collector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.osprey.collector.kube.KubeletConfig;
 import dev.osprey.collector.scrape.PrometheusConfig;
 import dev.osprey.collector.scrape.ScrapeLoop;
 import dev.osprey.core.storage.StaleNaN;
@@ -64,7 +65,7 @@ class NodeCollectorTest {
             tmp.resolve("sys"),
             tmp,
             Duration.ofSeconds(15),
-            pods.toString(),
+            KubeletConfig.of(pods.toString()),
             true,
             null);
     CapturingSink sink = new CapturingSink();

@@ -130,8 +130,8 @@ public final class CgroupFs {
       List<Path> children = new ArrayList<>();
       try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, Files::isDirectory)) {
         ds.forEach(children::add);
-      } catch (NoSuchFileException e) {
-        continue; // removed while we walked
+      } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
+        continue; // removed while we walked, or not ours to read: its subtree is skipped
       } catch (IOException e) {
         throw new UncheckedIOException("cannot list cgroup " + dir, e);
       }
@@ -232,6 +232,9 @@ public final class CgroupFs {
         FileReads.keyed(memStat, "total_mapped_file"),
         FileReads.keyed(memStat, "total_swap"),
         failcnt,
+        mem == null
+            ? Double.NaN
+            : FileReads.keyed(FileReads.read(mem.resolve("memory.oom_control")), "oom_kill"),
         limit,
         reservation,
         swapLimit,
@@ -342,6 +345,7 @@ public final class CgroupFs {
         FileReads.keyed(memStat, "file_mapped"),
         swapCurrent,
         FileReads.keyed(events, "max"),
+        FileReads.keyed(events, "oom_kill"),
         FileReads.number(d.resolve("memory.max")),
         FileReads.number(d.resolve("memory.low")),
         FileReads.number(d.resolve("memory.swap.max")),

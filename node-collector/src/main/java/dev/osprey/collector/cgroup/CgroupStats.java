@@ -31,6 +31,7 @@ public record CgroupStats(
     double memoryMappedFile,
     double memorySwap,
     double memoryFailcnt,
+    double oomEvents,
     double memoryLimit,
     double memoryReservation,
     double memorySwapLimit,

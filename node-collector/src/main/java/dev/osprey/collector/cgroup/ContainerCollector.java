@@ -28,6 +28,7 @@ public final class ContainerCollector {
   private final PodMetadata pods;
   private final int maxCgroups;
   private final Map<Long, String> deviceNames = new HashMap<>();
+  private long readErrors;
 
   public ContainerCollector(
       CgroupFs fs, Path procRoot, Path sysRoot, PodMetadata pods, int maxCgroups) {
@@ -44,8 +45,17 @@ public final class ContainerCollector {
     Map<String, Long> podPid = new HashMap<>();
     Map<String, CgroupStats> stats = new HashMap<>();
     Map<String, KubeCgroupPath> kube = new HashMap<>();
+    List<String> readable = new java.util.ArrayList<>(ids.size());
     for (String id : ids) {
-      CgroupStats s = fs.read(id);
+      CgroupStats s;
+      try {
+        s = fs.read(id);
+      } catch (java.io.UncheckedIOException e) {
+        // one unreadable cgroup (a dying one, a permission) must not cost all the others
+        readErrors++;
+        continue;
+      }
+      readable.add(id);
       KubeCgroupPath k = KubeCgroupPath.parse(id);
       stats.put(id, s);
       kube.put(id, k);
@@ -53,7 +63,7 @@ public final class ContainerCollector {
         podPid.putIfAbsent(k.podUid(), s.pid());
       }
     }
-    for (String id : ids) {
+    for (String id : readable) {
       KubeCgroupPath k = kube.get(id);
       CgroupStats s = stats.get(id);
       Labels base = baseLabels(id, k);
@@ -70,7 +80,12 @@ public final class ContainerCollector {
             sink);
       }
     }
-    return ids.size();
+    return readable.size();
+  }
+
+  /** Cgroups skipped because a file of theirs could not be read, since creation. */
+  public long readErrors() {
+    return readErrors;
   }
 
   Labels baseLabels(String id, KubeCgroupPath k) {
@@ -122,6 +137,7 @@ public final class ContainerCollector {
     put(sink, base, "container_memory_mapped_file", t, s.memoryMappedFile());
     put(sink, base, "container_memory_swap", t, s.memorySwap());
     put(sink, base, "container_memory_failcnt", t, s.memoryFailcnt());
+    put(sink, base, "container_oom_events_total", t, s.oomEvents());
     for (DeviceIo d : s.io()) {
       String dev = deviceName(d.major(), d.minor());
       put(sink, base, "container_fs_reads_bytes_total", "device", dev, t, d.readBytes());

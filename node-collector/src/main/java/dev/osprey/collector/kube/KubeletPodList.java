@@ -30,6 +30,7 @@ public final class KubeletPodList implements PodMetadata {
   private final String source;
   private final Duration minAge;
   private final HttpClient http;
+  private final Path tokenFile;
   private volatile View view = new View(Map.of(), Map.of());
   private volatile long loadedAtNanos;
   private volatile boolean loaded;
@@ -37,12 +38,22 @@ public final class KubeletPodList implements PodMetadata {
   private record View(Map<String, PodInfo> byUid, Map<String, ContainerInfo> byContainerId) {}
 
   public KubeletPodList(String source, Duration minAge) {
-    this.source = source;
+    this(KubeletConfig.of(source), minAge);
+  }
+
+  public KubeletPodList(KubeletConfig config, Duration minAge) {
+    this.source = config.pods();
     this.minAge = minAge;
-    this.http =
-        source.startsWith("http://") || source.startsWith("https://")
-            ? HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-            : null;
+    this.tokenFile = config.tokenFile();
+    if (source.startsWith("http://") || source.startsWith("https://")) {
+      HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+      if (source.startsWith("https://")) {
+        b.sslContext(KubeletTls.context(config.caFile(), config.insecureSkipVerify()));
+      }
+      this.http = b.build();
+    } else {
+      this.http = null;
+    }
   }
 
   @Override
@@ -72,10 +83,14 @@ public final class KubeletPodList implements PodMetadata {
       if (http == null) {
         return Files.readAllBytes(Path.of(source));
       }
-      HttpResponse<byte[]> r =
-          http.send(
-              HttpRequest.newBuilder(URI.create(source)).timeout(Duration.ofSeconds(10)).build(),
-              HttpResponse.BodyHandlers.ofByteArray());
+      HttpRequest.Builder req =
+          HttpRequest.newBuilder(URI.create(source))
+              .timeout(Duration.ofSeconds(10))
+              .header("Accept", "application/json");
+      if (tokenFile != null && source.startsWith("https://") && Files.isReadable(tokenFile)) {
+        req.header("Authorization", "Bearer " + Files.readString(tokenFile).trim());
+      }
+      HttpResponse<byte[]> r = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
       if (r.statusCode() != 200) {
         throw new IOException("HTTP status " + r.statusCode());
       }
@@ -99,19 +114,61 @@ public final class KubeletPodList implements PodMetadata {
     List<PodInfo> out = new ArrayList<>();
     for (JsonNode item : root.path("items")) {
       JsonNode meta = item.path("metadata");
+      JsonNode spec = item.path("spec");
       JsonNode status = item.path("status");
-      List<ContainerInfo> containers = new ArrayList<>();
+      Map<String, JsonNode> statusByName = new HashMap<>();
+      java.util.Set<String> initNames = new java.util.HashSet<>();
       for (String field :
           List.of("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses")) {
         for (JsonNode cs : status.path(field)) {
+          statusByName.put(cs.path("name").asText(""), cs);
+          if (field.equals("initContainerStatuses")) {
+            initNames.add(cs.path("name").asText(""));
+          }
+        }
+      }
+      List<ContainerInfo> containers = new ArrayList<>();
+      java.util.Set<String> named = new java.util.HashSet<>();
+      for (String field : List.of("initContainers", "containers", "ephemeralContainers")) {
+        for (JsonNode c : spec.path(field)) {
+          String name = c.path("name").asText("");
+          named.add(name);
+          List<PodInfo.Port> ports = new ArrayList<>();
+          for (JsonNode p : c.path("ports")) {
+            ports.add(
+                new PodInfo.Port(
+                    p.path("name").asText(""),
+                    p.path("containerPort").asInt(0),
+                    p.path("protocol").asText("TCP")));
+          }
           containers.add(
-              new ContainerInfo(
-                  cs.path("name").asText(""),
-                  stripScheme(cs.path("containerID").asText("")),
-                  cs.path("image").asText(""),
-                  cs.path("restartCount").asInt(0),
-                  time(cs.path("state").path("running").path("startedAt")),
-                  time(cs.path("lastState").path("terminated").path("finishedAt"))));
+              container(
+                  name,
+                  c.path("image").asText(""),
+                  statusByName.get(name),
+                  List.copyOf(ports),
+                  field.equals("initContainers")));
+        }
+      }
+      // statuses without a spec entry (a pod list trimmed by someone): still usable for names
+      statusByName.forEach(
+          (name, cs) -> {
+            if (!named.contains(name)) {
+              containers.add(container(name, "", cs, List.of(), initNames.contains(name)));
+            }
+          });
+      String ready = "unknown";
+      for (JsonNode cond : status.path("conditions")) {
+        if (cond.path("type").asText("").equals("Ready")) {
+          ready = cond.path("status").asText("Unknown").toLowerCase(java.util.Locale.ROOT);
+        }
+      }
+      String ctrlKind = "";
+      String ctrlName = "";
+      for (JsonNode ref : meta.path("ownerReferences")) {
+        if (ref.path("controller").asBoolean(false)) {
+          ctrlKind = ref.path("kind").asText("");
+          ctrlName = ref.path("name").asText("");
         }
       }
       out.add(
@@ -121,9 +178,40 @@ public final class KubeletPodList implements PodMetadata {
               meta.path("namespace").asText(""),
               status.path("phase").asText(""),
               time(status.path("startTime")),
-              List.copyOf(containers)));
+              List.copyOf(containers),
+              status.path("podIP").asText(""),
+              status.path("hostIP").asText(""),
+              spec.path("nodeName").asText(""),
+              stringMap(meta.path("labels")),
+              stringMap(meta.path("annotations")),
+              ready,
+              ctrlKind,
+              ctrlName));
     }
     return out;
+  }
+
+  private static ContainerInfo container(
+      String name, String specImage, JsonNode cs, List<PodInfo.Port> ports, boolean init) {
+    if (cs == null) {
+      return new ContainerInfo(name, "", specImage, 0, Double.NaN, Double.NaN, ports, init);
+    }
+    String image = cs.path("image").asText("");
+    return new ContainerInfo(
+        name,
+        stripScheme(cs.path("containerID").asText("")),
+        image.isEmpty() ? specImage : image,
+        cs.path("restartCount").asInt(0),
+        time(cs.path("state").path("running").path("startedAt")),
+        time(cs.path("lastState").path("terminated").path("finishedAt")),
+        ports,
+        init);
+  }
+
+  private static Map<String, String> stringMap(JsonNode n) {
+    Map<String, String> m = new java.util.TreeMap<>();
+    n.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asText("")));
+    return java.util.Collections.unmodifiableMap(m);
   }
 
   private static String stripScheme(String id) {

@@ -138,15 +138,17 @@ public final class ExpositionParser {
     while (p < lineEnd && buf[p] != ' ' && buf[p] != '\t') {
       p++;
     }
-    String word = new String(buf, wordStart, p - wordStart, StandardCharsets.ISO_8859_1);
-    Entry kind =
-        switch (word) {
-          case "HELP" -> Entry.HELP;
-          case "TYPE" -> Entry.TYPE;
-          case "UNIT" -> openMetrics ? Entry.UNIT : Entry.COMMENT;
-          case "EOF" -> openMetrics ? Entry.EOF : Entry.COMMENT;
-          default -> Entry.COMMENT;
-        };
+    Entry kind = Entry.COMMENT;
+    if (word(wordStart, p, "HELP")) {
+      kind = Entry.HELP;
+    } else if (word(wordStart, p, "TYPE")) {
+      kind = Entry.TYPE;
+    } else if (openMetrics && word(wordStart, p, "UNIT")) {
+      kind = Entry.UNIT;
+    } else if (openMetrics && word(wordStart, p, "EOF")) {
+      kind = Entry.EOF;
+    }
+    String word = kind == Entry.COMMENT ? "" : kind.name();
     if (kind == Entry.EOF) {
       if (skipSpace(p) != lineEnd) {
         throw error(p - lineStart, "unexpected text after # EOF");
@@ -192,6 +194,18 @@ public final class ExpositionParser {
       metaText = decode(skipSpace(p), lineEnd);
     }
     return kind;
+  }
+
+  private boolean word(int s, int e, String w) {
+    if (e - s != w.length()) {
+      return false;
+    }
+    for (int i = 0; i < w.length(); i++) {
+      if (buf[s + i] != w.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private boolean validType(String t) {
@@ -418,6 +432,10 @@ public final class ExpositionParser {
         return neg ? -(double) v : (double) v;
       }
     }
+    double fast = fastDecimal(p, e, neg);
+    if (!Double.isNaN(fast)) {
+      return fast;
+    }
     // Go's strconv.ParseFloat words, case-insensitive
     String tok = new String(buf, s, e - s, StandardCharsets.ISO_8859_1);
     String body = tok.substring(p - s).toLowerCase(java.util.Locale.ROOT);
@@ -449,6 +467,86 @@ public final class ExpositionParser {
     } catch (NumberFormatException ex) {
       throw error(s - lineStart, "invalid " + what + " \"" + printable(tok) + "\"");
     }
+  }
+
+  private static final double[] POW10 = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+  };
+
+  /**
+   * Clinger's fast path: a decimal with at most 15 significant digits and a power of ten within
+   * 10^22 is one exact multiplication or division, so correctly rounded. NaN when the token is
+   * anything else (the caller falls back to the full parser).
+   */
+  private double fastDecimal(int p, int e, boolean neg) {
+    long mant = 0;
+    int digits = 0;
+    int fracDigits = 0;
+    boolean dot = false;
+    int i = p;
+    for (; i < e; i++) {
+      byte c = buf[i];
+      if (c >= '0' && c <= '9') {
+        if (mant == 0 && c == '0') {
+          if (dot) {
+            fracDigits++;
+          }
+          continue; // leading zeros are not significant
+        }
+        if (++digits > 15) {
+          return Double.NaN;
+        }
+        mant = mant * 10 + (c - '0');
+        if (dot) {
+          fracDigits++;
+        }
+      } else if (c == '.' && !dot) {
+        dot = true;
+      } else {
+        break;
+      }
+    }
+    if (i == p || (dot && i == p + 1)) {
+      return Double.NaN;
+    }
+    int exp = 0;
+    if (i < e) {
+      if (buf[i] != 'e' && buf[i] != 'E') {
+        return Double.NaN;
+      }
+      i++;
+      boolean eneg = false;
+      if (i < e && (buf[i] == '+' || buf[i] == '-')) {
+        eneg = buf[i] == '-';
+        i++;
+      }
+      if (i == e || e - i > 3) {
+        return Double.NaN;
+      }
+      for (; i < e; i++) {
+        byte c = buf[i];
+        if (c < '0' || c > '9') {
+          return Double.NaN;
+        }
+        exp = exp * 10 + (c - '0');
+      }
+      if (eneg) {
+        exp = -exp;
+      }
+    }
+    exp -= fracDigits;
+    double v = mant;
+    if (mant == 0) {
+      v = 0;
+    } else if (exp >= 0 && exp <= 22) {
+      v *= POW10[exp];
+    } else if (exp < 0 && exp >= -22) {
+      v /= POW10[-exp];
+    } else {
+      return Double.NaN;
+    }
+    return neg ? -v : v;
   }
 
   private long parseLong(int s, int e) throws ExpositionParseException {

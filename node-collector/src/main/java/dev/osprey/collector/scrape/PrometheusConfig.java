@@ -62,12 +62,31 @@ public record PrometheusConfig(
           "sample_limit",
           "label_limit",
           "label_name_length_limit",
-          "label_value_length_limit");
+          "label_value_length_limit",
+          "kubernetes_sd_configs");
+  private static final Set<String> K8S_FIELDS = Set.of("role", "namespaces");
+  private static final Set<String> K8S_UNSUPPORTED =
+      Set.of(
+          "api_server",
+          "kubeconfig_file",
+          "selectors",
+          "attach_metadata",
+          "basic_auth",
+          "authorization",
+          "oauth2",
+          "tls_config",
+          "proxy_url",
+          "follow_redirects",
+          "enable_http2",
+          "bearer_token",
+          "bearer_token_file",
+          "no_proxy",
+          "proxy_from_environment",
+          "proxy_connect_header");
 
   /** Fields Prometheus has that the agent knows it does not implement (a clearer message). */
   private static final Set<String> SCRAPE_UNSUPPORTED =
       Set.of(
-          "kubernetes_sd_configs",
           "file_sd_configs",
           "consul_sd_configs",
           "dns_sd_configs",
@@ -231,9 +250,34 @@ public record PrometheusConfig(
               intField(sc, "sample_limit", sampleLimit, where),
               intField(sc, "label_limit", labelLimit, where),
               intField(sc, "label_name_length_limit", nameLen, where),
-              intField(sc, "label_value_length_limit", valueLen, where)));
+              intField(sc, "label_value_length_limit", valueLen, where),
+              podDiscovery(sc.path("kubernetes_sd_configs"), where + ".kubernetes_sd_configs")));
     }
     return new PrometheusConfig(interval, timeout, external, List.copyOf(scs));
+  }
+
+  private static List<ScrapeConfig.PodDiscovery> podDiscovery(JsonNode list, String where) {
+    List<ScrapeConfig.PodDiscovery> out = new ArrayList<>();
+    int i = 0;
+    for (JsonNode k : list) {
+      String w = where + "[" + i++ + "]";
+      checkFields(k, K8S_FIELDS, K8S_UNSUPPORTED, w);
+      String role = k.path("role").asText("");
+      if (!role.equals("pod")) {
+        throw new IllegalArgumentException(
+            "unsupported role \""
+                + role
+                + "\" in "
+                + w
+                + ": the agent discovers pods (role: pod) from the kubelet");
+      }
+      JsonNode ns = k.path("namespaces");
+      checkFields(ns, Set.of("names"), Set.of("own_namespace"), w + ".namespaces");
+      List<String> names = new ArrayList<>();
+      ns.path("names").forEach(n -> names.add(n.asText()));
+      out.add(new ScrapeConfig.PodDiscovery(List.copyOf(names)));
+    }
+    return List.copyOf(out);
   }
 
   private static List<RelabelConfig> relabels(JsonNode list, String where) {

@@ -30,6 +30,15 @@ public final class ScrapeLoop {
       "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;"
           + "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
+  /** Closes bodies that outlive their scrape timeout. */
+  private static final java.util.concurrent.ScheduledExecutorService CANCELLER =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "osprey-scrape-timeout");
+            t.setDaemon(true);
+            return t;
+          });
+
   private final Target target;
   private final HttpClient http;
   private final SampleSink sink;
@@ -40,6 +49,7 @@ public final class ScrapeLoop {
   private volatile String lastError = "";
   private volatile long lastScrapeMillis;
   private volatile boolean lastUp;
+  private boolean stopped;
 
   // the current scrape's accepted samples, emitted only when the whole scrape succeeded
   private Labels[] bufLabels = new Labels[256];
@@ -81,7 +91,10 @@ public final class ScrapeLoop {
   }
 
   /** One scrape starting at {@code startMillis} (the sample timestamp, as Prometheus uses). */
-  public Result scrapeOnce(long startMillis) {
+  public synchronized Result scrapeOnce(long startMillis) {
+    if (stopped) {
+      return new Result(false, 0, 0, 0, "stopped");
+    }
     long t0 = System.nanoTime();
     bufN = 0;
     int scraped = 0;
@@ -135,7 +148,11 @@ public final class ScrapeLoop {
   }
 
   /** The target is gone: every series it produced, report series included, goes stale. */
-  public void stop(long nowMillis) {
+  public synchronized void stop(long nowMillis) {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
     staleness.allStale(nowMillis, sink);
     for (Labels l : reportSeries) {
       sink.accept(l, nowMillis, dev.osprey.core.storage.StaleNaN.VALUE);
@@ -174,8 +191,26 @@ public final class ScrapeLoop {
                 Double.toString(target.timeout().toMillis() / 1000.0))
             .GET()
             .build();
+    long deadline = System.nanoTime() + target.timeout().toNanos();
     HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-    try (InputStream raw = r.body()) {
+    // the request timeout ends at the headers; the body must also arrive within the scrape timeout
+    long left = deadline - System.nanoTime();
+    java.util.concurrent.atomic.AtomicBoolean timedOut =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    InputStream body = r.body();
+    java.util.concurrent.ScheduledFuture<?> guard =
+        CANCELLER.schedule(
+            () -> {
+              timedOut.set(true);
+              try {
+                body.close();
+              } catch (IOException e) {
+                // closing to unblock a read; nothing else to do
+              }
+            },
+            Math.max(left, 0),
+            java.util.concurrent.TimeUnit.NANOSECONDS);
+    try (InputStream raw = body) {
       if (r.statusCode() != 200) {
         throw new ScrapeException("server returned HTTP status " + r.statusCode());
       }
@@ -188,6 +223,13 @@ public final class ScrapeLoop {
               .contains("gzip");
       InputStream in = gzip ? new GZIPInputStream(raw, 8192) : raw;
       return readLimited(in, target.config().bodySizeLimit());
+    } catch (IOException e) {
+      if (timedOut.get()) {
+        throw new HttpTimeoutException("body not read within the scrape timeout");
+      }
+      throw e;
+    } finally {
+      guard.cancel(false);
     }
   }
 

@@ -75,6 +75,7 @@ class ContainerCollectorTest {
     assertThat(s.one("container_memory_mapped_file", c).v())
         .isEqualTo(tree.startsWith("v1") ? 8192 : 4096);
     assertThat(s.one("container_memory_failcnt", c).v()).isEqualTo(3);
+    assertThat(s.one("container_oom_events_total", c).v()).isEqualTo(1);
     assertThat(s.one("container_fs_reads_bytes_total", "name", CID1, "device", "/dev/sda").v())
         .isEqualTo(1_048_576);
     assertThat(s.one("container_fs_writes_bytes_total", "name", CID1, "device", "/dev/sda").v())

@@ -57,6 +57,26 @@ class ExpositionParserFuzzTest {
     drain(b, om);
   }
 
+  @Property(tries = 5000)
+  void valuesParseExactlyAsJava(@ForAll double d, @ForAll("formats") String fmt)
+      throws ExpositionParseException {
+    String text = String.format(java.util.Locale.ROOT, fmt, d);
+    if (!Double.isFinite(d)) {
+      return;
+    }
+    byte[] b = ("m " + text + "\n").getBytes(StandardCharsets.UTF_8);
+    ExpositionParser p = new ExpositionParser(b, 0, b.length, false);
+    net.jqwik.api.Assume.that(p.next() == Entry.SERIES);
+    org.assertj.core.api.Assertions.assertThat(Double.doubleToRawLongBits(p.value()))
+        .as(text)
+        .isEqualTo(Double.doubleToRawLongBits(Double.parseDouble(text)));
+  }
+
+  @Provide
+  Arbitrary<String> formats() {
+    return Arbitraries.of("%s", "%.6e", "%.3f", "%.15g", "%.17g", "%.0f", "%.12e");
+  }
+
   @Provide
   Arbitrary<String> soup() {
     return Arbitraries.of(

@@ -102,12 +102,30 @@ class PrometheusConfigTest {
             () ->
                 PrometheusConfig.parse(
                     """
-        scrape_configs:
-          - job_name: k8s
-            kubernetes_sd_configs: [{role: pod}]
-        """))
-        .hasMessageContaining("unsupported field \"kubernetes_sd_configs\"")
+                    scrape_configs:
+                      - job_name: k8s
+                        kubernetes_sd_configs: [{role: pod, api_server: 'https://k8s'}]
+                    """))
+        .hasMessageContaining("unsupported field \"api_server\"")
         .hasMessageContaining("job \"k8s\"");
+    assertThatThrownBy(
+            () ->
+                PrometheusConfig.parse(
+                    """
+                    scrape_configs:
+                      - job_name: k8s
+                        kubernetes_sd_configs: [{role: endpoints}]
+                    """))
+        .hasMessageContaining("unsupported role \"endpoints\"");
+    assertThatThrownBy(
+            () ->
+                PrometheusConfig.parse(
+                    """
+                    scrape_configs:
+                      - job_name: files
+                        file_sd_configs: [{files: [a.json]}]
+                    """))
+        .hasMessageContaining("unsupported field \"file_sd_configs\"");
     assertThatThrownBy(
             () ->
                 PrometheusConfig.parse(

@@ -30,6 +30,7 @@ class ScrapeLoopTest {
   private final AtomicInteger status = new AtomicInteger(200);
   private final AtomicInteger delayMs = new AtomicInteger();
   private volatile boolean gzip;
+  private volatile boolean slowBody;
   private volatile String lastAccept;
   private final HttpClient http = HttpClient.newHttpClient();
 
@@ -55,6 +56,19 @@ class ScrapeLoopTest {
             ex.getResponseHeaders().set("Content-Encoding", "gzip");
           }
           ex.getResponseHeaders().set("Content-Type", contentType.get());
+          if (slowBody) {
+            // headers and a first line now, the rest after the scrape timeout
+            ex.sendResponseHeaders(200, 0);
+            try (OutputStream os = ex.getResponseBody()) {
+              os.write("a 1\n".getBytes(StandardCharsets.UTF_8));
+              os.flush();
+              Thread.sleep(1500);
+              os.write(b);
+            } catch (InterruptedException | java.io.IOException e) {
+              // the client gave up: expected
+            }
+            return;
+          }
           ex.sendResponseHeaders(status.get(), b.length == 0 ? -1 : b.length);
           try (OutputStream os = ex.getResponseBody()) {
             os.write(b);
@@ -254,6 +268,18 @@ class ScrapeLoopTest {
     assertThat(r.up()).isFalse();
     assertThat(r.error()).contains("timed out");
     assertThat(v(s, "up")).isEqualTo(0);
+  }
+
+  @Test
+  void slowBodyIsBoundedByTheScrapeTimeout() {
+    body.set("b 2\n");
+    slowBody = true;
+    CapturingSink s = new CapturingSink();
+    // without the guard the body would complete after 1.5 s and the scrape would be up
+    ScrapeLoop.Result r = loop("scrape_timeout: 300ms", s).scrapeOnce(1000);
+    assertThat(r.up()).isFalse();
+    assertThat(r.error()).contains("timed out");
+    assertThat(s.find("a")).isEmpty();
   }
 
   @Test
