@@ -49,7 +49,7 @@ final class LogPartition implements AutoCloseable {
   static final FieldType LINE_TYPE = new FieldType();
 
   static {
-    LINE_TYPE.setIndexOptions(IndexOptions.DOCS_AND_FREQS_AND_POSITIONS);
+    LINE_TYPE.setIndexOptions(IndexOptions.DOCS);
     LINE_TYPE.setTokenized(true);
     LINE_TYPE.setStored(true);
     LINE_TYPE.setOmitNorms(true);
@@ -79,6 +79,8 @@ final class LogPartition implements AutoCloseable {
     iwc.setRAMBufferSizeMB(48);
     iwc.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
     iwc.setCommitOnClose(false);
+    iwc.setUseCompoundFile(false);
+    iwc.getMergePolicy().setNoCFSRatio(0);
     this.writer = new IndexWriter(directory, iwc);
     this.searchers = new SearcherManager(writer, null);
     load();

@@ -240,7 +240,9 @@ class LogStoreTest {
     List<LogStore.Highlighted> h =
         s.queryString("\"connection reset\" AND app:api", NOW - HOUR, NOW + HOUR, 10);
     assertThat(h).hasSize(1);
-    assertThat(h.get(0).highlight()).isEqualTo("<b>connection reset</b> by peer 10.0.0.7");
+    assertThat(h.get(0).highlight()).isEqualTo("<b>connection</b> <b>reset</b> by peer 10.0.0.7");
+    // a phrase is verified: the words in sequence
+    assertThat(s.queryString("\"reset connection\"", NOW - HOUR, NOW + HOUR, 10)).isEmpty();
     assertThat(s.queryString("10.0.0.7", NOW - HOUR, NOW + HOUR, 10)).hasSize(1);
     assertThat(s.queryString("reset", NOW - HOUR, NOW + HOUR, 10))
         .extracting(LogStore.Highlighted::line)

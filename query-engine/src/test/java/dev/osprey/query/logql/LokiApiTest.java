@@ -287,7 +287,8 @@ class LokiApiTest {
                 "end",
                 end()));
     assertThat(j.get("data")).hasSize(1);
-    assertThat(j.at("/data/0/highlight").asText()).isEqualTo("<b>connection reset</b> by 10.0.0.9");
+    assertThat(j.at("/data/0/highlight").asText())
+        .isEqualTo("<b>connection</b> <b>reset</b> by 10.0.0.9");
     assertThat(j.at("/data/0/stream/app").asText()).isEqualTo("web");
   }
 }
