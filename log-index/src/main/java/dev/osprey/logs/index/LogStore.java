@@ -138,7 +138,16 @@ public final class LogStore implements AutoCloseable {
       scheduler.scheduleWithFixedDelay(
           () -> guard("commit", this::commit), ci, ci, TimeUnit.MILLISECONDS);
       scheduler.scheduleWithFixedDelay(
-          () -> guard("retention", () -> applyRetention(System.currentTimeMillis() * 1_000_000L)),
+          () ->
+              guard(
+                  "retention",
+                  () -> {
+                    long now = System.currentTimeMillis() * 1_000_000L;
+                    applyRetention(now);
+                    for (LogPartition p : partitions.values()) {
+                      p.evictKeysIfCold(now);
+                    }
+                  }),
           1,
           60,
           TimeUnit.SECONDS);
@@ -473,9 +482,13 @@ public final class LogStore implements AutoCloseable {
               fwd
                   ? PartitionReader.forward(s, q, r.needLine(), left, consumer)
                   : PartitionReader.backward(s, q, r.needLine(), left, consumer);
-          delivered += Math.abs(n);
-          if (n < 0 || delivered >= limit) {
-            break; // consumer stopped, or limit reached
+          if (n < 0) {
+            delivered += n == Long.MIN_VALUE ? 0 : -n;
+            break; // the consumer stopped
+          }
+          delivered += n;
+          if (delivered >= limit) {
+            break;
           }
         } finally {
           p.searchers.release(s);

@@ -15,7 +15,7 @@ public final class Ast {
 
   /** A query that yields numbers. */
   public sealed interface MetricExpr extends Expr
-      permits RangeAgg, VectorAgg, BinOp, NumberLit, Paren {}
+      permits RangeAgg, VectorAgg, BinOp, NumberLit, VectorLit, Paren {}
 
   /** Pipeline stages. */
   public sealed interface Stage
@@ -121,6 +121,9 @@ public final class Ast {
       implements MetricExpr {}
 
   public record NumberLit(double value) implements MetricExpr {}
+
+  /** {@code vector(1)}: one series without labels (Grafana's health check uses it). */
+  public record VectorLit(double value) implements MetricExpr {}
 
   public record Paren(MetricExpr inner) implements MetricExpr {}
 }

@@ -119,6 +119,11 @@ public final class LogQLEngine {
     Object eval(MetricExpr e) {
       return switch (e) {
         case NumberLit n -> n.value();
+        case VectorLit v -> {
+          double[] vals = new double[steps];
+          Arrays.fill(vals, v.value());
+          yield List.of(new StepSeries(Labels.EMPTY, vals));
+        }
         case Paren p -> eval(p.inner());
         case RangeAgg ra -> range(ra);
         case VectorAgg va -> {

@@ -40,6 +40,7 @@ class LogQLParserTest {
         "count_over_time({app=\"a\"}[5m]) > bool 10",
         "sum without (env) (count_over_time({app=\"a\"}[5m])) and on (app) count_over_time({app=\"a\"}[5m])",
         "-1 + 2 ^ 3",
+        "vector(1) + vector(1)",
         "# comment\n{app=\"a\"}",
       })
   void parses(String q) {
