@@ -22,6 +22,9 @@ public final class LogQLEngine {
   /** Loki's limit on points per series. */
   public static final int MAX_POINTS = 11_000;
 
+  /** Loki's default {@code max_query_series}. */
+  public static final int MAX_SERIES = 500;
+
   private final LogStore store;
   private final QueryConfig config;
 
@@ -98,6 +101,10 @@ public final class LogQLEngine {
         throw ApiException.badData(
             "pipeline error: '" + err + "' for series: '" + s.labels() + "'.");
       }
+    }
+    if (series.size() > MAX_SERIES) {
+      throw ApiException.badData(
+          "maximum of series (" + MAX_SERIES + ") reached for a single query");
     }
     return new MetricResult(shape.start(), shape.end(), step, null, series);
   }

@@ -401,7 +401,7 @@ public final class LokiApi implements RouteProvider {
     List<LabelMatcher> ms = selector(queryParam(req));
     int limit = Integer.parseInt(req.param("limit", "100"));
     String target = req.param("targetLabels", "");
-    boolean bySeries = req.param("aggregateBy", "series").equals("series");
+    // grouped by the target labels, or else by the labels the selector names (as Loki does)
     List<String> keys = new ArrayList<>();
     if (!target.isBlank()) {
       for (String t : target.split(",")) {
@@ -416,7 +416,7 @@ public final class LokiApi implements RouteProvider {
     store.search(
         new LogSearchRequest(ms, r[0], r[1], null, Direction.FORWARD, 0, false),
         (stream, ts, line, md, bytes) -> {
-          Labels k = bySeries && target.isBlank() ? stream : stream.keep(keys);
+          Labels k = stream.keep(keys);
           vol.computeIfAbsent(k, x -> new long[1])[0] += bytes;
           return true;
         });
