@@ -250,6 +250,55 @@ class LogStoreTest {
   }
 
   @Test
+  void concurrentAppendsSearchesAndCommitsLoseNothing() throws Exception {
+    LogStore s = open(dir);
+    int threads = 3;
+    int batches = 40;
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(threads + 1);
+    try {
+      List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        final int id = t;
+        fs.add(
+            pool.submit(
+                () -> {
+                  for (int b = 0; b < batches; b++) {
+                    List<LogEntry> es = new ArrayList<>();
+                    for (int i = 0; i < 25; i++) {
+                      es.add(new LogEntry(NOW + b * 100L + i, "t" + id + " b" + b + " i" + i));
+                    }
+                    s.append(List.of(new LogStream(Labels.of("app", "w" + id), es)));
+                    if (b % 10 == 0) {
+                      s.commit();
+                    }
+                  }
+                  return null;
+                }));
+      }
+      fs.add(
+          pool.submit(
+              () -> {
+                for (int i = 0; i < 50; i++) {
+                  s.refresh();
+                  all(s, req(List.of(), null, i % 2 == 0, 10));
+                }
+                return null;
+              }));
+      for (java.util.concurrent.Future<?> f : fs) {
+        f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    s.refresh();
+    assertThat(all(s, req(List.of(), null, true, 0))).hasSize(threads * batches * 25);
+    assertThat(all(s, req(List.of(LabelMatcher.equal("app", "w1")), null, false, 0)))
+        .hasSize(batches * 25)
+        .isSortedAccordingTo((a, b) -> Long.compare(b.ts(), a.ts()));
+  }
+
+  @Test
   void stopsWhenTheConsumerSaysSo() {
     LogStore s = open(dir);
     s.append(List.of(stream("api", NOW, "1", "2", "3", "4")));
