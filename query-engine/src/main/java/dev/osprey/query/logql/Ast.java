@@ -28,7 +28,8 @@ public final class Ast {
           LabelFilterStage,
           LineFormat,
           LabelFormat,
-          DropKeep {}
+          DropKeep,
+          Decolorize {}
 
   /** Line filter operators. */
   public enum FilterOp {
@@ -60,6 +61,9 @@ public final class Ast {
   public record PatternParser(String pattern) implements Stage {}
 
   public record Unpack() implements Stage {}
+
+  /** {@code decolorize}: strips ANSI color escape sequences from the line. */
+  public record Decolorize() implements Stage {}
 
   public record LabelFilterStage(LabelFilter filter) implements Stage {}
 

@@ -515,7 +515,8 @@ public final class LogQLParser {
           return new DropKeep(keep, names, ms);
         }
         case "decolorize" -> {
-          throw error("decolorize is not supported");
+          next();
+          return new Decolorize();
         }
         default -> {
           // a label filter
