@@ -49,7 +49,7 @@ final class LogPartition implements AutoCloseable {
   static final FieldType LINE_TYPE = new FieldType();
 
   static {
-    LINE_TYPE.setIndexOptions(IndexOptions.DOCS_AND_FREQS_AND_POSITIONS);
+    LINE_TYPE.setIndexOptions(IndexOptions.DOCS);
     LINE_TYPE.setTokenized(true);
     LINE_TYPE.setStored(true);
     LINE_TYPE.setOmitNorms(true);
@@ -66,7 +66,14 @@ final class LogPartition implements AutoCloseable {
   /** Stream id (hex of the label hash) to labels. */
   final Map<String, Labels> streams = new ConcurrentHashMap<>();
 
-  private final LongSet keys = new LongSet();
+  /**
+   * Dedup keys of the lines here, loaded when the partition is first written to in this process and
+   * dropped when it has gone cold (so a week of partitions does not sit in memory).
+   */
+  private LongSet keys;
+
+  private volatile long lastAddNanos = System.nanoTime();
+  private static final long COLD_NANOS = 600_000_000_000L;
 
   private LogPartition(long start, long end, Path dir) throws IOException {
     this.start = start;
@@ -79,6 +86,8 @@ final class LogPartition implements AutoCloseable {
     iwc.setRAMBufferSizeMB(48);
     iwc.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
     iwc.setCommitOnClose(false);
+    iwc.setUseCompoundFile(false);
+    iwc.getMergePolicy().setNoCFSRatio(0);
     this.writer = new IndexWriter(directory, iwc);
     this.searchers = new SearcherManager(writer, null);
     load();
@@ -94,7 +103,7 @@ final class LogPartition implements AutoCloseable {
     return new LogPartition(start, start + span, d);
   }
 
-  /** Rebuilds the stream table and the dedup keys from the committed index. */
+  /** Rebuilds the stream table from the index. */
   private void load() throws IOException {
     IndexSearcher s = searchers.acquire();
     try {
@@ -107,15 +116,41 @@ final class LogPartition implements AutoCloseable {
             streams.put(sid(l), l);
           }
         }
+      }
+    } finally {
+      searchers.release(s);
+    }
+  }
+
+  /**
+   * Loads the dedup keys of every line the writer holds (refreshing first, so lines added since the
+   * last refresh are counted). Caller holds the lock of {@code this}.
+   */
+  private LongSet loadKeys() throws IOException {
+    LongSet set = new LongSet();
+    searchers.maybeRefreshBlocking();
+    IndexSearcher s = searchers.acquire();
+    try {
+      for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
         NumericDocValues dk = leaf.reader().getNumericDocValues(F_KEY);
         if (dk != null) {
           for (int d = dk.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = dk.nextDoc()) {
-            keys.add(dk.longValue());
+            set.add(dk.longValue());
           }
         }
       }
     } finally {
       searchers.release(s);
+    }
+    return set;
+  }
+
+  /** Drops the dedup keys when the partition ended over a span ago and saw no add for 10 min. */
+  void evictKeysIfCold(long nowNanos) {
+    if (nowNanos - end > end - start && System.nanoTime() - lastAddNanos > COLD_NANOS) {
+      synchronized (this) {
+        keys = null;
+      }
     }
   }
 
@@ -129,11 +164,15 @@ final class LogPartition implements AutoCloseable {
    */
   boolean add(Labels stream, String sid, BytesRef streamBytes, LogEntry e) throws IOException {
     long key = Hashing.entryKey(stream.hash(), e.timestampNanos(), e.line());
-    synchronized (keys) {
+    synchronized (this) {
+      if (keys == null) {
+        keys = loadKeys();
+      }
       if (!keys.add(key)) {
         return false;
       }
     }
+    lastAddNanos = System.nanoTime();
     streams.putIfAbsent(sid, stream);
     Document doc = new Document();
     long ts = e.timestampNanos();
@@ -154,10 +193,8 @@ final class LogPartition implements AutoCloseable {
     return true;
   }
 
-  int dedupKeys() {
-    synchronized (keys) {
-      return keys.size();
-    }
+  synchronized int dedupKeys() {
+    return keys == null ? -1 : keys.size();
   }
 
   static int utf8Length(String s) {

@@ -31,6 +31,7 @@ import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.IndexSortSortedNumericDocValuesRangeQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.TermInSetQuery;
 import org.apache.lucene.util.BytesRef;
@@ -137,7 +138,16 @@ public final class LogStore implements AutoCloseable {
       scheduler.scheduleWithFixedDelay(
           () -> guard("commit", this::commit), ci, ci, TimeUnit.MILLISECONDS);
       scheduler.scheduleWithFixedDelay(
-          () -> guard("retention", () -> applyRetention(System.currentTimeMillis() * 1_000_000L)),
+          () ->
+              guard(
+                  "retention",
+                  () -> {
+                    long now = System.currentTimeMillis() * 1_000_000L;
+                    applyRetention(now);
+                    for (LogPartition p : partitions.values()) {
+                      p.evictKeysIfCold(now);
+                    }
+                  }),
           1,
           60,
           TimeUnit.SECONDS);
@@ -212,28 +222,55 @@ public final class LogStore implements AutoCloseable {
     }
   }
 
+  /**
+   * Adds a batch to the partitions in timestamp order across its streams (a push carries one stream
+   * after another): documents that arrive in index-sort order spare Lucene re-sorting the segment
+   * at flush.
+   */
   private AppendResult addAll(List<LogStream> batch) throws IOException {
     long minStart = retentionCutoff(System.currentTimeMillis() * 1_000_000L);
+    int total = 0;
+    for (LogStream s : batch) {
+      total += s.entries().size();
+    }
+    String[] sids = new String[batch.size()];
+    BytesRef[] encoded = new BytesRef[batch.size()];
+    long[] order = new long[total]; // (stream index << 32 | entry index), sorted by timestamp
+    long[] keys = new long[total];
+    int k = 0;
+    for (int si = 0; si < batch.size(); si++) {
+      LogStream s = batch.get(si);
+      sids[si] = LogPartition.sid(s.labels());
+      encoded[si] = new BytesRef(Codec.encodeLabels(s.labels()));
+      List<LogEntry> es = s.entries();
+      for (int ei = 0; ei < es.size(); ei++) {
+        order[k] = ((long) si << 32) | ei;
+        keys[k++] = es.get(ei).timestampNanos();
+      }
+    }
+    Integer[] idx = new Integer[total];
+    for (int i = 0; i < total; i++) {
+      idx[i] = i;
+    }
+    java.util.Arrays.sort(idx, (a, b) -> Long.compare(keys[a], keys[b]));
     int added = 0;
     int dups = 0;
     int old = 0;
     long bytes = 0;
-    for (LogStream s : batch) {
-      Labels l = s.labels();
-      String sid = LogPartition.sid(l);
-      BytesRef sb = new BytesRef(Codec.encodeLabels(l));
-      for (LogEntry e : s.entries()) {
-        long pStart = Math.floorDiv(e.timestampNanos(), span) * span;
-        if (pStart + span <= minStart) {
-          old++;
-          continue;
-        }
-        if (partitionFor(pStart).add(l, sid, sb, e)) {
-          added++;
-          bytes += e.line().length();
-        } else {
-          dups++;
-        }
+    for (Integer i : idx) {
+      int si = (int) (order[i] >>> 32);
+      LogStream s = batch.get(si);
+      LogEntry e = s.entries().get((int) order[i]);
+      long pStart = Math.floorDiv(e.timestampNanos(), span) * span;
+      if (pStart + span <= minStart) {
+        old++;
+        continue;
+      }
+      if (partitionFor(pStart).add(s.labels(), sids[si], encoded[si], e)) {
+        added++;
+        bytes += e.line().length();
+      } else {
+        dups++;
       }
     }
     bytesAppended.increment(bytes);
@@ -388,6 +425,15 @@ public final class LogStore implements AutoCloseable {
     return sids;
   }
 
+  /**
+   * [from, to): a binary search over the time-sorted doc values of each segment, with the points as
+   * fallback where a segment is not sorted.
+   */
+  private static Query timeRange(long from, long to) {
+    return new IndexSortSortedNumericDocValuesRangeQuery(
+        LogPartition.F_TS, from, to - 1, LongPoint.newRangeQuery(LogPartition.F_TS, from, to - 1));
+  }
+
   /** Builds the Lucene query of a partition; null when no stream there matches. */
   private static Query partitionQuery(LogPartition p, LogSearchRequest r) {
     List<String> sids = selectStreams(p, r.matchers());
@@ -395,9 +441,7 @@ public final class LogStore implements AutoCloseable {
       return null;
     }
     BooleanQuery.Builder b = new BooleanQuery.Builder();
-    b.add(
-        LongPoint.newRangeQuery(LogPartition.F_TS, r.startNanos(), r.endNanos() - 1),
-        BooleanClause.Occur.FILTER);
+    b.add(timeRange(r.startNanos(), r.endNanos()), BooleanClause.Occur.FILTER);
     if (sids != null) {
       List<BytesRef> terms = new ArrayList<>(sids.size());
       for (String s : sids) {
@@ -438,9 +482,13 @@ public final class LogStore implements AutoCloseable {
               fwd
                   ? PartitionReader.forward(s, q, r.needLine(), left, consumer)
                   : PartitionReader.backward(s, q, r.needLine(), left, consumer);
-          delivered += Math.abs(n);
-          if (n < 0 || delivered >= limit) {
-            break; // consumer stopped, or limit reached
+          if (n < 0) {
+            delivered += n == Long.MIN_VALUE ? 0 : -n;
+            break; // the consumer stopped
+          }
+          delivered += n;
+          if (delivered >= limit) {
+            break;
           }
         } finally {
           p.searchers.release(s);
@@ -516,7 +564,7 @@ public final class LogStore implements AutoCloseable {
    * labels), newest first, with highlights ({@code <b>...</b>}).
    */
   public List<Highlighted> queryString(String query, long startNanos, long endNanos, int limit) {
-    Query q = QueryStrings.parse(query);
+    QueryStrings.Parsed q = QueryStrings.parse(query);
     beforeSearch();
     List<Highlighted> out = new ArrayList<>();
     try {
@@ -527,10 +575,8 @@ public final class LogStore implements AutoCloseable {
         IndexSearcher s = p.searchers.acquire();
         try {
           BooleanQuery.Builder b = new BooleanQuery.Builder();
-          b.add(
-              LongPoint.newRangeQuery(LogPartition.F_TS, startNanos, endNanos - 1),
-              BooleanClause.Occur.FILTER);
-          b.add(q, BooleanClause.Occur.MUST);
+          b.add(timeRange(startNanos, endNanos), BooleanClause.Occur.FILTER);
+          b.add(q.query(), BooleanClause.Occur.MUST);
           QueryStrings.highlight(s, b.build(), q, limit - out.size(), out);
         } finally {
           p.searchers.release(s);

@@ -3,10 +3,15 @@ package dev.osprey.logs.index;
 import dev.osprey.core.http.ApiException;
 import dev.osprey.core.labels.Labels;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.queryparser.classic.ParseException;
 import org.apache.lucene.queryparser.classic.QueryParser;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
@@ -20,8 +25,16 @@ import org.apache.lucene.search.uhighlight.UnifiedHighlighter;
 final class QueryStrings {
   private QueryStrings() {}
 
+  /**
+   * A parsed query string. The line field has no positions, so a quoted phrase is the conjunction
+   * of its words; when every phrase is required (a top-level MUST), hits are verified to hold the
+   * words in sequence.
+   */
+  record Parsed(Query query, List<String> phrases) {}
+
   /** Classic query syntax; {@code name:value} on any field but {@code line} is a stream label. */
-  static Query parse(String q) {
+  static Parsed parse(String q) {
+    Map<Query, String> phrases = new IdentityHashMap<>();
     QueryParser p =
         new QueryParser(LogPartition.F_LINE, new LogAnalyzer()) {
           @Override
@@ -30,23 +43,74 @@ final class QueryStrings {
             if (!field.equals(LogPartition.F_LINE)) {
               return new TermQuery(new Term(LogPartition.LABEL_PREFIX + field, text));
             }
-            return super.getFieldQuery(field, text, quoted);
+            if (!quoted) {
+              return super.getFieldQuery(field, text, false);
+            }
+            BooleanQuery.Builder b = new BooleanQuery.Builder();
+            for (String t : LogTokens.needleTerms(" " + text + " ").terms()) {
+              b.add(new TermQuery(new Term(LogPartition.F_LINE, t)), BooleanClause.Occur.MUST);
+            }
+            Query pq = b.build();
+            phrases.put(pq, text);
+            return pq;
           }
         };
     p.setDefaultOperator(QueryParser.Operator.AND);
     p.setAllowLeadingWildcard(false);
+    Query parsed;
     try {
-      return p.parse(q);
+      parsed = p.parse(q);
     } catch (ParseException e) {
       throw ApiException.badData("cannot parse query string: " + e.getMessage());
     }
+    List<String> verify = new ArrayList<>();
+    if (phrases.containsKey(parsed)) {
+      verify.add(phrases.get(parsed));
+    } else if (parsed instanceof BooleanQuery bq) {
+      for (BooleanClause c : bq.clauses()) {
+        if (phrases.containsKey(c.query()) && c.isRequired()) {
+          verify.add(phrases.get(c.query()));
+        }
+      }
+    }
+    if (verify.size() != phrases.size()) {
+      verify.clear(); // a phrase under OR or NOT: its words only
+    }
+    return new Parsed(parsed, verify);
+  }
+
+  /** Lower-cased words separated by single spaces, framed by spaces. */
+  static String words(String s) {
+    StringBuilder b = new StringBuilder(s.length() + 2).append(' ');
+    boolean space = true;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (LogTokens.isWordChar(c)) {
+        b.append(Character.toLowerCase(c));
+        space = false;
+      } else if (!space) {
+        b.append(' ');
+        space = true;
+      }
+    }
+    if (!space) {
+      b.append(' ');
+    }
+    return b.toString();
   }
 
   static void highlight(
-      IndexSearcher s, Query filtered, Query q, int limit, List<LogStore.Highlighted> out)
+      IndexSearcher s, Query filtered, Parsed parsed, int limit, List<LogStore.Highlighted> out)
       throws IOException {
+    Query q = parsed.query();
+    int stopAt = out.size() + limit;
+    List<String> phrases = new ArrayList<>();
+    for (String ph : parsed.phrases()) {
+      phrases.add(words(ph));
+    }
     Sort sort = new Sort(new SortField(LogPartition.F_TS, SortField.Type.LONG, true));
-    TopFieldDocs top = s.search(filtered, Math.max(1, limit), sort);
+    TopFieldDocs top =
+        s.search(filtered, Math.max(1, phrases.isEmpty() ? limit : limit * 10), sort);
     if (top.scoreDocs.length == 0) {
       return;
     }
@@ -69,6 +133,15 @@ final class QueryStrings {
         labels = Codec.decodeLabels(b.bytes, b.offset, b.length);
       }
       String line = s.storedFields().document(sd.doc).get(LogPartition.F_LINE);
+      if (!phrases.isEmpty()) {
+        String w = words(line);
+        if (!phrases.stream().allMatch(w::contains)) {
+          continue;
+        }
+      }
+      if (out.size() >= stopAt) {
+        return;
+      }
       long t = (Long) ((org.apache.lucene.search.FieldDoc) sd).fields[0];
       out.add(new LogStore.Highlighted(labels, t, line, hl[i] != null ? hl[i] : line));
     }

@@ -240,11 +240,62 @@ class LogStoreTest {
     List<LogStore.Highlighted> h =
         s.queryString("\"connection reset\" AND app:api", NOW - HOUR, NOW + HOUR, 10);
     assertThat(h).hasSize(1);
-    assertThat(h.get(0).highlight()).isEqualTo("<b>connection reset</b> by peer 10.0.0.7");
+    assertThat(h.get(0).highlight()).isEqualTo("<b>connection</b> <b>reset</b> by peer 10.0.0.7");
+    // a phrase is verified: the words in sequence
+    assertThat(s.queryString("\"reset connection\"", NOW - HOUR, NOW + HOUR, 10)).isEmpty();
     assertThat(s.queryString("10.0.0.7", NOW - HOUR, NOW + HOUR, 10)).hasSize(1);
     assertThat(s.queryString("reset", NOW - HOUR, NOW + HOUR, 10))
         .extracting(LogStore.Highlighted::line)
         .containsExactly("connection reset again", "connection reset by peer 10.0.0.7");
+  }
+
+  @Test
+  void concurrentAppendsSearchesAndCommitsLoseNothing() throws Exception {
+    LogStore s = open(dir);
+    int threads = 3;
+    int batches = 40;
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(threads + 1);
+    try {
+      List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        final int id = t;
+        fs.add(
+            pool.submit(
+                () -> {
+                  for (int b = 0; b < batches; b++) {
+                    List<LogEntry> es = new ArrayList<>();
+                    for (int i = 0; i < 25; i++) {
+                      es.add(new LogEntry(NOW + b * 100L + i, "t" + id + " b" + b + " i" + i));
+                    }
+                    s.append(List.of(new LogStream(Labels.of("app", "w" + id), es)));
+                    if (b % 10 == 0) {
+                      s.commit();
+                    }
+                  }
+                  return null;
+                }));
+      }
+      fs.add(
+          pool.submit(
+              () -> {
+                for (int i = 0; i < 50; i++) {
+                  s.refresh();
+                  all(s, req(List.of(), null, i % 2 == 0, 10));
+                }
+                return null;
+              }));
+      for (java.util.concurrent.Future<?> f : fs) {
+        f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    s.refresh();
+    assertThat(all(s, req(List.of(), null, true, 0))).hasSize(threads * batches * 25);
+    assertThat(all(s, req(List.of(LabelMatcher.equal("app", "w1")), null, false, 0)))
+        .hasSize(batches * 25)
+        .isSortedAccordingTo((a, b) -> Long.compare(b.ts(), a.ts()));
   }
 
   @Test

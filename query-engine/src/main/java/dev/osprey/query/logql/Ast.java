@@ -15,7 +15,7 @@ public final class Ast {
 
   /** A query that yields numbers. */
   public sealed interface MetricExpr extends Expr
-      permits RangeAgg, VectorAgg, BinOp, NumberLit, Paren {}
+      permits RangeAgg, VectorAgg, BinOp, NumberLit, VectorLit, Paren {}
 
   /** Pipeline stages. */
   public sealed interface Stage
@@ -28,7 +28,8 @@ public final class Ast {
           LabelFilterStage,
           LineFormat,
           LabelFormat,
-          DropKeep {}
+          DropKeep,
+          Decolorize {}
 
   /** Line filter operators. */
   public enum FilterOp {
@@ -60,6 +61,9 @@ public final class Ast {
   public record PatternParser(String pattern) implements Stage {}
 
   public record Unpack() implements Stage {}
+
+  /** {@code decolorize}: strips ANSI color escape sequences from the line. */
+  public record Decolorize() implements Stage {}
 
   public record LabelFilterStage(LabelFilter filter) implements Stage {}
 
@@ -121,6 +125,9 @@ public final class Ast {
       implements MetricExpr {}
 
   public record NumberLit(double value) implements MetricExpr {}
+
+  /** {@code vector(1)}: one series without labels (Grafana's health check uses it). */
+  public record VectorLit(double value) implements MetricExpr {}
 
   public record Paren(MetricExpr inner) implements MetricExpr {}
 }

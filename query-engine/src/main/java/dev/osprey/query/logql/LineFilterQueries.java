@@ -18,9 +18,9 @@ import org.apache.lucene.search.WildcardQuery;
 /**
  * Turns line filters into Lucene queries that every matching line satisfies (a necessary
  * condition), so the index finds candidates and the pipeline verifies them exactly. Only filters
- * before the first {@code line_format} or {@code unpack} (which change the line) are used; negative
- * filters and regexes without a required literal cannot narrow the search and are left to the
- * pipeline.
+ * before the first {@code line_format}, {@code unpack} or {@code decolorize} (which change the
+ * line) are used; negative filters and regexes without a required literal cannot narrow the search
+ * and are left to the pipeline.
  */
 final class LineFilterQueries {
   static final int MIN_PREFIX = 3;
@@ -44,7 +44,7 @@ final class LineFilterQueries {
     BooleanQuery.Builder b = new BooleanQuery.Builder();
     int n = 0;
     for (Stage st : stages) {
-      if (st instanceof LineFormat || st instanceof Unpack) {
+      if (st instanceof LineFormat || st instanceof Unpack || st instanceof Decolorize) {
         break;
       }
       if (st instanceof LineFilter lf) {

@@ -22,6 +22,9 @@ public final class LogQLEngine {
   /** Loki's limit on points per series. */
   public static final int MAX_POINTS = 11_000;
 
+  /** Loki's default {@code max_query_series}. */
+  public static final int MAX_SERIES = 500;
+
   private final LogStore store;
   private final QueryConfig config;
 
@@ -99,6 +102,10 @@ public final class LogQLEngine {
             "pipeline error: '" + err + "' for series: '" + s.labels() + "'.");
       }
     }
+    if (series.size() > MAX_SERIES) {
+      throw ApiException.badData(
+          "maximum of series (" + MAX_SERIES + ") reached for a single query");
+    }
     return new MetricResult(shape.start(), shape.end(), step, null, series);
   }
 
@@ -119,6 +126,11 @@ public final class LogQLEngine {
     Object eval(MetricExpr e) {
       return switch (e) {
         case NumberLit n -> n.value();
+        case VectorLit v -> {
+          double[] vals = new double[steps];
+          Arrays.fill(vals, v.value());
+          yield List.of(new StepSeries(Labels.EMPTY, vals));
+        }
         case Paren p -> eval(p.inner());
         case RangeAgg ra -> range(ra);
         case VectorAgg va -> {

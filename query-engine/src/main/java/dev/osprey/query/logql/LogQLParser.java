@@ -169,6 +169,21 @@ public final class LogQLParser {
       next();
       return new NumberLit(t.num());
     }
+    if (t.is("vector") && peek(1).is("(")) {
+      next();
+      next();
+      boolean neg = false;
+      if (peek().is("-")) {
+        next();
+        neg = true;
+      }
+      if (peek().type() != T.NUMBER) {
+        throw error("syntax error: unexpected " + peek() + ", expecting number");
+      }
+      double v = next().num();
+      expect(")");
+      return new VectorLit(neg ? -v : v);
+    }
     if (t.type() == T.IDENT && RANGE_FNS.contains(t.text())) {
       return rangeAgg();
     }
@@ -500,7 +515,8 @@ public final class LogQLParser {
           return new DropKeep(keep, names, ms);
         }
         case "decolorize" -> {
-          throw error("decolorize is not supported");
+          next();
+          return new Decolorize();
         }
         default -> {
           // a label filter

@@ -92,6 +92,9 @@ public final class LokiApi implements RouteProvider {
       } catch (LogQLParseException e) {
         outcome = "bad_data";
         return HttpResponse.text(400, e.getMessage());
+      } catch (IllegalArgumentException e) {
+        outcome = "bad_data"; // e.g. an invalid json path or template argument
+        return HttpResponse.text(400, String.valueOf(e.getMessage()));
       } catch (ApiException e) {
         outcome = e.errorType();
         return HttpResponse.text(
@@ -399,9 +402,9 @@ public final class LokiApi implements RouteProvider {
   HttpResponse indexVolume(HttpRequest req) throws IOException {
     long[] r = range(req, 3_600_000_000_000L);
     List<LabelMatcher> ms = selector(queryParam(req));
-    int limit = Integer.parseInt(req.param("limit", "100"));
+    int limit = limit(req);
     String target = req.param("targetLabels", "");
-    boolean bySeries = req.param("aggregateBy", "series").equals("series");
+    // grouped by the target labels, or else by the labels the selector names (as Loki does)
     List<String> keys = new ArrayList<>();
     if (!target.isBlank()) {
       for (String t : target.split(",")) {
@@ -416,7 +419,7 @@ public final class LokiApi implements RouteProvider {
     store.search(
         new LogSearchRequest(ms, r[0], r[1], null, Direction.FORWARD, 0, false),
         (stream, ts, line, md, bytes) -> {
-          Labels k = bySeries && target.isBlank() ? stream : stream.keep(keys);
+          Labels k = stream.keep(keys);
           vol.computeIfAbsent(k, x -> new long[1])[0] += bytes;
           return true;
         });

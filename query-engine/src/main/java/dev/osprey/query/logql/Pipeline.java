@@ -155,7 +155,36 @@ final class Pipeline {
       }
       case LabelFormat lf -> labelFormat(lf);
       case DropKeep dk -> dropKeep(dk);
+      case Decolorize d ->
+          s -> {
+            s.line = decolorize(s.line);
+            return true;
+          };
     };
+  }
+
+  /** Removes ANSI CSI sequences ({@code ESC [ params final-byte}). */
+  static String decolorize(String line) {
+    int esc = line.indexOf('\u001b');
+    if (esc < 0) {
+      return line;
+    }
+    StringBuilder b = new StringBuilder(line.length());
+    int i = 0;
+    while (i < line.length()) {
+      char c = line.charAt(i);
+      if (c == '\u001b' && i + 1 < line.length() && line.charAt(i + 1) == '[') {
+        int j = i + 2;
+        while (j < line.length() && (line.charAt(j) < '@' || line.charAt(j) > '~')) {
+          j++;
+        }
+        i = j + 1;
+        continue;
+      }
+      b.append(c);
+      i++;
+    }
+    return b.toString();
   }
 
   // ------------------------------------------------------------------ line filters

@@ -137,6 +137,13 @@ class LogBenchTest {
                 Duration.ofDays(7), Duration.ofHours(2), Duration.ofSeconds(10), null),
             new SimpleMeterRegistry(),
             true);
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    java.lang.management.ThreadMXBean threads =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    long cpu0 = os.getProcessCpuTime();
+    long genNs = 0;
     long rawBytes = 0;
     long ingestNs = 0;
     int batch = 10_000;
@@ -164,15 +171,28 @@ class LogBenchTest {
         List<LogStream> ls = new ArrayList<>();
         streams.forEach((k, v) -> ls.add(new LogStream(k, v)));
         long t0 = System.nanoTime();
+        long g0 = threads.getCurrentThreadCpuTime();
         store.append(ls);
         ingestNs += System.nanoTime() - t0;
+        genNs -= threads.getCurrentThreadCpuTime() - g0; // appends, subtracted below
       }
     }
     long t0 = System.nanoTime();
     store.commit();
     store.refresh();
     long commitNs = System.nanoTime() - t0;
+    // process CPU of ingest: everything since start minus the generator's share on this thread
+    long genCpu = threads.getCurrentThreadCpuTime() + genNs; // this thread's non-append CPU
+    long ingestCpu = os.getProcessCpuTime() - cpu0 - genCpu;
     long disk = store.sizeOnDisk();
+    Map<String, Long> byExt = new java.util.TreeMap<>();
+    try (var st = Files.walk(dir.resolve("store").resolve("index"))) {
+      for (Path p : st.filter(Files::isRegularFile).toList()) {
+        String f = p.getFileName().toString();
+        String ext = f.contains(".") ? f.substring(f.lastIndexOf('.') + 1) : f;
+        byExt.merge(ext, Files.size(p), Long::sum);
+      }
+    }
     LogQLEngine engine = new LogQLEngine(store, QueryConfig.DEFAULTS);
     long from = start - SEC;
     long to = start + 3601 * SEC;
@@ -183,23 +203,29 @@ class LogBenchTest {
     double ingestSec = (ingestNs + commitNs) / 1e9;
     report.append(
         String.format(
-            "lines=%d raw_bytes=%d ingest=%.1fs (%.0f lines/s, append only %.0f lines/s)"
-                + " disk_bytes=%d disk/raw=%.3f%n",
+            "lines=%d raw_bytes=%d ingest wall=%.1fs (%.0f lines/s) ingest cpu=%.1fs (%.0f lines per"
+                + " cpu-second) disk_bytes=%d disk/raw=%.3f load_avg=%.1f%n",
             n,
             rawBytes,
             ingestSec,
             n / ingestSec,
-            n / (ingestNs / 1e9),
+            ingestCpu / 1e9,
+            n / (ingestCpu / 1e9),
             disk,
-            (double) disk / rawBytes));
+            (double) disk / rawBytes,
+            os.getSystemLoadAverage()));
+    report.append("disk by file type: ").append(byExt).append('\n');
     for (String q : queries) {
       LogExpr e = (LogExpr) LogQLParser.parse(q);
       long[] t = new long[7];
+      long[] tc = new long[7];
       long found = 0;
       for (int i = 0; i < t.length; i++) {
         long s = System.nanoTime();
+        long c = threads.getCurrentThreadCpuTime();
         found = engine.logs(e, from, to, Direction.BACKWARD, 100).matched();
         t[i] = System.nanoTime() - s;
+        tc[i] = threads.getCurrentThreadCpuTime() - c;
       }
       String needle = q.substring(q.indexOf('"') + 1, q.lastIndexOf('"'));
       long[] g = new long[3];
@@ -213,8 +239,8 @@ class LogBenchTest {
       }
       report.append(
           String.format(
-              "query %-48s hits=%d osprey_median=%.2fms grep-F=%.1fms rg-F=%.1fms%n",
-              q, found, median(t), median(g), median(rg)));
+              "query %-48s hits=%d osprey wall=%.2fms cpu=%.2fms | grep -F %.1fms | rg -F %.1fms%n",
+              q, found, median(t), median(tc), median(g), median(rg)));
     }
     long[] t = new long[5];
     MetricExpr m = (MetricExpr) LogQLParser.parse("sum(count_over_time({app=\"nginx\"}[1h]))");

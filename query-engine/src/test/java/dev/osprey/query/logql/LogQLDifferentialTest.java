@@ -327,6 +327,7 @@ class LogQLDifferentialTest {
   }
 
   static void assertSame(String q, Map<Labels, double[]> got, Map<Labels, double[]> want) {
+    assertThat(want).as("%s: the scan finds something to compare", q).isNotEmpty();
     assertThat(got.keySet()).as(q).isEqualTo(want.keySet());
     for (Labels k : want.keySet()) {
       double[] g = got.get(k);
@@ -491,6 +492,93 @@ class LogQLDifferentialTest {
             end,
             step),
         Map.of(Labels.EMPTY, ratio));
+  }
+
+  @Test
+  void moreParsersAndOperatorsMatchTheScan() {
+    long start = T0 + 20 * MIN;
+    long end = T0 + 140 * MIN;
+    long step = 7 * MIN;
+    long range = 15 * MIN;
+    // pattern parser on the db lines, grouped by an extracted label
+    Pattern db = Pattern.compile("^(\\S+) - - \"SELECT \\* FROM (t\\d)\" ");
+    Function<Raw, Labels> byTable =
+        x -> {
+          if (!app("db").test(x.stream)) {
+            return null;
+          }
+          com.google.re2j.Matcher m = db.matcher(x.line);
+          return m.find() ? Labels.of("table", m.group(2)) : null;
+        };
+    assertSame(
+        "pattern",
+        engineRange(
+            "sum by (table) (count_over_time({app=\"db\"} | pattern `<ip> - - \"SELECT * FROM <table>\" <_>` | table != \"\" [15m]))",
+            start,
+            end,
+            step),
+        scanRange(start, end, step, range, byTable, x -> 1, v -> (double) v.length));
+    // regexp parser + unwrap + min by env
+    Pattern rows = Pattern.compile("rows=(\\d+)");
+    assertSame(
+        "regexp unwrap",
+        engineRange(
+            "min by (env) (min_over_time({app=\"db\"} | regexp `rows=(?P<rows>\\d+)` | unwrap rows [15m]))",
+            start,
+            end,
+            step),
+        scanRange(
+            start,
+            end,
+            step,
+            range,
+            x ->
+                app("db").test(x.stream) && rows.matcher(x.line).find()
+                    ? Labels.of("env", x.stream.get("env"))
+                    : null,
+            x -> {
+              com.google.re2j.Matcher m = rows.matcher(x.line);
+              m.find();
+              return Double.parseDouble(m.group(1));
+            },
+            v -> Arrays.stream(v).min().orElse(Double.NaN)));
+    // bytes_rate, and a vector-vector operation matched on one label
+    Map<Labels, double[]> bytes =
+        scanRange(
+            start,
+            end,
+            step,
+            range,
+            x -> Labels.of("app", x.stream.get("app")),
+            x -> utf8(x.line),
+            v -> sum(v) / 900.0);
+    Map<Labels, double[]> counts =
+        scanRange(
+            start,
+            end,
+            step,
+            range,
+            x -> Labels.of("app", x.stream.get("app")),
+            x -> 1,
+            v -> (double) v.length);
+    Map<Labels, double[]> perLine = new TreeMap<>();
+    bytes.forEach(
+        (k, b) -> {
+          double[] c = counts.get(k);
+          double[] r = new double[b.length];
+          for (int i = 0; i < r.length; i++) {
+            r[i] = Double.isNaN(b[i]) || Double.isNaN(c[i]) ? Double.NaN : b[i] / (c[i] / 900.0);
+          }
+          perLine.put(k, r);
+        });
+    assertSame(
+        "bytes per line",
+        engineRange(
+            "sum by (app) (bytes_rate({env=~\".+\"}[15m])) / on (app) sum by (app) (rate({env=~\".+\"}[15m]))",
+            start,
+            end,
+            step),
+        perLine);
   }
 
   @Test

@@ -40,6 +40,9 @@ class LogQLParserTest {
         "count_over_time({app=\"a\"}[5m]) > bool 10",
         "sum without (env) (count_over_time({app=\"a\"}[5m])) and on (app) count_over_time({app=\"a\"}[5m])",
         "-1 + 2 ^ 3",
+        "vector(1) + vector(1)",
+        "sum by (level, detected_level) (count_over_time({app=\"a\"} | drop __error__[1m]))",
+        "{app=\"a\"} | decolorize |= \"x\"",
         "# comment\n{app=\"a\"}",
       })
   void parses(String q) {

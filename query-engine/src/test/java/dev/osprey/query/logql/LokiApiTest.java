@@ -174,6 +174,8 @@ class LokiApiTest {
                 Long.toString(T / SEC + 10)));
     assertThat(v.at("/data/resultType").asText()).isEqualTo("vector");
     assertThat(v.at("/data/result/0/value/1").asText()).isEqualTo("0.1");
+    JsonNode hc = json(get("/loki/api/v1/query", "query", "vector(1)+vector(1)"));
+    assertThat(hc.at("/data/result/0/value/1").asText()).isEqualTo("2");
     JsonNode sc = json(get("/loki/api/v1/query", "query", "1 + 2"));
     assertThat(sc.at("/data/resultType").asText()).isEqualTo("scalar");
     assertThat(sc.at("/data/result/1").asText()).isEqualTo("3");
@@ -287,7 +289,8 @@ class LokiApiTest {
                 "end",
                 end()));
     assertThat(j.get("data")).hasSize(1);
-    assertThat(j.at("/data/0/highlight").asText()).isEqualTo("<b>connection reset</b> by 10.0.0.9");
+    assertThat(j.at("/data/0/highlight").asText())
+        .isEqualTo("<b>connection</b> <b>reset</b> by 10.0.0.9");
     assertThat(j.at("/data/0/stream/app").asText()).isEqualTo("web");
   }
 }

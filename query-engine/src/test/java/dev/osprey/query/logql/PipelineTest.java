@@ -108,6 +108,12 @@ class PipelineTest {
   }
 
   @Test
+  void decolorize() {
+    assertThat(run("| decolorize", "\u001b[31mred\u001b[0m plain \u001b[1;32mgreen\u001b[m").line)
+        .isEqualTo("red plain green");
+  }
+
+  @Test
   void lineFiltersBecomeIndexQueries() {
     LogExpr e =
         (LogExpr)
