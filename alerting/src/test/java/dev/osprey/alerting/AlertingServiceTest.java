@@ -373,6 +373,35 @@ class AlertingServiceTest {
     s.close();
   }
 
+  @Test
+  void startEvaluatesOnTheGroupScheduleUntilClosed() throws Exception {
+    Files.writeString(
+        dir.resolve("rules.yml"),
+        "groups:\n  - name: fast\n    interval: 1s\n    rules:\n      - record: x\n        expr: up\n");
+    q.set("up", Labels.of("job", "a"), 1);
+    AlertingService s =
+        new AlertingService(
+            AlertingService.Options.of(
+                List.of(dir.resolve("rules.yml").toString()),
+                null,
+                dir.resolve("data2"),
+                q,
+                storage,
+                "http://osprey",
+                new SimpleMeterRegistry()));
+    s.start();
+    try {
+      var g = s.rules().groups().get(0);
+      for (int i = 0; i < 100 && g.lastEvaluationNanos() == 0; i++) {
+        Thread.sleep(100);
+      }
+      assertThat(g.lastEvaluationNanos()).isNotZero();
+      assertThat(s.rules().evalTimestampOf(g)).isEqualTo(g.lastEvaluationNanos());
+    } finally {
+      s.close();
+    }
+  }
+
   static List<String> fieldNames(JsonNode n) {
     List<String> out = new java.util.ArrayList<>();
     n.fieldNames().forEachRemaining(out::add);
