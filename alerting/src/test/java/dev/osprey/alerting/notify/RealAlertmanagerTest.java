@@ -112,4 +112,101 @@ class RealAlertmanagerTest {
     assertThat(g.get("fingerprint").asText()).isEqualTo(a.fingerprintHex());
     assertThat(g.at("/status/state").asText()).isEqualTo("active");
   }
+
+  static final String RECEIVERS_CONFIG =
+      """
+      global:
+        slack_api_url: %1$s/slack
+      route:
+        receiver: hook
+        group_by: [alertname]
+        group_wait: 1s
+        group_interval: 1m
+        routes:
+          - receiver: hook
+            continue: true
+          - receiver: pd
+            continue: true
+          - receiver: chat
+      receivers:
+        - name: hook
+          webhook_configs: [{url: '%1$s/hook'}]
+        - name: pd
+          pagerduty_configs: [{routing_key: rk, url: '%1$s/pd'}]
+        - name: chat
+          slack_configs: [{channel: '#ops', title: '{{ .CommonLabels.alertname }} on {{ .CommonLabels.instance }}'}]
+      """;
+
+  /** The same alert through Alertmanager 0.25 and through Osprey gives the same three payloads. */
+  @Test
+  void webhookSlackAndPagerDutyPayloadsEqualAlertmanagers() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(BIN), "prometheus-alertmanager not installed");
+    try (dev.osprey.alerting.Sink amSink = new dev.osprey.alerting.Sink();
+        dev.osprey.alerting.Sink ourSink = new dev.osprey.alerting.Sink()) {
+      int port;
+      try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+        port = s.getLocalPort();
+      }
+      Path cfg = dir.resolve("am.yml");
+      Files.writeString(cfg, RECEIVERS_CONFIG.formatted(amSink.url("")));
+      am =
+          new ProcessBuilder(
+                  BIN.toString(),
+                  "--config.file=" + cfg,
+                  "--storage.path=" + dir.resolve("data"),
+                  "--web.listen-address=127.0.0.1:" + port,
+                  "--web.external-url=http://am.example",
+                  "--cluster.listen-address=")
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("am.log").toFile())
+              .start();
+      String base = "http://127.0.0.1:" + port;
+      Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+      Alert a =
+          new Alert(
+              Labels.of("alertname", "NodeDown", "instance", "n1:9100", "severity", "page"),
+              Map.of("summary", "n1 is down"),
+              now.minusSeconds(60),
+              now.plus(Duration.ofMinutes(4)),
+              "http://osprey:9090/graph?g0.expr=up+%3D%3D+0&g0.tab=1",
+              now,
+              false);
+      AlertmanagerForwarder f = new AlertmanagerForwarder(List.of(base), d -> Thread.sleep(100));
+      boolean sent = false;
+      for (int i = 0; i < 100 && !sent; i++) {
+        sent = f.send(List.of(a)) == 1;
+        if (!sent) {
+          Thread.sleep(100);
+        }
+      }
+      assertThat(sent).as("alertmanager up; " + Files.readString(dir.resolve("am.log"))).isTrue();
+
+      Dispatcher ours =
+          new Dispatcher(
+              AmConfig.parse(RECEIVERS_CONFIG.formatted(ourSink.url("")), null),
+              Renderer.empty(),
+              java.time.Clock.systemUTC(),
+              new Silences(java.time.Clock.systemUTC(), null),
+              new NotificationLog(null),
+              null,
+              "http://am.example",
+              d -> {},
+              new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+      ours.put(List.of(a));
+      ours.tick(); // startsAt is past group_wait: flushes at once, as Alertmanager does
+
+      for (int i = 0; i < 150 && amSink.received.size() < 3; i++) {
+        Thread.sleep(100);
+      }
+      for (String path : List.of("/hook", "/pd", "/slack")) {
+        assertThat(amSink.at(path)).as("alertmanager sent " + path).hasSize(1);
+        assertThat(ourSink.at(path)).as("osprey sent " + path).hasSize(1);
+        JsonNode theirs = amSink.at(path).get(0).body();
+        JsonNode mine = ourSink.at(path).get(0).body();
+        assertThat(mine)
+            .as(path + "\nalertmanager: " + theirs + "\nosprey:       " + mine)
+            .isEqualTo(theirs);
+      }
+    }
+  }
 }
