@@ -256,7 +256,7 @@ class AlertingServiceTest {
     JsonNode list = Json.MAPPER.readTree(call(s, "GET", "/api/v2/silences", null).body());
     assertThat(list.get(0).get("id").asText()).isEqualTo(id);
     assertThat(list.get(0).at("/status/state").asText()).isEqualTo("active");
-    assertThat(list.get(0).get("startsAt").asText()).isEqualTo("2026-11-22T10:00:00Z");
+    assertThat(list.get(0).get("startsAt").asText()).isEqualTo("2026-11-22T10:00:00.000Z");
     assertThat(list.get(0).get("matchers").get(0).get("isEqual").asBoolean()).isTrue();
     assertThat(call(s, "DELETE", "/api/v2/silence/" + id, null).status()).isEqualTo(200);
     JsonNode one = Json.MAPPER.readTree(call(s, "GET", "/api/v2/silence/" + id, null).body());

@@ -237,16 +237,16 @@ public final class AlertingApi implements RouteProvider {
       }
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("annotations", new java.util.TreeMap<>(a.annotations()));
-      m.put("endsAt", GoTime.format(a.endsAt()));
+      m.put("endsAt", GoTime.formatMillis(a.endsAt()));
       m.put("fingerprint", a.fingerprintHex());
       m.put("receivers", receivers.stream().map(x -> Map.of("name", x)).toList());
-      m.put("startsAt", GoTime.format(a.startsAt()));
+      m.put("startsAt", GoTime.formatMillis(a.startsAt()));
       Map<String, Object> st = new LinkedHashMap<>();
       st.put("inhibitedBy", inh == null ? List.of() : List.of(inh));
       st.put("silencedBy", sil);
       st.put("state", suppressed ? "suppressed" : "active");
       m.put("status", st);
-      m.put("updatedAt", GoTime.format(a.updatedAt()));
+      m.put("updatedAt", GoTime.formatMillis(a.updatedAt()));
       m.put("generatorURL", a.generatorURL());
       m.put("labels", LabelMaps.toMap(a.labels()));
       out.add(m);
@@ -322,10 +322,10 @@ public final class AlertingApi implements RouteProvider {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", s.id());
     m.put("status", Map.of("state", Silences.state(s, now)));
-    m.put("updatedAt", s.updatedAt());
+    m.put("updatedAt", GoTime.formatMillis(GoTime.parse(s.updatedAt())));
     m.put("comment", s.comment());
     m.put("createdBy", s.createdBy());
-    m.put("endsAt", s.endsAt());
+    m.put("endsAt", GoTime.formatMillis(GoTime.parse(s.endsAt())));
     List<Object> ms = new ArrayList<>();
     for (Silences.ApiMatcher x : s.matchers()) {
       Map<String, Object> mm = new LinkedHashMap<>();
@@ -336,7 +336,7 @@ public final class AlertingApi implements RouteProvider {
       ms.add(mm);
     }
     m.put("matchers", ms);
-    m.put("startsAt", s.startsAt());
+    m.put("startsAt", GoTime.formatMillis(GoTime.parse(s.startsAt())));
     return m;
   }
 
