@@ -80,6 +80,14 @@ public final class AlertingApi implements RouteProvider {
     return m;
   }
 
+  /** A float64 as Go's encoding/json writes it: whole numbers without a fraction. */
+  static Number num(double v) {
+    if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+      return (long) v;
+    }
+    return v;
+  }
+
   /** Go's strconv.FormatFloat(v, 'e', -1, 64). */
   static String formatE(double v) {
     if (Double.isNaN(v)) {
@@ -135,8 +143,8 @@ public final class AlertingApi implements RouteProvider {
           m.put("state", ar.state().text());
           m.put("name", r.name());
           m.put("query", r.expr());
-          m.put("duration", ar.holdNanos() / 1e9);
-          m.put("keepFiringFor", ar.keepFiringForNanos() / 1e9);
+          m.put("duration", num(ar.holdNanos() / 1e9));
+          m.put("keepFiringFor", num(ar.keepFiringForNanos() / 1e9));
           m.put("labels", LabelMaps.toMap(r.labels()));
           m.put("annotations", new java.util.TreeMap<>(ar.annotations()));
           m.put("alerts", ar.activeAlerts().stream().map(AlertingApi::promAlert).toList());
@@ -154,7 +162,7 @@ public final class AlertingApi implements RouteProvider {
         if (!r.lastError().isEmpty()) {
           m.put("lastError", r.lastError());
         }
-        m.put("evaluationTime", r.evaluationSeconds());
+        m.put("evaluationTime", num(r.evaluationSeconds()));
         m.put("lastEvaluation", time(r.lastEvaluationNanos()));
         m.put("type", r instanceof AlertingRule ? "alerting" : "recording");
         rs.add(m);
@@ -166,9 +174,9 @@ public final class AlertingApi implements RouteProvider {
       gm.put("name", g.name());
       gm.put("file", g.file());
       gm.put("rules", rs);
-      gm.put("interval", g.intervalNanos() / 1e9);
+      gm.put("interval", num(g.intervalNanos() / 1e9));
       gm.put("limit", g.limit());
-      gm.put("evaluationTime", g.evaluationSeconds());
+      gm.put("evaluationTime", num(g.evaluationSeconds()));
       gm.put("lastEvaluation", time(g.lastEvaluationNanos()));
       groups.add(gm);
     }

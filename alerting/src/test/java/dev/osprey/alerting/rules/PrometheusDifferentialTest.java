@@ -197,6 +197,67 @@ class PrometheusDifferentialTest {
               Labels.fromMap(Json.MAPPER.convertValue(palert.get("labels"), Map.class)).toString());
       assertThat(ours.annotations().get("summary"))
           .isEqualTo(palert.at("/annotations/summary").asText());
+
+      // the HTTP API: the same rule file in an AlertingService, evaluated at the same instants
+      JsonNode promRules =
+          Json.MAPPER.readTree(
+              c.send(
+                      HttpRequest.newBuilder(
+                              URI.create("http://127.0.0.1:" + port + "/api/v1/rules"))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .body());
+      JsonNode promAlerts =
+          Json.MAPPER.readTree(
+              c.send(
+                      HttpRequest.newBuilder(
+                              URI.create("http://127.0.0.1:" + port + "/api/v1/alerts"))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .body());
+      dev.osprey.alerting.AlertingService svc =
+          new dev.osprey.alerting.AlertingService(
+              List.of(rules.toString()),
+              null,
+              dir.resolve("osprey"),
+              q,
+              new MemStorage(),
+              "",
+              new SimpleMeterRegistry());
+      RuleGroup sg = svc.rules().groups().get(0);
+      for (long t = activeAt; t <= lastTs; t += interval) {
+        svc.rules().evalGroup(sg, t);
+      }
+      dev.osprey.core.http.Router router = new dev.osprey.core.http.Router();
+      svc.api().register(router);
+      JsonNode ourRules = Json.MAPPER.readTree(get(router, "/api/v1/rules"));
+      JsonNode ourAlerts = Json.MAPPER.readTree(get(router, "/api/v1/alerts"));
+      assertThat(shape(ourRules)).isEqualTo(shape(promRules));
+      assertThat(shape(ourAlerts)).isEqualTo(shape(promAlerts));
+      JsonNode pr = promRules.at("/data/groups/0");
+      JsonNode or = ourRules.at("/data/groups/0");
+      for (String f :
+          List.of(
+              "/name",
+              "/file",
+              "/interval",
+              "/rules/0/state",
+              "/rules/0/name",
+              "/rules/0/query",
+              "/rules/0/duration",
+              "/rules/0/labels",
+              "/rules/0/annotations",
+              "/rules/0/health",
+              "/rules/0/type",
+              "/rules/0/alerts/0/labels",
+              "/rules/0/alerts/0/annotations",
+              "/rules/0/alerts/0/state",
+              "/rules/0/alerts/0/activeAt",
+              "/rules/0/alerts/0/value")) {
+        assertThat(or.at(f)).as(f).isEqualTo(pr.at(f));
+      }
+      assertThat(ourAlerts.at("/data/alerts/0")).isEqualTo(promAlerts.at("/data/alerts/0"));
+      svc.close();
     } finally {
       prom.destroy();
       if (!prom.waitFor(10, TimeUnit.SECONDS)) {
@@ -207,5 +268,45 @@ class PrometheusDifferentialTest {
 
   private static long nanos(String rfc3339) {
     return GoTime.toNanos(OffsetDateTime.parse(rfc3339).toInstant());
+  }
+
+  static String get(dev.osprey.core.http.Router r, String path) throws Exception {
+    dev.osprey.core.http.Router.Match m = r.match("GET", path);
+    return new String(
+        m.route()
+            .handler()
+            .handle(
+                new dev.osprey.core.http.HttpRequest(
+                    "GET",
+                    path,
+                    Map.of(),
+                    m.pathParams(),
+                    Map.of(),
+                    new byte[0],
+                    null,
+                    "127.0.0.1"))
+            .body(),
+        StandardCharsets.UTF_8);
+  }
+
+  /** Field names at every level, arrays by their first element; label maps are data. */
+  static String shape(JsonNode n) {
+    if (n.isObject()) {
+      StringBuilder sb = new StringBuilder("{");
+      List<String> names = new java.util.ArrayList<>();
+      n.fieldNames().forEachRemaining(names::add);
+      java.util.Collections.sort(names);
+      for (String k : names) {
+        sb.append(k)
+            .append(':')
+            .append(k.equals("labels") || k.equals("annotations") ? "map" : shape(n.get(k)))
+            .append(',');
+      }
+      return sb.append('}').toString();
+    }
+    if (n.isArray()) {
+      return n.isEmpty() ? "[]" : "[" + shape(n.get(0)) + "]";
+    }
+    return n.getNodeType().toString();
   }
 }
