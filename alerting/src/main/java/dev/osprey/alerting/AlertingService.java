@@ -199,6 +199,7 @@ public final class AlertingService implements AutoCloseable {
   private final Instant started;
   private ScheduledExecutorService scheduler;
   private ExecutorService forwardExecutor;
+  private ExecutorService flushExecutor;
 
   /** The entry point with the defaults (system clock, 1m evaluation interval and resend delay). */
   public AlertingService(
@@ -307,6 +308,7 @@ public final class AlertingService implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    flushExecutor = Executors.newVirtualThreadPerTaskExecutor();
     rules.start(scheduler);
     scheduler.scheduleWithFixedDelay(
         () -> {
@@ -364,6 +366,7 @@ public final class AlertingService implements AutoCloseable {
     if (scheduler != null) {
       scheduler.shutdownNow();
       forwardExecutor.shutdownNow();
+      flushExecutor.shutdownNow();
       try {
         scheduler.awaitTermination(5, TimeUnit.SECONDS);
       } catch (InterruptedException e) {

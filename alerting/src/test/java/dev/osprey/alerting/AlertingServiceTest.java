@@ -256,7 +256,7 @@ class AlertingServiceTest {
     JsonNode list = Json.MAPPER.readTree(call(s, "GET", "/api/v2/silences", null).body());
     assertThat(list.get(0).get("id").asText()).isEqualTo(id);
     assertThat(list.get(0).at("/status/state").asText()).isEqualTo("active");
-    assertThat(list.get(0).get("startsAt").asText()).isEqualTo("2026-11-22T10:00:00Z");
+    assertThat(list.get(0).get("startsAt").asText()).isEqualTo("2026-11-22T10:00:00.000Z");
     assertThat(list.get(0).get("matchers").get(0).get("isEqual").asBoolean()).isTrue();
     assertThat(call(s, "DELETE", "/api/v2/silence/" + id, null).status()).isEqualTo(200);
     JsonNode one = Json.MAPPER.readTree(call(s, "GET", "/api/v2/silence/" + id, null).body());
@@ -371,6 +371,35 @@ class AlertingServiceTest {
     step(s, Duration.ofMinutes(5));
     assertThat(sink.at("/hook")).hasSize(1);
     s.close();
+  }
+
+  @Test
+  void startEvaluatesOnTheGroupScheduleUntilClosed() throws Exception {
+    Files.writeString(
+        dir.resolve("rules.yml"),
+        "groups:\n  - name: fast\n    interval: 1s\n    rules:\n      - record: x\n        expr: up\n");
+    q.set("up", Labels.of("job", "a"), 1);
+    AlertingService s =
+        new AlertingService(
+            AlertingService.Options.of(
+                List.of(dir.resolve("rules.yml").toString()),
+                null,
+                dir.resolve("data2"),
+                q,
+                storage,
+                "http://osprey",
+                new SimpleMeterRegistry()));
+    s.start();
+    try {
+      var g = s.rules().groups().get(0);
+      for (int i = 0; i < 100 && g.lastEvaluationNanos() == 0; i++) {
+        Thread.sleep(100);
+      }
+      assertThat(g.lastEvaluationNanos()).isNotZero();
+      assertThat(s.rules().evalTimestampOf(g)).isEqualTo(g.lastEvaluationNanos());
+    } finally {
+      s.close();
+    }
   }
 
   static List<String> fieldNames(JsonNode n) {

@@ -80,6 +80,14 @@ public final class AlertingApi implements RouteProvider {
     return m;
   }
 
+  /** A float64 as Go's encoding/json writes it: whole numbers without a fraction. */
+  static Number num(double v) {
+    if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+      return (long) v;
+    }
+    return v;
+  }
+
   /** Go's strconv.FormatFloat(v, 'e', -1, 64). */
   static String formatE(double v) {
     if (Double.isNaN(v)) {
@@ -135,8 +143,8 @@ public final class AlertingApi implements RouteProvider {
           m.put("state", ar.state().text());
           m.put("name", r.name());
           m.put("query", r.expr());
-          m.put("duration", ar.holdNanos() / 1e9);
-          m.put("keepFiringFor", ar.keepFiringForNanos() / 1e9);
+          m.put("duration", num(ar.holdNanos() / 1e9));
+          m.put("keepFiringFor", num(ar.keepFiringForNanos() / 1e9));
           m.put("labels", LabelMaps.toMap(r.labels()));
           m.put("annotations", new java.util.TreeMap<>(ar.annotations()));
           m.put("alerts", ar.activeAlerts().stream().map(AlertingApi::promAlert).toList());
@@ -154,7 +162,7 @@ public final class AlertingApi implements RouteProvider {
         if (!r.lastError().isEmpty()) {
           m.put("lastError", r.lastError());
         }
-        m.put("evaluationTime", r.evaluationSeconds());
+        m.put("evaluationTime", num(r.evaluationSeconds()));
         m.put("lastEvaluation", time(r.lastEvaluationNanos()));
         m.put("type", r instanceof AlertingRule ? "alerting" : "recording");
         rs.add(m);
@@ -166,9 +174,9 @@ public final class AlertingApi implements RouteProvider {
       gm.put("name", g.name());
       gm.put("file", g.file());
       gm.put("rules", rs);
-      gm.put("interval", g.intervalNanos() / 1e9);
+      gm.put("interval", num(g.intervalNanos() / 1e9));
       gm.put("limit", g.limit());
-      gm.put("evaluationTime", g.evaluationSeconds());
+      gm.put("evaluationTime", num(g.evaluationSeconds()));
       gm.put("lastEvaluation", time(g.lastEvaluationNanos()));
       groups.add(gm);
     }
@@ -237,16 +245,16 @@ public final class AlertingApi implements RouteProvider {
       }
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("annotations", new java.util.TreeMap<>(a.annotations()));
-      m.put("endsAt", GoTime.format(a.endsAt()));
+      m.put("endsAt", GoTime.formatMillis(a.endsAt()));
       m.put("fingerprint", a.fingerprintHex());
       m.put("receivers", receivers.stream().map(x -> Map.of("name", x)).toList());
-      m.put("startsAt", GoTime.format(a.startsAt()));
+      m.put("startsAt", GoTime.formatMillis(a.startsAt()));
       Map<String, Object> st = new LinkedHashMap<>();
       st.put("inhibitedBy", inh == null ? List.of() : List.of(inh));
       st.put("silencedBy", sil);
       st.put("state", suppressed ? "suppressed" : "active");
       m.put("status", st);
-      m.put("updatedAt", GoTime.format(a.updatedAt()));
+      m.put("updatedAt", GoTime.formatMillis(a.updatedAt()));
       m.put("generatorURL", a.generatorURL());
       m.put("labels", LabelMaps.toMap(a.labels()));
       out.add(m);
@@ -322,10 +330,10 @@ public final class AlertingApi implements RouteProvider {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", s.id());
     m.put("status", Map.of("state", Silences.state(s, now)));
-    m.put("updatedAt", s.updatedAt());
+    m.put("updatedAt", GoTime.formatMillis(GoTime.parse(s.updatedAt())));
     m.put("comment", s.comment());
     m.put("createdBy", s.createdBy());
-    m.put("endsAt", s.endsAt());
+    m.put("endsAt", GoTime.formatMillis(GoTime.parse(s.endsAt())));
     List<Object> ms = new ArrayList<>();
     for (Silences.ApiMatcher x : s.matchers()) {
       Map<String, Object> mm = new LinkedHashMap<>();
@@ -336,7 +344,7 @@ public final class AlertingApi implements RouteProvider {
       ms.add(mm);
     }
     m.put("matchers", ms);
-    m.put("startsAt", s.startsAt());
+    m.put("startsAt", GoTime.formatMillis(GoTime.parse(s.startsAt())));
     return m;
   }
 

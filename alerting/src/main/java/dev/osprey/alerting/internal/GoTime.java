@@ -29,6 +29,14 @@ public final class GoTime {
     return sb.append('Z').toString();
   }
 
+  private static final DateTimeFormatter MILLIS =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+  /** go-openapi strfmt.DateTime, as Alertmanager's API v2 writes times: always milliseconds. */
+  public static String formatMillis(Instant t) {
+    return MILLIS.format(t == null ? ZERO : t);
+  }
+
   public static Instant ofNanos(long nanos) {
     return Instant.ofEpochSecond(
         Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));

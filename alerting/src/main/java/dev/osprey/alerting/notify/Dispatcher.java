@@ -61,6 +61,7 @@ public final class Dispatcher {
     final Map<Long, Alert> alerts = new LinkedHashMap<>();
     Instant next;
     boolean hasFlushed;
+    boolean flushing;
 
     AggrGroup(AmConfig.Route route, Labels groupLabels, Instant now) {
       this.route = route;
@@ -213,26 +214,59 @@ public final class Dispatcher {
 
   /** Flushes every group that is due. Returns how many notifications were sent. */
   public int tick() {
-    List<AggrGroup> due = new ArrayList<>();
-    Instant now;
-    synchronized (this) {
-      now = clock.instant();
-      for (AggrGroup g : groups.values()) {
-        if (!g.next.isAfter(now)) {
-          g.next = now.plus(g.route.groupInterval());
-          g.hasFlushed = true;
-          due.add(g);
-        }
-      }
-    }
+    Instant now = clock.instant();
     int sent = 0;
-    for (AggrGroup g : due) {
-      sent += flush(g, now);
+    for (AggrGroup g : due(now)) {
+      try {
+        sent += flush(g, now);
+      } finally {
+        done(g);
+      }
     }
     synchronized (this) {
       gc(now);
     }
     return sent;
+  }
+
+  /**
+   * As {@link #tick()}, but each due group is flushed on {@code executor}, so that a slow or
+   * retrying receiver holds up only its own group (Alertmanager runs one goroutine per group).
+   */
+  public void tick(java.util.concurrent.Executor executor) {
+    Instant now = clock.instant();
+    for (AggrGroup g : due(now)) {
+      executor.execute(
+          () -> {
+            try {
+              flush(g, now);
+            } catch (RuntimeException e) {
+              log.error("flush failed group={} err={}", g.groupKey, e.toString(), e);
+            } finally {
+              done(g);
+            }
+          });
+    }
+    synchronized (this) {
+      gc(now);
+    }
+  }
+
+  private synchronized List<AggrGroup> due(Instant now) {
+    List<AggrGroup> due = new ArrayList<>();
+    for (AggrGroup g : groups.values()) {
+      if (!g.flushing && !g.next.isAfter(now)) {
+        g.next = now.plus(g.route.groupInterval());
+        g.hasFlushed = true;
+        g.flushing = true;
+        due.add(g);
+      }
+    }
+    return due;
+  }
+
+  private synchronized void done(AggrGroup g) {
+    g.flushing = false;
   }
 
   private int flush(AggrGroup g, Instant now) {

@@ -109,30 +109,28 @@ public final class HttpIntegrations {
       public void send(NotifyData d) throws Exception {
         Map<String, String> f = c.fields();
         String title = get(f, "title", d.defaultTitle(), r, d);
+        // field order and omitempty as Alertmanager's slack request and attachment structs
         Map<String, Object> att = new LinkedHashMap<>();
-        att.put("title", title);
-        att.put("title_link", get(f, "title_link", d.alertmanagerURL(), r, d));
-        att.put("pretext", get(f, "pretext", "", r, d));
+        putIf(att, "title", title);
+        putIf(att, "title_link", get(f, "title_link", d.alertmanagerURL(), r, d));
+        putIf(att, "pretext", get(f, "pretext", "", r, d));
         att.put("text", get(f, "text", "", r, d));
-        att.put("fallback", get(f, "fallback", title + " | " + d.alertmanagerURL(), r, d));
+        att.put(
+            "fallback", get(f, "fallback", d.defaultTitle() + " | " + d.alertmanagerURL(), r, d));
         att.put("callback_id", get(f, "callback_id", "", r, d));
+        putIf(att, "image_url", get(f, "image_url", "", r, d));
+        putIf(att, "thumb_url", get(f, "thumb_url", "", r, d));
         att.put("footer", get(f, "footer", "", r, d));
-        att.put("color", get(f, "color", d.status.equals("firing") ? "danger" : "good", r, d));
+        putIf(att, "color", get(f, "color", d.status.equals("firing") ? "danger" : "good", r, d));
         att.put("mrkdwn_in", List.of("fallback", "pretext", "text"));
-        String image = get(f, "image_url", "", r, d);
-        if (!image.isEmpty()) {
-          att.put("image_url", image);
-        }
-        String thumb = get(f, "thumb_url", "", r, d);
-        if (!thumb.isEmpty()) {
-          att.put("thumb_url", thumb);
-        }
         Map<String, Object> msg = new LinkedHashMap<>();
-        msg.put("channel", get(f, "channel", "", r, d));
-        msg.put("username", get(f, "username", "Alertmanager", r, d));
-        msg.put("icon_emoji", get(f, "icon_emoji", "", r, d));
-        msg.put("icon_url", get(f, "icon_url", "", r, d));
-        msg.put("link_names", Boolean.parseBoolean(f.getOrDefault("link_names", "false")));
+        putIf(msg, "channel", get(f, "channel", "", r, d));
+        putIf(msg, "username", get(f, "username", "Alertmanager", r, d));
+        putIf(msg, "icon_emoji", get(f, "icon_emoji", "", r, d));
+        putIf(msg, "icon_url", get(f, "icon_url", "", r, d));
+        if (Boolean.parseBoolean(f.getOrDefault("link_names", "false"))) {
+          msg.put("link_names", true);
+        }
         msg.put("attachments", List.of(att));
         post(c.apiUrl(), msg, Duration.ZERO);
       }
@@ -184,8 +182,7 @@ public final class HttpIntegrations {
         msg.put("dedup_key", sha256(d.groupKey));
         msg.put("event_action", d.status.equals("firing") ? "trigger" : "resolve");
         msg.put("payload", payload);
-        msg.put("images", List.of());
-        msg.put("links", List.of());
+        // images and links are omitempty in Alertmanager's message and unsupported here
         msg.put("client", client);
         msg.put("client_url", get(f, "client_url", d.alertmanagerURL(), r, d));
         post(c.url(), msg, Duration.ZERO);

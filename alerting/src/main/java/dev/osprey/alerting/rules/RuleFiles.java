@@ -14,7 +14,6 @@ import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -90,7 +89,11 @@ public final class RuleFiles {
         }
       }
     } catch (Yaml.YamlException e) {
-      errors.add(file + ": yaml: unmarshal errors:\n  line " + e.line() + ": " + e.getMessage());
+      if (e.line() == 0) {
+        errors.add(file + ": " + e.getMessage());
+      } else {
+        errors.add(file + ": yaml: unmarshal errors:\n  line " + e.line() + ": " + e.getMessage());
+      }
     }
     if (!errors.isEmpty()) {
       throw new RuleFileException(errors);
@@ -107,7 +110,7 @@ public final class RuleFiles {
     Map<String, Yaml> m = g.map("rulefmt.RuleGroup", GROUP_KEYS);
     Yaml nameNode = m.get("name");
     String name = nameNode == null ? "" : nameNode.scalar("string");
-    Yaml at = nameNode == null ? g : nameNode;
+    Yaml at = g;
     if (name.isEmpty()) {
       errors.add(file + ": " + at.line() + ":" + at.column() + ": Groupname must not be empty");
     } else if (!names.add(name)) {
@@ -145,7 +148,7 @@ public final class RuleFiles {
     try {
       return PromDuration.parseMillis(s);
     } catch (IllegalArgumentException e) {
-      throw y.error(e.getMessage());
+      throw new Yaml.YamlException(0, 0, e.getMessage()); // promtool prints it without a position
     }
   }
 
@@ -183,7 +186,8 @@ public final class RuleFiles {
       errs.add(at2(recPos, alertPos) + prefix + "one of 'record' or 'alert' must be set");
     }
     if (expr.isEmpty()) {
-      errs.add(at(exprN != null ? exprN : node) + prefix + "field 'expr' must be set in rule");
+      // promtool reports the absent node's zero position
+      errs.add((exprN != null ? at(exprN) : "0:0: ") + prefix + "field 'expr' must be set in rule");
     } else {
       String perr = validator.validate(expr);
       if (perr != null) {
@@ -301,34 +305,35 @@ public final class RuleFiles {
    * per duplicated rule, empty when there are none.
    */
   public static List<String> duplicates(List<GroupSpec> groups) {
-    Map<String, Integer> counts = new LinkedHashMap<>();
-    Map<String, String[]> shown = new HashMap<>();
+    Map<String, Integer> counts = new TreeMap<>();
+    Map<String, String> shown = new HashMap<>();
     for (GroupSpec g : groups) {
       for (RuleSpec r : g.rules()) {
         Labels l = Labels.fromMap(r.labels());
         String key = r.name() + "\u0000" + l;
         counts.merge(key, 1, Integer::sum);
-        shown.put(key, new String[] {r.name(), l.toString()});
+        StringBuilder sb = new StringBuilder("Metric: ").append(r.name()).append("\nLabel(s):\n");
+        l.forEach((k, v) -> sb.append('\t').append(k).append(": ").append(v).append('\n'));
+        shown.put(key, sb.toString());
       }
     }
-    List<String> out = new ArrayList<>();
     int dups = 0;
     StringBuilder sb = new StringBuilder();
     for (var e : counts.entrySet()) {
       if (e.getValue() > 1) {
         dups++;
-        String[] s = shown.get(e.getKey());
-        sb.append("Metric: ").append(s[0]).append("\nLabel(s):\n\t").append(s[1]).append('\n');
+        sb.append(shown.get(e.getKey()));
       }
     }
-    if (dups > 0) {
-      out.add(
-          dups
-              + " duplicate rule(s) found.\n"
-              + sb
-              + "Might cause inconsistency while recording expressions.");
+    if (dups == 0) {
+      return List.of();
     }
-    return out;
+    return List.of(
+        "lint error "
+            + dups
+            + " duplicate rule(s) found.\n"
+            + sb
+            + "Might cause inconsistency while recording expressions");
   }
 
   /**
@@ -347,9 +352,9 @@ public final class RuleFiles {
         List<GroupSpec> groups = load(f, validator);
         List<String> dups = duplicates(groups);
         if (!dups.isEmpty()) {
+          // a lint finding, as promtool's default --lint=duplicate-rules: reported, not fatal
           err.println("  FAILED:");
           dups.forEach(err::println);
-          code = 1;
           out.println();
           continue;
         }

@@ -202,7 +202,14 @@ public final class RuleManager implements AutoCloseable {
 
   private void schedule(RuleGroup g, long at) {
     long delay = Math.max(0, at - nowNanos());
-    scheduled.put(g, executor.schedule(() -> tick(g, at), delay, TimeUnit.NANOSECONDS));
+    // the scheduler only starts evaluations; each runs on its own virtual thread, so a slow
+    // query delays its own group only (Prometheus runs one goroutine per group)
+    scheduled.put(
+        g,
+        executor.schedule(
+            () -> Thread.ofVirtual().name("osprey-rules-" + g.name()).start(() -> tick(g, at)),
+            delay,
+            TimeUnit.NANOSECONDS));
   }
 
   private void tick(RuleGroup g, long at) {
@@ -236,6 +243,11 @@ public final class RuleManager implements AutoCloseable {
       }
     }
     persist();
+  }
+
+  /** The group's schedule slot of its last evaluation (its timestamp is on the schedule). */
+  public long evalTimestampOf(RuleGroup g) {
+    return g.evalTimestamp(g.lastEvaluationNanos());
   }
 
   /** Evaluates every group at {@code ts}. */

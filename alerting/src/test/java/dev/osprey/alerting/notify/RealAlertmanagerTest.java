@@ -112,4 +112,251 @@ class RealAlertmanagerTest {
     assertThat(g.get("fingerprint").asText()).isEqualTo(a.fingerprintHex());
     assertThat(g.at("/status/state").asText()).isEqualTo("active");
   }
+
+  static final String RECEIVERS_CONFIG =
+      """
+      global:
+        slack_api_url: %1$s/slack
+      route:
+        receiver: hook
+        group_by: [alertname]
+        group_wait: 1s
+        group_interval: 1m
+        routes:
+          - receiver: hook
+            continue: true
+          - receiver: pd
+            continue: true
+          - receiver: chat
+      receivers:
+        - name: hook
+          webhook_configs: [{url: '%1$s/hook'}]
+        - name: pd
+          pagerduty_configs: [{routing_key: rk, url: '%1$s/pd'}]
+        - name: chat
+          slack_configs: [{channel: '#ops', title: '{{ .CommonLabels.alertname }} on {{ .CommonLabels.instance }}'}]
+      """;
+
+  /** The same alert through Alertmanager 0.25 and through Osprey gives the same three payloads. */
+  @Test
+  void webhookSlackAndPagerDutyPayloadsEqualAlertmanagers() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(BIN), "prometheus-alertmanager not installed");
+    try (dev.osprey.alerting.Sink amSink = new dev.osprey.alerting.Sink();
+        dev.osprey.alerting.Sink ourSink = new dev.osprey.alerting.Sink()) {
+      int port;
+      try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+        port = s.getLocalPort();
+      }
+      Path cfg = dir.resolve("am.yml");
+      Files.writeString(cfg, RECEIVERS_CONFIG.formatted(amSink.url("")));
+      am =
+          new ProcessBuilder(
+                  BIN.toString(),
+                  "--config.file=" + cfg,
+                  "--storage.path=" + dir.resolve("data"),
+                  "--web.listen-address=127.0.0.1:" + port,
+                  "--web.external-url=http://am.example",
+                  "--cluster.listen-address=")
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("am.log").toFile())
+              .start();
+      String base = "http://127.0.0.1:" + port;
+      Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+      Alert a =
+          new Alert(
+              Labels.of("alertname", "NodeDown", "instance", "n1:9100", "severity", "page"),
+              Map.of("summary", "n1 is down"),
+              now.minusSeconds(60),
+              now.plus(Duration.ofMinutes(4)),
+              "http://osprey:9090/graph?g0.expr=up+%3D%3D+0&g0.tab=1",
+              now,
+              false);
+      AlertmanagerForwarder f = new AlertmanagerForwarder(List.of(base), d -> Thread.sleep(100));
+      boolean sent = false;
+      for (int i = 0; i < 100 && !sent; i++) {
+        sent = f.send(List.of(a)) == 1;
+        if (!sent) {
+          Thread.sleep(100);
+        }
+      }
+      assertThat(sent).as("alertmanager up; " + Files.readString(dir.resolve("am.log"))).isTrue();
+
+      Dispatcher ours =
+          new Dispatcher(
+              AmConfig.parse(RECEIVERS_CONFIG.formatted(ourSink.url("")), null),
+              Renderer.empty(),
+              java.time.Clock.systemUTC(),
+              new Silences(java.time.Clock.systemUTC(), null),
+              new NotificationLog(null),
+              null,
+              "http://am.example",
+              d -> {},
+              new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+      ours.put(List.of(a));
+      ours.tick(); // startsAt is past group_wait: flushes at once, as Alertmanager does
+
+      for (int i = 0; i < 150 && amSink.received.size() < 3; i++) {
+        Thread.sleep(100);
+      }
+      for (String path : List.of("/hook", "/pd", "/slack")) {
+        assertThat(amSink.at(path)).as("alertmanager sent " + path).hasSize(1);
+        assertThat(ourSink.at(path)).as("osprey sent " + path).hasSize(1);
+        JsonNode theirs = amSink.at(path).get(0).body();
+        JsonNode mine = ourSink.at(path).get(0).body();
+        assertThat(mine)
+            .as(path + "\nalertmanager: " + theirs + "\nosprey:       " + mine)
+            .isEqualTo(theirs);
+      }
+    }
+  }
+
+  /** Field names at every level, arrays by their first element. */
+  static String shape(JsonNode n) {
+    if (n.isObject()) {
+      StringBuilder sb = new StringBuilder("{");
+      java.util.List<String> names = new java.util.ArrayList<>();
+      n.fieldNames().forEachRemaining(names::add);
+      java.util.Collections.sort(names);
+      for (String k : names) {
+        JsonNode v = n.get(k);
+        // label and annotation maps are data, not shape
+        sb.append(k)
+            .append(':')
+            .append(k.equals("labels") || k.equals("annotations") ? "map" : shape(v))
+            .append(',');
+      }
+      return sb.append('}').toString();
+    }
+    if (n.isArray()) {
+      return n.isEmpty() ? "[]" : "[" + shape(n.get(0)) + "]";
+    }
+    return n.getNodeType().toString();
+  }
+
+  /** GET /api/v2/alerts and /api/v2/silences have Alertmanager's shapes and values. */
+  @Test
+  void apiV2ShapesEqualAlertmanagers() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(BIN), "prometheus-alertmanager not installed");
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      port = s.getLocalPort();
+    }
+    String yaml =
+        "route:\n  receiver: sink\n  routes:\n    - receiver: other\n      matchers: [team=db]\n"
+            + "receivers:\n  - name: sink\n  - name: other\n";
+    Path cfg = dir.resolve("am.yml");
+    Files.writeString(cfg, yaml);
+    am =
+        new ProcessBuilder(
+                BIN.toString(),
+                "--config.file=" + cfg,
+                "--storage.path=" + dir.resolve("data"),
+                "--web.listen-address=127.0.0.1:" + port,
+                "--cluster.listen-address=")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("am.log").toFile())
+            .start();
+    String base = "http://127.0.0.1:" + port;
+    dev.osprey.alerting.AlertingService ours =
+        new dev.osprey.alerting.AlertingService(
+            List.of(),
+            cfg,
+            dir.resolve("osprey"),
+            (e, t) -> List.of(),
+            new dev.osprey.core.storage.memory.MemStorage(),
+            "http://osprey",
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    dev.osprey.core.http.Router router = new dev.osprey.core.http.Router();
+    ours.api().register(router);
+    HttpClient c = HttpClient.newHttpClient();
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    String alerts =
+        "[{\"labels\":{\"alertname\":\"A\",\"team\":\"db\"},\"annotations\":{\"s\":\"x\"},"
+            + "\"startsAt\":\""
+            + now.minusSeconds(60)
+            + "\",\"generatorURL\":\"http://g\"},"
+            + "{\"labels\":{\"alertname\":\"B\"}}]";
+    String silence =
+        "{\"matchers\":[{\"name\":\"alertname\",\"value\":\"A\",\"isRegex\":false,\"isEqual\":true}],"
+            + "\"startsAt\":\""
+            + now
+            + "\",\"endsAt\":\""
+            + now.plus(Duration.ofHours(1))
+            + "\",\"createdBy\":\"sre\",\"comment\":\"c\"}";
+    boolean up = false;
+    for (int i = 0; i < 100 && !up; i++) {
+      try {
+        up = post(c, base + "/api/v2/alerts", alerts).statusCode() == 200;
+      } catch (java.io.IOException e) {
+        Thread.sleep(100);
+      }
+    }
+    assertThat(up).isTrue();
+    assertThat(post(c, base + "/api/v2/silences", silence).statusCode()).isEqualTo(200);
+    assertThat(call(router, "POST", "/api/v2/alerts", alerts).status()).isEqualTo(200);
+    assertThat(call(router, "POST", "/api/v2/silences", silence).status()).isEqualTo(200);
+
+    for (String path : List.of("/api/v2/alerts", "/api/v2/silences")) {
+      JsonNode theirs =
+          Json.MAPPER.readTree(
+              c.send(
+                      HttpRequest.newBuilder(URI.create(base + path)).build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .body());
+      JsonNode mine = Json.MAPPER.readTree(call(router, "GET", path, null).body());
+      assertThat(mine.size()).as(path).isEqualTo(theirs.size());
+      assertThat(shape(mine)).as(path).isEqualTo(shape(theirs));
+    }
+    JsonNode theirs =
+        Json.MAPPER.readTree(
+            c.send(
+                    HttpRequest.newBuilder(
+                            URI.create(base + "/api/v2/alerts?filter=alertname%3D%22A%22"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body());
+    JsonNode mine = Json.MAPPER.readTree(call(router, "GET", "/api/v2/alerts", null).body());
+    JsonNode mineA =
+        mine.get(0).at("/labels/alertname").asText().equals("A") ? mine.get(0) : mine.get(1);
+    JsonNode a = theirs.get(0);
+    for (String f :
+        List.of(
+            "/labels",
+            "/annotations",
+            "/fingerprint",
+            "/receivers",
+            "/status/state",
+            "/startsAt",
+            "/generatorURL")) {
+      assertThat(mineA.at(f)).as(f).isEqualTo(a.at(f));
+    }
+    assertThat(mineA.at("/status/silencedBy").size()).isEqualTo(1);
+    ours.close();
+  }
+
+  static HttpResponse<String> post(HttpClient c, String url, String body) throws Exception {
+    return c.send(
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static dev.osprey.core.http.HttpResponse call(
+      dev.osprey.core.http.Router r, String method, String path, String body) throws Exception {
+    dev.osprey.core.http.Router.Match m = r.match(method, path);
+    return m.route()
+        .handler()
+        .handle(
+            new dev.osprey.core.http.HttpRequest(
+                method,
+                path,
+                Map.of(),
+                m.pathParams(),
+                Map.of(),
+                body == null ? new byte[0] : body.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                null,
+                "127.0.0.1"));
+  }
 }
