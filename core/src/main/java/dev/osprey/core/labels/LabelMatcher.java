@@ -167,7 +167,7 @@ public final class LabelMatcher {
   /** The PromQL form: {@code name="value"}. */
   @Override
   public String toString() {
-    String n = Labels.isValidLegacyName(name) ? name : Labels.quote(name);
+    String n = Labels.isValidLabelName(name) ? name : Labels.quote(name);
     return n + type.op + Labels.quote(value);
   }
 

@@ -208,19 +208,19 @@ public final class Labels implements Comparable<Labels> {
     StringBuilder sb = new StringBuilder();
     String name = metricName();
     boolean first = true;
-    if (!name.isEmpty() && isValidLegacyName(name)) {
+    if (!name.isEmpty() && isValidMetricName(name)) {
       sb.append(name);
     }
     sb.append('{');
     for (int i = 0; i < nv.length; i += 2) {
-      if (nv[i].equals(METRIC_NAME) && isValidLegacyName(name)) {
+      if (nv[i].equals(METRIC_NAME) && isValidMetricName(name)) {
         continue;
       }
       if (!first) {
         sb.append(", ");
       }
       first = false;
-      if (isValidLegacyName(nv[i])) {
+      if (isValidLabelName(nv[i])) {
         sb.append(nv[i]);
       } else {
         sb.append(quote(nv[i]));
@@ -230,7 +230,17 @@ public final class Labels implements Comparable<Labels> {
     return sb.append('}').toString();
   }
 
-  static boolean isValidLegacyName(String s) {
+  /** Prometheus's legacy metric name syntax: {@code [a-zA-Z_:][a-zA-Z0-9_:]*}. */
+  public static boolean isValidMetricName(String s) {
+    return isValidName(s, true);
+  }
+
+  /** Prometheus's legacy label name syntax: {@code [a-zA-Z_][a-zA-Z0-9_]*}. */
+  public static boolean isValidLabelName(String s) {
+    return isValidName(s, false);
+  }
+
+  private static boolean isValidName(String s, boolean colon) {
     if (s.isEmpty()) {
       return false;
     }
@@ -240,7 +250,7 @@ public final class Labels implements Comparable<Labels> {
           (c >= 'a' && c <= 'z')
               || (c >= 'A' && c <= 'Z')
               || c == '_'
-              || c == ':'
+              || (colon && c == ':')
               || (i > 0 && c >= '0' && c <= '9');
       if (!ok) {
         return false;

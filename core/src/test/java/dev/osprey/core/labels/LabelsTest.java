@@ -59,4 +59,14 @@ class LabelsTest {
     assertThat(Labels.of("path", "C:\\dir\n\"x\"").toString())
         .isEqualTo("{path=\"C:\\\\dir\\n\\\"x\\\"\"}");
   }
+
+  @Test
+  void nameSyntaxAsPrometheus() {
+    assertThat(Labels.isValidMetricName("node:cpu:rate5m")).isTrue();
+    assertThat(Labels.isValidLabelName("node:cpu")).isFalse();
+    assertThat(Labels.isValidLabelName("_x9")).isTrue();
+    assertThat(Labels.isValidLabelName("9x")).isFalse();
+    assertThat(Labels.isValidMetricName("")).isFalse();
+    assertThat(Labels.isValidMetricName("a-b")).isFalse();
+  }
 }
