@@ -93,6 +93,11 @@ abstract class Peer implements AutoCloseable {
     return -1;
   }
 
+  /** Live heap after a full collection, for JVM peers; -1 for the others. */
+  long liveHeapBytes() throws Exception {
+    return -1;
+  }
+
   HttpResponse<String> get(String path) throws IOException, InterruptedException {
     return HTTP.send(
         HttpRequest.newBuilder(URI.create(baseUrl() + path))

@@ -172,5 +172,28 @@ final class Peers {
     long storedBytes() throws IOException {
       return sizeOf(dataDir, p -> !p.toString().contains("/wal/"));
     }
+
+    /** Runs a full GC in the server (jcmd) and reads the heap in use from its own /metrics. */
+    @Override
+    long liveHeapBytes() throws Exception {
+      Path jcmd =
+          Path.of(ProcessHandle.current().info().command().orElse("java")).resolveSibling("jcmd");
+      if (!Files.isExecutable(jcmd)) {
+        return -1;
+      }
+      Process gc =
+          new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "GC.run")
+              .redirectErrorStream(true)
+              .start();
+      gc.getInputStream().readAllBytes();
+      gc.waitFor();
+      double sum = 0;
+      for (String line : get("/metrics").body().split("\n")) {
+        if (line.startsWith("jvm_memory_used_bytes{area=\"heap\"")) {
+          sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+      return (long) sum;
+    }
   }
 }

@@ -64,6 +64,7 @@ final class TsdbBench implements Callable<Integer> {
       double ingestPerSec,
       long storedBytes,
       long rssBytes,
+      long liveHeapBytes,
       long openMillis) {
     double bytesPerSample() {
       return (double) storedBytes / samples;
@@ -134,13 +135,14 @@ final class TsdbBench implements Callable<Integer> {
       double secs = (System.nanoTime() - t0) / 1e9;
       bar.done();
       long rss = peer.rssBytes();
+      long heap = peer.liveHeapBytes();
       System.err.printf("  %-16s settling (flush and compaction) ...%n", peer.name());
       peer.settle();
       long stored = peer.storedBytes();
       peer.stop();
       long open = peer.start();
       peer.stop();
-      return new Result(peer.name(), accepted, accepted / secs, stored, rss, open);
+      return new Result(peer.name(), accepted, accepted / secs, stored, rss, heap, open);
     }
   }
 
@@ -157,17 +159,20 @@ final class TsdbBench implements Callable<Integer> {
             Instant.now(),
             Runtime.getRuntime().availableProcessors()));
     sb.append(
-        "| system | ingest samples/s (rw) | bytes/sample | RSS after ingest | RSS/series | open after restart |\n");
-    sb.append("|---|---|---|---|---|---|\n");
+        "| system | ingest samples/s (rw) | bytes/sample | RSS after ingest | RSS/series | live heap/series | open after restart |\n");
+    sb.append("|---|---|---|---|---|---|---|\n");
     for (Result r : results.values()) {
       sb.append(
           String.format(
-              "| %s | %,.0f | %.3f | %.0f MiB | %,.0f B | %,d ms |%n",
+              "| %s | %,.0f | %.3f | %.0f MiB | %,.0f B | %s | %,d ms |%n",
               r.system(),
               r.ingestPerSec(),
               r.bytesPerSample(),
               r.rssBytes() / 1048576.0,
               (double) r.rssBytes() / seriesCount,
+              r.liveHeapBytes() < 0
+                  ? "n/a"
+                  : String.format("%,.0f B", (double) r.liveHeapBytes() / seriesCount),
               r.openMillis()));
     }
     Result os = results.get("osprey");
