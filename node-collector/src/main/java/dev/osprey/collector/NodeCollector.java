@@ -44,12 +44,24 @@ public final class NodeCollector implements AutoCloseable {
   private ScheduledExecutorService scheduler;
 
   public NodeCollector(NodeCollectorConfig config, SampleSink sink, MeterRegistry registry) {
-    this.config = config;
-    this.sink = sink;
-    this.pods =
+    this(
+        config,
+        sink,
+        registry,
         config.kubelet() == null
             ? PodMetadata.NONE
-            : new KubeletPodList(config.kubelet(), config.collectInterval());
+            : new KubeletPodList(config.kubelet(), config.collectInterval()));
+  }
+
+  /**
+   * With a pod source of the caller's choosing, e.g. {@code ApiServerPods.inCluster(nodeName)}
+   * (list+watch on the API server) instead of the kubelet's list; the caller closes it.
+   */
+  public NodeCollector(
+      NodeCollectorConfig config, SampleSink sink, MeterRegistry registry, PodMetadata pods) {
+    this.config = config;
+    this.sink = sink;
+    this.pods = pods;
     this.containers =
         Files.isDirectory(config.cgroupRoot())
             ? new ContainerCollector(
