@@ -141,20 +141,31 @@ public final class NodeCollector implements AutoCloseable {
       errors.increment();
       LOG.warn("event=pod_list_failed error=\"{}\"", e.getMessage());
     }
+    // each part on its own: one failing (a vanished mount, a kernel without a file) must not
+    // cost the others; like a failed scrape, what a failed part did not produce goes stale
     if (containers != null) {
-      cgroups.set(containers.collect(nowMillis, tracked));
+      part("cgroups", () -> cgroups.set(containers.collect(nowMillis, tracked)));
     }
-    podState.collect(nowMillis, tracked);
+    part("pod_state", () -> podState.collect(nowMillis, tracked));
     if (scrapes != null && scrapes.isStarted()) {
-      scrapes.sync(); // pods come and go: their scrape targets follow
+      part("scrape_sync", scrapes::sync); // pods come and go: their scrape targets follow
     }
     if (node != null) {
-      node.collect(nowMillis, tracked);
+      part("node", () -> node.collect(nowMillis, tracked));
     }
     staleness.endBatch(nowMillis, sink);
     sink.flush();
     collections.increment();
     duration.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+  }
+
+  private void part(String name, Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      errors.increment();
+      LOG.warn("event=collection_part_failed part={} error=\"{}\"", name, e.toString());
+    }
   }
 
   /** The scrape side, or null when no Prometheus config was given. */
