@@ -44,12 +44,24 @@ public final class NodeCollector implements AutoCloseable {
   private ScheduledExecutorService scheduler;
 
   public NodeCollector(NodeCollectorConfig config, SampleSink sink, MeterRegistry registry) {
-    this.config = config;
-    this.sink = sink;
-    this.pods =
+    this(
+        config,
+        sink,
+        registry,
         config.kubelet() == null
             ? PodMetadata.NONE
-            : new KubeletPodList(config.kubelet(), config.collectInterval());
+            : new KubeletPodList(config.kubelet(), config.collectInterval()));
+  }
+
+  /**
+   * With a pod source of the caller's choosing, e.g. {@code ApiServerPods.inCluster(nodeName)}
+   * (list+watch on the API server) instead of the kubelet's list; the caller closes it.
+   */
+  public NodeCollector(
+      NodeCollectorConfig config, SampleSink sink, MeterRegistry registry, PodMetadata pods) {
+    this.config = config;
+    this.sink = sink;
+    this.pods = pods;
     this.containers =
         Files.isDirectory(config.cgroupRoot())
             ? new ContainerCollector(
@@ -129,20 +141,31 @@ public final class NodeCollector implements AutoCloseable {
       errors.increment();
       LOG.warn("event=pod_list_failed error=\"{}\"", e.getMessage());
     }
+    // each part on its own: one failing (a vanished mount, a kernel without a file) must not
+    // cost the others; like a failed scrape, what a failed part did not produce goes stale
     if (containers != null) {
-      cgroups.set(containers.collect(nowMillis, tracked));
+      part("cgroups", () -> cgroups.set(containers.collect(nowMillis, tracked)));
     }
-    podState.collect(nowMillis, tracked);
+    part("pod_state", () -> podState.collect(nowMillis, tracked));
     if (scrapes != null && scrapes.isStarted()) {
-      scrapes.sync(); // pods come and go: their scrape targets follow
+      part("scrape_sync", scrapes::sync); // pods come and go: their scrape targets follow
     }
     if (node != null) {
-      node.collect(nowMillis, tracked);
+      part("node", () -> node.collect(nowMillis, tracked));
     }
     staleness.endBatch(nowMillis, sink);
     sink.flush();
     collections.increment();
     duration.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+  }
+
+  private void part(String name, Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      errors.increment();
+      LOG.warn("event=collection_part_failed part={} error=\"{}\"", name, e.toString());
+    }
   }
 
   /** The scrape side, or null when no Prometheus config was given. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.osprey.collector.CapturingSink;
 import dev.osprey.collector.CapturingSink.Sample;
+import dev.osprey.collector.kube.KubeletPodList;
 import dev.osprey.collector.kube.PodMetadata;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -147,6 +148,73 @@ class RealCgroupTest {
     // a counter: never backwards between two reads
     double again = value(ROOT, "container_cpu_usage_seconds_total");
     assertThat(again).isGreaterThanOrEqualTo(after);
+  }
+
+  @Test
+  void kubeletLayoutOnRealCgroupsGetsPodLabelsAndNetwork() throws Exception {
+    // kubelet's cgroupfs layout below our test cgroup (nested, as under kind)
+    String rel = "kubepods/burstable/pod" + KubeCgroupPathTest.UID + "/" + KubeCgroupPathTest.CID;
+    List<Path> leaves = new ArrayList<>();
+    for (Path top : new ArrayList<>(created)) {
+      if (top.startsWith(UNIFIED)) {
+        continue;
+      }
+      Path d = top;
+      for (String seg : rel.split("/")) {
+        d = d.resolve(seg);
+        Files.createDirectory(d);
+        created.add(d);
+      }
+      leaves.add(d.resolve("cgroup.procs"));
+    }
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "/bin/sh",
+                "-c",
+                "for f in \"$@\"; do echo $$ > \"$f\"; done; i=0; while [ $i -lt 2000000000 ]; do i=$((i+1)); done",
+                "burner"));
+    leaves.forEach(l -> cmd.add(l.toString()));
+    processes.add(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+
+    KubeletPodList pods =
+        new KubeletPodList(
+            Path.of(getClass().getResource("/fixtures/pods.json").toURI()).toString(),
+            java.time.Duration.ZERO);
+    pods.refresh();
+    ContainerCollector c =
+        new ContainerCollector(
+            CgroupFs.open(ROOT, Path.of("/proc")), Path.of("/proc"), Path.of("/sys"), pods, 20_000);
+    String id = "/" + name + "/" + rel;
+    double cpu = 0;
+    CapturingSink sink = null;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (cpu < 0.2 && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      sink = new CapturingSink();
+      c.collect(System.currentTimeMillis(), sink);
+      cpu = sink.one("container_cpu_usage_seconds_total", "id", id).v();
+    }
+    assertThat(cpu).isGreaterThanOrEqualTo(0.2);
+    Sample s = sink.one("container_cpu_usage_seconds_total", "id", id);
+    assertThat(s.labels().get("pod")).isEqualTo("cart-7d9f8b6c5-x2x9q");
+    assertThat(s.labels().get("namespace")).isEqualTo("shop");
+    assertThat(s.labels().get("container")).isEqualTo("cart");
+    assertThat(s.labels().get("image")).isEqualTo("ghcr.io/acme/cart:1.2");
+    assertThat(s.labels().get("name")).isEqualTo(KubeCgroupPathTest.CID);
+    // the pod-level cgroup reports the network namespace of the burner (this machine's)
+    String podId = id.substring(0, id.lastIndexOf('/'));
+    List<Sample> rx = sink.find("container_network_receive_bytes_total", "id", podId);
+    List<String> ifaces =
+        dev.osprey.collector.node.NetDev.parse(Files.readString(Path.of("/proc/self/net/dev")))
+            .stream()
+            .map(dev.osprey.collector.node.NetDev.Iface::name)
+            .filter(n -> !n.startsWith("lo") && !n.startsWith("veth") && !n.startsWith("docker"))
+            .toList();
+    assertThat(rx)
+        .extracting(x -> x.labels().get("interface"))
+        .containsExactlyInAnyOrderElementsOf(ifaces);
+    rx.forEach(x -> assertThat(x.labels().get("pod")).isEqualTo("cart-7d9f8b6c5-x2x9q"));
   }
 
   @Test
