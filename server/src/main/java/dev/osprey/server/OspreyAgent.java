@@ -2,7 +2,6 @@ package dev.osprey.server;
 
 import dev.osprey.collector.NodeCollector;
 import dev.osprey.collector.NodeCollectorConfig;
-import dev.osprey.collector.scrape.PrometheusConfig;
 import dev.osprey.core.config.AgentConfig;
 import dev.osprey.core.config.OspreyConfig;
 import dev.osprey.core.http.Auth;
@@ -64,17 +63,12 @@ public final class OspreyAgent implements AutoCloseable {
                 ForwarderConfig.of("server", server.resolve("/api/v1/write")),
                 registry)
             .start());
-    PrometheusConfig scrape = null;
-    if (a.prometheusConfig() != null) {
-      try {
-        scrape = PrometheusConfig.load(Path.of(a.prometheusConfig()));
-      } catch (RuntimeException e) {
-        throw new UserError(e.getMessage());
-      }
+    NodeCollectorConfig collector;
+    try {
+      collector = NodeCollectorConfig.fromAgent(a, null);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
     }
-    NodeCollectorConfig collector =
-        new NodeCollectorConfig(
-            Path.of(a.cgroupRoot()), null, null, null, a.collectInterval(), null, true, scrape);
     NodeCollector nodeCollector =
         add(new NodeCollector(collector, metrics::appendSample, registry));
     nodeCollector.start();
