@@ -272,7 +272,24 @@ class AlertingServiceTest {
         .isEqualTo(400);
     step(s, Duration.ofMinutes(5));
     assertThat(sink.at("/hook")).hasSize(1);
+    // silences survive a restart
+    String id2 =
+        Json.MAPPER
+            .readTree(
+                call(
+                        s,
+                        "POST",
+                        "/api/v2/silences",
+                        body.replace("09:00", "10:00").replace("12:00", "13:00"))
+                    .body())
+            .get("silenceID")
+            .asText();
+    AlertingService again = service();
+    JsonNode kept = Json.MAPPER.readTree(call(again, "GET", "/api/v2/silence/" + id2, null).body());
+    assertThat(kept.at("/status/state").asText()).isEqualTo("active");
+    assertThat(kept.get("comment").asText()).isEqualTo("maintenance");
     s.close();
+    again.close();
   }
 
   @Test
