@@ -99,9 +99,23 @@ public final class NotifyData implements Fields {
   }
 
   /** Alertmanager's template.KV: a sorted label map with SortedPairs, Names and Values. */
-  public static final class KV extends TreeMap<String, String> implements Fields {
+  public static final class KV extends TreeMap<String, String>
+      implements Fields, dev.osprey.alerting.template.Methods {
     KV(Map<String, String> m) {
       super(m);
+    }
+
+    /** Alertmanager's KV.Remove(keys []string). */
+    @Override
+    public Object call(String name, List<Object> args) {
+      if (!name.equals("Remove") || args.size() != 1 || !(args.get(0) instanceof List<?> keys)) {
+        throw new IllegalArgumentException("can't call method " + name + " on KV");
+      }
+      KV out = new KV(this);
+      for (Object k : keys) {
+        out.remove(String.valueOf(k));
+      }
+      return out;
     }
 
     @Override

@@ -58,6 +58,16 @@ class RendererTest {
                 "{{ .CommonLabels.alertname }} {{ len .Alerts.Resolved }} {{ .ExternalURL }}", d))
         .isEqualTo("Down 1 http://am");
     assertThat(d.defaultTitle()).isEqualTo("[FIRING:1] Down ");
+    // Alertmanager's own default title, written as a template, renders as our built-in one
+    String amTitle =
+        "[{{ .Status | toUpper }}{{ if eq .Status \"firing\" }}:{{ .Alerts.Firing | len }}{{ end }}]"
+            + " {{ .GroupLabels.SortedPairs.Values | join \" \" }} {{ if gt (len .CommonLabels)"
+            + " (len .GroupLabels) }}({{ with .CommonLabels.Remove .GroupLabels.Names }}{{ .Values"
+            + " | join \" \" }}{{ end }}){{ end }}";
+    NotifyData d2 =
+        new NotifyData(
+            "chat", "k", Labels.of("alertname", "Down"), alerts.subList(0, 1), "http://am", now);
+    assertThat(r.render(amTitle, d2)).isEqualTo(d2.defaultTitle()).isEqualTo("[FIRING:1] Down (a)");
     assertThat(d.commonAnnotations).isEmpty();
   }
 }
