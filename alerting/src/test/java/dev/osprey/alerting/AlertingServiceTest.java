@@ -420,6 +420,49 @@ class AlertingServiceTest {
     }
   }
 
+  @Test
+  void killMinusNineOfARealJvmWhileTheGroupWaits() throws Exception {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p =
+        new ProcessBuilder(
+                javaBin,
+                "-cp",
+                System.getProperty("java.class.path"),
+                KillTarget.class.getName(),
+                dir.resolve("data").toString(),
+                dir.resolve("rules.yml").toString(),
+                dir.resolve("am.yml").toString(),
+                clock.instant().toString())
+            .redirectErrorStream(true)
+            .start();
+    try {
+      java.io.BufferedReader out =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      String line = null;
+      StringBuilder seen = new StringBuilder();
+      for (int i = 0; i < 500 && (line = out.readLine()) != null && !line.equals("READY"); i++) {
+        seen.append(line).append('\n');
+      }
+      assertThat(line).as("child output: " + seen).isEqualTo("READY");
+      assertThat(sink.received).isEmpty();
+    } finally {
+      p.destroyForcibly(); // SIGKILL: no close(), no shutdown hooks
+      assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+    clock.advance(Duration.ofSeconds(100)); // the child's clock stopped at +1m; group_wait is over
+    AlertingService s = service();
+    q.set("up == 0", Labels.of("instance", "n1"), 0);
+    s.dispatcher().tick();
+    assertThat(sink.at("/pd")).hasSize(1);
+    assertThat(sink.at("/slack")).hasSize(1);
+    for (int i = 0; i < 120; i++) {
+      step(s, Duration.ofMinutes(1));
+    }
+    assertThat(sink.at("/pd")).hasSize(1); // within repeat_interval: nothing again
+    s.close();
+  }
+
   static List<String> fieldNames(JsonNode n) {
     List<String> out = new java.util.ArrayList<>();
     n.fieldNames().forEachRemaining(out::add);
