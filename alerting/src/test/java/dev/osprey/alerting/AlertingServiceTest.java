@@ -272,7 +272,24 @@ class AlertingServiceTest {
         .isEqualTo(400);
     step(s, Duration.ofMinutes(5));
     assertThat(sink.at("/hook")).hasSize(1);
+    // silences survive a restart
+    String id2 =
+        Json.MAPPER
+            .readTree(
+                call(
+                        s,
+                        "POST",
+                        "/api/v2/silences",
+                        body.replace("09:00", "10:00").replace("12:00", "13:00"))
+                    .body())
+            .get("silenceID")
+            .asText();
+    AlertingService again = service();
+    JsonNode kept = Json.MAPPER.readTree(call(again, "GET", "/api/v2/silence/" + id2, null).body());
+    assertThat(kept.at("/status/state").asText()).isEqualTo("active");
+    assertThat(kept.get("comment").asText()).isEqualTo("maintenance");
     s.close();
+    again.close();
   }
 
   @Test
@@ -396,10 +413,54 @@ class AlertingServiceTest {
         Thread.sleep(100);
       }
       assertThat(g.lastEvaluationNanos()).isNotZero();
-      assertThat(s.rules().evalTimestampOf(g)).isEqualTo(g.lastEvaluationNanos());
+      assertThat(s.rules().evalTimestampOf(g)).isEqualTo(g.lastEvalTimestampNanos());
+      assertThat(g.lastEvaluationNanos()).isGreaterThanOrEqualTo(g.lastEvalTimestampNanos());
     } finally {
       s.close();
     }
+  }
+
+  @Test
+  void killMinusNineOfARealJvmWhileTheGroupWaits() throws Exception {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p =
+        new ProcessBuilder(
+                javaBin,
+                "-cp",
+                System.getProperty("java.class.path"),
+                KillTarget.class.getName(),
+                dir.resolve("data").toString(),
+                dir.resolve("rules.yml").toString(),
+                dir.resolve("am.yml").toString(),
+                clock.instant().toString())
+            .redirectErrorStream(true)
+            .start();
+    try {
+      java.io.BufferedReader out =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      String line = null;
+      StringBuilder seen = new StringBuilder();
+      for (int i = 0; i < 500 && (line = out.readLine()) != null && !line.equals("READY"); i++) {
+        seen.append(line).append('\n');
+      }
+      assertThat(line).as("child output: " + seen).isEqualTo("READY");
+      assertThat(sink.received).isEmpty();
+    } finally {
+      p.destroyForcibly(); // SIGKILL: no close(), no shutdown hooks
+      assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+    clock.advance(Duration.ofSeconds(100)); // the child's clock stopped at +1m; group_wait is over
+    AlertingService s = service();
+    q.set("up == 0", Labels.of("instance", "n1"), 0);
+    s.dispatcher().tick();
+    assertThat(sink.at("/pd")).hasSize(1);
+    assertThat(sink.at("/slack")).hasSize(1);
+    for (int i = 0; i < 120; i++) {
+      step(s, Duration.ofMinutes(1));
+    }
+    assertThat(sink.at("/pd")).hasSize(1); // within repeat_interval: nothing again
+    s.close();
   }
 
   static List<String> fieldNames(JsonNode n) {

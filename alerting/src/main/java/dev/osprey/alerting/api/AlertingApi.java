@@ -131,41 +131,44 @@ public final class AlertingApi implements RouteProvider {
         continue;
       }
       List<Object> rs = new ArrayList<>();
-      for (Rule r : g.rules()) {
-        if (!names.isEmpty() && !names.contains(r.name())) {
-          continue;
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        if (r instanceof AlertingRule ar) {
-          if (type.equals("record")) {
+      // the group lock: evaluation mutates the rules' alert maps
+      synchronized (g) {
+        for (Rule r : g.rules()) {
+          if (!names.isEmpty() && !names.contains(r.name())) {
             continue;
           }
-          m.put("state", ar.state().text());
-          m.put("name", r.name());
-          m.put("query", r.expr());
-          m.put("duration", num(ar.holdNanos() / 1e9));
-          m.put("keepFiringFor", num(ar.keepFiringForNanos() / 1e9));
-          m.put("labels", LabelMaps.toMap(r.labels()));
-          m.put("annotations", new java.util.TreeMap<>(ar.annotations()));
-          m.put("alerts", ar.activeAlerts().stream().map(AlertingApi::promAlert).toList());
-        } else if (r instanceof RecordingRule) {
-          if (type.equals("alert")) {
-            continue;
-          }
-          m.put("name", r.name());
-          m.put("query", r.expr());
-          if (!r.labels().isEmpty()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          if (r instanceof AlertingRule ar) {
+            if (type.equals("record")) {
+              continue;
+            }
+            m.put("state", ar.state().text());
+            m.put("name", r.name());
+            m.put("query", r.expr());
+            m.put("duration", num(ar.holdNanos() / 1e9));
+            m.put("keepFiringFor", num(ar.keepFiringForNanos() / 1e9));
             m.put("labels", LabelMaps.toMap(r.labels()));
+            m.put("annotations", new java.util.TreeMap<>(ar.annotations()));
+            m.put("alerts", ar.activeAlerts().stream().map(AlertingApi::promAlert).toList());
+          } else if (r instanceof RecordingRule) {
+            if (type.equals("alert")) {
+              continue;
+            }
+            m.put("name", r.name());
+            m.put("query", r.expr());
+            if (!r.labels().isEmpty()) {
+              m.put("labels", LabelMaps.toMap(r.labels()));
+            }
           }
+          m.put("health", r.health());
+          if (!r.lastError().isEmpty()) {
+            m.put("lastError", r.lastError());
+          }
+          m.put("evaluationTime", num(r.evaluationSeconds()));
+          m.put("lastEvaluation", time(r.lastEvaluationNanos()));
+          m.put("type", r instanceof AlertingRule ? "alerting" : "recording");
+          rs.add(m);
         }
-        m.put("health", r.health());
-        if (!r.lastError().isEmpty()) {
-          m.put("lastError", r.lastError());
-        }
-        m.put("evaluationTime", num(r.evaluationSeconds()));
-        m.put("lastEvaluation", time(r.lastEvaluationNanos()));
-        m.put("type", r instanceof AlertingRule ? "alerting" : "recording");
-        rs.add(m);
       }
       if (rs.isEmpty() && (!names.isEmpty() || !type.isEmpty())) {
         continue;
@@ -186,9 +189,11 @@ public final class AlertingApi implements RouteProvider {
   private HttpResponse promAlerts(HttpRequest req) {
     List<Object> out = new ArrayList<>();
     for (RuleGroup g : service.rules().groups()) {
-      for (Rule r : g.rules()) {
-        if (r instanceof AlertingRule ar) {
-          ar.activeAlerts().forEach(a -> out.add(promAlert(a)));
+      synchronized (g) {
+        for (Rule r : g.rules()) {
+          if (r instanceof AlertingRule ar) {
+            ar.activeAlerts().forEach(a -> out.add(promAlert(a)));
+          }
         }
       }
     }

@@ -80,17 +80,49 @@ public final class NotifyData implements Fields {
     }
   }
 
+  /** Alertmanager's template.Pairs: name/value pairs with {@code Names} and {@code Values}. */
+  public static final class Pairs extends ArrayList<Object> implements Fields {
+    @Override
+    public Object field(String name) {
+      List<Object> out = new ArrayList<>();
+      String key =
+          switch (name) {
+            case "Names" -> "Name";
+            case "Values" -> "Value";
+            default -> throw new IllegalArgumentException(name);
+          };
+      for (Object o : this) {
+        out.add(((Map<?, ?>) o).get(key));
+      }
+      return out;
+    }
+  }
+
   /** Alertmanager's template.KV: a sorted label map with SortedPairs, Names and Values. */
-  public static final class KV extends TreeMap<String, String> implements Fields {
+  public static final class KV extends TreeMap<String, String>
+      implements Fields, dev.osprey.alerting.template.Methods {
     KV(Map<String, String> m) {
       super(m);
+    }
+
+    /** Alertmanager's KV.Remove(keys []string). */
+    @Override
+    public Object call(String name, List<Object> args) {
+      if (!name.equals("Remove") || args.size() != 1 || !(args.get(0) instanceof List<?> keys)) {
+        throw new IllegalArgumentException("can't call method " + name + " on KV");
+      }
+      KV out = new KV(this);
+      for (Object k : keys) {
+        out.remove(String.valueOf(k));
+      }
+      return out;
     }
 
     @Override
     public Object field(String name) {
       return switch (name) {
         case "SortedPairs" -> {
-          List<Object> out = new ArrayList<>();
+          Pairs out = new Pairs();
           forEach((k, v) -> out.add(Map.of("Name", k, "Value", v)));
           yield out;
         }

@@ -32,6 +32,7 @@ public final class RuleGroup {
   private final List<Set<Labels>> seriesInPreviousEval;
   private volatile double evaluationSeconds;
   private volatile long lastEvaluation;
+  private volatile long lastEvalTimestamp;
   private long rejectedSamples;
 
   public RuleGroup(
@@ -79,11 +80,14 @@ public final class RuleGroup {
       Storage storage,
       NotifyFunction notify,
       long resendDelayNanos,
-      LongConsumer rejected) {
+      LongConsumer rejected,
+      java.util.function.LongSupplier wallNanos) {
     long start = System.nanoTime();
+    long groupWall = wallNanos.getAsLong();
     for (int i = 0; i < rules.size(); i++) {
       Rule rule = rules.get(i);
       long rs = System.nanoTime();
+      long ruleWall = wallNanos.getAsLong();
       List<Sample> vec;
       try {
         if (rule instanceof AlertingRule ar) {
@@ -91,10 +95,10 @@ public final class RuleGroup {
         } else {
           vec = ((RecordingRule) rule).eval(ts, queryOffsetNanos, ctx.query(), limit);
         }
-        setHealth(rule, "ok", "", rs, ts);
+        setHealth(rule, "ok", "", rs, ruleWall);
       } catch (Exception e) {
         String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-        setHealth(rule, "err", msg, rs, ts);
+        setHealth(rule, "err", msg, rs, ruleWall);
         log.warn("rule evaluation failed group={} rule={} err={}", name, rule.name(), msg);
         continue;
       }
@@ -132,7 +136,9 @@ public final class RuleGroup {
       }
     }
     evaluationSeconds = (System.nanoTime() - start) / 1e9;
-    lastEvaluation = ts;
+    // as Prometheus: lastEvaluation is the wall clock at the start, the timestamp is the slot
+    lastEvaluation = groupWall;
+    lastEvalTimestamp = ts;
   }
 
   /** Writes staleness markers for everything this group wrote last, when the group goes away. */
@@ -173,6 +179,7 @@ public final class RuleGroup {
   synchronized void copyState(RuleGroup old) {
     synchronized (old) {
       lastEvaluation = old.lastEvaluation;
+      lastEvalTimestamp = old.lastEvalTimestamp;
       evaluationSeconds = old.evaluationSeconds;
       boolean[] used = new boolean[old.rules.size()];
       for (int i = 0; i < rules.size(); i++) {
@@ -227,6 +234,12 @@ public final class RuleGroup {
     return evaluationSeconds;
   }
 
+  /** The scheduled timestamp of the last evaluation (samples and activeAt use it). */
+  public long lastEvalTimestampNanos() {
+    return lastEvalTimestamp;
+  }
+
+  /** The wall clock when the last evaluation started, as Prometheus's lastEvaluation. */
   public long lastEvaluationNanos() {
     return lastEvaluation;
   }

@@ -235,7 +235,7 @@ public final class RuleManager implements AutoCloseable {
 
   /** Evaluates one group at {@code ts} and persists the alert state. Tests call this directly. */
   public void evalGroup(RuleGroup g, long ts) {
-    g.eval(ts, ctx, storage, notify, resendDelayNanos, rejected::increment);
+    g.eval(ts, ctx, storage, notify, resendDelayNanos, rejected::increment, this::nowNanos);
     evaluations.increment();
     for (Rule r : g.rules()) {
       if ("err".equals(r.health())) {
@@ -247,7 +247,7 @@ public final class RuleManager implements AutoCloseable {
 
   /** The group's schedule slot of its last evaluation (its timestamp is on the schedule). */
   public long evalTimestampOf(RuleGroup g) {
-    return g.evalTimestamp(g.lastEvaluationNanos());
+    return g.evalTimestamp(g.lastEvalTimestampNanos());
   }
 
   /** Evaluates every group at {@code ts}. */

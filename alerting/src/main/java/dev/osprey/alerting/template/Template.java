@@ -905,6 +905,29 @@ public final class Template {
       }
       if (c.args.size() > 1 || fin != Missing.INSTANCE) {
         at = describe(head);
+        List<String> chain =
+            head instanceof FieldOp f ? f.chain : head instanceof VarOp v ? v.chain : List.of();
+        if (!chain.isEmpty()) {
+          // a method call with arguments: the receiver is the chain without its last name
+          Object recv =
+              head instanceof FieldOp
+                  ? fields(dot, chain.subList(0, chain.size() - 1), at)
+                  : fields(lookup(((VarOp) head).name), chain.subList(0, chain.size() - 1), at);
+          if (recv instanceof Methods m) {
+            List<Object> args = new ArrayList<>();
+            for (int i = 1; i < c.args.size(); i++) {
+              args.add(operand(c.args.get(i), dot));
+            }
+            if (fin != Missing.INSTANCE) {
+              args.add(fin);
+            }
+            try {
+              return m.call(chain.get(chain.size() - 1), args);
+            } catch (IllegalArgumentException e) {
+              throw err(e.getMessage());
+            }
+          }
+        }
         throw err("can't give argument to non-function " + describe(head));
       }
       return operand(head, dot);

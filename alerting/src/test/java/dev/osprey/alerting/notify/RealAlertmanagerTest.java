@@ -121,7 +121,7 @@ class RealAlertmanagerTest {
         receiver: hook
         group_by: [alertname]
         group_wait: 1s
-        group_interval: 1m
+        group_interval: 2s
         routes:
           - receiver: hook
             continue: true
@@ -207,6 +207,38 @@ class RealAlertmanagerTest {
             .as(path + "\nalertmanager: " + theirs + "\nosprey:       " + mine)
             .isEqualTo(theirs);
       }
+
+      // the alert resolves: both send the resolution at the next group interval (Slack does not:
+      // send_resolved defaults to false there)
+      Alert resolved =
+          new Alert(
+              a.labels(),
+              a.annotations(),
+              a.startsAt(),
+              Instant.now().truncatedTo(ChronoUnit.SECONDS),
+              a.generatorURL(),
+              Instant.now(),
+              false);
+      assertThat(f.send(List.of(resolved))).isEqualTo(1);
+      ours.put(List.of(resolved));
+      for (int i = 0; i < 100 && amSink.received.size() < 5; i++) {
+        Thread.sleep(100);
+      }
+      for (int i = 0; i < 100 && ourSink.received.size() < 5; i++) {
+        ours.tick();
+        Thread.sleep(100);
+      }
+      for (String path : List.of("/hook", "/pd")) {
+        assertThat(amSink.at(path)).as("alertmanager resolved " + path).hasSize(2);
+        assertThat(ourSink.at(path)).as("osprey resolved " + path).hasSize(2);
+        JsonNode theirs = amSink.at(path).get(1).body();
+        JsonNode mine = ourSink.at(path).get(1).body();
+        assertThat(mine)
+            .as(path + "\nalertmanager: " + theirs + "\nosprey:       " + mine)
+            .isEqualTo(theirs);
+      }
+      assertThat(amSink.at("/slack")).hasSize(1);
+      assertThat(ourSink.at("/slack")).hasSize(1);
     }
   }
 
