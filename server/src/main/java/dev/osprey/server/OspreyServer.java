@@ -67,7 +67,7 @@ public final class OspreyServer implements AutoCloseable {
                             config.alerting().alertmanagerConfig() == null
                                 ? null
                                 : Path.of(config.alerting().alertmanagerConfig()),
-                            dataDir.resolve("alerting"),
+                            dataDir,
                             PromqlRules.queryFunction(new Engine(tsdb, config.query())),
                             tsdb,
                             externalUrl(listen),
