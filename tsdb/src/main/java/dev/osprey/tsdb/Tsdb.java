@@ -177,8 +177,10 @@ public final class Tsdb implements Storage {
   }
 
   private void startBackground() {
+    // two threads: a long compaction must not delay the WAL fsync timer
     background =
-        Executors.newSingleThreadScheduledExecutor(
+        Executors.newScheduledThreadPool(
+            2,
             r -> {
               Thread t = new Thread(r, "osprey-tsdb-background");
               t.setDaemon(true);
@@ -563,14 +565,23 @@ public final class Tsdb implements Storage {
 
   @Override
   public void close() {
+    ScheduledExecutorService bg = background;
+    if (bg != null) {
+      // no interrupts: an interrupted FileChannel closes itself under the WAL or a block writer
+      bg.shutdown();
+      try {
+        if (!bg.awaitTermination(60, TimeUnit.SECONDS)) {
+          log.warn("event=tsdb_close_waiting dir={} reason=background_work_still_running", dir);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     synchronized (compactionLock) {
       if (closed) {
         return;
       }
       closed = true;
-      if (background != null) {
-        background.shutdownNow();
-      }
       try {
         wal.close();
       } finally {

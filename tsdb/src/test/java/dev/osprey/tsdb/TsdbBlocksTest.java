@@ -217,4 +217,49 @@ class TsdbBlocksTest {
     assertThatThrownBy(() -> check(reopened, 0, 60_000)).hasMessageContaining("checksum mismatch");
     reopened.close();
   }
+
+  @Test
+  void seriesThatStopAreRemovedFromTheHeadAndCanComeBack() {
+    TsdbConfig config = new TsdbConfig(null, null, null, "never");
+    Tsdb db = open(config);
+    Labels gone = Labels.of("__name__", "churn", "pod", "old");
+    Labels stays = Labels.of("__name__", "churn", "pod", "new");
+    Appender app = db.appender();
+    for (long t = 0; t < 30_000; t += 1000) {
+      app.append(0, gone, t, 1);
+    }
+    app.commit();
+    for (long t = 0; t < 4 * RANGE; t += 1000) {
+      Appender a = db.appender();
+      a.append(0, stays, t, 2);
+      a.commit();
+    }
+    assertThat(db.head().numSeries()).isEqualTo(2);
+    db.compact();
+    assertThat(db.head().numSeries()).isEqualTo(1);
+    try (Querier q = db.querier()) {
+      assertThat(q.labelValues(0, Long.MAX_VALUE, "pod")).containsExactly("new", "old");
+    }
+    // the old series returns: a new head series, merged with its block data on read
+    Appender again = db.appender();
+    again.append(0, gone, 4 * RANGE, 3);
+    again.commit();
+    assertThat(db.head().numSeries()).isEqualTo(2);
+    try (Querier q = db.querier()) {
+      SeriesSet set =
+          q.select(0, Long.MAX_VALUE, SelectHints.of(0, 0), LabelMatcher.equal("pod", "old"));
+      assertThat(set.next()).isTrue();
+      SampleIterator it = set.iterator(null);
+      int n = 0;
+      long last = -1;
+      while (it.next()) {
+        n++;
+        last = it.t();
+      }
+      assertThat(n).isEqualTo(31);
+      assertThat(last).isEqualTo(4 * RANGE);
+      assertThat(set.next()).isFalse();
+    }
+    db.close();
+  }
 }

@@ -261,6 +261,21 @@ class TsdbTest extends StorageContractTest {
   }
 
   @Test
+  void intervalPolicyFsyncsInTheBackground() throws InterruptedException {
+    storage.close();
+    config = new TsdbConfig(null, null, null, "interval");
+    registry = new SimpleMeterRegistry();
+    storage = open(dir);
+    load();
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (registry.get("osprey_tsdb_wal_fsync_seconds").timer().count() == 0
+        && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertThat(registry.get("osprey_tsdb_wal_fsync_seconds").timer().count()).isPositive();
+  }
+
+  @Test
   void walBytesAreCounted() {
     load();
     assertThat(registry.get("osprey_tsdb_wal_bytes_total").counter().count()).isGreaterThan(100);

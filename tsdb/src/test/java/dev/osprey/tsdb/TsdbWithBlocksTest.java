@@ -30,4 +30,20 @@ class TsdbWithBlocksTest extends StorageContractTest {
     assertThat(db.blocks().get(0).meta().stats().numSamples()).isEqualTo(4);
     assertThat(db.head().minTime()).isEqualTo(15_000);
   }
+
+  @org.junit.jupiter.api.Test
+  void iteratorMayBeAskedForTwice() {
+    load();
+    try (dev.osprey.core.storage.Querier q = storage.querier()) {
+      dev.osprey.core.storage.SeriesSet set =
+          q.select(
+              0,
+              1_000_000,
+              dev.osprey.core.storage.SelectHints.of(0, 1_000_000),
+              dev.osprey.core.labels.LabelMatcher.equal("job", "b"));
+      assertThat(set.next()).isTrue();
+      assertThat(samplesOf(set.iterator(null))).hasSize(10);
+      assertThat(samplesOf(set.iterator(null))).hasSize(10);
+    }
+  }
 }

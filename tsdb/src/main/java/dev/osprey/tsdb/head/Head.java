@@ -157,6 +157,16 @@ public final class Head {
     }
   }
 
+  private void putAlias(int id, MemSeries s) {
+    int p = id >>> PAGE_BITS;
+    synchronized (byId) {
+      if (byId[p] == null) {
+        byId[p] = new MemSeries[PAGE];
+      }
+      byId[p][id & (PAGE - 1)] = s;
+    }
+  }
+
   /** The series with these labels, created (and logged to the WAL) when new. */
   MemSeries getOrCreate(Labels labels) {
     MemSeries s = byLabels.get(labels);
@@ -395,8 +405,10 @@ public final class Head {
           if (byId(sid) == null) {
             MemSeries s = byLabels.getOrCreate(labels, l -> create(sid, l, false));
             if (s.id != sid) {
-              throw new IllegalStateException(
-                  "cannot replay WAL: series " + labels + " logged as " + sid + " and " + s.id);
+              // the series was removed by a truncation and created again under a new id, and the
+              // process stopped before the checkpoint that drops the old id: both ids are the
+              // same series from here on
+              putAlias(sid, s);
             }
             if (sid >= nextId.get()) {
               nextId.set(sid + 1);

@@ -1,6 +1,7 @@
 package dev.osprey.tsdb.http;
 
 import dev.osprey.core.labels.Labels;
+import dev.osprey.core.labels.Utf8Order;
 import dev.osprey.core.wire.prompb.Remote;
 import java.util.List;
 
@@ -13,20 +14,48 @@ final class RemoteWriteDecoder {
    * or invalid name, or an invalid metric name.
    */
   static Labels labels(List<Remote.Label> protos, Labels.Builder b, String[] why) {
-    b.reset();
-    for (Remote.Label l : protos) {
+    // fast path: senders write labels sorted by name (the spec asks them to), so the array can be
+    // used as it is once checked; otherwise the builder sorts
+    int n = protos.size();
+    String[] nv = new String[2 * n];
+    int k = 0;
+    boolean sorted = true;
+    for (int i = 0; i < n; i++) {
+      Remote.Label l = protos.get(i);
       String name = l.getName();
       if (!validLabelName(name)) {
         why[0] = "invalid label name " + Labels.quote(name);
         return null;
       }
-      if (!b.get(name).isEmpty()) {
-        why[0] = "duplicate label name " + Labels.quote(name);
-        return null;
+      String value = l.getValue();
+      if (value.isEmpty()) {
+        continue; // x="" is the same as no label x
       }
-      b.set(name, l.getValue());
+      if (k > 0) {
+        int c = Utf8Order.compare(nv[k - 2], name);
+        if (c == 0) {
+          why[0] = "duplicate label name " + Labels.quote(name);
+          return null;
+        }
+        sorted &= c < 0;
+      }
+      nv[k++] = name;
+      nv[k++] = value;
     }
-    Labels labels = b.build();
+    Labels labels;
+    if (sorted) {
+      labels = Labels.ofSortedUnsafe(k == nv.length ? nv : java.util.Arrays.copyOf(nv, k));
+    } else {
+      b.reset();
+      for (int i = 0; i < k; i += 2) {
+        if (!b.get(nv[i]).isEmpty()) {
+          why[0] = "duplicate label name " + Labels.quote(nv[i]);
+          return null;
+        }
+        b.set(nv[i], nv[i + 1]);
+      }
+      labels = b.build();
+    }
     if (labels.isEmpty()) {
       why[0] = "series without labels";
       return null;

@@ -36,7 +36,6 @@ public final class MergeQuerier implements Querier {
     }
     return new SeriesSet() {
       private Labels cur;
-      private final List<SampleIterator> its = new ArrayList<>();
       private boolean first = true;
       private final boolean[] inCur = new boolean[sets.length];
 
@@ -56,15 +55,11 @@ public final class MergeQuerier implements Querier {
             cur = sets[i].labels();
           }
         }
-        its.clear();
         if (cur == null) {
           return false;
         }
         for (int i = 0; i < sets.length; i++) {
           inCur[i] = live[i] && sets[i].labels().equals(cur);
-          if (inCur[i]) {
-            its.add(sets[i].iterator(null));
-          }
         }
         return true;
       }
@@ -76,18 +71,13 @@ public final class MergeQuerier implements Querier {
 
       @Override
       public SampleIterator iterator(SampleIterator reuse) {
-        if (its.size() == 1) {
-          SampleIterator it = its.get(0);
-          its.set(0, null);
-          if (it != null) {
-            return it;
+        List<SampleIterator> its = new ArrayList<>(2);
+        for (int i = 0; i < sets.length; i++) {
+          if (inCur[i]) {
+            its.add(sets[i].iterator(null));
           }
-        } else if (!its.isEmpty() && its.get(0) != null) {
-          SampleIterator m = new MergeIterator(its.toArray(SampleIterator[]::new));
-          its.set(0, null);
-          return m;
         }
-        throw new IllegalStateException("BUG: iterator() called twice for one merged series");
+        return its.size() == 1 ? its.get(0) : new MergeIterator(its.toArray(SampleIterator[]::new));
       }
     };
   }

@@ -325,17 +325,37 @@ public final class Wal implements Closeable {
     }
   }
 
-  /** Fsyncs what was written, if anything (the {@code interval} timer calls this). */
-  public synchronized void sync() {
-    if (channel == null) {
-      return;
-    }
-    try {
-      flushLocked();
-      if (dirty) {
-        forceLocked();
+  /**
+   * Fsyncs what was written, if anything (the {@code interval} timer calls this). The fsync runs
+   * outside the WAL's lock, so commits are not held up while the disk syncs.
+   */
+  public void sync() {
+    FileChannel ch;
+    synchronized (this) {
+      if (channel == null) {
+        return;
       }
+      try {
+        flushLocked();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write WAL segment " + segment, e);
+      }
+      if (!dirty) {
+        return;
+      }
+      ch = channel;
+      dirty = false;
+    }
+    long start = System.nanoTime();
+    try {
+      ch.force(false);
+      fsyncTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+    } catch (java.nio.channels.ClosedChannelException e) {
+      // the segment was cut or the WAL closed meanwhile; both fsync before closing
     } catch (IOException e) {
+      synchronized (this) {
+        dirty = true;
+      }
       throw new UncheckedIOException("cannot fsync WAL segment " + segment, e);
     }
   }
