@@ -172,45 +172,9 @@ public final class Spool implements AutoCloseable {
     return b;
   }
 
-  /** Decodes one stored record; throws {@link RecordFormat.CorruptRecordException}. */
-  static SpoolEntry decode(Bytes<?> doc, long index) {
-    int len = (int) doc.readRemaining();
-    if (len < RecordFormat.HEADER_BYTES + RecordFormat.TRAILER_BYTES) {
-      throw new RecordFormat.CorruptRecordException(
-          "cannot decode record " + Long.toHexString(index) + ": only " + len + " bytes");
-    }
-    byte[] arr = new byte[len];
-    doc.read(arr);
-    return decode(arr, index);
-  }
-
+  /** Decodes one record's bytes (for tools and the dead-letter queue). */
   static SpoolEntry decode(byte[] arr, long index) {
-    int len = arr.length;
-    Bytes<byte[]> in = Bytes.wrapForRead(arr);
-    int stored = in.readInt(len - RecordFormat.TRAILER_BYTES);
-    int actual = RecordFormat.crc32c(arr, 0, len - RecordFormat.TRAILER_BYTES);
-    if (stored != actual) {
-      throw new RecordFormat.CorruptRecordException(
-          "cannot decode record " + Long.toHexString(index) + ": checksum mismatch");
-    }
-    in.readLimit(len - RecordFormat.TRAILER_BYTES);
-    int version = in.readUnsignedByte();
-    if (version != RecordFormat.VERSION) {
-      throw new RecordFormat.CorruptRecordException(
-          "cannot decode record " + Long.toHexString(index) + ": version " + version);
-    }
-    int type = in.readUnsignedByte();
-    long appendMillis = in.readLong();
-    SpoolRecord r =
-        switch (type) {
-          case RecordFormat.TYPE_METRIC_SAMPLE -> MetricSample.readPayload(in);
-          case RecordFormat.TYPE_LOG_ENTRY -> LogEntry.readPayload(in);
-          case RecordFormat.TYPE_SOURCE_CHECKPOINT -> SourceCheckpoint.readPayload(in);
-          default ->
-              throw new RecordFormat.CorruptRecordException(
-                  "cannot decode record " + Long.toHexString(index) + ": type " + type);
-        };
-    return new SpoolEntry(index, appendMillis, len, r);
+    return new RecordDecoder().decode(arr, arr.length, index);
   }
 
   void countCorrupt(RecordFormat.CorruptRecordException e) {
@@ -236,6 +200,7 @@ public final class Spool implements AutoCloseable {
    */
   public void scanBackwards(Predicate<SpoolEntry> visitor) {
     checkOpen();
+    RecordDecoder decoder = new RecordDecoder();
     try (ExcerptTailer t = queue.createTailer()) {
       t.direction(TailerDirection.BACKWARD).toEnd();
       while (true) {
@@ -245,7 +210,7 @@ public final class Spool implements AutoCloseable {
           }
           SpoolEntry e;
           try {
-            e = decode(dc.wire().bytes(), dc.index());
+            e = decoder.decode(dc.wire().bytes(), dc.index());
           } catch (RecordFormat.CorruptRecordException ex) {
             countCorrupt(ex);
             continue;

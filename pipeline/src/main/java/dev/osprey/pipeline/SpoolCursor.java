@@ -15,6 +15,7 @@ public final class SpoolCursor implements AutoCloseable {
   private final String name;
   private final ExcerptTailer tailer;
   private final LongValue committed;
+  private final RecordDecoder decoder = new RecordDecoder();
 
   SpoolCursor(Spool spool, String name, ExcerptTailer tailer, LongValue committed) {
     this.spool = spool;
@@ -57,7 +58,7 @@ public final class SpoolCursor implements AutoCloseable {
           return null;
         }
         try {
-          return Spool.decode(dc.wire().bytes(), dc.index());
+          return decoder.decode(dc.wire().bytes(), dc.index());
         } catch (RecordFormat.CorruptRecordException e) {
           spool.countCorrupt(e);
         }

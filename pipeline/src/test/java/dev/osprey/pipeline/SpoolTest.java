@@ -55,6 +55,26 @@ class SpoolTest {
   }
 
   @Test
+  void consecutiveRecordsWithEqualOrDifferentLabelsDecodeExactly() {
+    Labels a = Labels.of("pod", "a", "stream", "stdout");
+    Labels b = Labels.of("pod", "b", "stream", "stdout");
+    Labels a2 = Labels.of("pod", "a", "stream", "stderr");
+    List<Labels> order = List.of(a, a, b, a, a2, a2, b);
+    try (Spool s = open(SpoolConfig.Overflow.DROP_OLDEST, 1L << 30, "FAST_HOURLY");
+        SpoolCursor c = s.cursor("d")) {
+      for (int i = 0; i < order.size(); i++) {
+        s.append(new LogEntry(order.get(i), i, "l" + i, null, "src", i, i + 1));
+      }
+      for (int i = 0; i < order.size(); i++) {
+        LogEntry e = (LogEntry) c.next().record();
+        assertThat(e.stream()).isEqualTo(order.get(i));
+        assertThat(e.line()).isEqualTo("l" + i);
+      }
+      assertThat(c.next()).isNull();
+    }
+  }
+
+  @Test
   void cursorResumesAfterItsCommitAcrossReopen() {
     try (Spool s = open(SpoolConfig.Overflow.DROP_OLDEST, 1L << 30, "FAST_HOURLY")) {
       for (int i = 0; i < 10; i++) {

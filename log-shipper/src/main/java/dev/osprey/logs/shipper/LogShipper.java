@@ -135,22 +135,21 @@ public final class LogShipper implements AutoCloseable {
 
   /** Recovers positions from the spool, then starts reading and forwarding. */
   public void start() {
-    recover();
-    writeCheckpoint(List.of()); // marks in the queue since when we watch (see drainRotatedAfter)
+    if (!recover()) {
+      // First start on this spool: mark since when we watch (see drainRotatedAfter).
+      writeCheckpoint(List.of());
+    }
     running = true;
     forwarder.start();
     thread.start();
   }
 
-  private void recover() {
+  /** Reads positions from the spool; false when it holds no checkpoint (a first start). */
+  private boolean recover() {
     Map<String, SourceCheckpoint.Position> pos = new HashMap<>();
-    boolean[] newest = {true};
+    boolean[] found = {false};
     spool.scanBackwards(
         e -> {
-          if (newest[0]) {
-            newest[0] = false;
-            unseenSinceMillis = e.appendMillis(); // we stopped watching about here
-          }
           if (e.record() instanceof LogEntry l && !l.sourceId().isEmpty()) {
             pos.putIfAbsent(
                 l.sourceId(),
@@ -158,6 +157,10 @@ public final class LogShipper implements AutoCloseable {
             return true;
           }
           if (e.record() instanceof SourceCheckpoint c) {
+            // Checkpoints follow a scan within a poll interval: files rotated before this (less a
+            // margin) were seen by the last run; later ones may not have been.
+            found[0] = true;
+            unseenSinceMillis = e.appendMillis() - config.pollInterval().toMillis() - 1000;
             for (SourceCheckpoint.Position p : c.positions()) {
               SourceCheckpoint.Position newer = pos.get(p.sourceId());
               pos.put(
@@ -173,6 +176,7 @@ public final class LogShipper implements AutoCloseable {
         });
     pos.values().stream().filter(p -> !p.released()).forEach(p -> recovered.put(p.sourceId(), p));
     log.info("event=recovered sources={}", recovered.size());
+    return found[0];
   }
 
   private void run() {
@@ -194,7 +198,9 @@ public final class LogShipper implements AutoCloseable {
               recovered.clear();
             }
             first = false;
-            writeCheckpoint(List.of()); // before reading: where every file stands now
+          }
+          if (checkpointDue) {
+            writeCheckpoint(List.of()); // before reading: every newly opened file has its path
           }
           lastScan = System.nanoTime();
         }

@@ -38,12 +38,18 @@ final class LogWriter implements Runnable {
   final int lines;
   final int linesPerFile;
   final Rotation rotation;
-  final long gzipAfterNanos;
+  long gzipAfterNanos;
   volatile Throwable failure;
   private final List<Path> rotated = new ArrayList<>();
   private final List<Long> rotatedAt = new ArrayList<>();
   private int copies;
   private int pauseMillisPer10Lines;
+
+  /** Rotated files older than this are gzipped and deleted (kubelet does it; 5 s by default). */
+  LogWriter gzipAfter(java.time.Duration d) {
+    this.gzipAfterNanos = d.toNanos();
+    return this;
+  }
 
   /** Sleeps this long after every 10 lines (copytruncate is only safe at a human pace). */
   LogWriter paced(int millis) {
