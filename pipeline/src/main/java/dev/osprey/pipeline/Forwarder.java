@@ -90,8 +90,22 @@ public final class Forwarder implements AutoCloseable {
   }
 
   /** A Loki push forwarder for a logs spool (with source position metadata). */
+  /**
+   * A Loki push forwarder that sends entries as they are: receivers (Loki, Osprey) drop replays by
+   * stream, timestamp and line. Sending the source position as structured metadata would make every
+   * line its own stream in query results, and a Loki without structured metadata refuses it.
+   */
   public static Forwarder lokiPush(Spool spool, ForwarderConfig config, MeterRegistry registry) {
-    return new Forwarder(spool, config, new LokiPushEncoder(true), registry);
+    return lokiPush(spool, config, registry, false);
+  }
+
+  /**
+   * As above; with {@code sourcePosition}, each entry also carries {@code source} and {@code
+   * offset}.
+   */
+  public static Forwarder lokiPush(
+      Spool spool, ForwarderConfig config, MeterRegistry registry, boolean sourcePosition) {
+    return new Forwarder(spool, config, new LokiPushEncoder(sourcePosition), registry);
   }
 
   private static double lagSeconds(AtomicLong since) {

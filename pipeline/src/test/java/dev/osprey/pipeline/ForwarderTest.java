@@ -169,9 +169,11 @@ class ForwarderTest {
                 Labels.of("s", Integer.toString(i % 3)), i, "line " + i, null, "f", i, i + 1));
       }
       try (Forwarder fa =
-              Forwarder.lokiPush(spool, fast("a", sa, "/loki/api/v1/push"), registry).start();
+              Forwarder.lokiPush(spool, fast("a", sa, "/loki/api/v1/push"), registry, true)
+                  .start();
           Forwarder fb =
-              Forwarder.lokiPush(spool, fast("b", sb, "/loki/api/v1/push"), registry).start()) {
+              Forwarder.lokiPush(spool, fast("b", sb, "/loki/api/v1/push"), registry, true)
+                  .start()) {
         await(() -> a.size() == 100);
         await(() -> b.size() == 100);
       }

@@ -75,7 +75,8 @@ final class LokiSink implements AutoCloseable {
                   }
                   long ts =
                       e.getTimestamp().getSeconds() * 1_000_000_000L + e.getTimestamp().getNanos();
-                  if (!seen.add(s.getLabels() + "|" + source + "|" + offset)) {
+                  // As Osprey's log index (and Loki) drop replays: same stream, timestamp, line.
+                  if (!seen.add(s.getLabels() + "|" + ts + "|" + e.getLine())) {
                     replays.incrementAndGet();
                     continue;
                   }
