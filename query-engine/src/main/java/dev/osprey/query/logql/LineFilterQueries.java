@@ -59,6 +59,18 @@ final class LineFilterQueries {
   }
 
   static Query filter(LineFilter lf) {
+    if (lf.op() == FilterOp.PATTERN) {
+      BooleanQuery.Builder any = new BooleanQuery.Builder();
+      for (String v : lf.values()) {
+        Query q = pattern(v);
+        if (q == null) {
+          return null;
+        }
+        any.add(q, BooleanClause.Occur.SHOULD);
+      }
+      any.setMinimumNumberShouldMatch(1);
+      return any.build();
+    }
     List<String> needles = new ArrayList<>();
     switch (lf.op()) {
       case CONTAINS -> needles.addAll(lf.values());
@@ -92,6 +104,29 @@ final class LineFilterQueries {
     }
     b.setMinimumNumberShouldMatch(1);
     return b.build();
+  }
+
+  /**
+   * A {@code |>} pattern: every literal is in the line; the first and last are at its ends, so
+   * their outer words are whole words there.
+   */
+  static Query pattern(String pattern) {
+    List<String> lits = Pipeline.patternLiterals(pattern);
+    BooleanQuery.Builder b = new BooleanQuery.Builder();
+    int n = 0;
+    for (int i = 0; i < lits.size(); i++) {
+      String l = lits.get(i);
+      if (l.isEmpty()) {
+        continue;
+      }
+      String framed = (i == 0 ? " " : "") + l + (i == lits.size() - 1 ? " " : "");
+      Query q = needle(framed);
+      if (q != null) {
+        b.add(q, BooleanClause.Occur.FILTER);
+        n++;
+      }
+    }
+    return n == 0 ? null : b.build();
   }
 
   /** Terms that a line containing {@code s} must hold, as a conjunction; null if none. */
