@@ -25,6 +25,35 @@ import org.apache.lucene.search.WildcardQuery;
 final class LineFilterQueries {
   static final int MIN_PREFIX = 3;
   static final int MIN_INFIX = 4;
+  static final int MIN_SELECTIVE = 3;
+
+  /**
+   * The needle as a single coarse word (no separator inside, inner punctuation, at least 4 chars),
+   * trimmed of the outer {@code .:} the analyzer trims, lower-cased; null otherwise. A line holding
+   * the needle holds a whole-word term containing this.
+   */
+  static String wholeWord(String s) {
+    int a = 0;
+    int e = s.length();
+    while (a < e && (s.charAt(a) == '.' || s.charAt(a) == ':')) {
+      a++;
+    }
+    while (e > a && (s.charAt(e - 1) == '.' || s.charAt(e - 1) == ':')) {
+      e--;
+    }
+    if (e - a < 4) {
+      return null;
+    }
+    boolean punct = false;
+    for (int i = a; i < e; i++) {
+      char c = s.charAt(i);
+      if (LogTokens.isCoarseSeparator(c) || c == '*' || c == '?' || c == '\\') {
+        return null;
+      }
+      punct |= !LogTokens.isWordChar(c);
+    }
+    return punct ? LogTokens.normalize(s.substring(a, e)) : null;
+  }
 
   /** A word query that also accepts lines holding a word too long to be indexed. */
   private static Query orLongWord(Query q) {
@@ -135,8 +164,19 @@ final class LineFilterQueries {
     Set<String> terms = new LinkedHashSet<>(n.terms());
     BooleanQuery.Builder b = new BooleanQuery.Builder();
     int c = 0;
+    boolean selective = false;
     for (String t : terms) {
       b.add(new TermQuery(new Term(LogStore.LINE_FIELD, t)), BooleanClause.Occur.FILTER);
+      c++;
+      selective |= t.length() >= MIN_SELECTIVE;
+    }
+    // A needle that is one punctuated word (an IP, a version) yields only short parts ("0", "1")
+    // that match most lines; the whole word that holds it is selective: scan the dictionary.
+    String word = wholeWord(s);
+    if (!selective && word != null) {
+      b.add(
+          orLongWord(new WildcardQuery(new Term(LogStore.LINE_FIELD, "*" + word + "*"))),
+          BooleanClause.Occur.FILTER);
       c++;
     }
     for (String p : n.prefixes()) {

@@ -148,5 +148,8 @@ class PipelineTest {
     assertThat(LineFilterQueries.needle("4bf92f3577b34da6").toString())
         .contains("line:*4bf92f3577b34da6*");
     assertThat(LineFilterQueries.needle("abc")).isNull();
+    // an IP's parts are unselective: the whole word that holds it is looked up
+    assertThat(LineFilterQueries.needle("10.0.0.1").toString()).contains("line:*10.0.0.1*");
+    assertThat(LineFilterQueries.needle("e89b-12d3-a456").toString()).doesNotContain("*e89b");
   }
 }
