@@ -73,10 +73,15 @@ public final class LogAnalyzer extends Analyzer {
         coarseEnd = t[1];
         partPos = coarseStart;
         afterWhole = false;
-        if (LogTokens.hasInnerPunct(buf, coarseStart, coarseEnd)
-            && coarseEnd - coarseStart <= LogTokens.MAX_TERM) {
-          emit(coarseStart, coarseEnd, 1);
-          afterWhole = true;
+        if (LogTokens.hasInnerPunct(buf, coarseStart, coarseEnd)) {
+          if (coarseEnd - coarseStart <= LogTokens.MAX_TERM) {
+            emit(coarseStart, coarseEnd, 1);
+            afterWhole = true;
+          } else { // too long to index whole: mark the line instead
+            term.setEmpty().append(LogTokens.LONG_WORD);
+            offset.setOffset(correctOffset(coarseStart), correctOffset(coarseEnd));
+            posInc.setPositionIncrement(1);
+          }
           return true;
         }
       }

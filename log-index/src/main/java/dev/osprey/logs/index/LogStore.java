@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -539,21 +538,39 @@ public final class LogStore implements AutoCloseable {
   /** Index statistics of a selection, as Loki's /index/stats reports them. */
   public record Stats(long streams, long chunks, long entries, long bytes) {}
 
+  /**
+   * Counts the selected lines and sums their bytes from doc values alone (Grafana asks for this
+   * before every query, so it must stay cheap); chunks are the partitions holding any.
+   */
   public Stats stats(List<LabelMatcher> matchers, long startNanos, long endNanos) {
+    beforeSearch();
     Set<Labels> streams = new LinkedHashSet<>();
-    long[] eb = {0, 0};
-    Map<Long, Boolean> parts = new HashMap<>();
-    search(
+    long entries = 0;
+    long bytes = 0;
+    long chunks = 0;
+    LogSearchRequest r =
         new LogSearchRequest(
-            matchers, startNanos, endNanos, null, LogSearchRequest.Direction.FORWARD, 0, false),
-        (stream, ts, line, md, bytes) -> {
-          streams.add(stream);
-          parts.put(Math.floorDiv(ts, span), Boolean.TRUE);
-          eb[0]++;
-          eb[1] += bytes;
-          return true;
-        });
-    return new Stats(streams.size(), parts.size(), eb[0], eb[1]);
+            matchers, startNanos, endNanos, null, LogSearchRequest.Direction.FORWARD, 0, false);
+    try {
+      for (LogPartition p : overlapping(startNanos, endNanos, true)) {
+        Query q = partitionQuery(p, r);
+        if (q == null) {
+          continue;
+        }
+        IndexSearcher s = p.searchers.acquire();
+        try {
+          long[] eb = PartitionReader.stats(s, q, streams);
+          entries += eb[0];
+          bytes += eb[1];
+          chunks += eb[0] > 0 ? 1 : 0;
+        } finally {
+          p.searchers.release(s);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot search log index: " + e.getMessage(), e);
+    }
+    return new Stats(streams.size(), chunks, entries, bytes);
   }
 
   /** A hit of a query-string search with its highlighted line. */

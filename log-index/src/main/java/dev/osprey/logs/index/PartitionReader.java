@@ -295,4 +295,46 @@ final class PartitionReader {
       return true;
     }
   }
+
+  /**
+   * Entries and bytes of the matches, from doc values only; adds the streams seen to {@code
+   * streams}.
+   */
+  static long[] stats(IndexSearcher s, Query q, java.util.Set<Labels> streams) throws IOException {
+    Weight w = s.createWeight(s.rewrite(q), ScoreMode.COMPLETE_NO_SCORES, 1f);
+    long entries = 0;
+    long bytes = 0;
+    for (LeafReaderContext ctx : s.getIndexReader().leaves()) {
+      Scorer sc = w.scorer(ctx);
+      if (sc == null) {
+        continue;
+      }
+      NumericDocValues len = ctx.reader().getNumericDocValues(LogPartition.F_LEN);
+      SortedDocValues stream = ctx.reader().getSortedDocValues(LogPartition.F_STREAM);
+      FixedBitSet ords = new FixedBitSet(Math.max(1, stream == null ? 1 : stream.getValueCount()));
+      Bits live = ctx.reader().getLiveDocs();
+      DocIdSetIterator it = sc.iterator();
+      for (int d = it.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = it.nextDoc()) {
+        if (live != null && !live.get(d)) {
+          continue;
+        }
+        entries++;
+        if (len != null && len.advanceExact(d)) {
+          bytes += len.longValue();
+        }
+        if (stream != null && stream.advanceExact(d)) {
+          ords.set(stream.ordValue());
+        }
+      }
+      if (stream != null) {
+        for (int o = ords.nextSetBit(0);
+            o != DocIdSetIterator.NO_MORE_DOCS;
+            o = o + 1 < ords.length() ? ords.nextSetBit(o + 1) : DocIdSetIterator.NO_MORE_DOCS) {
+          BytesRef b = stream.lookupOrd(o);
+          streams.add(Codec.decodeLabels(b.bytes, b.offset, b.length));
+        }
+      }
+    }
+    return new long[] {entries, bytes};
+  }
 }

@@ -36,7 +36,9 @@ public final class Ast {
     CONTAINS("|="),
     NOT_CONTAINS("!="),
     REGEX("|~"),
-    NOT_REGEX("!~");
+    NOT_REGEX("!~"),
+    PATTERN("|>"),
+    NOT_PATTERN("!>");
 
     final String op;
 

@@ -25,6 +25,35 @@ import org.apache.lucene.search.WildcardQuery;
 final class LineFilterQueries {
   static final int MIN_PREFIX = 3;
   static final int MIN_INFIX = 4;
+  static final int MIN_SELECTIVE = 3;
+
+  /**
+   * The needle as a single coarse word (no separator inside, inner punctuation, at least 4 chars),
+   * trimmed of the outer {@code .:} the analyzer trims, lower-cased; null otherwise. A line holding
+   * the needle holds a whole-word term containing this.
+   */
+  static String wholeWord(String s) {
+    int a = 0;
+    int e = s.length();
+    while (a < e && (s.charAt(a) == '.' || s.charAt(a) == ':')) {
+      a++;
+    }
+    while (e > a && (s.charAt(e - 1) == '.' || s.charAt(e - 1) == ':')) {
+      e--;
+    }
+    if (e - a < 4) {
+      return null;
+    }
+    boolean punct = false;
+    for (int i = a; i < e; i++) {
+      char c = s.charAt(i);
+      if (LogTokens.isCoarseSeparator(c) || c == '*' || c == '?' || c == '\\') {
+        return null;
+      }
+      punct |= !LogTokens.isWordChar(c);
+    }
+    return punct ? LogTokens.normalize(s.substring(a, e)) : null;
+  }
 
   /** A word query that also accepts lines holding a word too long to be indexed. */
   private static Query orLongWord(Query q) {
@@ -59,6 +88,18 @@ final class LineFilterQueries {
   }
 
   static Query filter(LineFilter lf) {
+    if (lf.op() == FilterOp.PATTERN) {
+      BooleanQuery.Builder any = new BooleanQuery.Builder();
+      for (String v : lf.values()) {
+        Query q = pattern(v);
+        if (q == null) {
+          return null;
+        }
+        any.add(q, BooleanClause.Occur.SHOULD);
+      }
+      any.setMinimumNumberShouldMatch(1);
+      return any.build();
+    }
     List<String> needles = new ArrayList<>();
     switch (lf.op()) {
       case CONTAINS -> needles.addAll(lf.values());
@@ -94,14 +135,48 @@ final class LineFilterQueries {
     return b.build();
   }
 
+  /**
+   * A {@code |>} pattern: every literal is in the line; the first and last are at its ends, so
+   * their outer words are whole words there.
+   */
+  static Query pattern(String pattern) {
+    List<String> lits = Pipeline.patternLiterals(pattern);
+    BooleanQuery.Builder b = new BooleanQuery.Builder();
+    int n = 0;
+    for (int i = 0; i < lits.size(); i++) {
+      String l = lits.get(i);
+      if (l.isEmpty()) {
+        continue;
+      }
+      String framed = (i == 0 ? " " : "") + l + (i == lits.size() - 1 ? " " : "");
+      Query q = needle(framed);
+      if (q != null) {
+        b.add(q, BooleanClause.Occur.FILTER);
+        n++;
+      }
+    }
+    return n == 0 ? null : b.build();
+  }
+
   /** Terms that a line containing {@code s} must hold, as a conjunction; null if none. */
   static Query needle(String s) {
     LogTokens.Needle n = LogTokens.needleTerms(s);
     Set<String> terms = new LinkedHashSet<>(n.terms());
     BooleanQuery.Builder b = new BooleanQuery.Builder();
     int c = 0;
+    boolean selective = false;
     for (String t : terms) {
       b.add(new TermQuery(new Term(LogStore.LINE_FIELD, t)), BooleanClause.Occur.FILTER);
+      c++;
+      selective |= t.length() >= MIN_SELECTIVE;
+    }
+    // A needle that is one punctuated word (an IP, a version) yields only short parts ("0", "1")
+    // that match most lines; the whole word that holds it is selective: scan the dictionary.
+    String word = wholeWord(s);
+    if (!selective && word != null) {
+      b.add(
+          orLongWord(new WildcardQuery(new Term(LogStore.LINE_FIELD, "*" + word + "*"))),
+          BooleanClause.Occur.FILTER);
       c++;
     }
     for (String p : n.prefixes()) {

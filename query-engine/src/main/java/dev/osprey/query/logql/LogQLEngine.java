@@ -22,6 +22,9 @@ public final class LogQLEngine {
   /** Loki's limit on points per series. */
   public static final int MAX_POINTS = 11_000;
 
+  /** Above this many steps per window, samples are kept and windows computed afterwards. */
+  static final long MAX_FOLD_STEPS = 256;
+
   /** Loki's default {@code max_query_series}. */
   public static final int MAX_SERIES = 500;
 
@@ -197,6 +200,11 @@ public final class LogQLEngine {
       long from = shape.start() - lr.rangeNanos() - lr.offsetNanos() + 1;
       long to = shape.end() - lr.offsetNanos() + 1;
       Map<Labels, Samples> series = new LinkedHashMap<>();
+      Map<Labels, RangeAggregations.StepAccumulator> folded = new LinkedHashMap<>();
+      // fold samples into steps unless a sample would land in too many of them
+      boolean fold =
+          RangeAggregations.streamable(ra.fn())
+              && (shape.step() <= 0 || lr.rangeNanos() / shape.step() <= MAX_FOLD_STEPS);
       long max = config.maxSamples();
       long[] seen = {0};
       store.search(
@@ -241,6 +249,13 @@ public final class LogQLEngine {
             if (ra.grouping() != null) {
               labels = VectorOps.group(labels, ra.grouping());
             }
+            if (fold) {
+              folded
+                  .computeIfAbsent(labels, k -> new RangeAggregations.StepAccumulator(steps))
+                  .add(
+                      ts, v, shape.start(), shape.step(), steps, lr.rangeNanos(), lr.offsetNanos());
+              return true;
+            }
             if (++samples > max) {
               throw ApiException.execution(
                   "query processing would load too many samples into memory in query execution");
@@ -252,6 +267,13 @@ public final class LogQLEngine {
       if (ra.fn().equals("absent_over_time")) {
         double[] v = new double[steps];
         Arrays.fill(v, 1);
+        for (RangeAggregations.StepAccumulator a : folded.values()) {
+          for (int i = 0; i < steps; i++) {
+            if (a.count[i] > 0) {
+              v[i] = Double.NaN;
+            }
+          }
+        }
         for (Samples s : series.values()) {
           double[] c = new double[steps];
           RangeAggregations.evaluate(
@@ -290,6 +312,16 @@ public final class LogQLEngine {
       String fn = ra.fn();
       if (fn.equals("rate") && uw != null) {
         fn = "rate"; // sum of unwrapped values per second
+      }
+      for (Map.Entry<Labels, RangeAggregations.StepAccumulator> e : folded.entrySet()) {
+        double[] v = new double[steps];
+        e.getValue().result(fn, lr.rangeNanos() / 1e9, v);
+        for (double x : v) {
+          if (!Double.isNaN(x)) {
+            out.add(new StepSeries(e.getKey(), v));
+            break;
+          }
+        }
       }
       for (Map.Entry<Labels, Samples> e : series.entrySet()) {
         Samples s = e.getValue();

@@ -198,7 +198,13 @@ public final class LogQLParser {
 
   private boolean isStageStart() {
     Tok t = peek();
-    return t.is("|=") || t.is("|~") || t.is("!=") || t.is("!~") || t.is("|");
+    return t.is("|=")
+        || t.is("|~")
+        || t.is("!=")
+        || t.is("!~")
+        || t.is("|>")
+        || t.is("!>")
+        || t.is("|");
   }
 
   private List<String> labelList() {
@@ -366,13 +372,15 @@ public final class LogQLParser {
     List<Stage> stages = new ArrayList<>();
     while (true) {
       Tok t = peek();
-      if (t.is("|=") || t.is("|~") || t.is("!=") || t.is("!~")) {
+      if (t.is("|=") || t.is("|~") || t.is("!=") || t.is("!~") || t.is("|>") || t.is("!>")) {
         next();
         FilterOp op =
             switch (t.text()) {
               case "|=" -> FilterOp.CONTAINS;
               case "!=" -> FilterOp.NOT_CONTAINS;
               case "|~" -> FilterOp.REGEX;
+              case "|>" -> FilterOp.PATTERN;
+              case "!>" -> FilterOp.NOT_PATTERN;
               default -> FilterOp.NOT_REGEX;
             };
         List<String> vals = new ArrayList<>();

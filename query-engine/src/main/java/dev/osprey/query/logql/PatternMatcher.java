@@ -26,7 +26,7 @@ final class PatternMatcher {
       if (c == '<') {
         int e = pattern.indexOf('>', i);
         String name = e > 0 ? pattern.substring(i + 1, e) : "";
-        if (e > 0 && name.matches("_|[a-zA-Z_][a-zA-Z0-9_]*")) {
+        if (e > 0 && isName(name)) {
           if (lastWasCapture && lit.isEmpty()) {
             throw new IllegalArgumentException(
                 "invalid pattern " + pattern + ": consecutive capture");
@@ -52,6 +52,25 @@ final class PatternMatcher {
           "invalid pattern " + pattern + ": at least one capture must be named");
     }
     return m;
+  }
+
+  /** A capture name: a letter or underscore, then letters, digits or underscores. */
+  static boolean isName(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || c == '_'
+              || (i > 0 && c >= '0' && c <= '9');
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Calls {@code sink} with each named capture; returns false (and calls nothing) on no match. */

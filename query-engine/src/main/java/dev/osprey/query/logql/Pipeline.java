@@ -194,6 +194,23 @@ final class Pipeline {
     return switch (f.op()) {
       case CONTAINS -> s -> anyContains(s.line, vals);
       case NOT_CONTAINS -> s -> !anyContains(s.line, vals);
+      case PATTERN, NOT_PATTERN -> {
+        List<List<String>> pats = new ArrayList<>();
+        for (String v : vals) {
+          pats.add(patternLiterals(v));
+        }
+        boolean neg = f.op() == FilterOp.NOT_PATTERN;
+        yield s -> {
+          boolean any = false;
+          for (List<String> p : pats) {
+            if (patternMatches(p, s.line)) {
+              any = true;
+              break;
+            }
+          }
+          return any != neg;
+        };
+      }
       case REGEX, NOT_REGEX -> {
         List<Pattern> ps = new ArrayList<>();
         for (String v : vals) {
@@ -212,6 +229,51 @@ final class Pipeline {
         };
       }
     };
+  }
+
+  /**
+   * The literals of a line-filter pattern ({@code |>}): text between {@code <...>} captures, which
+   * match anything. The first and last literal are anchored at the line's ends (empty when the
+   * pattern starts or ends with a capture).
+   */
+  static List<String> patternLiterals(String pattern) {
+    List<String> out = new ArrayList<>();
+    StringBuilder cur = new StringBuilder();
+    int i = 0;
+    while (i < pattern.length()) {
+      char c = pattern.charAt(i);
+      int e = c == '<' ? pattern.indexOf('>', i) : -1;
+      if (e > i + 1 && PatternMatcher.isName(pattern.substring(i + 1, e))) {
+        out.add(cur.toString());
+        cur.setLength(0);
+        i = e + 1;
+        continue;
+      }
+      cur.append(c);
+      i++;
+    }
+    out.add(cur.toString());
+    return out;
+  }
+
+  static boolean patternMatches(List<String> lits, String line) {
+    if (lits.size() == 1) {
+      return line.equals(lits.get(0));
+    }
+    String first = lits.get(0);
+    String last = lits.get(lits.size() - 1);
+    if (!line.startsWith(first)) {
+      return false;
+    }
+    int pos = first.length();
+    for (int j = 1; j < lits.size() - 1; j++) {
+      int at = line.indexOf(lits.get(j), pos);
+      if (at < 0) {
+        return false;
+      }
+      pos = at + lits.get(j).length();
+    }
+    return line.length() - last.length() >= pos && line.endsWith(last);
   }
 
   private static boolean anyContains(String line, List<String> vals) {

@@ -137,4 +137,89 @@ final class RangeAggregations {
     double w = rank - Math.floor(rank);
     return vals[lower] * (1 - w) + vals[upper] * w;
   }
+
+  /** Aggregations that fold a sample into per-step accumulators without keeping it. */
+  static boolean streamable(String fn) {
+    return switch (fn) {
+      case "count_over_time",
+          "rate",
+          "bytes_over_time",
+          "bytes_rate",
+          "sum_over_time",
+          "avg_over_time",
+          "min_over_time",
+          "max_over_time",
+          "absent_over_time" ->
+          true;
+      default -> false;
+    };
+  }
+
+  /**
+   * Per-step running count, sum, min and max of one series: each sample is folded into every step
+   * whose window (t - range, t] holds it, so memory is per step, not per sample.
+   */
+  static final class StepAccumulator {
+    final int[] count;
+    final double[] sum;
+    final double[] min;
+    final double[] max;
+
+    StepAccumulator(int steps) {
+      count = new int[steps];
+      sum = new double[steps];
+      min = new double[steps];
+      max = new double[steps];
+    }
+
+    void add(long ts, double v, long start, long step, int steps, long range, long offset) {
+      int from;
+      int to;
+      if (step <= 0) {
+        long t = start - offset;
+        if (!(ts > t - range && ts <= t)) {
+          return;
+        }
+        from = 0;
+        to = 0;
+      } else {
+        long lo = ts + offset - start;
+        from = (int) Math.max(0, Math.ceilDiv(lo, step));
+        to = (int) Math.min(steps - 1, Math.ceilDiv(lo + range, step) - 1);
+      }
+      for (int i = from; i <= to; i++) {
+        if (count[i]++ == 0) {
+          min[i] = v;
+          max[i] = v;
+        } else {
+          if (v < min[i]) {
+            min[i] = v;
+          }
+          if (v > max[i]) {
+            max[i] = v;
+          }
+        }
+        sum[i] += v;
+      }
+    }
+
+    void result(String fn, double rangeSec, double[] out) {
+      for (int i = 0; i < out.length; i++) {
+        if (count[i] == 0) {
+          out[i] = Double.NaN;
+          continue;
+        }
+        out[i] =
+            switch (fn) {
+              case "count_over_time", "absent_over_time" -> count[i];
+              case "rate", "bytes_rate" -> sum[i] / rangeSec;
+              case "bytes_over_time", "sum_over_time" -> sum[i];
+              case "avg_over_time" -> sum[i] / count[i];
+              case "min_over_time" -> min[i];
+              case "max_over_time" -> max[i];
+              default -> throw new IllegalStateException("BUG: not streamable: " + fn);
+            };
+      }
+    }
+  }
 }

@@ -197,7 +197,10 @@ class LogBenchTest {
     long from = start - SEC;
     long to = start + 3601 * SEC;
     String[] queries = {
-      "|= \"" + TRACE + "\"", "|= \"" + PHRASE + "\"", "{app=\"nginx\"} |= \"502 \""
+      "|= \"" + TRACE + "\"",
+      "|= \"" + PHRASE + "\"",
+      "{app=\"nginx\"} |= \"502 \"",
+      "{app=\"nginx\"} |= \"10.42.17.\""
     };
     StringBuilder report = new StringBuilder();
     double ingestSec = (ingestNs + commitNs) / 1e9;

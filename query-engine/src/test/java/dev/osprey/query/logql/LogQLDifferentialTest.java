@@ -193,6 +193,8 @@ class LogQLDifferentialTest {
             new Case("|= \"" + NEEDLE + "\"", l -> true, x -> x.contains(NEEDLE)),
             new Case("|= \"9a0c1b2d\"", l -> true, x -> x.contains("9a0c1b2d")),
             new Case("{app=\"db\"} |= \"10.0.1.\"", app("db"), x -> x.contains("10.0.1.")),
+            new Case("|= \"0.1.1\"", l -> true, x -> x.contains("0.1.1")),
+            new Case("|= \".0.2.4 \"", l -> true, x -> x.contains(".0.2.4 ")),
             new Case(
                 "{app=\"web\"} |= \"error\" or \"warn\"",
                 app("web"),

@@ -108,6 +108,22 @@ class PipelineTest {
   }
 
   @Test
+  void patternLineFilters() {
+    String line = "10.0.0.1 GET /api/users 200 12ms";
+    assertThat(run("|> \"<_> GET <path> 200 <_>\"", line)).isNotNull();
+    assertThat(run("|> \"<_> POST <_>\"", line)).isNull();
+    assertThat(run("|> \"10.0.0.1 <_>\"", line)).isNotNull();
+    assertThat(run("|> \"<_> 12\"", line)).isNull(); // anchored at the end
+    assertThat(run("!> \"<_> 500 <_>\"", line)).isNotNull();
+    assertThat(run("|> \"<_> 500 <_>\" or \"<_> 200 <_>\"", line)).isNotNull();
+    LogExpr e = (LogExpr) LogQLParser.parse("{a=\"b\"} |> \"GET <_> status=500 <_>\"");
+    assertThat(LineFilterQueries.of(e.stages()).toString())
+        .contains("line:get")
+        .contains("line:status")
+        .contains("line:500");
+  }
+
+  @Test
   void decolorize() {
     assertThat(run("| decolorize", "\u001b[31mred\u001b[0m plain \u001b[1;32mgreen\u001b[m").line)
         .isEqualTo("red plain green");
@@ -132,5 +148,8 @@ class PipelineTest {
     assertThat(LineFilterQueries.needle("4bf92f3577b34da6").toString())
         .contains("line:*4bf92f3577b34da6*");
     assertThat(LineFilterQueries.needle("abc")).isNull();
+    // an IP's parts are unselective: the whole word that holds it is looked up
+    assertThat(LineFilterQueries.needle("10.0.0.1").toString()).contains("line:*10.0.0.1*");
+    assertThat(LineFilterQueries.needle("e89b-12d3-a456").toString()).doesNotContain("*e89b");
   }
 }

@@ -31,6 +31,9 @@ import org.xerial.snappy.Snappy;
 public final class LokiPushRoutes implements RouteProvider {
   private static final long STREAM_IDLE_MS = 3_600_000;
 
+  /** Loki's {@code creation_grace_period}: how far in the future a line may be stamped. */
+  static final long CREATION_GRACE_NANOS = 600_000_000_000L;
+
   private final LogStore store;
   private final PushLimits limits;
   private final MeterRegistry registry;
@@ -109,9 +112,22 @@ public final class LokiPushRoutes implements RouteProvider {
     List<LogStream> valid = new ArrayList<>(batch.size());
     long bytes = 0;
     int lines = 0;
+    long tooNew = System.currentTimeMillis() * 1_000_000L + CREATION_GRACE_NANOS;
     for (LogStream s : batch) {
       List<LogEntry> ok = new ArrayList<>(s.entries().size());
       for (LogEntry e : s.entries()) {
+        if (e.timestampNanos() > tooNew) {
+          if (firstError == null) {
+            firstError =
+                String.format(
+                    "entry for stream '%s' has timestamp too new: %s",
+                    s.labels(), java.time.Instant.ofEpochSecond(0, e.timestampNanos()));
+          }
+          registry
+              .counter("osprey_logs_push_rejected_total", "reason", "too_far_in_future")
+              .increment();
+          continue;
+        }
         int len = e.line().getBytes(StandardCharsets.UTF_8).length;
         if (len > limits.maxLineBytes()) {
           if (firstError == null) {

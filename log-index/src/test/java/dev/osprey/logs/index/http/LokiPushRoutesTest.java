@@ -139,6 +139,16 @@ class LokiPushRoutesTest {
     assertThat(new String(tooLong.body(), StandardCharsets.UTF_8))
         .startsWith("Max entry size '50' bytes exceeded for stream '{app=\"a\"}'");
     assertThat(lines()).containsExactly("a:short");
+    HttpResponse future =
+        post(
+            "application/json",
+            ("{\"streams\":[{\"stream\":{\"app\":\"f\"},\"values\":[[\""
+                    + (NOW + 3_600_000_000_000L)
+                    + "\",\"from the future\"]]}]}")
+                .getBytes(StandardCharsets.UTF_8),
+            null);
+    assertThat(future.status()).isEqualTo(400);
+    assertThat(new String(future.body(), StandardCharsets.UTF_8)).contains("has timestamp too new");
   }
 
   @Test
