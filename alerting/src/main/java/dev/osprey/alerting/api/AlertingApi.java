@@ -12,7 +12,6 @@ import dev.osprey.alerting.rules.AlertingRule;
 import dev.osprey.alerting.rules.RecordingRule;
 import dev.osprey.alerting.rules.Rule;
 import dev.osprey.alerting.rules.RuleAlert;
-import dev.osprey.alerting.rules.RuleFiles;
 import dev.osprey.alerting.rules.RuleGroup;
 import dev.osprey.core.http.ApiException;
 import dev.osprey.core.http.HttpRequest;
@@ -310,7 +309,7 @@ public final class AlertingApi implements RouteProvider {
       }
       boolean badName = false;
       for (String name : l.names()) {
-        if (!RuleFiles.isValidLabelName(name)) {
+        if (!dev.osprey.core.labels.Labels.isValidLabelName(name)) {
           errs.add("invalid label set: invalid name \"" + name + "\"");
           badName = true;
         }

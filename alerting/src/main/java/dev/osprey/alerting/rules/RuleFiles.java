@@ -204,17 +204,17 @@ public final class RuleFiles {
       if (keepMs != 0) {
         errs.add(at(recPos) + prefix + "invalid field 'keep_firing_for' in recording rule");
       }
-      if (!isValidMetricName(record)) {
+      if (!Labels.isValidMetricName(record)) {
         errs.add(at(recPos) + prefix + "invalid recording rule name: " + record);
       }
     }
     for (var e : new TreeMap<>(labels).entrySet()) {
-      if (!isValidLabelName(e.getKey()) || e.getKey().equals(Labels.METRIC_NAME)) {
+      if (!Labels.isValidLabelName(e.getKey()) || e.getKey().equals(Labels.METRIC_NAME)) {
         errs.add(prefix + "invalid label name: " + e.getKey());
       }
     }
     for (String k : new TreeMap<>(annotations).keySet()) {
-      if (!isValidLabelName(k)) {
+      if (!Labels.isValidLabelName(k)) {
         errs.add(prefix + "invalid annotation name: " + k);
       }
     }
@@ -259,45 +259,6 @@ public final class RuleFiles {
 
   private static String quote(String s) {
     return Labels.quote(s);
-  }
-
-  /** Prometheus's legacy metric name rule: {@code [a-zA-Z_:][a-zA-Z0-9_:]*}. */
-  public static boolean isValidMetricName(String s) {
-    if (s.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok =
-          (c >= 'a' && c <= 'z')
-              || (c >= 'A' && c <= 'Z')
-              || c == '_'
-              || c == ':'
-              || (i > 0 && c >= '0' && c <= '9');
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** Prometheus's legacy label name rule: {@code [a-zA-Z_][a-zA-Z0-9_]*}. */
-  public static boolean isValidLabelName(String s) {
-    if (s.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok =
-          (c >= 'a' && c <= 'z')
-              || (c >= 'A' && c <= 'Z')
-              || c == '_'
-              || (i > 0 && c >= '0' && c <= '9');
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**

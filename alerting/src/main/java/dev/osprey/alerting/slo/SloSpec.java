@@ -1,7 +1,6 @@
 package dev.osprey.alerting.slo;
 
 import dev.osprey.alerting.internal.Yaml;
-import dev.osprey.alerting.rules.RuleFiles;
 import dev.osprey.core.util.PromDuration;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,7 +87,7 @@ public record SloSpec(
       Map<String, String> labels =
           m.get("labels") == null ? Map.of() : m.get("labels").stringMap("labels");
       for (String k : labels.keySet()) {
-        if (!RuleFiles.isValidLabelName(k) || k.equals("slo")) {
+        if (!dev.osprey.core.labels.Labels.isValidLabelName(k) || k.equals("slo")) {
           throw m.get("labels").error("invalid label name: " + k);
         }
       }

@@ -382,7 +382,7 @@ public record PrometheusConfig(
     Labels.Builder b = Labels.builder();
     for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      if (!RelabelConfig.validLabelName(e.getKey())) {
+      if (!dev.osprey.core.labels.Labels.isValidLabelName(e.getKey())) {
         throw new IllegalArgumentException(
             "\"" + e.getKey() + "\" is not a valid label name in " + where);
       }

@@ -116,32 +116,16 @@ public record RelabelConfig(
             act + " action requires only 'regex', and no other " + "fields");
       }
     }
-    if (action == Action.REPLACE && !targetLabel.contains("$") && !validLabelName(targetLabel)) {
+    if (action == Action.REPLACE
+        && !targetLabel.contains("$")
+        && !dev.osprey.core.labels.Labels.isValidLabelName(targetLabel)) {
       throw new IllegalArgumentException(
           "\"" + targetLabel + "\" is invalid 'target_label' for " + act + " action");
     }
     for (String s : sourceLabels) {
-      if (!validLabelName(s)) {
+      if (!dev.osprey.core.labels.Labels.isValidLabelName(s)) {
         throw new IllegalArgumentException("\"" + s + "\" is not a valid label name");
       }
     }
-  }
-
-  static boolean validLabelName(String s) {
-    if (s.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok =
-          (c >= 'a' && c <= 'z')
-              || (c >= 'A' && c <= 'Z')
-              || c == '_'
-              || (i > 0 && c >= '0' && c <= '9');
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
   }
 }

@@ -55,7 +55,7 @@ public final class Relabeler {
           break;
         }
         String target = expand(m, c.targetLabel());
-        if (!RelabelConfig.validLabelName(target)) {
+        if (!dev.osprey.core.labels.Labels.isValidLabelName(target)) {
           break;
         }
         String res = expand(m, c.replacement());

@@ -23,7 +23,7 @@ final class RemoteWriteDecoder {
     for (int i = 0; i < n; i++) {
       Remote.Label l = protos.get(i);
       String name = l.getName();
-      if (!validLabelName(name)) {
+      if (!Labels.isValidLabelName(name)) {
         why[0] = "invalid label name " + Labels.quote(name);
         return null;
       }
@@ -61,47 +61,10 @@ final class RemoteWriteDecoder {
       return null;
     }
     String metric = labels.metricName();
-    if (labels.has(Labels.METRIC_NAME) && !validMetricName(metric)) {
+    if (labels.has(Labels.METRIC_NAME) && !Labels.isValidMetricName(metric)) {
       why[0] = "invalid metric name " + Labels.quote(metric);
       return null;
     }
     return labels;
-  }
-
-  static boolean validLabelName(String s) {
-    if (s.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok =
-          (c >= 'a' && c <= 'z')
-              || (c >= 'A' && c <= 'Z')
-              || c == '_'
-              || (i > 0 && c >= '0' && c <= '9');
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  static boolean validMetricName(String s) {
-    if (s.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok =
-          (c >= 'a' && c <= 'z')
-              || (c >= 'A' && c <= 'Z')
-              || c == '_'
-              || c == ':'
-              || (i > 0 && c >= '0' && c <= '9');
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
   }
 }
