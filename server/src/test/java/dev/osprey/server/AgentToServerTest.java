@@ -56,6 +56,14 @@ class AgentToServerTest {
 
     OspreyConfig base = OspreyServerTest.config(dir.resolve("data"));
     try (OspreyServer server = new OspreyServer(base, SelfMetrics.create()).start()) {
+      // The agent also scrapes the server's own /metrics, as a Prometheus job.
+      Path prom = dir.resolve("prometheus.yml");
+      Files.writeString(
+          prom,
+          "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: osprey\n"
+              + "    static_configs:\n      - targets: ['"
+              + URI.create(server.baseUrl()).getAuthority()
+              + "']\n");
       AgentConfig agent =
           new AgentConfig(
               server.baseUrl(),
@@ -63,7 +71,7 @@ class AgentToServerTest {
               new ByteSize(256L << 20),
               pods + "/*/*/*.log",
               "/sys/fs/cgroup",
-              null,
+              prom.toString(),
               Duration.ofSeconds(1));
       OspreyConfig withAgent =
           new OspreyConfig(
@@ -72,7 +80,12 @@ class AgentToServerTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         JsonNode cpu = null;
         JsonNode lines = null;
+        JsonNode up = null;
+        JsonNode containers = null;
         while (System.nanoTime() < deadline) {
+          up = get(server.baseUrl(), "/api/v1/query", "up{job=\"osprey\"}");
+          containers =
+              get(server.baseUrl(), "/api/v1/query", "count(container_cpu_usage_seconds_total)");
           cpu = get(server.baseUrl(), "/api/v1/query", "count(node_cpu_seconds_total)");
           lines =
               get(
@@ -80,6 +93,8 @@ class AgentToServerTest {
                   "/loki/api/v1/query",
                   "sum(count_over_time({namespace=\"shop\", pod=\"web-1\", container=\"nginx\"} |= \"e2e-marker\" [10m]))");
           if (cpu.at("/data/result").size() > 0
+              && up.at("/data/result").size() > 0
+              && containers.at("/data/result").size() > 0
               && lines.at("/data/result").size() > 0
               && lines.at("/data/result/0/value/1").asInt() == written.size()) {
             break;
@@ -89,6 +104,10 @@ class AgentToServerTest {
         // node_exporter's cpu x mode series from this machine's /proc/stat
         assertThat(cpu.at("/data/result/0/value/1").asInt())
             .isGreaterThanOrEqualTo(Runtime.getRuntime().availableProcessors());
+        // a scraped target, as Prometheus records it
+        assertThat(up.at("/data/result/0/value/1").asText()).isEqualTo("1");
+        // cAdvisor-named container metrics from this machine's cgroups (at least the root "/")
+        assertThat(containers.at("/data/result/0/value/1").asInt()).isPositive();
         // every line exactly once
         assertThat(lines.at("/data/result/0/value/1").asInt()).isEqualTo(written.size());
       }
