@@ -43,6 +43,10 @@ public final class OspreyAgent implements AutoCloseable {
   public OspreyAgent start() {
     try {
       startParts();
+    } catch (IllegalArgumentException e) {
+      // Components reject bad settings (a cgroup root that is none, a bad scrape config) this way.
+      close();
+      throw new UserError(e.getMessage());
     } catch (RuntimeException e) {
       close();
       throw e;

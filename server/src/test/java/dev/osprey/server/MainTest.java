@@ -106,4 +106,23 @@ class MainTest {
     assertThat(r.code()).isZero();
     assertThat(r.out()).startsWith("osprey ");
   }
+
+  @Test
+  void agentWithACgroupRootThatIsNoneIsOneLineExit2(@TempDir Path dir) {
+    Result r =
+        run(
+            "agent",
+            "--listen",
+            "127.0.0.1:0",
+            "--spool-dir",
+            dir.resolve("spool").toString(),
+            "--cgroup-root",
+            dir.toString(),
+            "--log-files",
+            dir + "/*.log");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err())
+        .startsWith("osprey: cannot open cgroup root " + dir)
+        .doesNotContain("\tat ");
+  }
 }

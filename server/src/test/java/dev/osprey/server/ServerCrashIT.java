@@ -36,7 +36,8 @@ class ServerCrashIT {
   private final HttpClient client =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  private static List<String> jvmFlags() throws IOException {
+  /** The JVM flags from jvm.properties, as the launcher applies them. */
+  static List<String> jvmFlagsForTests() throws IOException {
     Properties p = new Properties();
     try (var in =
         Files.newInputStream(ConfigurationDocsTest.repoRoot().resolve("jvm.properties"))) {
@@ -53,7 +54,7 @@ class ServerCrashIT {
   private Process start(Path data, int port) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElseThrow());
-    cmd.addAll(jvmFlags());
+    cmd.addAll(jvmFlagsForTests());
     cmd.addAll(
         List.of(
             "-jar",
