@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 class AgentOutageIT {
   private final HttpClient client = HttpClient.newHttpClient();
 
-  private Process startAgent(Path dir, int serverPort, Path prom) throws Exception {
+  /** Starts `osprey agent` from the runnable jar, shipping to 127.0.0.1:serverPort. */
+  static Process startAgent(Path dir, int serverPort, Path prom) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElseThrow());
     cmd.addAll(ServerCrashIT.jvmFlagsForTests());
