@@ -365,6 +365,28 @@ final class Evaluator {
     }
   }
 
+  private final IdentityHashMap<Expr, java.util.HashSet<String>> reported = new IdentityHashMap<>();
+  private final IdentityHashMap<Expr, IdentityHashMap<Labels, Boolean>> seenLabels =
+      new IdentityHashMap<>();
+
+  /**
+   * True the first time {@code key} is reported for {@code node} in this query: annotations are
+   * deduplicated anyway, so callers skip building a message they already added.
+   */
+  boolean firstReport(Expr node, String key) {
+    return reported.computeIfAbsent(node, k -> new java.util.HashSet<>()).add(key);
+  }
+
+  /** True the first time this label set instance is seen by {@code node} in this query. */
+  boolean firstSeen(Expr node, Labels l) {
+    IdentityHashMap<Labels, Boolean> m =
+        seenLabels.computeIfAbsent(node, k -> new IdentityHashMap<>());
+    if (m.size() > 1_000_000) {
+      m.clear();
+    }
+    return m.put(l, Boolean.TRUE) == null;
+  }
+
   void info(Expr node, String msg) {
     String s = "PromQL info: " + msg + " (" + position(node) + ")";
     if (!infos.contains(s)) {
@@ -502,7 +524,7 @@ final class Evaluator {
     List<Loaded> series = load(m.vs);
     long hi = refTime(m.vs.mods, ts) - offsetMs(m.vs.mods);
     long lo = hi - durMs(m.range);
-    ArrayList<Series> out = new ArrayList<>();
+    ArrayList<Series> out = new ArrayList<>(series.size());
     long total = 0;
     // Window buffers are reused from step to step: a range vector is consumed by its function
     // within the step that produced it (it can only be returned whole by an instant query).

@@ -686,7 +686,7 @@ final class FunctionCalls {
       if (Double.isNaN(v) && noResult(name, s)) {
         continue;
       }
-      if (name.equals("rate") || name.equals("increase")) {
+      if ((name.equals("rate") || name.equals("increase")) && ev.firstSeen(c, s.labels)) {
         String metric = s.labels.metricName();
         if (!metric.isEmpty()
             && !metric.endsWith("_total")

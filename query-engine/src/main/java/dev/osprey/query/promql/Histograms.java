@@ -189,7 +189,7 @@ final class Histograms {
     }
     for (Buckets b : group(in, ev, c).values()) {
       out.add(new Sample(b.out, bucketQuantile(q, b), ts, true));
-      if (b.forced) {
+      if (b.forced && ev.firstReport(c.args.get(1), b.name)) {
         ev.info(
             c.args.get(1),
             "input to histogram_quantile needed to be fixed for monotonicity (see"
@@ -227,7 +227,7 @@ final class Histograms {
         }
         Labels l = b.out.toBuilder().set(label, qs2).build();
         out.add(new Sample(l, bucketQuantile(q, copy), ts, true));
-        if (copy.forced) {
+        if (copy.forced && ev.firstReport(c.args.get(0), b.name)) {
           ev.info(
               c.args.get(0),
               "input to histogram_quantile needed to be fixed for monotonicity (see"
