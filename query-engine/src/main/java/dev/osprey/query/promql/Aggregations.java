@@ -9,6 +9,7 @@ import dev.osprey.query.promql.Values.Value;
 import dev.osprey.query.promql.Values.VectorV;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /** Aggregation operators over instant vectors. */
@@ -31,6 +32,10 @@ final class Aggregations {
   }
 
   static Value aggregate(Evaluator ev, AggregateExpr a, long ts) {
+    VectorV fused = FusedAggregation.at(ev, a, ts);
+    if (fused != null) {
+      return fused;
+    }
     String op = a.op;
     double param = Double.NaN;
     String valueLabel = null;
@@ -115,6 +120,11 @@ final class Aggregations {
         byId[g.id] = null;
       }
     }
+    return new VectorV(emit(op, groups, ts, param));
+  }
+
+  /** The results of an aggregation's groups, in the order given. */
+  static ArrayList<Sample> emit(String op, List<Group> groups, long ts, double param) {
     ArrayList<Sample> out = new ArrayList<>(groups.size());
     for (Group g : groups) {
       boolean drop = g.dropName && g.labels.has(Labels.METRIC_NAME);
@@ -174,7 +184,7 @@ final class Aggregations {
         default -> throw QueryException.exec("unknown aggregation " + op);
       }
     }
-    return new VectorV(out);
+    return out;
   }
 
   private static double unsignedFraction(Sample s) {
@@ -192,7 +202,7 @@ final class Aggregations {
   static final int QUANTILE = 6;
   static final int OTHER = 7;
 
-  private static int opCode(String op) {
+  static int opCode(String op) {
     return switch (op) {
       case "sum" -> SUM;
       case "avg" -> AVG;
@@ -218,7 +228,7 @@ final class Aggregations {
     return metric.keep(groupSet);
   }
 
-  private static void add(int op, Group g, Sample s) {
+  static void add(int op, Group g, Sample s) {
     double f = s.v;
     boolean first = !g.seen;
     g.seen = true;

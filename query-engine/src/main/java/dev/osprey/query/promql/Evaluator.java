@@ -268,6 +268,14 @@ final class Evaluator {
     return ts;
   }
 
+  private int subqueryDepth;
+
+  /** Aggregations evaluated only at the query's own steps (not inside a subquery). */
+  final IdentityHashMap<AggregateExpr, Boolean> outerAggregates = new IdentityHashMap<>();
+
+  /** Whole-range results of fused aggregations (see {@link FusedAggregation}). */
+  final IdentityHashMap<AggregateExpr, Object> fused = new IdentityHashMap<>();
+
   /** Computes the time range each selector needs (pre-pass before evaluation). */
   void computeBounds(Expr e, long mint, long maxt) {
     switch (e) {
@@ -281,7 +289,9 @@ final class Evaluator {
         long off = offsetMs(s.mods);
         long lo = s.mods.hasAt() ? refTime(s.mods, mint) : mint;
         long hi = s.mods.hasAt() ? refTime(s.mods, maxt) : maxt;
+        subqueryDepth++;
         computeBounds(s.expr, lo - off - durMs(s.range), hi - off);
+        subqueryDepth--;
       }
       case ParenExpr p -> computeBounds(p.expr, mint, maxt);
       case UnaryExpr u -> computeBounds(u.expr, mint, maxt);
@@ -295,6 +305,9 @@ final class Evaluator {
         }
       }
       case AggregateExpr a -> {
+        if (subqueryDepth == 0) {
+          outerAggregates.put(a, Boolean.TRUE);
+        }
         computeBounds(a.expr, mint, maxt);
         if (a.param != null) {
           computeBounds(a.param, mint, maxt);
