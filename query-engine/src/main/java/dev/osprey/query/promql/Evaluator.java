@@ -144,16 +144,12 @@ final class Evaluator {
     /** Whether any value is a staleness marker (windows without one are copied wholesale). */
     final boolean hasStale;
 
-    Loaded(Labels labels, long[] t, double[] v, int n) {
+    Loaded(Labels labels, long[] t, double[] v, int n, boolean hasStale) {
       this.labels = labels;
       this.t = t;
       this.v = v;
       this.n = n;
-      boolean stale = false;
-      for (int i = 0; i < n && !stale; i++) {
-        stale = StaleNaN.is(v[i]);
-      }
-      this.hasStale = stale;
+      this.hasStale = hasStale;
     }
   }
 
@@ -269,9 +265,13 @@ final class Evaluator {
   }
 
   private int subqueryDepth;
+  private long[] subqueryGrid;
 
-  /** Aggregations evaluated only at the query's own steps (not inside a subquery). */
-  final IdentityHashMap<AggregateExpr, Boolean> outerAggregates = new IdentityHashMap<>();
+  /**
+   * The evaluation times {first, step, last} of aggregations evaluated on a fixed grid: the query's
+   * own steps outside any subquery, or the steps of one (non-nested, no {@code @}) subquery.
+   */
+  final IdentityHashMap<AggregateExpr, long[]> fusedGrids = new IdentityHashMap<>();
 
   /** Whole-range results of fused aggregations (see {@link FusedAggregation}). */
   final IdentityHashMap<AggregateExpr, Object> fused = new IdentityHashMap<>();
@@ -289,9 +289,26 @@ final class Evaluator {
         long off = offsetMs(s.mods);
         long lo = s.mods.hasAt() ? refTime(s.mods, mint) : mint;
         long hi = s.mods.hasAt() ? refTime(s.mods, maxt) : maxt;
+        long[] outerGrid = subqueryGrid;
+        subqueryGrid = null;
+        // Only when consecutive steps' subquery ranges leave no gap, so that every grid time is
+        // really evaluated (annotations are those of exactly the evaluated times).
+        if (subqueryDepth == 0 && !s.mods.hasAt() && interval <= durMs(s.range)) {
+          // The times the subquery evaluates its expression at, over the whole query.
+          long step = s.step == null ? defaultSubqueryStep : durMs(s.step);
+          long first = lo - off - durMs(s.range);
+          long g0 = Math.floorDiv(first, step) * step;
+          if (g0 <= first) {
+            g0 += step;
+          }
+          if (step > 0 && hi - off >= g0) {
+            subqueryGrid = new long[] {g0, step, g0 + (hi - off - g0) / step * step};
+          }
+        }
         subqueryDepth++;
         computeBounds(s.expr, lo - off - durMs(s.range), hi - off);
         subqueryDepth--;
+        subqueryGrid = outerGrid;
       }
       case ParenExpr p -> computeBounds(p.expr, mint, maxt);
       case UnaryExpr u -> computeBounds(u.expr, mint, maxt);
@@ -305,8 +322,10 @@ final class Evaluator {
         }
       }
       case AggregateExpr a -> {
-        if (subqueryDepth == 0) {
-          outerAggregates.put(a, Boolean.TRUE);
+        if (subqueryDepth == 0 && interval > 0) {
+          fusedGrids.put(a, new long[] {mint, interval, maxt});
+        } else if (subqueryDepth == 1 && subqueryGrid != null) {
+          fusedGrids.put(a, subqueryGrid);
         }
         computeBounds(a.expr, mint, maxt);
         if (a.param != null) {
@@ -346,23 +365,28 @@ final class Evaluator {
         querier.select(
             b[0], b[1], SelectHints.of(b[0], b[1]), vs.matchers.toArray(new LabelMatcher[0]));
     SampleIterator reuse = null;
+    int capacity = 16; // series of one selector tend to have alike sample counts
     while (ss.next()) {
       SampleIterator it = ss.iterator(reuse);
       reuse = it;
-      long[] t = new long[16];
-      double[] v = new double[16];
+      long[] t = new long[capacity];
+      double[] v = new double[capacity];
       int n = 0;
+      boolean stale = false;
       while (it.next()) {
         if (n == t.length) {
           t = Arrays.copyOf(t, n * 2);
           v = Arrays.copyOf(v, n * 2);
         }
         t[n] = it.t();
-        v[n] = it.v();
+        double x = it.v();
+        v[n] = x;
+        stale |= Double.doubleToRawLongBits(x) == StaleNaN.BITS;
         n++;
       }
       if (n > 0) {
-        l.add(new Loaded(ss.labels(), t, v, n));
+        l.add(new Loaded(ss.labels(), t, v, n, stale));
+        capacity = Math.max(16, n + (n >> 3));
       }
       checkDeadline();
     }

@@ -28,9 +28,10 @@ import java.util.Set;
  *
  * <p>Results equal the step-by-step path's exactly: the same window function code, groups fed in
  * the same order (series order within a step), the same sample accounting per step (charged when
- * the step is served) and the same annotations. It applies only to aggregations outside any
- * subquery (so they are evaluated exactly at the query's steps), without {@code @}, without
- * parameters, over the functions listed below; anything else takes the step-by-step path.
+ * the step is served) and the same annotations. It applies only to aggregations evaluated on a
+ * fixed grid of times ({@link Evaluator#fusedGrids}: the range query's steps, or the steps of a
+ * subquery that is not nested), without {@code @} or parameters, over the functions listed below;
+ * anything else takes the step-by-step path.
  */
 final class FusedAggregation {
   private FusedAggregation() {}
@@ -60,6 +61,9 @@ final class FusedAggregation {
   /** Beyond this many (step, group) cells the table is not worth its memory. */
   private static final long MAX_CELLS = 4_000_000;
 
+  /** Beyond this many steps the step-by-step path (which keeps no table) is used. */
+  private static final long MAX_STEPS = 1_000_000;
+
   private static final Object NOT_APPLICABLE = new Object();
 
   private static final class Table {
@@ -74,12 +78,12 @@ final class FusedAggregation {
 
   /** The aggregation's result at step ts, or null when this path does not apply. */
   static VectorV at(Evaluator ev, AggregateExpr a, long ts) {
-    if (ev.interval <= 0
+    long[] grid = ev.fusedGrids.get(a);
+    if (grid == null
         || a.param != null
-        || ts < ev.start
-        || ts > ev.end
-        || (ts - ev.start) % ev.interval != 0
-        || !ev.outerAggregates.containsKey(a)) {
+        || ts < grid[0]
+        || ts > grid[2]
+        || (ts - grid[0]) % grid[1] != 0) {
       return null;
     }
     Object o = ev.fused.get(a);
@@ -87,7 +91,7 @@ final class FusedAggregation {
       return null;
     }
     if (o == null) {
-      Table t = build(ev, a);
+      Table t = build(ev, a, grid);
       ev.fused.put(a, t == null ? NOT_APPLICABLE : t);
       if (t == null) {
         return null;
@@ -95,14 +99,14 @@ final class FusedAggregation {
       o = t;
     }
     Table t = (Table) o;
-    int k = (int) ((ts - ev.start) / ev.interval);
+    int k = (int) ((ts - grid[0]) / grid[1]);
     ev.addSamples(t.samples[k]);
     List<Group> groups = t.groups[k] == null ? List.of() : t.groups[k];
     return new VectorV(Aggregations.emit(a.op, groups, ts, Double.NaN));
   }
 
   @SuppressWarnings("unchecked")
-  private static Table build(Evaluator ev, AggregateExpr a) {
+  private static Table build(Evaluator ev, AggregateExpr a, long[] grid) {
     if (!OPS.contains(a.op)) {
       return null;
     }
@@ -128,8 +132,8 @@ final class FusedAggregation {
     } else {
       return null;
     }
-    long stepsL = (ev.end - ev.start) / ev.interval + 1;
-    if (stepsL > Integer.MAX_VALUE) {
+    long stepsL = (grid[2] - grid[0]) / grid[1] + 1;
+    if (stepsL > MAX_STEPS) {
       return null;
     }
     int steps = (int) stepsL;
@@ -170,7 +174,7 @@ final class FusedAggregation {
       int lastHint = -1;
       int firstHint = -1;
       for (int k = 0; k < steps; k++) {
-        long ts = ev.start + k * ev.interval;
+        long ts = grid[0] + k * grid[1];
         long hi = ts - off;
         double v;
         if (ms != null) {

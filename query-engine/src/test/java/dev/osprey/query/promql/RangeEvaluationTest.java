@@ -82,6 +82,10 @@ class RangeEvaluationTest {
         "topk(3, sum by (ns, pod) (req_total))",
         "histogram_quantile(0.9, sum by (le, ns) (rate(req_total[5m])))",
         "max_over_time(sum(rate(req_total[5m]))[30m:1m])",
+        "max_over_time(sum(rate(req_total[5m]))[30m:1m] offset 90s)",
+        "avg_over_time(count by (ns) (req_total)[10m:45s])",
+        "sum_over_time(sum(rate(req_total[1m]))[2m:20s])",
+        "min_over_time(max(req_total)[5m:])",
         "sum(rate(req_total[5m] @ 3700))",
         "avg by (ns) (req_total)"
       })
