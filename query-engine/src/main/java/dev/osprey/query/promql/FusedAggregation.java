@@ -234,7 +234,7 @@ final class FusedAggregation {
         if (row == null) {
           row = new Group[nGroups];
           cells[k] = row;
-          order[k] = new ArrayList<>();
+          order[k] = new ArrayList<>(Math.min(nGroups, 1024));
         }
         int id = gid[si];
         Group g = row[id];
@@ -254,15 +254,18 @@ final class FusedAggregation {
     }
     if (counterFn) {
       // The step-by-step path notes non-counters step by step, in series order within a step.
-      Integer[] idx = new Integer[series.size()];
-      for (int i = 0; i < idx.length; i++) {
-        idx[i] = i;
-      }
-      Arrays.sort(idx, (x, y) -> Integer.compare(firstStep[x], firstStep[y]));
-      for (int si : idx) {
+      // Sorting (first step, series index) pairs packed in longs keeps that order.
+      long[] order2 = new long[series.size()];
+      int m = 0;
+      for (int si = 0; si < series.size(); si++) {
         if (firstStep[si] >= 0) {
-          FunctionCalls.counterCheck(ev, call, call.args.get(0), series.get(si).labels);
+          order2[m++] = ((long) firstStep[si] << 32) | si;
         }
+      }
+      Arrays.sort(order2, 0, m);
+      for (int i = 0; i < m; i++) {
+        Labels l = series.get((int) order2[i]).labels;
+        FunctionCalls.counterCheck(ev, call, call.args.get(0), l);
       }
     }
     return new Table(order, samples);
