@@ -736,30 +736,50 @@ final class FunctionCalls {
 
   static double extrapolatedRate(
       Series s, long rangeStart, long rangeEnd, long rangeMs, boolean counter, boolean rate) {
-    if (s.n < 2) {
+    return extrapolatedRate(s.t, s.v, 0, s.n, rangeStart, rangeEnd, rangeMs, counter, rate, true);
+  }
+
+  /**
+   * rate/increase/delta over the n samples of t/v from index {@code from} (no staleness markers
+   * among them). {@code mayReset} false promises that no value is below its predecessor, which
+   * skips the scan for counter resets (it would add nothing).
+   */
+  static double extrapolatedRate(
+      long[] t,
+      double[] v,
+      int from,
+      int n,
+      long rangeStart,
+      long rangeEnd,
+      long rangeMs,
+      boolean counter,
+      boolean rate,
+      boolean mayReset) {
+    if (n < 2) {
       return Double.NaN;
     }
-    double result = s.v[s.n - 1] - s.v[0];
-    if (counter) {
-      double prev = s.v[0];
-      for (int i = 1; i < s.n; i++) {
-        double cur = s.v[i];
+    int last = from + n - 1;
+    double result = v[last] - v[from];
+    if (counter && mayReset) {
+      double prev = v[from];
+      for (int i = from + 1; i <= last; i++) {
+        double cur = v[i];
         if (cur < prev) {
           result += prev;
         }
         prev = cur;
       }
     }
-    double durationToStart = (s.t[0] - rangeStart) / 1000.0;
-    double durationToEnd = (rangeEnd - s.t[s.n - 1]) / 1000.0;
-    double sampledInterval = (s.t[s.n - 1] - s.t[0]) / 1000.0;
-    double avgBetween = sampledInterval / (s.n - 1);
+    double durationToStart = (t[from] - rangeStart) / 1000.0;
+    double durationToEnd = (rangeEnd - t[last]) / 1000.0;
+    double sampledInterval = (t[last] - t[from]) / 1000.0;
+    double avgBetween = sampledInterval / (n - 1);
     double threshold = avgBetween * 1.1;
     if (durationToStart >= threshold) {
       durationToStart = avgBetween / 2;
     }
-    if (counter && result > 0 && s.v[0] >= 0) {
-      double durationToZero = sampledInterval * (s.v[0] / result);
+    if (counter && result > 0 && v[from] >= 0) {
+      double durationToZero = sampledInterval * (v[from] / result);
       if (durationToZero < durationToStart) {
         durationToStart = durationToZero;
       }

@@ -105,6 +105,39 @@ final class FusedAggregation {
     return new VectorV(Aggregations.emit(a.op, groups, ts, Double.NaN));
   }
 
+  /** Feeds one series' value at step k into its group of that step. */
+  private static void accumulate(
+      Group[][] cells,
+      ArrayList<Group>[] order,
+      int nGroups,
+      ArrayList<Labels> keys,
+      int id,
+      int k,
+      boolean dropName,
+      int code,
+      Sample in1,
+      double v) {
+    Group[] row = cells[k];
+    if (row == null) {
+      row = new Group[nGroups];
+      cells[k] = row;
+      order[k] = new ArrayList<>(Math.min(nGroups, 1024));
+    }
+    Group g = row[id];
+    if (g == null) {
+      g = new Group();
+      g.labels = keys.get(id);
+      g.id = id;
+      row[id] = g;
+      order[k].add(g);
+    }
+    if (dropName) {
+      g.dropName = true;
+    }
+    in1.v = v;
+    Aggregations.add(code, g, in1);
+  }
+
   @SuppressWarnings("unchecked")
   private static Table build(Evaluator ev, AggregateExpr a, long[] grid) {
     if (!OPS.contains(a.op)) {
@@ -168,9 +201,25 @@ final class FusedAggregation {
     Arrays.fill(firstStep, -1);
     Series buf = new Series(null, 16);
     Sample in1 = new Sample(null, 0, 0, dropName);
+    // 1 rate, 2 increase, 3 delta: computed off the loaded arrays (extrapolatedRate)
+    int extrapolated =
+        fn == null
+            ? 0
+            : switch (fn) {
+              case "rate" -> 1;
+              case "increase" -> 2;
+              case "delta" -> 3;
+              default -> 0;
+            };
     for (int si = 0; si < series.size(); si++) {
       ev.checkDeadline();
       Loaded s = series.get(si);
+      boolean mayReset = false;
+      if (extrapolated != 0) {
+        for (int i = 1; i < s.n && !mayReset; i++) {
+          mayReset = s.v[i] < s.v[i - 1];
+        }
+      }
       int lastHint = -1;
       int firstHint = -1;
       for (int k = 0; k < steps; k++) {
@@ -188,6 +237,31 @@ final class FusedAggregation {
             continue;
           }
           int len = last - first + 1;
+          if (extrapolated != 0 && !s.hasStale) {
+            // rate/increase/delta straight off the loaded arrays: no window copy, and no
+            // reset scan for a series that never decreases.
+            samples[k] += len;
+            if (len < 2) {
+              continue; // NaN and no result, as for the copied window
+            }
+            v =
+                FunctionCalls.extrapolatedRate(
+                    s.t,
+                    s.v,
+                    first,
+                    len,
+                    hi - rangeMs,
+                    hi,
+                    rangeMs,
+                    extrapolated != 3,
+                    extrapolated == 1,
+                    mayReset);
+            if (firstStep[si] < 0) {
+              firstStep[si] = k;
+            }
+            accumulate(cells, order, nGroups, keys, gid[si], k, dropName, code, in1, v);
+            continue;
+          }
           if (buf.t.length < len) {
             int cap = Math.max(len, buf.t.length * 2);
             buf.t = new long[cap];
@@ -230,26 +304,7 @@ final class FusedAggregation {
           }
           samples[k]++;
         }
-        Group[] row = cells[k];
-        if (row == null) {
-          row = new Group[nGroups];
-          cells[k] = row;
-          order[k] = new ArrayList<>(Math.min(nGroups, 1024));
-        }
-        int id = gid[si];
-        Group g = row[id];
-        if (g == null) {
-          g = new Group();
-          g.labels = keys.get(id);
-          g.id = id;
-          row[id] = g;
-          order[k].add(g);
-        }
-        if (dropName) {
-          g.dropName = true;
-        }
-        in1.v = v;
-        Aggregations.add(code, g, in1);
+        accumulate(cells, order, nGroups, keys, gid[si], k, dropName, code, in1, v);
       }
     }
     if (counterFn) {
