@@ -9,7 +9,6 @@ import dev.osprey.query.promql.Values.Value;
 import dev.osprey.query.promql.Values.VectorV;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Set;
 
@@ -17,7 +16,7 @@ import java.util.Set;
 final class Aggregations {
   private Aggregations() {}
 
-  private static final class Group {
+  static final class Group {
     Labels labels;
     double value;
     double kahanC;
@@ -26,12 +25,17 @@ final class Aggregations {
     boolean incremental;
     boolean dropName;
     boolean seen;
+    int id;
     final ArrayList<Sample> samples = new ArrayList<>();
     double[] values;
     int nValues;
   }
 
   static Value aggregate(Evaluator ev, AggregateExpr a, long ts) {
+    VectorV fused = FusedAggregation.at(ev, a, ts);
+    if (fused != null) {
+      return fused;
+    }
     String op = a.op;
     double param = Double.NaN;
     String valueLabel = null;
@@ -68,53 +72,61 @@ final class Aggregations {
     if (op.equals("quantile") && (param < 0 || param > 1 || Double.isNaN(param))) {
       ev.warn(a.param, "quantile value should be between 0 and 1, got " + GoFloat.formatG(param));
     }
-    List<String> grouping = new ArrayList<>(a.grouping);
-    Set<String> groupSet = new HashSet<>(grouping);
-    if (op.equals("count_values")) {
+    boolean countValues = op.equals("count_values");
+    int code = opCode(op);
+    Evaluator.GroupIds ids = ev.groupIds(a);
+    if (countValues) {
+      Set<String> groupSet = new HashSet<>(a.grouping);
       if (a.without) {
         groupSet.remove(valueLabel);
       } else {
         groupSet.add(valueLabel);
       }
+      ids.groupSet = groupSet;
+    } else if (ids.groupSet == null) {
+      ids.groupSet = new HashSet<>(a.grouping);
     }
-    LinkedHashMap<Labels, Group> groups = new LinkedHashMap<>();
-    for (Sample s : in) {
-      Labels metric = s.labels;
-      if (op.equals("count_values")) {
-        metric = metric.toBuilder().set(valueLabel, GoFloat.formatF(s.v)).build();
-      }
-      // series keep their Labels instance from step to step: memoise the grouping per instance
-      java.util.IdentityHashMap<Labels, Labels> keys =
-          op.equals("count_values") ? null : ev.groupKeys(a);
-      Labels key = keys == null ? null : keys.get(metric);
-      if (key == null) {
-        if (a.without) {
-          Labels.Builder b = metric.toBuilder();
-          b.del(Labels.METRIC_NAME);
-          for (String g : groupSet) {
-            b.del(g);
-          }
-          key = b.build();
+    // Groups of this step, in first-seen order (the order results come out in).
+    Group[] byId = ids.scratch;
+    ArrayList<Group> groups = new ArrayList<>();
+    try {
+      for (Sample s : in) {
+        int id;
+        if (countValues) {
+          Labels metric = s.labels.toBuilder().set(valueLabel, GoFloat.formatF(s.v)).build();
+          id = ids.idOfKey(groupKey(metric, a.without, ids.groupSet));
         } else {
-          key = metric.keep(groupSet);
+          id = ids.idOf(s.labels, a.without);
         }
-        if (keys != null) {
-          keys.put(metric, key);
+        if (id >= byId.length) {
+          byId = java.util.Arrays.copyOf(byId, Math.max(id + 1, byId.length * 2));
+          ids.scratch = byId;
         }
+        Group g = byId[id];
+        if (g == null) {
+          g = new Group();
+          g.labels = ids.key(id);
+          byId[id] = g;
+          g.id = id;
+          groups.add(g);
+        }
+        if (s.dropName) {
+          g.dropName = true;
+        }
+        add(code, g, s);
       }
-      Group g = groups.get(key);
-      if (g == null) {
-        g = new Group();
-        g.labels = key;
-        groups.put(key, g);
+    } finally {
+      for (Group g : groups) {
+        byId[g.id] = null;
       }
-      if (s.dropName) {
-        g.dropName = true;
-      }
-      add(op, g, s, param);
     }
-    ArrayList<Sample> out = new ArrayList<>();
-    for (Group g : groups.values()) {
+    return new VectorV(emit(op, groups, ts, param));
+  }
+
+  /** The results of an aggregation's groups, in the order given. */
+  static ArrayList<Sample> emit(String op, List<Group> groups, long ts, double param) {
+    ArrayList<Sample> out = new ArrayList<>(groups.size());
+    for (Group g : groups) {
       boolean drop = g.dropName && g.labels.has(Labels.METRIC_NAME);
       switch (op) {
         case "sum" -> out.add(new Sample(g.labels, g.value + g.kahanC, ts, drop));
@@ -172,7 +184,7 @@ final class Aggregations {
         default -> throw QueryException.exec("unknown aggregation " + op);
       }
     }
-    return new VectorV(out);
+    return out;
   }
 
   private static double unsignedFraction(Sample s) {
@@ -181,19 +193,62 @@ final class Aggregations {
     return d / 18446744073709551616.0;
   }
 
-  private static void add(String op, Group g, Sample s, double param) {
+  static final int SUM = 0;
+  static final int AVG = 1;
+  static final int COUNT = 2;
+  static final int MAX = 3;
+  static final int MIN = 4;
+  static final int STD = 5;
+  static final int QUANTILE = 6;
+  static final int OTHER = 7;
+
+  static int opCode(String op) {
+    return switch (op) {
+      case "sum" -> SUM;
+      case "avg" -> AVG;
+      case "count", "count_values", "group" -> COUNT;
+      case "max" -> MAX;
+      case "min" -> MIN;
+      case "stddev", "stdvar" -> STD;
+      case "quantile" -> QUANTILE;
+      default -> OTHER;
+    };
+  }
+
+  /** The grouping key of a series' labels: by(...) keeps, without(...) drops (and the name). */
+  static Labels groupKey(Labels metric, boolean without, Set<String> groupSet) {
+    if (without) {
+      Labels.Builder b = metric.toBuilder();
+      b.del(Labels.METRIC_NAME);
+      for (String g : groupSet) {
+        b.del(g);
+      }
+      return b.build();
+    }
+    return metric.keep(groupSet);
+  }
+
+  static void add(int op, Group g, Sample s) {
     double f = s.v;
     boolean first = !g.seen;
     g.seen = true;
     switch (op) {
-      case "sum" -> {
-        double[] k = new double[2];
-        FunctionCalls.kahan(f, g.value, g.kahanC, k);
-        g.value = k[0];
-        g.kahanC = k[1];
+      case SUM -> {
+        double sum = g.value;
+        double t = sum + f;
+        double c = g.kahanC;
+        if (Double.isInfinite(t)) {
+          c = 0;
+        } else if (Math.abs(sum) >= Math.abs(f)) {
+          c += (sum - t) + f;
+        } else {
+          c += (f - t) + sum;
+        }
+        g.value = t;
+        g.kahanC = c;
         g.count++;
       }
-      case "avg" -> {
+      case AVG -> {
         g.count++;
         if (first) {
           g.value = f;
@@ -216,18 +271,18 @@ final class Aggregations {
         g.mean = k[0];
         g.kahanC = k[1];
       }
-      case "count", "count_values", "group" -> g.count++;
-      case "max" -> {
+      case COUNT -> g.count++;
+      case MAX -> {
         if (first || g.value < f || Double.isNaN(g.value)) {
           g.value = f;
         }
       }
-      case "min" -> {
+      case MIN -> {
         if (first || g.value > f || Double.isNaN(g.value)) {
           g.value = f;
         }
       }
-      case "stddev", "stdvar" -> {
+      case STD -> {
         g.count++;
         if (first) {
           g.mean = f;
@@ -245,7 +300,7 @@ final class Aggregations {
         g.kahanC = k[1];
         g.value += delta * (f - (g.mean + g.kahanC));
       }
-      case "quantile" -> {
+      case QUANTILE -> {
         if (g.values == null) {
           g.values = new double[8];
         }

@@ -62,19 +62,60 @@ final class Evaluator {
   final Map<Call, VectorSelector> infoSelectors = new IdentityHashMap<>();
 
   private final Map<MatrixSelector, Series[]> windowBuffers = new IdentityHashMap<>();
-  private final Map<AggregateExpr, IdentityHashMap<Labels, Labels>> groupKeys =
-      new IdentityHashMap<>();
   private final IdentityHashMap<Labels, Labels> droppedNames = new IdentityHashMap<>();
   private final Map<SubqueryExpr, java.util.TreeMap<Long, Value>> subqueryResults =
       new IdentityHashMap<>();
 
-  /** Grouping keys of an aggregation, memoised per input label set (bounded by series count). */
-  IdentityHashMap<Labels, Labels> groupKeys(AggregateExpr a) {
-    IdentityHashMap<Labels, Labels> m = groupKeys.computeIfAbsent(a, k -> new IdentityHashMap<>());
-    if (m.size() > 1_000_000) {
-      m.clear();
+  /**
+   * Group ids of one aggregation for this query: each distinct grouping key gets a small integer,
+   * and each input label set instance (series keep theirs from step to step) is mapped to its
+   * group's id once, so a step neither rebuilds nor hashes label sets.
+   */
+  static final class GroupIds {
+    Set<String> groupSet;
+    private final IdentityHashMap<Labels, Integer> byInstance = new IdentityHashMap<>();
+    private final HashMap<Labels, Integer> byKey = new HashMap<>();
+    private final ArrayList<Labels> keys = new ArrayList<>();
+    Aggregations.Group[] scratch = new Aggregations.Group[16];
+
+    int idOf(Labels metric, boolean without) {
+      Integer id = byInstance.get(metric);
+      if (id == null) {
+        if (byInstance.size() > 1_000_000) {
+          byInstance.clear();
+        }
+        id = idOfKey(Aggregations.groupKey(metric, without, groupSet));
+        byInstance.put(metric, id);
+      }
+      return id;
     }
-    return m;
+
+    int idOfKey(Labels key) {
+      Integer id = byKey.get(key);
+      if (id == null) {
+        id = keys.size();
+        keys.add(key);
+        byKey.put(key, id);
+      }
+      return id;
+    }
+
+    Labels key(int id) {
+      return keys.get(id);
+    }
+  }
+
+  private final Map<AggregateExpr, GroupIds> groupIds = new IdentityHashMap<>();
+
+  private final Map<Call, IdentityHashMap<Labels, Histograms.Bucket>> bucketMemos =
+      new IdentityHashMap<>();
+
+  IdentityHashMap<Labels, Histograms.Bucket> bucketMemo(Call c) {
+    return bucketMemos.computeIfAbsent(c, k -> new IdentityHashMap<>());
+  }
+
+  GroupIds groupIds(AggregateExpr a) {
+    return groupIds.computeIfAbsent(a, k -> new GroupIds());
   }
 
   /** Labels as results show them, memoised per label set instance. */
@@ -100,12 +141,61 @@ final class Evaluator {
     final double[] v;
     final int n;
 
-    Loaded(Labels labels, long[] t, double[] v, int n) {
+    /** Whether any value is a staleness marker (windows without one are copied wholesale). */
+    final boolean hasStale;
+
+    Loaded(Labels labels, long[] t, double[] v, int n, boolean hasStale) {
       this.labels = labels;
       this.t = t;
       this.v = v;
       this.n = n;
+      this.hasStale = hasStale;
     }
+  }
+
+  /**
+   * Per-selector, per-series cursors: the index found at the previous evaluation time. Steps
+   * usually move forward by less than a scrape interval or two, so the next lookup is a short
+   * forward scan instead of a binary search over the whole loaded range.
+   */
+  private final Map<Object, int[]> cursors = new IdentityHashMap<>();
+
+  int[] cursors(Object node, int n) {
+    int[] c = cursors.get(node);
+    if (c == null || c.length != n) {
+      c = new int[n];
+      Arrays.fill(c, -1);
+      cursors.put(node, c);
+    }
+    return c;
+  }
+
+  /**
+   * Index of the last sample with t &lt;= ts, or -1, starting from {@code hint} (a previous answer
+   * for this series, or -1). Correct for any hint; fast when ts moved forward a little.
+   */
+  static int seek(long[] t, int n, long ts, int hint) {
+    if (hint < 0 || hint >= n || t[hint] > ts) {
+      return lastAtOrBefore(t, n, ts);
+    }
+    int i = hint;
+    for (int k = 0; k < 8; k++) {
+      if (i + 1 >= n || t[i + 1] > ts) {
+        return i;
+      }
+      i++;
+    }
+    int lo = i + 1;
+    int hi = n;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (t[mid] <= ts) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo - 1;
   }
 
   Evaluator(
@@ -174,6 +264,18 @@ final class Evaluator {
     return ts;
   }
 
+  private int subqueryDepth;
+  private long[] subqueryGrid;
+
+  /**
+   * The evaluation times {first, step, last} of aggregations evaluated on a fixed grid: the query's
+   * own steps outside any subquery, or the steps of one (non-nested, no {@code @}) subquery.
+   */
+  final IdentityHashMap<AggregateExpr, long[]> fusedGrids = new IdentityHashMap<>();
+
+  /** Whole-range results of fused aggregations (see {@link FusedAggregation}). */
+  final IdentityHashMap<AggregateExpr, Object> fused = new IdentityHashMap<>();
+
   /** Computes the time range each selector needs (pre-pass before evaluation). */
   void computeBounds(Expr e, long mint, long maxt) {
     switch (e) {
@@ -187,7 +289,26 @@ final class Evaluator {
         long off = offsetMs(s.mods);
         long lo = s.mods.hasAt() ? refTime(s.mods, mint) : mint;
         long hi = s.mods.hasAt() ? refTime(s.mods, maxt) : maxt;
+        long[] outerGrid = subqueryGrid;
+        subqueryGrid = null;
+        // Only when consecutive steps' subquery ranges leave no gap, so that every grid time is
+        // really evaluated (annotations are those of exactly the evaluated times).
+        if (subqueryDepth == 0 && !s.mods.hasAt() && interval <= durMs(s.range)) {
+          // The times the subquery evaluates its expression at, over the whole query.
+          long step = s.step == null ? defaultSubqueryStep : durMs(s.step);
+          long first = lo - off - durMs(s.range);
+          long g0 = Math.floorDiv(first, step) * step;
+          if (g0 <= first) {
+            g0 += step;
+          }
+          if (step > 0 && hi - off >= g0) {
+            subqueryGrid = new long[] {g0, step, g0 + (hi - off - g0) / step * step};
+          }
+        }
+        subqueryDepth++;
         computeBounds(s.expr, lo - off - durMs(s.range), hi - off);
+        subqueryDepth--;
+        subqueryGrid = outerGrid;
       }
       case ParenExpr p -> computeBounds(p.expr, mint, maxt);
       case UnaryExpr u -> computeBounds(u.expr, mint, maxt);
@@ -201,6 +322,11 @@ final class Evaluator {
         }
       }
       case AggregateExpr a -> {
+        if (subqueryDepth == 0 && interval > 0) {
+          fusedGrids.put(a, new long[] {mint, interval, maxt});
+        } else if (subqueryDepth == 1 && subqueryGrid != null) {
+          fusedGrids.put(a, subqueryGrid);
+        }
         computeBounds(a.expr, mint, maxt);
         if (a.param != null) {
           computeBounds(a.param, mint, maxt);
@@ -239,23 +365,28 @@ final class Evaluator {
         querier.select(
             b[0], b[1], SelectHints.of(b[0], b[1]), vs.matchers.toArray(new LabelMatcher[0]));
     SampleIterator reuse = null;
+    int capacity = 16; // series of one selector tend to have alike sample counts
     while (ss.next()) {
       SampleIterator it = ss.iterator(reuse);
       reuse = it;
-      long[] t = new long[16];
-      double[] v = new double[16];
+      long[] t = new long[capacity];
+      double[] v = new double[capacity];
       int n = 0;
+      boolean stale = false;
       while (it.next()) {
         if (n == t.length) {
           t = Arrays.copyOf(t, n * 2);
           v = Arrays.copyOf(v, n * 2);
         }
         t[n] = it.t();
-        v[n] = it.v();
+        double x = it.v();
+        v[n] = x;
+        stale |= Double.doubleToRawLongBits(x) == StaleNaN.BITS;
         n++;
       }
       if (n > 0) {
-        l.add(new Loaded(ss.labels(), t, v, n));
+        l.add(new Loaded(ss.labels(), t, v, n, stale));
+        capacity = Math.max(16, n + (n >> 3));
       }
       checkDeadline();
     }
@@ -269,6 +400,28 @@ final class Evaluator {
     if (!warnings.contains(s)) {
       warnings.add(s);
     }
+  }
+
+  private final IdentityHashMap<Expr, java.util.HashSet<String>> reported = new IdentityHashMap<>();
+  private final IdentityHashMap<Expr, IdentityHashMap<Labels, Boolean>> seenLabels =
+      new IdentityHashMap<>();
+
+  /**
+   * True the first time {@code key} is reported for {@code node} in this query: annotations are
+   * deduplicated anyway, so callers skip building a message they already added.
+   */
+  boolean firstReport(Expr node, String key) {
+    return reported.computeIfAbsent(node, k -> new java.util.HashSet<>()).add(key);
+  }
+
+  /** True the first time this label set instance is seen by {@code node} in this query. */
+  boolean firstSeen(Expr node, Labels l) {
+    IdentityHashMap<Labels, Boolean> m =
+        seenLabels.computeIfAbsent(node, k -> new IdentityHashMap<>());
+    if (m.size() > 1_000_000) {
+      m.clear();
+    }
+    return m.put(l, Boolean.TRUE) == null;
   }
 
   void info(Expr node, String msg) {
@@ -385,8 +538,12 @@ final class Evaluator {
       addSamples(out.size());
       return out;
     }
-    for (Loaded s : series) {
-      int i = lastAtOrBefore(s.t, s.n, ref);
+    int[] cur = cursors(vs, series.size());
+    out.ensureCapacity(series.size());
+    for (int si = 0; si < series.size(); si++) {
+      Loaded s = series.get(si);
+      int i = seek(s.t, s.n, ref, cur[si]);
+      cur[si] = i;
       if (i < 0 || s.t[i] <= ref - lookback) {
         continue;
       }
@@ -404,15 +561,19 @@ final class Evaluator {
     List<Loaded> series = load(m.vs);
     long hi = refTime(m.vs.mods, ts) - offsetMs(m.vs.mods);
     long lo = hi - durMs(m.range);
-    ArrayList<Series> out = new ArrayList<>();
+    ArrayList<Series> out = new ArrayList<>(series.size());
     long total = 0;
     // Window buffers are reused from step to step: a range vector is consumed by its function
     // within the step that produced it (it can only be returned whole by an instant query).
     Series[] buffers = windowBuffers.computeIfAbsent(m, k -> new Series[series.size()]);
-    for (int si = 0; si < series.size(); si++) {
+    int ns = series.size();
+    int[] cur = cursors(m, 2 * ns); // [0, ns): first index of the window, [ns, 2ns): last
+    for (int si = 0; si < ns; si++) {
       Loaded s = series.get(si);
-      int last = lastAtOrBefore(s.t, s.n, hi);
-      int first = lastAtOrBefore(s.t, s.n, lo) + 1;
+      int last = seek(s.t, s.n, hi, cur[ns + si]);
+      int first = seek(s.t, s.n, lo, cur[si] - 1) + 1;
+      cur[ns + si] = last;
+      cur[si] = first;
       if (first > last) {
         continue;
       }
@@ -424,11 +585,18 @@ final class Evaluator {
       r.labels = s.labels;
       r.n = 0;
       r.dropName = false;
-      for (int i = first; i <= last; i++) {
-        if (!StaleNaN.is(s.v[i])) {
-          r.t[r.n] = s.t[i];
-          r.v[r.n] = s.v[i];
-          r.n++;
+      if (!s.hasStale) {
+        int len = last - first + 1;
+        System.arraycopy(s.t, first, r.t, 0, len);
+        System.arraycopy(s.v, first, r.v, 0, len);
+        r.n = len;
+      } else {
+        for (int i = first; i <= last; i++) {
+          if (!StaleNaN.is(s.v[i])) {
+            r.t[r.n] = s.t[i];
+            r.v[r.n] = s.v[i];
+            r.n++;
+          }
         }
       }
       if (r.n > 0) {

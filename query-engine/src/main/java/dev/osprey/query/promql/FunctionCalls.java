@@ -576,129 +576,12 @@ final class FunctionCalls {
     boolean keepName = name.equals("last_over_time") || name.equals("first_over_time");
     ArrayList<Sample> out = new ArrayList<>(mat.size());
     for (Series s : mat) {
-      double v =
-          switch (name) {
-            case "rate" -> extrapolatedRate(s, rangeEnd - rangeMs, rangeEnd, rangeMs, true, true);
-            case "increase" ->
-                extrapolatedRate(s, rangeEnd - rangeMs, rangeEnd, rangeMs, true, false);
-            case "delta" ->
-                extrapolatedRate(s, rangeEnd - rangeMs, rangeEnd, rangeMs, false, false);
-            case "irate" -> instantValue(s, true);
-            case "idelta" -> instantValue(s, false);
-            case "deriv" -> s.n < 2 ? Double.NaN : linearRegression(s, s.t[0])[0];
-            case "predict_linear" -> {
-              if (s.n < 2) {
-                yield Double.NaN;
-              }
-              double[] r = linearRegression(s, ts);
-              yield r[0] * p0 + r[1];
-            }
-            case "double_exponential_smoothing", "holt_winters" -> holtWinters(s, p0, p1);
-            case "avg_over_time" -> avg(s);
-            case "sum_over_time" -> sum(s);
-            case "count_over_time" -> s.n;
-            case "min_over_time" -> {
-              double m = s.v[0];
-              for (int i = 1; i < s.n; i++) {
-                if (s.v[i] < m || Double.isNaN(m)) {
-                  m = s.v[i];
-                }
-              }
-              yield m;
-            }
-            case "max_over_time" -> {
-              double m = s.v[0];
-              for (int i = 1; i < s.n; i++) {
-                if (s.v[i] > m || Double.isNaN(m)) {
-                  m = s.v[i];
-                }
-              }
-              yield m;
-            }
-            case "last_over_time" -> s.v[s.n - 1];
-            case "first_over_time" -> s.v[0];
-            case "ts_of_last_over_time" -> s.t[s.n - 1] / 1000.0;
-            case "ts_of_first_over_time" -> s.t[0] / 1000.0;
-            case "ts_of_max_over_time" -> {
-              double m = s.v[0];
-              long t = s.t[0];
-              for (int i = 1; i < s.n; i++) {
-                if (s.v[i] >= m || Double.isNaN(m)) {
-                  m = s.v[i];
-                  t = s.t[i];
-                }
-              }
-              yield t / 1000.0;
-            }
-            case "ts_of_min_over_time" -> {
-              double m = s.v[0];
-              long t = s.t[0];
-              for (int i = 1; i < s.n; i++) {
-                if (s.v[i] <= m || Double.isNaN(m)) {
-                  m = s.v[i];
-                  t = s.t[i];
-                }
-              }
-              yield t / 1000.0;
-            }
-            case "present_over_time" -> 1;
-            case "stddev_over_time" -> Math.sqrt(variance(s));
-            case "stdvar_over_time" -> variance(s);
-            case "quantile_over_time" -> quantile(p0, Arrays.copyOf(s.v, s.n));
-            case "mad_over_time" -> {
-              double[] vals = Arrays.copyOf(s.v, s.n);
-              boolean nan = false;
-              for (double x : vals) {
-                nan |= Double.isNaN(x);
-              }
-              if (nan) {
-                yield Double.NaN;
-              }
-              double med = quantile(0.5, vals);
-              for (int i = 0; i < vals.length; i++) {
-                vals[i] = Math.abs(vals[i] - med);
-              }
-              yield quantile(0.5, vals);
-            }
-            case "changes" -> {
-              int n = 0;
-              for (int i = 1; i < s.n; i++) {
-                double a = s.v[i - 1];
-                double b = s.v[i];
-                if (!(a == b || (Double.isNaN(a) && Double.isNaN(b)))) {
-                  n++;
-                }
-              }
-              yield n;
-            }
-            case "resets" -> {
-              int n = 0;
-              for (int i = 1; i < s.n; i++) {
-                if (s.v[i] < s.v[i - 1]) {
-                  n++;
-                }
-              }
-              yield n;
-            }
-            case "absent_over_time" -> Double.NaN;
-            default -> throw QueryException.exec("function " + name + " is not implemented");
-          };
+      double v = windowValue(name, s, rangeEnd, rangeMs, ts, p0, p1);
       if (Double.isNaN(v) && noResult(name, s)) {
         continue;
       }
       if (name.equals("rate") || name.equals("increase")) {
-        String metric = s.labels.metricName();
-        if (!metric.isEmpty()
-            && !metric.endsWith("_total")
-            && !metric.endsWith("_sum")
-            && !metric.endsWith("_count")
-            && !metric.endsWith("_bucket")
-            && !s.labels.get("__type__").equals("counter")) {
-          ev.info(
-              c.args.get(matrixArg),
-              "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "
-                  + GoFloat.quote(metric));
-        }
+        counterCheck(ev, c, c.args.get(matrixArg), s.labels);
       }
       Sample smp = new Sample(s.labels, v, ts, !keepName || s.dropName);
       out.add(smp);
@@ -706,8 +589,136 @@ final class FunctionCalls {
     return new VectorV(out);
   }
 
+  /** The value of range function {@code name} over one series' window (ending at rangeEnd). */
+  static double windowValue(
+      String name, Series s, long rangeEnd, long rangeMs, long ts, double p0, double p1) {
+    return switch (name) {
+      case "rate" -> extrapolatedRate(s, rangeEnd - rangeMs, rangeEnd, rangeMs, true, true);
+      case "increase" -> extrapolatedRate(s, rangeEnd - rangeMs, rangeEnd, rangeMs, true, false);
+      case "delta" -> extrapolatedRate(s, rangeEnd - rangeMs, rangeEnd, rangeMs, false, false);
+      case "irate" -> instantValue(s, true);
+      case "idelta" -> instantValue(s, false);
+      case "deriv" -> s.n < 2 ? Double.NaN : linearRegression(s, s.t[0])[0];
+      case "predict_linear" -> {
+        if (s.n < 2) {
+          yield Double.NaN;
+        }
+        double[] r = linearRegression(s, ts);
+        yield r[0] * p0 + r[1];
+      }
+      case "double_exponential_smoothing", "holt_winters" -> holtWinters(s, p0, p1);
+      case "avg_over_time" -> avg(s);
+      case "sum_over_time" -> sum(s);
+      case "count_over_time" -> s.n;
+      case "min_over_time" -> {
+        double m = s.v[0];
+        for (int i = 1; i < s.n; i++) {
+          if (s.v[i] < m || Double.isNaN(m)) {
+            m = s.v[i];
+          }
+        }
+        yield m;
+      }
+      case "max_over_time" -> {
+        double m = s.v[0];
+        for (int i = 1; i < s.n; i++) {
+          if (s.v[i] > m || Double.isNaN(m)) {
+            m = s.v[i];
+          }
+        }
+        yield m;
+      }
+      case "last_over_time" -> s.v[s.n - 1];
+      case "first_over_time" -> s.v[0];
+      case "ts_of_last_over_time" -> s.t[s.n - 1] / 1000.0;
+      case "ts_of_first_over_time" -> s.t[0] / 1000.0;
+      case "ts_of_max_over_time" -> {
+        double m = s.v[0];
+        long t = s.t[0];
+        for (int i = 1; i < s.n; i++) {
+          if (s.v[i] >= m || Double.isNaN(m)) {
+            m = s.v[i];
+            t = s.t[i];
+          }
+        }
+        yield t / 1000.0;
+      }
+      case "ts_of_min_over_time" -> {
+        double m = s.v[0];
+        long t = s.t[0];
+        for (int i = 1; i < s.n; i++) {
+          if (s.v[i] <= m || Double.isNaN(m)) {
+            m = s.v[i];
+            t = s.t[i];
+          }
+        }
+        yield t / 1000.0;
+      }
+      case "present_over_time" -> 1;
+      case "stddev_over_time" -> Math.sqrt(variance(s));
+      case "stdvar_over_time" -> variance(s);
+      case "quantile_over_time" -> quantile(p0, Arrays.copyOf(s.v, s.n));
+      case "mad_over_time" -> {
+        double[] vals = Arrays.copyOf(s.v, s.n);
+        boolean nan = false;
+        for (double x : vals) {
+          nan |= Double.isNaN(x);
+        }
+        if (nan) {
+          yield Double.NaN;
+        }
+        double med = quantile(0.5, vals);
+        for (int i = 0; i < vals.length; i++) {
+          vals[i] = Math.abs(vals[i] - med);
+        }
+        yield quantile(0.5, vals);
+      }
+      case "changes" -> {
+        int n = 0;
+        for (int i = 1; i < s.n; i++) {
+          double a = s.v[i - 1];
+          double b = s.v[i];
+          if (!(a == b || (Double.isNaN(a) && Double.isNaN(b)))) {
+            n++;
+          }
+        }
+        yield n;
+      }
+      case "resets" -> {
+        int n = 0;
+        for (int i = 1; i < s.n; i++) {
+          if (s.v[i] < s.v[i - 1]) {
+            n++;
+          }
+        }
+        yield n;
+      }
+      case "absent_over_time" -> Double.NaN;
+      default -> throw QueryException.exec("function " + name + " is not implemented");
+    };
+  }
+
+  /** rate/increase's note (once per series per query) on a metric that looks like no counter. */
+  static void counterCheck(Evaluator ev, Call c, Expr node, Labels l) {
+    if (!ev.firstSeen(c, l)) {
+      return;
+    }
+    String metric = l.metricName();
+    if (!metric.isEmpty()
+        && !metric.endsWith("_total")
+        && !metric.endsWith("_sum")
+        && !metric.endsWith("_count")
+        && !metric.endsWith("_bucket")
+        && !l.get("__type__").equals("counter")) {
+      ev.info(
+          node,
+          "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "
+              + GoFloat.quote(metric));
+    }
+  }
+
   /** Functions that return nothing (rather than NaN) for too few samples. */
-  private static boolean noResult(String name, Series s) {
+  static boolean noResult(String name, Series s) {
     return switch (name) {
       case "rate",
           "increase",
@@ -725,30 +736,50 @@ final class FunctionCalls {
 
   static double extrapolatedRate(
       Series s, long rangeStart, long rangeEnd, long rangeMs, boolean counter, boolean rate) {
-    if (s.n < 2) {
+    return extrapolatedRate(s.t, s.v, 0, s.n, rangeStart, rangeEnd, rangeMs, counter, rate, true);
+  }
+
+  /**
+   * rate/increase/delta over the n samples of t/v from index {@code from} (no staleness markers
+   * among them). {@code mayReset} false promises that no value is below its predecessor, which
+   * skips the scan for counter resets (it would add nothing).
+   */
+  static double extrapolatedRate(
+      long[] t,
+      double[] v,
+      int from,
+      int n,
+      long rangeStart,
+      long rangeEnd,
+      long rangeMs,
+      boolean counter,
+      boolean rate,
+      boolean mayReset) {
+    if (n < 2) {
       return Double.NaN;
     }
-    double result = s.v[s.n - 1] - s.v[0];
-    if (counter) {
-      double prev = s.v[0];
-      for (int i = 1; i < s.n; i++) {
-        double cur = s.v[i];
+    int last = from + n - 1;
+    double result = v[last] - v[from];
+    if (counter && mayReset) {
+      double prev = v[from];
+      for (int i = from + 1; i <= last; i++) {
+        double cur = v[i];
         if (cur < prev) {
           result += prev;
         }
         prev = cur;
       }
     }
-    double durationToStart = (s.t[0] - rangeStart) / 1000.0;
-    double durationToEnd = (rangeEnd - s.t[s.n - 1]) / 1000.0;
-    double sampledInterval = (s.t[s.n - 1] - s.t[0]) / 1000.0;
-    double avgBetween = sampledInterval / (s.n - 1);
+    double durationToStart = (t[from] - rangeStart) / 1000.0;
+    double durationToEnd = (rangeEnd - t[last]) / 1000.0;
+    double sampledInterval = (t[last] - t[from]) / 1000.0;
+    double avgBetween = sampledInterval / (n - 1);
     double threshold = avgBetween * 1.1;
     if (durationToStart >= threshold) {
       durationToStart = avgBetween / 2;
     }
-    if (counter && result > 0 && s.v[0] >= 0) {
-      double durationToZero = sampledInterval * (s.v[0] / result);
+    if (counter && result > 0 && v[from] >= 0) {
+      double durationToZero = sampledInterval * (v[from] / result);
       if (durationToZero < durationToStart) {
         durationToStart = durationToZero;
       }

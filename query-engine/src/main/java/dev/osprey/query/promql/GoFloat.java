@@ -20,8 +20,27 @@ public final class GoFloat {
     if (f == 0) {
       return (Double.doubleToRawLongBits(f) < 0) ? "-0" : "0";
     }
-    String s = new BigDecimal(Double.toString(f)).stripTrailingZeros().toPlainString();
-    return s;
+    if (f == Math.rint(f) && Math.abs(f) < 1e15) {
+      return Long.toString((long) f); // exact: doubles this small are integers to the unit
+    }
+    String s = Double.toString(f);
+    if (s.indexOf('E') < 0) {
+      // plain notation already: only trailing zeros (and a bare point) to drop
+      int end = s.length();
+      while (s.charAt(end - 1) == '0') {
+        end--;
+      }
+      if (s.charAt(end - 1) == '.') {
+        end--;
+      }
+      return s.substring(0, end);
+    }
+    return formatFSlow(f);
+  }
+
+  /** The reference form of {@link #formatF(double)}, for any finite non-zero value. */
+  static String formatFSlow(double f) {
+    return new BigDecimal(Double.toString(f)).stripTrailingZeros().toPlainString();
   }
 
   /** strconv.FormatFloat(f, 'f', prec, 64) with a fixed precision, trailing zeros trimmed. */

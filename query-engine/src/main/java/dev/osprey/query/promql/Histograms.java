@@ -13,6 +13,9 @@ import java.util.Locale;
 final class Histograms {
   private Histograms() {}
 
+  /** A bucket series' parsed bound and group key. */
+  record Bucket(String le, double upper, Labels key) {}
+
   private static final class Buckets {
     final Labels out;
     double[] ub = new double[8];
@@ -47,11 +50,17 @@ final class Histograms {
 
     /** Sorts by upper bound and merges equal bounds. Returns false if no +Inf bucket. */
     boolean prepare() {
-      Integer[] idx = new Integer[n];
+      // A stable insertion sort of indices by bound (bucket counts are small), so equal bounds
+      // are merged in input order exactly as a stable sort would.
+      int[] idx = new int[n];
       for (int i = 0; i < n; i++) {
-        idx[i] = i;
+        int j = i;
+        while (j > 0 && Double.compare(ub[idx[j - 1]], ub[i]) > 0) {
+          idx[j] = idx[j - 1];
+          j--;
+        }
+        idx[j] = i;
       }
-      java.util.Arrays.sort(idx, (a, b) -> Double.compare(ub[a], ub[b]));
       double[] u2 = new double[n];
       double[] c2 = new double[n];
       int m = 0;
@@ -134,9 +143,22 @@ final class Histograms {
 
   private static LinkedHashMap<Labels, Buckets> group(ArrayList<Sample> in, Evaluator ev, Call c) {
     LinkedHashMap<Labels, Buckets> groups = new LinkedHashMap<>();
+    java.util.IdentityHashMap<Labels, Bucket> memo = ev.bucketMemo(c);
     for (Sample s : in) {
-      String le = s.labels.get("le");
-      double u = le.isEmpty() ? Double.NaN : parseGoFloat(le);
+      // Series keep their label set instance from step to step: parse "le" and build the group
+      // key once per instance.
+      Bucket bk = memo.get(s.labels);
+      if (bk == null) {
+        String le = s.labels.get("le");
+        double u = le.isEmpty() ? Double.NaN : parseGoFloat(le);
+        bk = new Bucket(le, u, Double.isNaN(u) ? null : s.labels.toBuilder().del("le").build());
+        if (memo.size() > 1_000_000) {
+          memo.clear();
+        }
+        memo.put(s.labels, bk);
+      }
+      String le = bk.le;
+      double u = bk.upper;
       if (Double.isNaN(u)) {
         ev.warn(
             c.args.get(c.fn.name().equals("histogram_quantiles") ? 0 : c.args.size() - 1),
@@ -146,7 +168,7 @@ final class Histograms {
                 + GoFloat.quote(s.labels.metricName()));
         continue;
       }
-      Labels key = s.labels.toBuilder().del("le").build();
+      Labels key = bk.key;
       Buckets b = groups.get(key);
       if (b == null) {
         b = new Buckets(key.toBuilder().del(Labels.METRIC_NAME).build());
@@ -167,7 +189,7 @@ final class Histograms {
     }
     for (Buckets b : group(in, ev, c).values()) {
       out.add(new Sample(b.out, bucketQuantile(q, b), ts, true));
-      if (b.forced) {
+      if (b.forced && ev.firstReport(c.args.get(1), b.name)) {
         ev.info(
             c.args.get(1),
             "input to histogram_quantile needed to be fixed for monotonicity (see"
@@ -205,7 +227,7 @@ final class Histograms {
         }
         Labels l = b.out.toBuilder().set(label, qs2).build();
         out.add(new Sample(l, bucketQuantile(q, copy), ts, true));
-        if (copy.forced) {
+        if (copy.forced && ev.firstReport(c.args.get(0), b.name)) {
           ev.info(
               c.args.get(0),
               "input to histogram_quantile needed to be fixed for monotonicity (see"

@@ -31,4 +31,23 @@ class GoFloatTest {
   void formatsLikeStrconvF(double in, String want) {
     assertThat(GoFloat.formatF(in)).isEqualTo(want);
   }
+
+  @org.junit.jupiter.api.Test
+  void fastFormattingEqualsTheReferenceForm() {
+    java.util.Random r = new java.util.Random(7);
+    for (int i = 0; i < 200_000; i++) {
+      double f =
+          switch (i % 5) {
+            case 0 -> Double.longBitsToDouble(r.nextLong());
+            case 1 -> r.nextInt(1_000_000) / 1000.0;
+            case 2 -> (double) r.nextLong(1L << 53) * (r.nextBoolean() ? 1 : -1);
+            case 3 -> r.nextGaussian() * Math.pow(10, r.nextInt(40) - 20);
+            default -> r.nextInt(100_000) * Math.pow(10, r.nextInt(30) - 15);
+          };
+      if (Double.isNaN(f) || Double.isInfinite(f) || f == 0) {
+        continue;
+      }
+      assertThat(GoFloat.formatF(f)).as("%s", f).isEqualTo(GoFloat.formatFSlow(f));
+    }
+  }
 }

@@ -1,0 +1,328 @@
+package dev.osprey.query.promql;
+
+import dev.osprey.core.labels.Labels;
+import dev.osprey.core.storage.StaleNaN;
+import dev.osprey.query.promql.Aggregations.Group;
+import dev.osprey.query.promql.Ast.AggregateExpr;
+import dev.osprey.query.promql.Ast.Call;
+import dev.osprey.query.promql.Ast.Expr;
+import dev.osprey.query.promql.Ast.MatrixSelector;
+import dev.osprey.query.promql.Ast.VectorSelector;
+import dev.osprey.query.promql.Evaluator.Loaded;
+import dev.osprey.query.promql.Values.Sample;
+import dev.osprey.query.promql.Values.Series;
+import dev.osprey.query.promql.Values.VectorV;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The common shapes of a range query, {@code agg(func(selector[r]))} and {@code agg(selector)},
+ * evaluated series by series across all steps at once: a window slides over each series' samples
+ * and every step's value goes straight into that step's group, with no per-step vectors, sample
+ * objects or label-set lookups. The first step computes the whole table; each step then returns its
+ * row.
+ *
+ * <p>Results equal the step-by-step path's exactly: the same window function code, groups fed in
+ * the same order (series order within a step), the same sample accounting per step (charged when
+ * the step is served) and the same annotations. It applies only to aggregations evaluated on a
+ * fixed grid of times ({@link Evaluator#fusedGrids}: the range query's steps, or the steps of a
+ * subquery that is not nested), without {@code @} or parameters, over the functions listed below;
+ * anything else takes the step-by-step path.
+ */
+final class FusedAggregation {
+  private FusedAggregation() {}
+
+  private static final Set<String> FUNCS =
+      Set.of(
+          "rate",
+          "increase",
+          "delta",
+          "irate",
+          "idelta",
+          "sum_over_time",
+          "avg_over_time",
+          "count_over_time",
+          "min_over_time",
+          "max_over_time",
+          "last_over_time",
+          "present_over_time",
+          "stddev_over_time",
+          "stdvar_over_time",
+          "changes",
+          "resets");
+
+  private static final Set<String> OPS =
+      Set.of("sum", "avg", "count", "group", "min", "max", "stddev", "stdvar");
+
+  /** Beyond this many (step, group) cells the table is not worth its memory. */
+  private static final long MAX_CELLS = 4_000_000;
+
+  /** Beyond this many steps the step-by-step path (which keeps no table) is used. */
+  private static final long MAX_STEPS = 1_000_000;
+
+  private static final Object NOT_APPLICABLE = new Object();
+
+  private static final class Table {
+    final ArrayList<Group>[] groups; // per step, in first-seen order
+    final long[] samples; // samples the step-by-step path would have loaded per step
+
+    Table(ArrayList<Group>[] groups, long[] samples) {
+      this.groups = groups;
+      this.samples = samples;
+    }
+  }
+
+  /** The aggregation's result at step ts, or null when this path does not apply. */
+  static VectorV at(Evaluator ev, AggregateExpr a, long ts) {
+    long[] grid = ev.fusedGrids.get(a);
+    if (grid == null
+        || a.param != null
+        || ts < grid[0]
+        || ts > grid[2]
+        || (ts - grid[0]) % grid[1] != 0) {
+      return null;
+    }
+    Object o = ev.fused.get(a);
+    if (o == NOT_APPLICABLE) {
+      return null;
+    }
+    if (o == null) {
+      Table t = build(ev, a, grid);
+      ev.fused.put(a, t == null ? NOT_APPLICABLE : t);
+      if (t == null) {
+        return null;
+      }
+      o = t;
+    }
+    Table t = (Table) o;
+    int k = (int) ((ts - grid[0]) / grid[1]);
+    ev.addSamples(t.samples[k]);
+    List<Group> groups = t.groups[k] == null ? List.of() : t.groups[k];
+    return new VectorV(Aggregations.emit(a.op, groups, ts, Double.NaN));
+  }
+
+  /** Feeds one series' value at step k into its group of that step. */
+  private static void accumulate(
+      Group[][] cells,
+      ArrayList<Group>[] order,
+      int nGroups,
+      ArrayList<Labels> keys,
+      int id,
+      int k,
+      boolean dropName,
+      int code,
+      Sample in1,
+      double v) {
+    Group[] row = cells[k];
+    if (row == null) {
+      row = new Group[nGroups];
+      cells[k] = row;
+      order[k] = new ArrayList<>(Math.min(nGroups, 1024));
+    }
+    Group g = row[id];
+    if (g == null) {
+      g = new Group();
+      g.labels = keys.get(id);
+      g.id = id;
+      row[id] = g;
+      order[k].add(g);
+    }
+    if (dropName) {
+      g.dropName = true;
+    }
+    in1.v = v;
+    Aggregations.add(code, g, in1);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Table build(Evaluator ev, AggregateExpr a, long[] grid) {
+    if (!OPS.contains(a.op)) {
+      return null;
+    }
+    Expr in = FunctionCalls.unwrap(a.expr);
+    VectorSelector vs;
+    MatrixSelector ms = null;
+    Call call = null;
+    String fn = null;
+    if (in instanceof Call c
+        && c.args.size() == 1
+        && FUNCS.contains(c.fn.name())
+        && FunctionCalls.unwrap(c.args.get(0)) instanceof MatrixSelector m
+        && !m.anchored
+        && !m.smoothed
+        && !m.vs.smoothed
+        && !m.vs.mods.hasAt()) {
+      call = c;
+      fn = c.fn.name();
+      ms = m;
+      vs = m.vs;
+    } else if (in instanceof VectorSelector v && !v.smoothed && !v.mods.hasAt()) {
+      vs = v;
+    } else {
+      return null;
+    }
+    long stepsL = (grid[2] - grid[0]) / grid[1] + 1;
+    if (stepsL > MAX_STEPS) {
+      return null;
+    }
+    int steps = (int) stepsL;
+    List<Loaded> series = ev.loadSelector(vs);
+    Set<String> groupSet = new HashSet<>(a.grouping);
+    HashMap<Labels, Integer> ids = new HashMap<>();
+    ArrayList<Labels> keys = new ArrayList<>();
+    int[] gid = new int[series.size()];
+    for (int si = 0; si < series.size(); si++) {
+      Labels key = Aggregations.groupKey(series.get(si).labels, a.without, groupSet);
+      Integer id = ids.get(key);
+      if (id == null) {
+        id = keys.size();
+        keys.add(key);
+        ids.put(key, id);
+      }
+      gid[si] = id;
+    }
+    if ((long) steps * keys.size() > MAX_CELLS) {
+      return null;
+    }
+    int nGroups = keys.size();
+    Group[][] cells = new Group[steps][];
+    ArrayList<Group>[] order = new ArrayList[steps];
+    long[] samples = new long[steps];
+    int code = Aggregations.opCode(a.op);
+    boolean counterFn = fn != null && (fn.equals("rate") || fn.equals("increase"));
+    boolean dropName = fn != null && !(fn.equals("last_over_time") || fn.equals("first_over_time"));
+    long off = ev.offsetMs(vs.mods);
+    long rangeMs = ms == null ? 0 : ev.durMs(ms.range);
+    int[] firstStep = new int[series.size()];
+    Arrays.fill(firstStep, -1);
+    Series buf = new Series(null, 16);
+    Sample in1 = new Sample(null, 0, 0, dropName);
+    // 1 rate, 2 increase, 3 delta: computed off the loaded arrays (extrapolatedRate)
+    int extrapolated =
+        fn == null
+            ? 0
+            : switch (fn) {
+              case "rate" -> 1;
+              case "increase" -> 2;
+              case "delta" -> 3;
+              default -> 0;
+            };
+    for (int si = 0; si < series.size(); si++) {
+      ev.checkDeadline();
+      Loaded s = series.get(si);
+      boolean mayReset = false;
+      if (extrapolated != 0) {
+        for (int i = 1; i < s.n && !mayReset; i++) {
+          mayReset = s.v[i] < s.v[i - 1];
+        }
+      }
+      int lastHint = -1;
+      int firstHint = -1;
+      for (int k = 0; k < steps; k++) {
+        long ts = grid[0] + k * grid[1];
+        long hi = ts - off;
+        double v;
+        if (ms != null) {
+          long lo = hi - rangeMs;
+          int last = Evaluator.seek(s.t, s.n, hi, lastHint);
+          lastHint = last;
+          int before = Evaluator.seek(s.t, s.n, lo, firstHint);
+          firstHint = before;
+          int first = before + 1;
+          if (first > last) {
+            continue;
+          }
+          int len = last - first + 1;
+          if (extrapolated != 0 && !s.hasStale) {
+            // rate/increase/delta straight off the loaded arrays: no window copy, and no
+            // reset scan for a series that never decreases.
+            samples[k] += len;
+            if (len < 2) {
+              continue; // NaN and no result, as for the copied window
+            }
+            v =
+                FunctionCalls.extrapolatedRate(
+                    s.t,
+                    s.v,
+                    first,
+                    len,
+                    hi - rangeMs,
+                    hi,
+                    rangeMs,
+                    extrapolated != 3,
+                    extrapolated == 1,
+                    mayReset);
+            if (firstStep[si] < 0) {
+              firstStep[si] = k;
+            }
+            accumulate(cells, order, nGroups, keys, gid[si], k, dropName, code, in1, v);
+            continue;
+          }
+          if (buf.t.length < len) {
+            int cap = Math.max(len, buf.t.length * 2);
+            buf.t = new long[cap];
+            buf.v = new double[cap];
+          }
+          if (!s.hasStale) {
+            System.arraycopy(s.t, first, buf.t, 0, len);
+            System.arraycopy(s.v, first, buf.v, 0, len);
+            buf.n = len;
+          } else {
+            buf.n = 0;
+            for (int i = first; i <= last; i++) {
+              if (!StaleNaN.is(s.v[i])) {
+                buf.t[buf.n] = s.t[i];
+                buf.v[buf.n] = s.v[i];
+                buf.n++;
+              }
+            }
+          }
+          if (buf.n == 0) {
+            continue;
+          }
+          samples[k] += buf.n;
+          v = FunctionCalls.windowValue(fn, buf, hi, rangeMs, ts, Double.NaN, Double.NaN);
+          if (Double.isNaN(v) && FunctionCalls.noResult(fn, buf)) {
+            continue;
+          }
+          if (firstStep[si] < 0) {
+            firstStep[si] = k;
+          }
+        } else {
+          int i = Evaluator.seek(s.t, s.n, hi, lastHint);
+          lastHint = i;
+          if (i < 0 || s.t[i] <= hi - ev.lookback) {
+            continue;
+          }
+          v = s.v[i];
+          if (StaleNaN.is(v)) {
+            continue;
+          }
+          samples[k]++;
+        }
+        accumulate(cells, order, nGroups, keys, gid[si], k, dropName, code, in1, v);
+      }
+    }
+    if (counterFn) {
+      // The step-by-step path notes non-counters step by step, in series order within a step.
+      // Sorting (first step, series index) pairs packed in longs keeps that order.
+      long[] order2 = new long[series.size()];
+      int m = 0;
+      for (int si = 0; si < series.size(); si++) {
+        if (firstStep[si] >= 0) {
+          order2[m++] = ((long) firstStep[si] << 32) | si;
+        }
+      }
+      Arrays.sort(order2, 0, m);
+      for (int i = 0; i < m; i++) {
+        Labels l = series.get((int) order2[i]).labels;
+        FunctionCalls.counterCheck(ev, call, call.args.get(0), l);
+      }
+    }
+    return new Table(order, samples);
+  }
+}
