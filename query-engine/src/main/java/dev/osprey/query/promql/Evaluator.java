@@ -454,7 +454,7 @@ final class Evaluator {
         sb.append(", ");
       }
       String n = l.name(i);
-      sb.append(Printer.isLegacyName(n) ? n : GoFloat.quote(n))
+      sb.append(dev.osprey.core.labels.Labels.isValidLabelName(n) ? n : GoFloat.quote(n))
           .append('=')
           .append(GoFloat.quote(l.value(i)));
     }

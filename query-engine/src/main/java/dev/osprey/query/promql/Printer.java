@@ -1,6 +1,7 @@
 package dev.osprey.query.promql;
 
 import dev.osprey.core.labels.LabelMatcher;
+import dev.osprey.core.labels.Labels;
 import dev.osprey.core.util.PromDuration;
 import dev.osprey.query.promql.Ast.AggregateExpr;
 import dev.osprey.query.promql.Ast.BinaryExpr;
@@ -136,7 +137,7 @@ public final class Printer {
         sb.append(", ");
       }
       String l = ls.get(i);
-      sb.append(isLegacyName(l) ? l : GoFloat.quote(l));
+      sb.append(Labels.isValidLabelName(l) ? l : GoFloat.quote(l));
     }
     sb.append(')');
   }
@@ -165,27 +166,9 @@ public final class Printer {
     }
   }
 
-  static boolean isLegacyName(String s) {
-    if (s.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok =
-          (c >= 'a' && c <= 'z')
-              || (c >= 'A' && c <= 'Z')
-              || c == '_'
-              || (i > 0 && c >= '0' && c <= '9');
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   private static void selector(VectorSelector vs, StringBuilder sb) {
     String name = vs.name;
-    boolean nameLegacy = name != null && isMetricName(name);
+    boolean nameLegacy = name != null && Labels.isValidMetricName(name);
     StringBuilder inner = new StringBuilder();
     boolean first = true;
     for (LabelMatcher m : vs.matchers) {
@@ -200,7 +183,7 @@ public final class Printer {
       }
       first = false;
       inner
-          .append(isLegacyName(m.name()) ? m.name() : GoFloat.quote(m.name()))
+          .append(Labels.isValidLabelName(m.name()) ? m.name() : GoFloat.quote(m.name()))
           .append(m.type().op())
           .append(GoFloat.quote(m.value()));
     }
@@ -212,24 +195,5 @@ public final class Printer {
     } else {
       sb.append('{').append(inner).append('}');
     }
-  }
-
-  private static boolean isMetricName(String s) {
-    if (s.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok =
-          (c >= 'a' && c <= 'z')
-              || (c >= 'A' && c <= 'Z')
-              || c == '_'
-              || c == ':'
-              || (i > 0 && c >= '0' && c <= '9');
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
   }
 }
