@@ -65,6 +65,27 @@ class DashboardBrowserTest {
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).isEqualTo(204);
+      // Lines are searchable within 1 s of the push (near-real-time refresh); wait for that.
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (System.nanoTime() < deadline) {
+        String q =
+            client
+                .send(
+                    HttpRequest.newBuilder(
+                            URI.create(
+                                s.baseUrl()
+                                    + "/loki/api/v1/query_range?limit=10&query="
+                                    + java.net.URLEncoder.encode(
+                                        "{namespace=\"shop\"}",
+                                        java.nio.charset.StandardCharsets.UTF_8)))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body();
+        if (q.contains("needle-7f3a")) {
+          break;
+        }
+        Thread.sleep(100);
+      }
 
       String dom = renderedDom(s.baseUrl() + "/#logs", dir.resolve("profile1"));
       assertThat(dom).contains("needle-7f3a").contains("GET /cart 404 other").contains("2 lines");
