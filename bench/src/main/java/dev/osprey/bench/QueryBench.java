@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,6 +29,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "PromQL latency, side by side.")
 final class QueryBench implements Callable<Integer> {
+  @Mixin BenchOptions opts;
+
   static final Map<String, String> QUERIES = new LinkedHashMap<>();
 
   static {
@@ -53,42 +56,18 @@ final class QueryBench implements Callable<Integer> {
   }
 
   @Option(
-      names = "--series",
-      description = "Active series (default ${DEFAULT-VALUE}).",
-      defaultValue = "10000")
-  int series;
-
-  @Option(
-      names = "--hours",
-      description = "Hours of 15 s samples (default ${DEFAULT-VALUE}).",
-      defaultValue = "2")
-  double hours;
-
-  @Option(
-      names = "--systems",
-      split = ",",
-      defaultValue = "osprey,prometheus,victoriametrics",
-      description = "Which systems (default ${DEFAULT-VALUE}).")
-  List<String> systems;
-
-  @Option(
       names = "--repeat",
       description = "Runs per query; the median counts (default ${DEFAULT-VALUE}).",
       defaultValue = "5")
   int repeat;
 
-  @Option(
-      names = "--osprey-jar",
-      defaultValue = "server/target/osprey.jar",
-      description = "The runnable jar.")
-  Path ospreyJar;
-
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Override
   public Integer call() throws Exception {
-    Workload w = new Workload(series, 20261122L);
-    int steps = (int) Math.round(hours * 3600_000 / Workload.INTERVAL_MS);
+    List<String> systems = opts.systems;
+    Workload w = opts.workload();
+    int steps = opts.steps();
     long start = (System.currentTimeMillis() - steps * Workload.INTERVAL_MS - 60_000) / 1000 * 1000;
     long end = start + steps * Workload.INTERVAL_MS;
     Path work = Files.createTempDirectory("osprey-bench-query-");
@@ -97,14 +76,7 @@ final class QueryBench implements Callable<Integer> {
     Map<String, Peer> peers = new LinkedHashMap<>();
     try {
       for (String sys : systems) {
-        Peer p =
-            switch (sys) {
-              case "prometheus" -> new Peers.Prometheus(work);
-              case "victoriametrics" -> new Peers.VictoriaMetrics(work);
-              case "osprey" ->
-                  new Peers.Osprey(work, ospreyJar.toAbsolutePath(), TsdbBench.jvmFlags());
-              default -> throw new IllegalArgumentException("unknown system " + sys);
-            };
+        Peer p = opts.peer(sys, work);
         peers.put(sys, p);
         p.start();
         RemoteWriteReplay replay = new RemoteWriteReplay(w, start, steps, 2);
@@ -168,6 +140,7 @@ final class QueryBench implements Callable<Integer> {
 
   private void print(
       Map<String, Map<String, Double>> medians, int n, int steps, List<String> mismatches) {
+    List<String> systems = opts.systems;
     StringBuilder sb = new StringBuilder();
     sb.append(
         String.format(

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -22,24 +23,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Storage: ingest, size on disk, memory, restart.")
 final class TsdbBench implements Callable<Integer> {
-  @Option(
-      names = "--series",
-      description = "Active series (default ${DEFAULT-VALUE}).",
-      defaultValue = "10000")
-  int series;
-
-  @Option(
-      names = "--hours",
-      description = "Hours of 15 s samples (default ${DEFAULT-VALUE}).",
-      defaultValue = "2")
-  double hours;
-
-  @Option(
-      names = "--systems",
-      split = ",",
-      description = "Which systems (default ${DEFAULT-VALUE}).",
-      defaultValue = "osprey,prometheus,victoriametrics")
-  List<String> systems;
+  @Mixin BenchOptions opts;
 
   @Option(
       names = "--shards",
@@ -51,12 +35,6 @@ final class TsdbBench implements Callable<Integer> {
       names = "--work-dir",
       description = "Where data directories go (default: a temp dir, deleted after).")
   Path workDir;
-
-  @Option(
-      names = "--osprey-jar",
-      description = "The runnable jar (default server/target/osprey.jar).",
-      defaultValue = "server/target/osprey.jar")
-  Path ospreyJar;
 
   record Result(
       String system,
@@ -73,8 +51,9 @@ final class TsdbBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Workload w = new Workload(series, 20261122L);
-    int steps = (int) Math.round(hours * 3600_000 / Workload.INTERVAL_MS);
+    List<String> systems = opts.systems;
+    Workload w = opts.workload();
+    int steps = opts.steps();
     long start = (System.currentTimeMillis() - steps * Workload.INTERVAL_MS - 60_000) / 1000 * 1000;
     Path work =
         workDir != null
@@ -85,7 +64,7 @@ final class TsdbBench implements Callable<Integer> {
         w.size(), steps, Progress.human((long) w.size() * steps), work);
     Map<String, Result> results = new LinkedHashMap<>();
     for (String sys : systems) {
-      Peer peer = peer(sys, work);
+      Peer peer = opts.peer(sys, work);
       results.put(sys, measure(peer, w, start, steps));
     }
     print(results, w.size(), steps);
@@ -93,17 +72,6 @@ final class TsdbBench implements Callable<Integer> {
       deleteTree(work);
     }
     return 0;
-  }
-
-  private Peer peer(String sys, Path work) throws Exception {
-    return switch (sys) {
-      case "prometheus" -> new Peers.Prometheus(work);
-      case "victoriametrics" -> new Peers.VictoriaMetrics(work);
-      case "osprey" -> new Peers.Osprey(work, ospreyJar.toAbsolutePath(), jvmFlags());
-      default ->
-          throw new IllegalArgumentException(
-              "unknown system " + sys + " (osprey, prometheus, victoriametrics)");
-    };
   }
 
   /** The launcher's flags from jvm.properties, so the server runs as ./osprey runs it. */
