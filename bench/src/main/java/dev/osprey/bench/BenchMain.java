@@ -8,7 +8,12 @@ import picocli.CommandLine.Command;
     name = "osprey bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks against Prometheus and VictoriaMetrics on the same data.",
-    subcommands = {TsdbBench.class, QueryBench.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      TsdbBench.class,
+      QueryBench.class,
+      BenchMain.Jmh.class,
+      CommandLine.HelpCommand.class
+    })
 public final class BenchMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -19,5 +24,19 @@ public final class BenchMain implements Runnable {
   @Override
   public void run() {
     spec.commandLine().usage(System.out);
+  }
+
+  /** {@code osprey bench jmh [JMH ARGS]}: the JMH micro-benchmarks (chunk codec, append path). */
+  @Command(
+      name = "jmh",
+      description = "JMH micro-benchmarks; arguments go to JMH (e.g. 'ChunkCodec -prof gc').")
+  static final class Jmh implements java.util.concurrent.Callable<Integer> {
+    @CommandLine.Unmatched java.util.List<String> args = new java.util.ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+      org.openjdk.jmh.Main.main(args.toArray(new String[0]));
+      return 0;
+    }
   }
 }
