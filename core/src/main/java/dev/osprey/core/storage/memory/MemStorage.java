@@ -48,13 +48,13 @@ public final class MemStorage implements Storage {
     }
   }
 
+  private record Pending(Labels labels, long t, double v) {}
+
   @Override
   public Appender appender() {
     return new Appender() {
-      private final List<Labels> pendingLabels = new ArrayList<>();
-      private final List<long[]> pendingTs = new ArrayList<>();
-      private final List<double[]> pendingVs = new ArrayList<>();
-      private final Map<Labels, long[]> lastInBatch = new java.util.HashMap<>();
+      private final List<Pending> pending = new ArrayList<>();
+      private final Map<Labels, Pending> lastInBatch = new java.util.HashMap<>();
       private boolean done;
 
       @Override
@@ -62,42 +62,32 @@ public final class MemStorage implements Storage {
         if (done) {
           throw new IllegalStateException("BUG: appender used after commit or rollback");
         }
-        long[] lastTs;
-        double lastV;
-        long[] inBatch = lastInBatch.get(labels);
-        if (inBatch != null) {
-          lastTs = new long[] {inBatch[0]};
-          lastV = Double.longBitsToDouble(inBatch[1]);
-        } else {
+        Pending last = lastInBatch.get(labels);
+        if (last == null) {
           lock.readLock().lock();
           try {
             Series s = series.get(labels);
-            if (s == null || s.n == 0) {
-              lastTs = null;
-              lastV = 0;
-            } else {
-              lastTs = new long[] {s.t[s.n - 1]};
-              lastV = s.v[s.n - 1];
+            if (s != null && s.n > 0) {
+              last = new Pending(labels, s.t[s.n - 1], s.v[s.n - 1]);
             }
           } finally {
             lock.readLock().unlock();
           }
         }
-        if (lastTs != null) {
-          if (t < lastTs[0]) {
+        if (last != null) {
+          if (t < last.t()) {
             throw new OutOfOrderSampleException(labels, t);
           }
-          if (t == lastTs[0]) {
-            if (Double.doubleToRawLongBits(v) == Double.doubleToRawLongBits(lastV)) {
+          if (t == last.t()) {
+            if (Double.doubleToRawLongBits(v) == Double.doubleToRawLongBits(last.v())) {
               return 0; // an identical replay is accepted and ignored
             }
             throw new DuplicateSampleException(labels, t);
           }
         }
-        pendingLabels.add(labels);
-        pendingTs.add(new long[] {t});
-        pendingVs.add(new double[] {v});
-        lastInBatch.put(labels, new long[] {t, Double.doubleToRawLongBits(v)});
+        Pending p = new Pending(labels, t, v);
+        pending.add(p);
+        lastInBatch.put(labels, p);
         return 0;
       }
 
@@ -106,9 +96,8 @@ public final class MemStorage implements Storage {
         done = true;
         lock.writeLock().lock();
         try {
-          for (int i = 0; i < pendingLabels.size(); i++) {
-            Labels l = pendingLabels.get(i);
-            series.computeIfAbsent(l, Series::new).add(pendingTs.get(i)[0], pendingVs.get(i)[0]);
+          for (Pending p : pending) {
+            series.computeIfAbsent(p.labels(), Series::new).add(p.t(), p.v());
           }
         } finally {
           lock.writeLock().unlock();
