@@ -291,7 +291,7 @@ public final class PrometheusApi implements RouteProvider {
   HttpResponse formatQuery(HttpRequest r) {
     String q = required(r, "query");
     try {
-      return HttpResponse.success(Printer.print(Parser.parse(q)));
+      return HttpResponse.success(Printer.pretty(Parser.parse(q)));
     } catch (ParseException e) {
       throw ApiException.badData("invalid parameter \"query\": " + e.positioned(q));
     }

@@ -16,6 +16,7 @@ import dev.osprey.query.promql.Ast.SubqueryExpr;
 import dev.osprey.query.promql.Ast.UnaryExpr;
 import dev.osprey.query.promql.Ast.VectorMatching;
 import dev.osprey.query.promql.Ast.VectorSelector;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /** Prints a syntax tree back as PromQL text, in upstream's canonical single-line form. */
@@ -83,22 +84,8 @@ public final class Printer {
       }
       case BinaryExpr b -> {
         print(b.lhs, sb);
-        sb.append(' ').append(b.op.text);
-        if (b.returnBool) {
-          sb.append(" bool");
-        }
-        VectorMatching vm = b.matching;
-        if (vm != null) {
-          if (vm.explicit && (vm.on || !vm.matchingLabels.isEmpty())) {
-            sb.append(vm.on ? " on" : " ignoring");
-            labels(vm.matchingLabels, sb);
-          }
-          if (vm.card == VectorMatching.Card.MANY_TO_ONE
-              || vm.card == VectorMatching.Card.ONE_TO_MANY) {
-            sb.append(vm.card == VectorMatching.Card.MANY_TO_ONE ? " group_left" : " group_right");
-            labels(vm.include, sb);
-          }
-        }
+        sb.append(' ');
+        operator(b, sb);
         sb.append(' ');
         print(b.rhs, sb);
       }
@@ -113,12 +100,7 @@ public final class Printer {
         sb.append(')');
       }
       case AggregateExpr a -> {
-        sb.append(a.op);
-        if (a.groupingGiven) {
-          sb.append(a.without ? " without" : " by");
-          labels(a.grouping, sb);
-          sb.append(' ');
-        }
+        aggregationHead(a, sb);
         sb.append('(');
         if (a.param != null) {
           print(a.param, sb);
@@ -127,6 +109,107 @@ public final class Printer {
         print(a.expr, sb);
         sb.append(')');
       }
+    }
+  }
+
+  /** The operator of a binary expression with its bool and vector-matching modifiers. */
+  private static void operator(BinaryExpr b, StringBuilder sb) {
+    sb.append(b.op.text);
+    if (b.returnBool) {
+      sb.append(" bool");
+    }
+    VectorMatching vm = b.matching;
+    if (vm != null) {
+      if (vm.explicit && (vm.on || !vm.matchingLabels.isEmpty())) {
+        sb.append(vm.on ? " on" : " ignoring");
+        labels(vm.matchingLabels, sb);
+      }
+      if (vm.card == VectorMatching.Card.MANY_TO_ONE
+          || vm.card == VectorMatching.Card.ONE_TO_MANY) {
+        sb.append(vm.card == VectorMatching.Card.MANY_TO_ONE ? " group_left" : " group_right");
+        labels(vm.include, sb);
+      }
+    }
+  }
+
+  /** "sum", "sum by (a, b) " or "sum without (a) ": everything before the opening parenthesis. */
+  private static void aggregationHead(AggregateExpr a, StringBuilder sb) {
+    sb.append(a.op);
+    // Upstream drops an empty "by ()": it groups exactly as no clause does.
+    if (a.without || !a.grouping.isEmpty()) {
+      sb.append(a.without ? " without" : " by");
+      labels(a.grouping, sb);
+      sb.append(' ');
+    }
+  }
+
+  /**
+   * Prints a syntax tree the way Prometheus's {@code /api/v1/format_query} does (upstream's
+   * prettier): a node whose single-line form is longer than 100 bytes is split over lines, its
+   * children indented by two spaces a level; anything shorter stays on one line.
+   */
+  public static String pretty(Expr e) {
+    return pretty(e, 100);
+  }
+
+  static String pretty(Expr e, int maxLineBytes) {
+    StringBuilder sb = new StringBuilder();
+    pretty(e, 0, maxLineBytes, sb);
+    return sb.toString();
+  }
+
+  private static void pretty(Expr e, int level, int max, StringBuilder sb) {
+    String flat = print(e);
+    // Go's len() counts bytes, so a line with non-ASCII text splits where upstream's does.
+    boolean split = flat.getBytes(StandardCharsets.UTF_8).length > max;
+    String indent = "  ".repeat(level);
+    switch (e) {
+      case AggregateExpr a when split -> {
+        sb.append(indent);
+        aggregationHead(a, sb);
+        sb.append("(\n");
+        if (a.param != null) {
+          pretty(a.param, level + 1, max, sb);
+          sb.append(",\n");
+        }
+        pretty(a.expr, level + 1, max, sb);
+        sb.append('\n').append(indent).append(')');
+      }
+      case BinaryExpr b when split -> {
+        pretty(b.lhs, level + 1, max, sb);
+        sb.append('\n').append(indent);
+        operator(b, sb);
+        sb.append('\n');
+        pretty(b.rhs, level + 1, max, sb);
+      }
+      case Call c when split -> {
+        sb.append(indent).append(c.fn.name()).append("(\n");
+        for (int i = 0; i < c.args.size(); i++) {
+          if (i > 0) {
+            sb.append(",\n");
+          }
+          pretty(c.args.get(i), level + 1, max, sb);
+        }
+        sb.append('\n').append(indent).append(')');
+      }
+      case ParenExpr p when split -> {
+        sb.append(indent).append("(\n");
+        pretty(p.expr, level + 1, max, sb);
+        sb.append('\n').append(indent).append(')');
+      }
+      case SubqueryExpr s when split -> {
+        pretty(s.expr, level, max, sb);
+        String inner = print(s.expr);
+        sb.append(flat, inner.length(), flat.length());
+      }
+      // Upstream prints a subquery that fits on one line without its indent; so do we.
+      case SubqueryExpr s -> sb.append(flat);
+      case UnaryExpr u -> {
+        StringBuilder child = new StringBuilder();
+        pretty(u.expr, level, max, child);
+        sb.append(indent).append(u.minus ? '-' : '+').append(child.toString().strip());
+      }
+      default -> sb.append(indent).append(flat);
     }
   }
 
