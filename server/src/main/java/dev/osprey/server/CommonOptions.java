@@ -15,7 +15,8 @@ final class CommonOptions {
       names = "--listen",
       paramLabel = "HOST:PORT",
       description =
-          "Address to serve HTTP on (server: 0.0.0.0:9400, demo: 127.0.0.1:9400, agent: 0.0.0.0:9401).")
+          "Address to serve HTTP on (server: 0.0.0.0:9400, demo: 127.0.0.1:9400, agent:"
+              + " 0.0.0.0:9401).")
   String listen;
 
   @Option(
@@ -43,6 +44,7 @@ final class CommonOptions {
             s.accessLog(),
             s.tls(),
             s.auth());
-    return new OspreyConfig(server, c.tsdb(), c.logs(), c.query(), c.alerting(), c.agent());
+    return new OspreyConfig(
+        c.global(), server, c.tsdb(), c.logs(), c.query(), c.alerting(), c.agent());
   }
 }

@@ -1,6 +1,8 @@
 package dev.osprey.server;
 
 import dev.osprey.alerting.AlertingService;
+import dev.osprey.alerting.notify.AlertmanagerForwarder;
+import dev.osprey.core.config.AlertingConfig;
 import dev.osprey.core.config.OspreyConfig;
 import dev.osprey.core.config.ServerConfig;
 import dev.osprey.core.http.Auth;
@@ -73,7 +75,9 @@ public final class OspreyServer implements AutoCloseable {
                             externalUrl(listen),
                             registry)
                         .withValidator(PromqlRules.VALIDATOR)
-                        .withEvaluationInterval(config.alerting().evaluationInterval())));
+                        .withEvaluationInterval(config.alerting().evaluationInterval())
+                        .withExternalLabels(config.global().externalLabels())
+                        .withForwardTargets(forwardTargets(config.alerting()))));
     providers.add(alerting.api());
     for (RouteProvider p : providers) {
       p.register(router);
@@ -131,6 +135,17 @@ public final class OspreyServer implements AutoCloseable {
     } catch (Exception e) {
       log.error("event=reload_failed error={}", e.getMessage());
     }
+  }
+
+  /** Every target of {@code alerting.alertmanagers}, with its set's timeout. */
+  static List<AlertmanagerForwarder.Target> forwardTargets(AlertingConfig a) {
+    List<AlertmanagerForwarder.Target> out = new ArrayList<>();
+    for (AlertingConfig.Alertmanager am : a.alertmanagers()) {
+      for (String url : am.urls()) {
+        out.add(new AlertmanagerForwarder.Target(url, am.timeout()));
+      }
+    }
+    return out;
   }
 
   private static String externalUrl(Listen listen) {

@@ -91,7 +91,7 @@ class RealAlertmanagerTest {
             now,
             false);
     AlertmanagerForwarder f =
-        new AlertmanagerForwarder(List.of(base), d -> Thread.sleep(d.toMillis()));
+        AlertmanagerForwarder.forUrls(List.of(base), d -> Thread.sleep(d.toMillis()));
     assertThat(f.send(List.of(a))).isEqualTo(1);
 
     JsonNode got =
@@ -171,7 +171,8 @@ class RealAlertmanagerTest {
               "http://osprey:9090/graph?g0.expr=up+%3D%3D+0&g0.tab=1",
               now,
               false);
-      AlertmanagerForwarder f = new AlertmanagerForwarder(List.of(base), d -> Thread.sleep(100));
+      AlertmanagerForwarder f =
+          AlertmanagerForwarder.forUrls(List.of(base), d -> Thread.sleep(100));
       boolean sent = false;
       for (int i = 0; i < 100 && !sent; i++) {
         sent = f.send(List.of(a)) == 1;
