@@ -2,6 +2,7 @@ package dev.osprey.server;
 
 import dev.osprey.alerting.AlertingService;
 import dev.osprey.alerting.notify.AlertmanagerForwarder;
+import dev.osprey.alerting.notify.HttpConfig;
 import dev.osprey.core.config.AlertingConfig;
 import dev.osprey.core.config.OspreyConfig;
 import dev.osprey.core.config.ServerConfig;
@@ -137,15 +138,33 @@ public final class OspreyServer implements AutoCloseable {
     }
   }
 
-  /** Every target of {@code alerting.alertmanagers}, with its set's timeout. */
+  /** Every target of {@code alerting.alertmanagers}, with its set's timeout, auth and TLS. */
   static List<AlertmanagerForwarder.Target> forwardTargets(AlertingConfig a) {
     List<AlertmanagerForwarder.Target> out = new ArrayList<>();
     for (AlertingConfig.Alertmanager am : a.alertmanagers()) {
+      HttpConfig http = httpConfig(am);
       for (String url : am.urls()) {
-        out.add(new AlertmanagerForwarder.Target(url, am.timeout()));
+        out.add(new AlertmanagerForwarder.Target(url, am.timeout(), http));
       }
     }
     return out;
+  }
+
+  private static HttpConfig httpConfig(AlertingConfig.Alertmanager am) {
+    AlertingConfig.BasicAuth b = am.basicAuth();
+    AlertingConfig.Authorization z = am.authorization();
+    AlertingConfig.TlsConfig t = am.tlsConfig();
+    return HttpConfig.of(
+        b == null ? null : b.username(),
+        b == null ? null : b.password(),
+        b == null || b.passwordFile() == null ? null : Path.of(b.passwordFile()),
+        z == null ? null : z.type(),
+        z == null ? null : z.credentials(),
+        z == null || z.credentialsFile() == null ? null : Path.of(z.credentialsFile()),
+        t == null || t.caFile() == null ? null : Path.of(t.caFile()),
+        t != null && t.insecureSkipVerify(),
+        true,
+        true);
   }
 
   private static String externalUrl(Listen listen) {

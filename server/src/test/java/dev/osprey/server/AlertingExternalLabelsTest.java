@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code global.external_labels} and {@code alerting.alertmanagers} from osprey.yaml: external
  * labels on what the webhook receives and on what Debian's real prometheus-alertmanager receives
- * (served under a path prefix), and not on the ALERTS series, as in Prometheus.
+ * (served under a path prefix, requiring basic auth), and not on the ALERTS series, as in
+ * Prometheus.
  */
 class AlertingExternalLabelsTest {
   private static final Path ALERTMANAGER = Path.of("/usr/bin/prometheus-alertmanager");
@@ -46,9 +47,17 @@ class AlertingExternalLabelsTest {
     }
     Files.writeString(
         dir.resolve("real-am.yml"), "route:\n  receiver: 'null'\nreceivers:\n  - name: 'null'\n");
+    // the Alertmanager requires basic auth (bcrypt of "am-pass", cost 4); Osprey reads the
+    // password from a file named in osprey.yaml
+    Files.writeString(
+        dir.resolve("web.yml"),
+        "basic_auth_users:\n"
+            + "  osprey: $2b$04$TJC.o8nl3SV1cp0nxCFHeu7ZtnrstXSxohq7HM62ac0zg//DwLa6.\n");
+    Files.writeString(dir.resolve("am.pw"), "am-pass\n");
     Process am =
         new ProcessBuilder(
                 ALERTMANAGER.toString(),
+                "--web.config.file=" + dir.resolve("web.yml"),
                 "--config.file=" + dir.resolve("real-am.yml"),
                 "--storage.path=" + dir.resolve("am-data"),
                 "--web.listen-address=127.0.0.1:" + amPort,
@@ -111,6 +120,9 @@ class AlertingExternalLabelsTest {
             alertmanagers:
               - path_prefix: /am/
                 timeout: 5s
+                basic_auth:
+                  username: osprey
+                  password_file: %1$s/am.pw
                 static_configs:
                   - targets: ['127.0.0.1:%2$d']
           """
@@ -122,7 +134,7 @@ class AlertingExternalLabelsTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline && (forwarded == null || hooks.isEmpty())) {
           try {
-            JsonNode got = JSON.readTree(get(amBase + "/api/v2/alerts"));
+            JsonNode got = JSON.readTree(get(amBase + "/api/v2/alerts", AM_AUTH));
             if (got.isArray() && got.size() > 0) {
               forwarded = got;
             }
@@ -143,6 +155,14 @@ class AlertingExternalLabelsTest {
         assertThat(labels(forwarded.get(0).get("labels"))).isEqualTo(expected);
         assertThat(forwarded.get(0).at("/annotations/summary").asText()).isEqualTo("cluster eu-1");
         assertThat(forwarded.get(0).at("/status/state").asText()).isEqualTo("active");
+        // the Alertmanager really checks: without the credentials it refuses
+        assertThat(
+                client
+                    .send(
+                        HttpRequest.newBuilder(URI.create(amBase + "/api/v2/alerts")).build(),
+                        HttpResponse.BodyHandlers.discarding())
+                    .statusCode())
+            .isEqualTo(401);
 
         assertThat(hooks).as("webhook payloads").isNotEmpty();
         JsonNode hook = hooks.get(0);
@@ -177,9 +197,22 @@ class AlertingExternalLabelsTest {
     }
   }
 
+  private static final String AM_AUTH =
+      "Basic "
+          + java.util.Base64.getEncoder()
+              .encodeToString("osprey:am-pass".getBytes(StandardCharsets.UTF_8));
+
   private String get(String url) throws Exception {
     return client
         .send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  private String get(String url, String authorization) throws Exception {
+    return client
+        .send(
+            HttpRequest.newBuilder(URI.create(url)).header("Authorization", authorization).build(),
+            HttpResponse.BodyHandlers.ofString())
         .body();
   }
 

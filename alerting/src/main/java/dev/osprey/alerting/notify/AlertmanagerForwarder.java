@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 public final class AlertmanagerForwarder {
   private static final Logger log = LoggerFactory.getLogger(AlertmanagerForwarder.class);
   private final List<Target> targets;
+  private final List<java.net.http.HttpClient> clients;
   private final Dispatcher.Sleeper sleeper;
 
   /**
@@ -25,13 +26,19 @@ public final class AlertmanagerForwarder {
    * @param baseUrl {@code scheme://host:port[/prefix]}; alerts go to {@code
    *     <baseUrl>/api/v2/alerts}
    * @param timeout per request
+   * @param http authorization and TLS, as Prometheus's alertmanager config has them
    */
-  public record Target(String baseUrl, Duration timeout) {
+  public record Target(String baseUrl, Duration timeout, HttpConfig http) {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
     public Target {
       baseUrl = baseUrl.replaceAll("/+$", "");
       timeout = timeout != null ? timeout : DEFAULT_TIMEOUT;
+      http = http != null ? http : HttpConfig.DEFAULT;
+    }
+
+    public Target(String baseUrl, Duration timeout) {
+      this(baseUrl, timeout, HttpConfig.DEFAULT);
     }
 
     public static List<Target> of(List<String> baseUrls) {
@@ -46,6 +53,7 @@ public final class AlertmanagerForwarder {
 
   public AlertmanagerForwarder(List<Target> targets, Dispatcher.Sleeper sleeper) {
     this.targets = List.copyOf(targets);
+    this.clients = this.targets.stream().map(t -> HttpIntegrations.client(t.http())).toList();
     this.sleeper = sleeper;
   }
 
@@ -75,12 +83,13 @@ public final class AlertmanagerForwarder {
     }
     List<Map<String, Object>> body = payload(alerts);
     int ok = 0;
-    for (Target target : targets) {
+    for (int i = 0; i < targets.size(); i++) {
+      Target target = targets.get(i);
       String url = target.baseUrl() + "/api/v2/alerts";
       Duration backoff = Duration.ofMillis(200);
       for (int attempt = 1; attempt <= 3; attempt++) {
         try {
-          HttpIntegrations.post(url, body, target.timeout());
+          HttpIntegrations.post(clients.get(i), target.http(), url, body, target.timeout());
           ok++;
           break;
         } catch (Integration.RetryableException e) {

@@ -40,13 +40,21 @@ public record AlertingConfig(
    * @param timeout per request
    * @param apiVersion {@code v2}, the only one Alertmanager 0.27+ serves
    * @param staticConfigs the targets, {@code host:port}
+   * @param basicAuth HTTP basic authentication, or null
+   * @param authorization an Authorization header ({@code Bearer} unless another type), or null
+   * @param tlsConfig which server certificates to trust, or null for the JDK's CAs
+   * @param proxyUrl not supported: rejected when set
    */
   public record Alertmanager(
       String scheme,
       String pathPrefix,
       Duration timeout,
       String apiVersion,
-      List<StaticConfig> staticConfigs) {
+      List<StaticConfig> staticConfigs,
+      BasicAuth basicAuth,
+      Authorization authorization,
+      TlsConfig tlsConfig,
+      String proxyUrl) {
     public Alertmanager {
       scheme = scheme != null ? scheme : "http";
       pathPrefix = pathPrefix != null ? pathPrefix : "/";
@@ -75,6 +83,24 @@ public record AlertingConfig(
             "alertmanagers: static_configs with at least one target is required"
                 + " (service discovery is not supported)");
       }
+      if (proxyUrl != null) {
+        throw new IllegalArgumentException(
+            "alertmanagers: proxy_url is not supported by Osprey; reach the Alertmanager directly");
+      }
+      if (basicAuth != null && authorization != null) {
+        throw new IllegalArgumentException(
+            "alertmanagers: at most one of basic_auth & authorization must be configured");
+      }
+    }
+
+    /** Targets without authorization or TLS settings. */
+    public Alertmanager(
+        String scheme,
+        String pathPrefix,
+        Duration timeout,
+        String apiVersion,
+        List<StaticConfig> staticConfigs) {
+      this(scheme, pathPrefix, timeout, apiVersion, staticConfigs, null, null, null, null);
     }
 
     /** The base URL of every target: {@code scheme://host:port/prefix} without a trailing /. */
@@ -84,6 +110,55 @@ public record AlertingConfig(
           .flatMap(s -> s.targets().stream())
           .map(t -> scheme + "://" + t + prefix)
           .toList();
+    }
+  }
+
+  /**
+   * HTTP basic authentication.
+   *
+   * @param username the user
+   * @param password the password, or null
+   * @param passwordFile a file holding the password (read on every request), or null
+   */
+  public record BasicAuth(String username, String password, String passwordFile) {
+    public BasicAuth {
+      if (password != null && passwordFile != null) {
+        throw new IllegalArgumentException(
+            "basic_auth: at most one of password & password_file must be configured");
+      }
+    }
+  }
+
+  /**
+   * An Authorization header: {@code <type> <credentials>}.
+   *
+   * @param type the scheme, {@code Bearer} when not set; {@code Basic} is rejected (use basic_auth)
+   * @param credentials the credentials, or null
+   * @param credentialsFile a file holding them (read on every request), or null
+   */
+  public record Authorization(String type, String credentials, String credentialsFile) {
+    public Authorization {
+      type = type != null && !type.isBlank() ? type.strip() : "Bearer";
+      if (type.equalsIgnoreCase("basic")) {
+        throw new IllegalArgumentException(
+            "authorization: type cannot be set to \"basic\", use \"basic_auth\" instead");
+      }
+      if (credentials != null && credentialsFile != null) {
+        throw new IllegalArgumentException(
+            "authorization: at most one of credentials & credentials_file must be configured");
+      }
+    }
+  }
+
+  /**
+   * Which server certificates to trust.
+   *
+   * @param caFile PEM file of the CAs to trust instead of the JDK's, or null
+   * @param insecureSkipVerify trust any certificate and host name
+   */
+  public record TlsConfig(String caFile, Boolean insecureSkipVerify) {
+    public TlsConfig {
+      insecureSkipVerify = insecureSkipVerify != null ? insecureSkipVerify : Boolean.FALSE;
     }
   }
 

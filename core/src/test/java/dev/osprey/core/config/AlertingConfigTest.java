@@ -32,10 +32,20 @@ class AlertingConfigTest {
                   api_version: v2
                   static_configs:
                     - targets: ['[::1]:9443']
+                  basic_auth: {username: u, password_file: /etc/am.pw}
+                  tls_config: {ca_file: /etc/ca.pem, insecure_skip_verify: false}
+                - authorization: {credentials: t0k}
+                  static_configs: [{targets: ['b:1']}]
             """);
     assertThat(c.global().externalLabels()).isEqualTo(Map.of("cluster", "eu-1", "replica", "1"));
     List<AlertingConfig.Alertmanager> ams = c.alerting().alertmanagers();
-    assertThat(ams).hasSize(2);
+    assertThat(ams).hasSize(3);
+    assertThat(ams.get(1).basicAuth())
+        .isEqualTo(new AlertingConfig.BasicAuth("u", null, "/etc/am.pw"));
+    assertThat(ams.get(1).tlsConfig())
+        .isEqualTo(new AlertingConfig.TlsConfig("/etc/ca.pem", false));
+    assertThat(ams.get(2).authorization())
+        .isEqualTo(new AlertingConfig.Authorization("Bearer", "t0k", null));
     assertThat(ams.get(0).urls())
         .containsExactly("http://127.0.0.1:9093", "http://am-1.example:9093");
     assertThat(ams.get(0).timeout()).isEqualTo(Duration.ofSeconds(10));
@@ -101,6 +111,30 @@ class AlertingConfigTest {
                 "alerting:\n  alertmanagers:\n    - timeout: soon\n"
                     + "      static_configs: [{targets: ['a:1']}]\n",
                 "alerting.alertmanagers[0].timeout:"),
+            new Bad(
+                "alerting:\n  alertmanagers:\n    - proxy_url: http://p:3128\n"
+                    + "      static_configs: [{targets: ['a:1']}]\n",
+                "alertmanagers: proxy_url is not supported by Osprey"),
+            new Bad(
+                "alerting:\n  alertmanagers:\n    - oauth2: {client_id: x}\n",
+                "unknown key \"alerting.alertmanagers[0].oauth2\""),
+            new Bad(
+                "alerting:\n  alertmanagers:\n    - basic_auth: {username: a}\n"
+                    + "      authorization: {credentials: b}\n"
+                    + "      static_configs: [{targets: ['a:1']}]\n",
+                "at most one of basic_auth & authorization must be configured"),
+            new Bad(
+                "alerting:\n  alertmanagers:\n    - authorization: {type: basic, credentials: b}\n"
+                    + "      static_configs: [{targets: ['a:1']}]\n",
+                "authorization: type cannot be set to \"basic\""),
+            new Bad(
+                "alerting:\n  alertmanagers:\n    - basic_auth: {username: a, password: b,"
+                    + " password_file: c}\n      static_configs: [{targets: ['a:1']}]\n",
+                "basic_auth: at most one of password & password_file"),
+            new Bad(
+                "alerting:\n  alertmanagers:\n    - tls_config: {cert_file: x}\n"
+                    + "      static_configs: [{targets: ['a:1']}]\n",
+                "unknown key \"alerting.alertmanagers[0].tls_config.cert_file\""),
             new Bad(
                 "alerting:\n  alertmanagers:\n    - kubernetes_sd_configs: []\n",
                 "unknown key \"alerting.alertmanagers[0].kubernetes_sd_configs\""),
