@@ -43,8 +43,9 @@ import org.xerial.snappy.Snappy;
  * between evaluations when both had finished the same one. Every mismatch is reported with its time
  * and both answers.
  *
- * <p>Samples lie half an interval after an evaluation and are written at least two intervals before
- * any evaluation can see them, so no evaluation races a write.
+ * <p>Samples lie half an interval after an evaluation and are written before their own timestamp
+ * (by half an interval at least, usually two and a half), so no evaluation races a write: however
+ * late an evaluation runs, it sees exactly the samples at or before its timestamp.
  */
 class AlertingLiveDifferentialTest {
   private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
@@ -169,12 +170,14 @@ class AlertingLiveDifferentialTest {
 
       // the first compared evaluation, far enough ahead to write the history before it
       long first = lastTick;
-      while (first - 3 * INTERVAL < System.currentTimeMillis() + 300) {
+      while (first - 4 * INTERVAL < System.currentTimeMillis() + 300) {
         first += INTERVAL;
       }
       final long t0 = first;
-      sleepUntil(t0 - 3 * INTERVAL + INTERVAL / 2);
-      for (int k = -6; k <= 1; k++) {
+      // every sample is written before its own timestamp: an evaluation at any time, however
+      // late it runs, sees exactly the samples at or before its timestamp
+      sleepUntil(t0 - 4 * INTERVAL + INTERVAL / 2);
+      for (int k = -3; k <= 1; k++) {
         write(p, o, k, t0);
       }
 
@@ -195,16 +198,16 @@ class AlertingLiveDifferentialTest {
       TreeSet<Long> evalO = evalTimes(o, end);
       TreeSet<Long> common = new TreeSet<>(evalP);
       common.retainAll(evalO);
-      common.removeIf(t -> t < t0 - 2 * INTERVAL || t > end);
+      common.removeIf(t -> t < t0 - 3 * INTERVAL || t > end);
       // Osprey evaluates at Prometheus's offset for the group: the same instants, not shifted ones
-      for (long t : evalO.subSet(t0 - 2 * INTERVAL, true, end, true)) {
+      for (long t : evalO.subSet(t0 - 3 * INTERVAL, true, end, true)) {
         assertThat(Math.floorMod(t - t0, INTERVAL))
             .as("osprey evaluation at %s is on prometheus's schedule", Instant.ofEpochMilli(t))
             .isZero();
       }
       TreeSet<Long> onlyOne = new TreeSet<>(evalP);
       onlyOne.addAll(evalO);
-      onlyOne.removeIf(t -> t < t0 - 2 * INTERVAL || t > end || common.contains(t));
+      onlyOne.removeIf(t -> t < t0 - 3 * INTERVAL || t > end || common.contains(t));
 
       TreeSet<String> statesSeen = new TreeSet<>();
       TreeSet<String> alertsSeen = new TreeSet<>();
