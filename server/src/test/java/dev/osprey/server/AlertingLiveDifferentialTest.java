@@ -263,6 +263,8 @@ class AlertingLiveDifferentialTest {
     long ob = latestTick(o);
     JsonNode ap = sortedAlerts(p);
     JsonNode ao = sortedAlerts(o);
+    JsonNode rp = rulesWithoutTimings(p);
+    JsonNode ro = rulesWithoutTimings(o);
     long pa = latestTick(p);
     long oa = latestTick(o);
     boolean settled =
@@ -275,12 +277,42 @@ class AlertingLiveDifferentialTest {
         keptFiring++;
       }
     }
+    if (!rp.equals(ro)) {
+      mismatches.add(
+          "t=%s /api/v1/rules\n  prometheus: %s\n  osprey:     %s"
+              .formatted(Instant.ofEpochMilli(tj), rp, ro));
+    }
     if (!ap.equals(ao)) {
       mismatches.add(
           "t=%s /api/v1/alerts\n  prometheus: %s\n  osprey:     %s"
               .formatted(Instant.ofEpochMilli(tj), ap, ao));
     }
     return true;
+  }
+
+  /**
+   * /api/v1/rules without the wall-clock fields (evaluationTime, lastEvaluation), each rule's
+   * alerts sorted by labels (Prometheus lists them in map order).
+   */
+  private JsonNode rulesWithoutTimings(String base) throws Exception {
+    JsonNode r = JSON.readTree(get(base + "/api/v1/rules")).at("/data/groups");
+    for (JsonNode g : r) {
+      ((com.fasterxml.jackson.databind.node.ObjectNode) g)
+          .remove(List.of("evaluationTime", "lastEvaluation"));
+      for (JsonNode rule : g.get("rules")) {
+        ((com.fasterxml.jackson.databind.node.ObjectNode) rule)
+            .remove(List.of("evaluationTime", "lastEvaluation"));
+        if (rule.has("alerts")) {
+          List<JsonNode> list = new ArrayList<>();
+          rule.get("alerts").forEach(list::add);
+          list.sort(Comparator.comparing(a -> a.get("labels").toString()));
+          ArrayNode sorted = JSON.createArrayNode();
+          list.forEach(sorted::add);
+          ((com.fasterxml.jackson.databind.node.ObjectNode) rule).set("alerts", sorted);
+        }
+      }
+    }
+    return r;
   }
 
   private JsonNode sortedAlerts(String base) throws Exception {
