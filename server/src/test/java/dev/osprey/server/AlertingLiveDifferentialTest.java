@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.sun.net.httpserver.HttpServer;
 import dev.osprey.core.config.AlertingConfig;
+import dev.osprey.core.config.GlobalConfig;
 import dev.osprey.core.config.OspreyConfig;
 import dev.osprey.core.wire.prompb.Remote;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -27,6 +30,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -125,9 +129,36 @@ class AlertingLiveDifferentialTest {
     assumeTrue(Files.isExecutable(PROMETHEUS), "Debian's prometheus is not installed");
     Path rules = dir.resolve("rules.yml");
     Files.writeString(rules, RULES);
+    // both forward to this sink as to an Alertmanager (API v2), under their own path prefix
+    Map<String, List<JsonNode>> forwarded = new java.util.concurrent.ConcurrentHashMap<>();
+    HttpServer sink = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    sink.createContext(
+        "/",
+        ex -> {
+          JsonNode body = JSON.readTree(ex.getRequestBody().readAllBytes());
+          List<JsonNode> into =
+              forwarded.computeIfAbsent(
+                  ex.getRequestURI().getPath(),
+                  k -> new java.util.concurrent.CopyOnWriteArrayList<>());
+          body.forEach(into::add);
+          ex.sendResponseHeaders(200, -1);
+          ex.close();
+        });
+    sink.start();
+    int sinkPort = sink.getAddress().getPort();
     Files.writeString(
         dir.resolve("prometheus.yml"),
-        "global:\n  evaluation_interval: 2s\nrule_files:\n  - " + rules + "\n");
+        """
+        global:
+          evaluation_interval: 2s
+          external_labels: {cluster: live}
+        rule_files: ['%s']
+        alerting:
+          alertmanagers:
+            - path_prefix: /prom
+              static_configs: [{targets: ['127.0.0.1:%d']}]
+        """
+            .formatted(rules, sinkPort));
     int promPort;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       promPort = s.getLocalPort();
@@ -145,11 +176,23 @@ class AlertingLiveDifferentialTest {
     OspreyConfig base = OspreyServerTest.config(dir.resolve("osprey-data"));
     OspreyConfig config =
         new OspreyConfig(
+            new GlobalConfig(Map.of("cluster", "live")),
             base.server(),
             base.tsdb(),
             base.logs(),
             base.query(),
-            new AlertingConfig(List.of(rules.toString()), null, Duration.ofSeconds(2)),
+            new AlertingConfig(
+                List.of(rules.toString()),
+                null,
+                Duration.ofSeconds(2),
+                List.of(
+                    new AlertingConfig.Alertmanager(
+                        "http",
+                        "/osprey",
+                        null,
+                        null,
+                        List.of(
+                            new AlertingConfig.StaticConfig(List.of("127.0.0.1:" + sinkPort)))))),
             base.agent());
     try (OspreyServer osprey = new OspreyServer(config, SelfMetrics.create()).start()) {
       String p = "http://127.0.0.1:" + promPort;
@@ -230,6 +273,18 @@ class AlertingLiveDifferentialTest {
           }
         }
       }
+      // what each sent to its Alertmanager for the compared evaluations: the same alerts
+      TreeSet<String> sentP = forwardedAt(forwarded.get("/prom/api/v2/alerts"), common);
+      TreeSet<String> sentO = forwardedAt(forwarded.get("/osprey/api/v2/alerts"), common);
+      if (!sentP.equals(sentO)) {
+        TreeSet<String> onlyP = new TreeSet<>(sentP);
+        onlyP.removeAll(sentO);
+        TreeSet<String> onlyO = new TreeSet<>(sentO);
+        onlyO.removeAll(sentP);
+        mismatches.add(
+            "alerts sent to the Alertmanager\n  only by prometheus: %s\n  only by osprey:     %s"
+                .formatted(onlyP, onlyO));
+      }
       assertThat(mismatches)
           .as(
               "mismatches (evaluated by one system only: %s; /api/v1/alerts compared at %d"
@@ -245,7 +300,13 @@ class AlertingLiveDifferentialTest {
       assertThat(alertsSeen).containsExactly("ErrorRatio", "HighTemperature", "HighTraffic");
       assertThat(keptFiring).as("keep_firing_for seen in /api/v1/alerts").isPositive();
       assertThat(alertSamples).isGreaterThan(2 * TICKS);
+      // firing and resolved alerts were sent, with the external label
+      assertThat(sentP).anyMatch(a -> a.contains("\"cluster\":\"live\""));
+      assertThat(sentP.stream().map(a -> a.substring(0, a.indexOf(' '))).distinct().count())
+          .as("firing and resolved sends: %s", sentP)
+          .isEqualTo(2);
     } finally {
+      sink.stop(0);
       prom.destroy();
       if (!prom.waitFor(15, TimeUnit.SECONDS)) {
         prom.destroyForcibly();
@@ -313,6 +374,44 @@ class AlertingLiveDifferentialTest {
       }
     }
     return r;
+  }
+
+  /**
+   * The alerts sent for evaluations in {@code evals}, each as "firing|resolved <json>" with the
+   * generatorURL's origin dropped (the two servers have different URLs). A firing alert is sent
+   * with endsAt = evaluation + 4 x max(resend delay 1m, interval); a resolved one with endsAt = its
+   * evaluation.
+   */
+  private static TreeSet<String> forwardedAt(List<JsonNode> sent, Set<Long> evals) {
+    TreeSet<String> out = new TreeSet<>();
+    if (sent == null) {
+      return out;
+    }
+    for (JsonNode a : sent) {
+      Instant ends = Instant.parse(a.get("endsAt").asText());
+      long endsMs = ends.toEpochMilli();
+      boolean firing = !evals.contains(endsMs);
+      long evalMs = firing ? endsMs - 4 * 60_000 : endsMs;
+      if (!evals.contains(evalMs)) {
+        continue;
+      }
+      com.fasterxml.jackson.databind.node.ObjectNode c = a.deepCopy();
+      String url = c.get("generatorURL").asText();
+      c.put("generatorURL", url.substring(url.indexOf("/graph")));
+      out.add((firing ? "firing " : "resolved ") + canonical(c));
+    }
+    return out;
+  }
+
+  private static String canonical(JsonNode n) {
+    try {
+      return JSON.copy()
+          .configure(
+              com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+          .writeValueAsString(JSON.treeToValue(n, Object.class));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private JsonNode sortedAlerts(String base) throws Exception {

@@ -68,8 +68,9 @@ public final class AlertmanagerForwarder {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("labels", LabelMaps.toMap(a.labels()));
       m.put("annotations", a.annotations());
-      m.put("startsAt", GoTime.format(a.startsAt()));
-      m.put("endsAt", GoTime.format(a.endsAt()));
+      // Prometheus's notifier posts API v2 models: strfmt.DateTime, milliseconds
+      m.put("startsAt", GoTime.formatMillis(a.startsAt()));
+      m.put("endsAt", GoTime.formatMillis(a.endsAt()));
       m.put("generatorURL", a.generatorURL());
       out.add(m);
     }
