@@ -274,8 +274,14 @@ class AlertingLiveDifferentialTest {
         }
       }
       // what each sent to its Alertmanager for the compared evaluations: the same alerts
+      // (sending is asynchronous in both: give a late send up to 5 s to arrive)
       TreeSet<String> sentP = forwardedAt(forwarded.get("/prom/api/v2/alerts"), common);
       TreeSet<String> sentO = forwardedAt(forwarded.get("/osprey/api/v2/alerts"), common);
+      for (int i = 0; i < 50 && !sentP.equals(sentO); i++) {
+        Thread.sleep(100);
+        sentP = forwardedAt(forwarded.get("/prom/api/v2/alerts"), common);
+        sentO = forwardedAt(forwarded.get("/osprey/api/v2/alerts"), common);
+      }
       if (!sentP.equals(sentO)) {
         TreeSet<String> onlyP = new TreeSet<>(sentP);
         onlyP.removeAll(sentO);
