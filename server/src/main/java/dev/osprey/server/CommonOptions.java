@@ -15,8 +15,7 @@ final class CommonOptions {
       names = "--listen",
       paramLabel = "HOST:PORT",
       description =
-          "Address to serve HTTP on (server: 0.0.0.0:9400, demo: 127.0.0.1:9400, agent:"
-              + " 0.0.0.0:9401).")
+          "Address to serve HTTP on (server: 0.0.0.0:9400, demo: 127.0.0.1:9400, agent: 0.0.0.0:9401).")
   String listen;
 
   @Option(
