@@ -55,7 +55,7 @@ public final class AlertingService implements AutoCloseable {
       Duration evaluationInterval,
       Duration resendDelay,
       Map<String, String> externalLabels,
-      List<String> forwardTo,
+      List<AlertmanagerForwarder.Target> forwardTo,
       ExpressionValidator validator,
       Dispatcher.Sleeper sleeper) {
     public static Options of(
@@ -101,7 +101,12 @@ public final class AlertingService implements AutoCloseable {
           sleeper);
     }
 
+    /** External Alertmanagers by base URL, each with the default timeout. */
     public Options withForwardTo(List<String> urls) {
+      return withForwardTargets(AlertmanagerForwarder.Target.of(urls));
+    }
+
+    public Options withForwardTargets(List<AlertmanagerForwarder.Target> urls) {
       return new Options(
           ruleGlobs,
           alertmanagerConfig,

@@ -9,6 +9,14 @@ package dev.osprey.alerting;
 public interface ExpressionValidator {
   String validate(String expr);
 
+  /**
+   * The expression as Prometheus prints its parsed form ({@code /api/v1/rules}' {@code query} and
+   * the alerts' generatorURL show that, not the rule file's text). The default returns the text.
+   */
+  default String format(String expr) {
+    return expr;
+  }
+
   /** Accepts everything: used until the PromQL parser is wired in. */
   ExpressionValidator NONE = expr -> null;
 }

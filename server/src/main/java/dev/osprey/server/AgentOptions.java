@@ -48,6 +48,7 @@ final class AgentOptions {
             cgroupRoot != null ? cgroupRoot : a.cgroupRoot(),
             prometheusConfig != null ? prometheusConfig : a.prometheusConfig(),
             a.collectInterval());
-    return new OspreyConfig(c.server(), c.tsdb(), c.logs(), c.query(), c.alerting(), agent);
+    return new OspreyConfig(
+        c.global(), c.server(), c.tsdb(), c.logs(), c.query(), c.alerting(), agent);
   }
 }

@@ -43,6 +43,7 @@ final class CommonOptions {
             s.accessLog(),
             s.tls(),
             s.auth());
-    return new OspreyConfig(server, c.tsdb(), c.logs(), c.query(), c.alerting(), c.agent());
+    return new OspreyConfig(
+        c.global(), server, c.tsdb(), c.logs(), c.query(), c.alerting(), c.agent());
   }
 }

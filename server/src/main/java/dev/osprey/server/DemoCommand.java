@@ -56,7 +56,8 @@ final class DemoCommand implements Callable<Integer> {
                 : selfScrapeConfig(java.nio.file.Path.of(c.server().dataDir()), server.baseUrl()),
             a.collectInterval());
     OspreyConfig withAgent =
-        new OspreyConfig(c.server(), c.tsdb(), c.logs(), c.query(), c.alerting(), local);
+        new OspreyConfig(
+            c.global(), c.server(), c.tsdb(), c.logs(), c.query(), c.alerting(), local);
     OspreyAgent agent = new OspreyAgent(withAgent, registry, false).start();
     System.err.println();
     System.err.println("  Osprey demo is running: " + server.baseUrl() + "/");

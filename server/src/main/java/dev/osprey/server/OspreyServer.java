@@ -1,6 +1,9 @@
 package dev.osprey.server;
 
 import dev.osprey.alerting.AlertingService;
+import dev.osprey.alerting.notify.AlertmanagerForwarder;
+import dev.osprey.alerting.notify.HttpConfig;
+import dev.osprey.core.config.AlertingConfig;
 import dev.osprey.core.config.OspreyConfig;
 import dev.osprey.core.config.ServerConfig;
 import dev.osprey.core.http.Auth;
@@ -73,7 +76,9 @@ public final class OspreyServer implements AutoCloseable {
                             externalUrl(listen),
                             registry)
                         .withValidator(PromqlRules.VALIDATOR)
-                        .withEvaluationInterval(config.alerting().evaluationInterval())));
+                        .withEvaluationInterval(config.alerting().evaluationInterval())
+                        .withExternalLabels(config.global().externalLabels())
+                        .withForwardTargets(forwardTargets(config.alerting()))));
     providers.add(alerting.api());
     for (RouteProvider p : providers) {
       p.register(router);
@@ -131,6 +136,35 @@ public final class OspreyServer implements AutoCloseable {
     } catch (Exception e) {
       log.error("event=reload_failed error={}", e.getMessage());
     }
+  }
+
+  /** Every target of {@code alerting.alertmanagers}, with its set's timeout, auth and TLS. */
+  static List<AlertmanagerForwarder.Target> forwardTargets(AlertingConfig a) {
+    List<AlertmanagerForwarder.Target> out = new ArrayList<>();
+    for (AlertingConfig.Alertmanager am : a.alertmanagers()) {
+      HttpConfig http = httpConfig(am);
+      for (String url : am.urls()) {
+        out.add(new AlertmanagerForwarder.Target(url, am.timeout(), http));
+      }
+    }
+    return out;
+  }
+
+  private static HttpConfig httpConfig(AlertingConfig.Alertmanager am) {
+    AlertingConfig.BasicAuth b = am.basicAuth();
+    AlertingConfig.Authorization z = am.authorization();
+    AlertingConfig.TlsConfig t = am.tlsConfig();
+    return HttpConfig.of(
+        b == null ? null : b.username(),
+        b == null ? null : b.password(),
+        b == null || b.passwordFile() == null ? null : Path.of(b.passwordFile()),
+        z == null ? null : z.type(),
+        z == null ? null : z.credentials(),
+        z == null || z.credentialsFile() == null ? null : Path.of(z.credentialsFile()),
+        t == null || t.caFile() == null ? null : Path.of(t.caFile()),
+        t != null && t.insecureSkipVerify(),
+        true,
+        true);
   }
 
   private static String externalUrl(Listen listen) {

@@ -7,6 +7,7 @@ import dev.osprey.core.labels.Labels;
 import dev.osprey.query.promql.Engine;
 import dev.osprey.query.promql.ParseException;
 import dev.osprey.query.promql.Parser;
+import dev.osprey.query.promql.Printer;
 import dev.osprey.query.promql.QueryResult;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,12 +41,25 @@ final class PromqlRules {
 
   /** Parse errors worded as Prometheus's parser words them; null when the expression parses. */
   static final ExpressionValidator VALIDATOR =
-      expr -> {
-        try {
-          Parser.parse(expr);
-          return null;
-        } catch (ParseException e) {
-          return e.getMessage();
+      new ExpressionValidator() {
+        @Override
+        public String validate(String expr) {
+          try {
+            Parser.parse(expr);
+            return null;
+          } catch (ParseException e) {
+            return e.getMessage();
+          }
+        }
+
+        /** Prometheus shows a rule's parsed expression printed, as Expr.String() does. */
+        @Override
+        public String format(String expr) {
+          try {
+            return Printer.print(Parser.parse(expr));
+          } catch (ParseException e) {
+            return expr; // rejected at load time; never shown
+          }
         }
       };
 }

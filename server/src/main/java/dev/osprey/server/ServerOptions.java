@@ -25,7 +25,9 @@ final class ServerOptions {
         new AlertingConfig(
             rules != null ? rules : a.ruleFiles(),
             alertmanagerConfig != null ? alertmanagerConfig : a.alertmanagerConfig(),
-            a.evaluationInterval());
-    return new OspreyConfig(c.server(), c.tsdb(), c.logs(), c.query(), alerting, c.agent());
+            a.evaluationInterval(),
+            a.alertmanagers());
+    return new OspreyConfig(
+        c.global(), c.server(), c.tsdb(), c.logs(), c.query(), alerting, c.agent());
   }
 }

@@ -143,7 +143,7 @@ public final class AlertingApi implements RouteProvider {
             }
             m.put("state", ar.state().text());
             m.put("name", r.name());
-            m.put("query", r.expr());
+            m.put("query", r.query());
             m.put("duration", num(ar.holdNanos() / 1e9));
             m.put("keepFiringFor", num(ar.keepFiringForNanos() / 1e9));
             m.put("labels", LabelMaps.toMap(r.labels()));
@@ -154,7 +154,7 @@ public final class AlertingApi implements RouteProvider {
               continue;
             }
             m.put("name", r.name());
-            m.put("query", r.expr());
+            m.put("query", r.query());
             if (!r.labels().isEmpty()) {
               m.put("labels", LabelMaps.toMap(r.labels()));
             }

@@ -16,16 +16,49 @@ import org.slf4j.LoggerFactory;
  */
 public final class AlertmanagerForwarder {
   private static final Logger log = LoggerFactory.getLogger(AlertmanagerForwarder.class);
-  private final List<String> baseUrls;
+  private final List<Target> targets;
+  private final List<java.net.http.HttpClient> clients;
   private final Dispatcher.Sleeper sleeper;
 
-  public AlertmanagerForwarder(List<String> baseUrls, Dispatcher.Sleeper sleeper) {
-    this.baseUrls = List.copyOf(baseUrls);
+  /**
+   * One external Alertmanager.
+   *
+   * @param baseUrl {@code scheme://host:port[/prefix]}; alerts go to {@code
+   *     <baseUrl>/api/v2/alerts}
+   * @param timeout per request
+   * @param http authorization and TLS, as Prometheus's alertmanager config has them
+   */
+  public record Target(String baseUrl, Duration timeout, HttpConfig http) {
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+    public Target {
+      baseUrl = baseUrl.replaceAll("/+$", "");
+      timeout = timeout != null ? timeout : DEFAULT_TIMEOUT;
+      http = http != null ? http : HttpConfig.DEFAULT;
+    }
+
+    public Target(String baseUrl, Duration timeout) {
+      this(baseUrl, timeout, HttpConfig.DEFAULT);
+    }
+
+    public static List<Target> of(List<String> baseUrls) {
+      return baseUrls.stream().map(u -> new Target(u, DEFAULT_TIMEOUT)).toList();
+    }
+  }
+
+  /** Alertmanagers at these base URLs, each with the default 10 s timeout. */
+  public static AlertmanagerForwarder forUrls(List<String> baseUrls, Dispatcher.Sleeper sleeper) {
+    return new AlertmanagerForwarder(Target.of(baseUrls), sleeper);
+  }
+
+  public AlertmanagerForwarder(List<Target> targets, Dispatcher.Sleeper sleeper) {
+    this.targets = List.copyOf(targets);
+    this.clients = this.targets.stream().map(t -> HttpIntegrations.client(t.http())).toList();
     this.sleeper = sleeper;
   }
 
   public boolean isEmpty() {
-    return baseUrls.isEmpty();
+    return targets.isEmpty();
   }
 
   /** The API v2 postable alerts. */
@@ -35,8 +68,9 @@ public final class AlertmanagerForwarder {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("labels", LabelMaps.toMap(a.labels()));
       m.put("annotations", a.annotations());
-      m.put("startsAt", GoTime.format(a.startsAt()));
-      m.put("endsAt", GoTime.format(a.endsAt()));
+      // Prometheus's notifier posts API v2 models: strfmt.DateTime, milliseconds
+      m.put("startsAt", GoTime.formatMillis(a.startsAt()));
+      m.put("endsAt", GoTime.formatMillis(a.endsAt()));
       m.put("generatorURL", a.generatorURL());
       out.add(m);
     }
@@ -50,12 +84,13 @@ public final class AlertmanagerForwarder {
     }
     List<Map<String, Object>> body = payload(alerts);
     int ok = 0;
-    for (String base : baseUrls) {
-      String url = base.replaceAll("/+$", "") + "/api/v2/alerts";
+    for (int i = 0; i < targets.size(); i++) {
+      Target target = targets.get(i);
+      String url = target.baseUrl() + "/api/v2/alerts";
       Duration backoff = Duration.ofMillis(200);
       for (int attempt = 1; attempt <= 3; attempt++) {
         try {
-          HttpIntegrations.post(url, body, Duration.ofSeconds(10));
+          HttpIntegrations.post(clients.get(i), target.http(), url, body, target.timeout());
           ok++;
           break;
         } catch (Integration.RetryableException e) {

@@ -32,7 +32,8 @@ public record AmConfig(
     List<String> templates,
     String original) {
 
-  public record Global(Duration resolveTimeout, String slackApiUrl, String pagerdutyUrl) {}
+  public record Global(
+      Duration resolveTimeout, String slackApiUrl, String pagerdutyUrl, HttpConfig http) {}
 
   /** A node of the routing tree with its inherited settings resolved. */
   public record Route(
@@ -56,16 +57,19 @@ public record AmConfig(
       List<SlackConfig> slacks,
       List<PagerDutyConfig> pagerduties) {}
 
-  public record WebhookConfig(boolean sendResolved, String url, int maxAlerts, Duration timeout) {}
+  public record WebhookConfig(
+      boolean sendResolved, String url, int maxAlerts, Duration timeout, HttpConfig http) {}
 
-  public record SlackConfig(boolean sendResolved, String apiUrl, Map<String, String> fields) {}
+  public record SlackConfig(
+      boolean sendResolved, String apiUrl, Map<String, String> fields, HttpConfig http) {}
 
   public record PagerDutyConfig(
       boolean sendResolved,
       String routingKey,
       String url,
       Map<String, String> fields,
-      Map<String, String> details) {}
+      Map<String, String> details,
+      HttpConfig http) {}
 
   public record InhibitRule(
       List<LabelMatcher> source, List<LabelMatcher> target, List<String> equal) {}
@@ -88,10 +92,10 @@ public record AmConfig(
           "templates");
   private static final Set<String> TOP_UNSUPPORTED = Set.of("tracing");
   private static final Set<String> GLOBAL =
-      Set.of("resolve_timeout", "slack_api_url", "slack_api_url_file", "pagerduty_url");
+      Set.of(
+          "resolve_timeout", "slack_api_url", "slack_api_url_file", "pagerduty_url", "http_config");
   private static final Set<String> GLOBAL_UNSUPPORTED =
       Set.of(
-          "http_config",
           "smtp_from",
           "smtp_hello",
           "smtp_smarthost",
@@ -150,7 +154,7 @@ public record AmConfig(
           "rocketchat_configs",
           "incidentio_configs");
   private static final Set<String> WEBHOOK =
-      Set.of("send_resolved", "url", "url_file", "max_alerts", "timeout");
+      Set.of("send_resolved", "url", "url_file", "max_alerts", "timeout", "http_config");
   private static final Set<String> SLACK_FIELDS =
       Set.of(
           "channel",
@@ -174,6 +178,7 @@ public record AmConfig(
               "send_resolved",
               "api_url",
               "api_url_file",
+              "http_config",
               "link_names",
               "short_fields",
               "mrkdwn_in"));
@@ -189,10 +194,11 @@ public record AmConfig(
           "source");
   private static final Set<String> PD =
       union(
-          PD_FIELDS, Set.of("send_resolved", "routing_key", "routing_key_file", "url", "details"));
+          PD_FIELDS,
+          Set.of(
+              "send_resolved", "routing_key", "routing_key_file", "url", "details", "http_config"));
   private static final Set<String> INTEGRATION_UNSUPPORTED =
       Set.of(
-          "http_config",
           "fields",
           "actions",
           "service_key",
@@ -381,6 +387,7 @@ public record AmConfig(
       Duration resolve = Duration.ofMinutes(5);
       String slack = "";
       String pd = "https://events.pagerduty.com/v2/enqueue";
+      HttpConfig http = HttpConfig.DEFAULT;
       if (g != null) {
         Map<String, Yaml> m = map(g, "config.GlobalConfig", GLOBAL, GLOBAL_UNSUPPORTED);
         if (m.get("resolve_timeout") != null) {
@@ -396,8 +403,18 @@ public record AmConfig(
         if (m.get("pagerduty_url") != null) {
           pd = m.get("pagerduty_url").scalar("string");
         }
+        http = http(m, http);
       }
-      return new Global(resolve, slack, pd);
+      return new Global(resolve, slack, pd, http);
+    }
+
+    /** An integration's http_config; without one, the global one (Alertmanager's rule). */
+    private HttpConfig http(Map<String, Yaml> m, HttpConfig dflt) {
+      Yaml h = m.get("http_config");
+      if (h == null) {
+        return dflt;
+      }
+      return HttpConfig.parse(h, baseDir);
     }
 
     private Duration duration(Yaml y) {
@@ -431,7 +448,8 @@ public record AmConfig(
                   wm.get("send_resolved") == null || wm.get("send_resolved").bool("send_resolved"),
                   url,
                   wm.get("max_alerts") == null ? 0 : wm.get("max_alerts").integer("max_alerts"),
-                  wm.get("timeout") == null ? Duration.ZERO : duration(wm.get("timeout"))));
+                  wm.get("timeout") == null ? Duration.ZERO : duration(wm.get("timeout")),
+                  http(wm, global.http())));
         }
       }
       List<SlackConfig> slacks = new ArrayList<>();
@@ -462,7 +480,8 @@ public record AmConfig(
               new SlackConfig(
                   sm.get("send_resolved") != null && sm.get("send_resolved").bool("send_resolved"),
                   url,
-                  Map.copyOf(fields)));
+                  Map.copyOf(fields),
+                  http(sm, global.http())));
         }
       }
       List<PagerDutyConfig> pds = new ArrayList<>();
@@ -493,7 +512,8 @@ public record AmConfig(
                   key,
                   url,
                   Map.copyOf(fields),
-                  details == null ? null : Map.copyOf(details)));
+                  details == null ? null : Map.copyOf(details),
+                  http(pm, global.http())));
         }
       }
       return new Receiver(name, List.copyOf(hooks), List.copyOf(slacks), List.copyOf(pds));
@@ -527,7 +547,8 @@ public record AmConfig(
             if (gb.size() > 1) {
               throw m.get("group_by")
                   .error(
-                      "cannot have wildcard group_by (`...`) and other other labels at the same time");
+                      "cannot have wildcard group_by (`...`) and other other labels at the same"
+                          + " time");
             }
             all = true;
             continue;

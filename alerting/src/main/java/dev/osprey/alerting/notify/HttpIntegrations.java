@@ -24,18 +24,39 @@ public final class HttpIntegrations {
 
   private HttpIntegrations() {}
 
-  /** POSTs JSON; 2xx is success, 429/5xx/I-O retryable, other statuses permanent. */
+  /** A client for these settings: the shared one unless TLS or redirects differ. */
+  static HttpClient client(HttpConfig http) {
+    return http.caFile() == null
+            && !http.insecureSkipVerify()
+            && http.followRedirects() == HttpConfig.DEFAULT.followRedirects()
+            && http.enableHttp2() == HttpConfig.DEFAULT.enableHttp2()
+        ? CLIENT
+        : http.client();
+  }
+
+  /** POSTs JSON with the shared client and no authorization. */
   static void post(String url, Object body, Duration timeout) throws Exception {
-    HttpRequest req =
+    post(CLIENT, HttpConfig.DEFAULT, url, body, timeout);
+  }
+
+  /** POSTs JSON; 2xx is success, 429/5xx/I-O retryable, other statuses permanent. */
+  static void post(HttpClient client, HttpConfig http, String url, Object body, Duration timeout)
+      throws Exception {
+    HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(url))
             .timeout(timeout.isZero() ? Duration.ofSeconds(30) : timeout)
             .header("Content-Type", "application/json")
             .header("User-Agent", USER_AGENT)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(body)))
-            .build();
+            .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(body)));
+    try {
+      http.apply(b);
+    } catch (IOException e) {
+      throw new IOException("cannot read credentials for " + redact(url) + ": " + e.getMessage());
+    }
+    HttpRequest req = b.build();
     HttpResponse<String> resp;
     try {
-      resp = CLIENT.send(req, HttpResponse.BodyHandlers.ofString());
+      resp = client.send(req, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       throw new Integration.RetryableException("cannot post to " + redact(url) + ": " + e);
     }
@@ -68,6 +89,7 @@ public final class HttpIntegrations {
 
   /** Alertmanager's webhook integration: the version-4 message, truncated at max_alerts. */
   public static Integration webhook(AmConfig.WebhookConfig c) {
+    HttpClient httpClient = client(c.http());
     return new Integration() {
       @Override
       public String name() {
@@ -87,13 +109,14 @@ public final class HttpIntegrations {
           truncated = shown.size() - c.maxAlerts();
           shown = shown.subList(0, c.maxAlerts());
         }
-        post(c.url(), d.webhookPayload(truncated, shown), c.timeout());
+        post(httpClient, c.http(), c.url(), d.webhookPayload(truncated, shown), c.timeout());
       }
     };
   }
 
   /** Slack's incoming webhook with one attachment, as Alertmanager builds it. */
   public static Integration slack(AmConfig.SlackConfig c, Renderer r) {
+    HttpClient httpClient = client(c.http());
     return new Integration() {
       @Override
       public String name() {
@@ -132,13 +155,14 @@ public final class HttpIntegrations {
           msg.put("link_names", true);
         }
         msg.put("attachments", List.of(att));
-        post(c.apiUrl(), msg, Duration.ZERO);
+        post(httpClient, c.http(), c.apiUrl(), msg, Duration.ZERO);
       }
     };
   }
 
   /** PagerDuty Events API v2: trigger while anything fires, resolve after; dedup by group key. */
   public static Integration pagerduty(AmConfig.PagerDutyConfig c, Renderer r) {
+    HttpClient httpClient = client(c.http());
     return new Integration() {
       @Override
       public String name() {
@@ -185,7 +209,7 @@ public final class HttpIntegrations {
         // images and links are omitempty in Alertmanager's message and unsupported here
         msg.put("client", client);
         msg.put("client_url", get(f, "client_url", d.alertmanagerURL(), r, d));
-        post(c.url(), msg, Duration.ZERO);
+        post(httpClient, c.http(), c.url(), msg, Duration.ZERO);
       }
     };
   }

@@ -22,6 +22,7 @@ public final class AlertingRule implements Rule {
 
   private final String name;
   private final String expr;
+  private final String query;
   private final long holdNanos;
   private final long keepFiringForNanos;
   private final Labels labels;
@@ -42,8 +43,21 @@ public final class AlertingRule implements Rule {
       long keepFiringForNanos,
       Labels labels,
       Map<String, String> annotations) {
+    this(name, expr, expr, holdNanos, keepFiringForNanos, labels, annotations);
+  }
+
+  /** With the expression as printed from its parsed form ({@code query}). */
+  public AlertingRule(
+      String name,
+      String expr,
+      String query,
+      long holdNanos,
+      long keepFiringForNanos,
+      Labels labels,
+      Map<String, String> annotations) {
     this.name = name;
     this.expr = expr;
+    this.query = query;
     this.holdNanos = holdNanos;
     this.keepFiringForNanos = keepFiringForNanos;
     this.labels = labels;
@@ -241,6 +255,11 @@ public final class AlertingRule implements Rule {
   @Override
   public String expr() {
     return expr;
+  }
+
+  @Override
+  public String query() {
+    return query;
   }
 
   @Override

@@ -12,6 +12,7 @@ import java.util.Set;
 public final class RecordingRule implements Rule {
   private final String name;
   private final String expr;
+  private final String query;
   private final Labels labels;
   volatile String health = "unknown";
   volatile String lastError = "";
@@ -19,6 +20,12 @@ public final class RecordingRule implements Rule {
   volatile long lastEvaluation;
 
   public RecordingRule(String name, String expr, Labels labels) {
+    this(name, expr, expr, labels);
+  }
+
+  /** With the expression as printed from its parsed form ({@code query}). */
+  public RecordingRule(String name, String expr, String query, Labels labels) {
+    this.query = query;
     this.name = name;
     this.expr = expr;
     this.labels = labels;
@@ -63,6 +70,11 @@ public final class RecordingRule implements Rule {
   @Override
   public String expr() {
     return expr;
+  }
+
+  @Override
+  public String query() {
+    return query;
   }
 
   @Override

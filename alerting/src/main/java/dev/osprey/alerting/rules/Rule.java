@@ -8,6 +8,9 @@ public sealed interface Rule permits AlertingRule, RecordingRule {
 
   String expr();
 
+  /** The expression as Prometheus shows it: its parsed form printed. */
+  String query();
+
   Labels labels();
 
   String health();

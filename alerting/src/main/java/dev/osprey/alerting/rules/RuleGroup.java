@@ -104,7 +104,7 @@ public final class RuleGroup {
       }
       if (rule instanceof AlertingRule ar) {
         List<RuleAlert.View> due = ar.alertsToSend(ts, resendDelayNanos, intervalNanos);
-        notify.notify(rule.expr(), due);
+        notify.notify(rule.query(), due);
       }
       long t = Math.floorDiv(ts - queryOffsetNanos, 1_000_000L);
       Set<Labels> returned = new HashSet<>();

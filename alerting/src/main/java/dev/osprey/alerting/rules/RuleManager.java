@@ -105,17 +105,19 @@ public final class RuleManager implements AutoCloseable {
         Map<String, String> lbl = new LinkedHashMap<>(g.labels());
         lbl.putAll(r.labels());
         Labels labels = Labels.fromMap(lbl);
+        String query = validator.format(r.expr());
         if (r.isAlerting()) {
           rules.add(
               new AlertingRule(
                   r.alert(),
                   r.expr(),
+                  query,
                   r.forMillis() * 1_000_000L,
                   r.keepFiringForMillis() * 1_000_000L,
                   labels,
                   r.annotations()));
         } else {
-          rules.add(new RecordingRule(r.record(), r.expr(), labels));
+          rules.add(new RecordingRule(r.record(), r.expr(), query, labels));
         }
       }
       long interval =

@@ -54,7 +54,8 @@ class AmConfigTest {
     assertThat(
             error("route: {receiver: a}\nreceivers:\n  - name: a\n    email_configs: [{to: x}]\n"))
         .isEqualTo(
-            "cannot load alertmanager config: line 4: email_configs is not supported by Osprey (in config.Receiver)");
+            "cannot load alertmanager config: line 4: email_configs is not supported by Osprey (in"
+                + " config.Receiver)");
     assertThat(error("global: {smtp_from: x}\nroute: {receiver: a}\nreceivers: [{name: a}]\n"))
         .contains("line 1: smtp_from is not supported by Osprey");
     assertThat(error("route: {receiver: a, foo: 1}\nreceivers: [{name: a}]\n"))
@@ -68,8 +69,12 @@ class AmConfigTest {
         .contains("notification config name \"a\" is not unique");
     assertThat(
             error(
-                "route: {receiver: a}\nreceivers:\n  - name: a\n    webhook_configs: [{url: 'http://x', http_config: {}}]\n"))
-        .contains("http_config is not supported by Osprey");
+                "route: {receiver: a}\n"
+                    + "receivers:\n"
+                    + "  - name: a\n"
+                    + "    webhook_configs: [{url: 'http://x', http_config: {proxy_url:"
+                    + " 'http://p'}}]\n"))
+        .contains("line 4: proxy_url is not supported by Osprey");
   }
 
   @Test
@@ -99,7 +104,8 @@ class AmConfigTest {
     assertThatThrownBy(
             () ->
                 AmConfig.parse(
-                    "route: {receiver: a, routes: [{mute_time_intervals: [x]}]}\nreceivers: [{name: a}]\n",
+                    "route: {receiver: a, routes: [{mute_time_intervals: [x]}]}\n"
+                        + "receivers: [{name: a}]\n",
                     null))
         .hasMessageContaining("undefined time interval \"x\" used in route");
   }

@@ -91,7 +91,7 @@ class RealAlertmanagerTest {
             now,
             false);
     AlertmanagerForwarder f =
-        new AlertmanagerForwarder(List.of(base), d -> Thread.sleep(d.toMillis()));
+        AlertmanagerForwarder.forUrls(List.of(base), d -> Thread.sleep(d.toMillis()));
     assertThat(f.send(List.of(a))).isEqualTo(1);
 
     JsonNode got =
@@ -171,7 +171,8 @@ class RealAlertmanagerTest {
               "http://osprey:9090/graph?g0.expr=up+%3D%3D+0&g0.tab=1",
               now,
               false);
-      AlertmanagerForwarder f = new AlertmanagerForwarder(List.of(base), d -> Thread.sleep(100));
+      AlertmanagerForwarder f =
+          AlertmanagerForwarder.forUrls(List.of(base), d -> Thread.sleep(100));
       boolean sent = false;
       for (int i = 0; i < 100 && !sent; i++) {
         sent = f.send(List.of(a)) == 1;
@@ -390,5 +391,137 @@ class RealAlertmanagerTest {
                 body == null ? new byte[0] : body.getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 null,
                 "127.0.0.1"));
+  }
+
+  static final String HTTP_CONFIG =
+      """
+      global:
+        slack_api_url: %1$s/slack
+        http_config:
+          basic_auth: {username: global-user, password: global-pass}
+      route:
+        receiver: hook
+        group_by: [alertname]
+        group_wait: 1s
+        group_interval: 2s
+        routes:
+          - receiver: hook
+            continue: true
+          - receiver: pd
+            continue: true
+          - receiver: chat
+      receivers:
+        - name: hook
+          webhook_configs:
+            - url: '%1$s/hook'
+              http_config:
+                basic_auth: {username: hook-user, password_file: '%2$s'}
+            - url: '%1$s/hook-bearer'
+              http_config:
+                authorization: {credentials: s3cret}
+        - name: pd
+          pagerduty_configs:
+            - routing_key: rk
+              url: '%1$s/pd'
+              http_config:
+                authorization: {type: Token, credentials_file: '%3$s'}
+        - name: chat
+          slack_configs: [{channel: '#ops'}]
+      """;
+
+  /**
+   * One Alertmanager file with http_config (basic_auth with password_file, authorization with
+   * default and custom types, credentials_file, the global http_config inherited by Slack): the
+   * real Alertmanager and Osprey send the same Authorization header to each endpoint.
+   */
+  @Test
+  void httpConfigAuthorizationHeadersEqualAlertmanagers() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(BIN), "prometheus-alertmanager not installed");
+    Path pw = dir.resolve("hook.pw");
+    Files.writeString(pw, "hook-pass\n");
+    Path token = dir.resolve("pd.token");
+    Files.writeString(token, "pd-token");
+    try (dev.osprey.alerting.Sink amSink = new dev.osprey.alerting.Sink();
+        dev.osprey.alerting.Sink ourSink = new dev.osprey.alerting.Sink()) {
+      int port;
+      try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+        port = s.getLocalPort();
+      }
+      Path cfg = dir.resolve("am.yml");
+      Files.writeString(cfg, HTTP_CONFIG.formatted(amSink.url(""), pw, token));
+      am =
+          new ProcessBuilder(
+                  BIN.toString(),
+                  "--config.file=" + cfg,
+                  "--storage.path=" + dir.resolve("data"),
+                  "--web.listen-address=127.0.0.1:" + port,
+                  "--cluster.listen-address=")
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("am.log").toFile())
+              .start();
+      Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+      Alert a =
+          new Alert(
+              Labels.of("alertname", "NodeDown", "instance", "n1:9100"),
+              Map.of("summary", "n1 is down"),
+              now.minusSeconds(60),
+              now.plus(Duration.ofMinutes(4)),
+              "http://osprey:9090/graph",
+              now,
+              false);
+      AlertmanagerForwarder f =
+          AlertmanagerForwarder.forUrls(
+              List.of("http://127.0.0.1:" + port), d -> Thread.sleep(100));
+      boolean sent = false;
+      for (int i = 0; i < 100 && !sent; i++) {
+        sent = f.send(List.of(a)) == 1;
+        if (!sent) {
+          Thread.sleep(100);
+        }
+      }
+      assertThat(sent).as("alertmanager up; " + Files.readString(dir.resolve("am.log"))).isTrue();
+      Dispatcher ours =
+          new Dispatcher(
+              AmConfig.parse(HTTP_CONFIG.formatted(ourSink.url(""), pw, token), null),
+              Renderer.empty(),
+              java.time.Clock.systemUTC(),
+              new Silences(java.time.Clock.systemUTC(), null),
+              new NotificationLog(null),
+              null,
+              "http://am.example",
+              d -> {},
+              new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+      ours.put(List.of(a));
+      ours.tick();
+      for (int i = 0; i < 150 && (amSink.received.size() < 4 || ourSink.received.size() < 4); i++) {
+        Thread.sleep(100);
+      }
+      Map<String, String> expected =
+          Map.of(
+              "/hook",
+              basic("hook-user", "hook-pass"),
+              "/hook-bearer",
+              "Bearer s3cret",
+              "/pd",
+              "Token pd-token",
+              "/slack",
+              basic("global-user", "global-pass"));
+      for (var e : expected.entrySet()) {
+        assertThat(amSink.at(e.getKey())).as("alertmanager sent " + e.getKey()).hasSize(1);
+        assertThat(ourSink.at(e.getKey())).as("osprey sent " + e.getKey()).hasSize(1);
+        assertThat(amSink.at(e.getKey()).get(0).authorization())
+            .as("alertmanager's header at " + e.getKey())
+            .isEqualTo(e.getValue());
+        assertThat(ourSink.at(e.getKey()).get(0).authorization())
+            .as("osprey's header at " + e.getKey())
+            .isEqualTo(e.getValue());
+      }
+    }
+  }
+
+  private static String basic(String user, String pass) {
+    return "Basic "
+        + java.util.Base64.getEncoder()
+            .encodeToString((user + ":" + pass).getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 }

@@ -150,7 +150,12 @@ class PrometheusDifferentialTest {
                           HttpResponse.BodyHandlers.ofString())
                       .body());
           JsonNode cand = r.at("/data/groups/0/rules/0");
-          if (cand.path("state").asText().equals("firing")) {
+          // Prometheus sets a rule's lastEvaluation after the rule's alerts changed: a read in
+          // between shows firing with the previous evaluation's time. Firing needs an evaluation
+          // at activeAt + for (4s), which started at or after that instant.
+          if (cand.path("state").asText().equals("firing")
+              && nanos(cand.get("lastEvaluation").asText())
+                  >= nanos(cand.at("/alerts/0/activeAt").asText()) + 4_000_000_000L) {
             rule = cand;
             break;
           }

@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads {@code osprey.yaml}. Keys are snake_case ({@code data_dir}, {@code wal_fsync}). Every error
@@ -168,6 +169,20 @@ public final class ConfigLoader {
       int i = 0;
       while (p.nextToken() != JsonToken.END_ARRAY) {
         validate(p, elem, path + "[" + i++ + "]", src, errors);
+      }
+      return;
+    }
+    if (Map.class.isAssignableFrom(raw)) {
+      if (t != JsonToken.START_OBJECT) {
+        errors.add(where(src, loc) + path + ": expected a mapping, got " + describe(p));
+        p.skipChildren();
+        return;
+      }
+      Type value = ((ParameterizedType) type).getActualTypeArguments()[1];
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String key = p.currentName();
+        p.nextToken();
+        validate(p, value, path + "." + key, src, errors);
       }
       return;
     }

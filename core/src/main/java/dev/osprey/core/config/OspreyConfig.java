@@ -5,6 +5,7 @@ package dev.osprey.core.config;
  * section or key takes the default written in that section's record.
  */
 public record OspreyConfig(
+    GlobalConfig global,
     ServerConfig server,
     TsdbConfig tsdb,
     LogIndexConfig logs,
@@ -12,6 +13,7 @@ public record OspreyConfig(
     AlertingConfig alerting,
     AgentConfig agent) {
   public OspreyConfig {
+    global = global != null ? global : GlobalConfig.DEFAULTS;
     server = server != null ? server : ServerConfig.DEFAULTS;
     tsdb = tsdb != null ? tsdb : TsdbConfig.DEFAULTS;
     logs = logs != null ? logs : LogIndexConfig.DEFAULTS;
@@ -20,5 +22,17 @@ public record OspreyConfig(
     agent = agent != null ? agent : AgentConfig.DEFAULTS;
   }
 
-  public static final OspreyConfig DEFAULTS = new OspreyConfig(null, null, null, null, null, null);
+  /** Every section but {@code global}, which takes its defaults. */
+  public OspreyConfig(
+      ServerConfig server,
+      TsdbConfig tsdb,
+      LogIndexConfig logs,
+      QueryConfig query,
+      AlertingConfig alerting,
+      AgentConfig agent) {
+    this(null, server, tsdb, logs, query, alerting, agent);
+  }
+
+  public static final OspreyConfig DEFAULTS =
+      new OspreyConfig(null, null, null, null, null, null, null);
 }
