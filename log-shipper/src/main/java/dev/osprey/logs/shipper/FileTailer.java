@@ -32,8 +32,12 @@ final class FileTailer implements AutoCloseable {
   private static final int READ_BUFFER = 64 << 10;
 
   final Path path;
+  /** The source: the content generation being read (for a copytruncate copy, the original's). */
   final FileIdentity id;
   final String sourceId;
+  /** (device, inode) of the file actually read; differs from {@link #id} for a copy. */
+  final long fileDev;
+  final long fileIno;
   private final FileChannel ch;
   private final int maxLine;
   private final Labels plainLabels;
@@ -64,9 +68,18 @@ final class FileTailer implements AutoCloseable {
   private long joinTs;
   private boolean joinStderr;
 
+  /** The file read, when known by name (a rotated file or a copy); null for one at its path. */
+  Path file;
+
   boolean draining;
   int eofStreak;
   long quietSince;
+
+  /**
+   * Re-check the fingerprint after every read (the live file at its path): bytes read after a
+   * copytruncate replaced the content are dropped, not shipped as the old content's.
+   */
+  boolean verifyReads;
 
   FileTailer(
       Path path,
@@ -77,10 +90,26 @@ final class FileTailer implements AutoCloseable {
       int maxLine,
       Consumer<LogEntry> sink,
       ShipperMetrics metrics) {
+    this(path, ch, id, id.dev(), id.ino(), offset, base, maxLine, sink, metrics);
+  }
+
+  FileTailer(
+      Path path,
+      FileChannel ch,
+      FileIdentity id,
+      long fileDev,
+      long fileIno,
+      long offset,
+      Labels base,
+      int maxLine,
+      Consumer<LogEntry> sink,
+      ShipperMetrics metrics) {
     this.path = path;
     this.ch = ch;
     this.id = id;
     this.sourceId = id.sourceId();
+    this.fileDev = fileDev;
+    this.fileIno = fileIno;
     this.maxLine = maxLine;
     this.plainLabels = base;
     this.stdoutLabels = base.toBuilder().set("stream", "stdout").build();
@@ -118,16 +147,31 @@ final class FileTailer implements AutoCloseable {
     return format;
   }
 
+  FileTailer readingFile(Path f) {
+    this.file = f;
+    return this;
+  }
+
+  boolean readsFile(long dev, long ino) {
+    return fileDev == dev && fileIno == ino;
+  }
+
   /**
    * Reads up to one buffer and emits the complete lines in it.
    *
-   * @return bytes read; 0 at the end of the file
+   * @return bytes read; 0 at the end of the file; -1 when {@link #verifyReads} found the file's
+   *     first bytes changed (truncated, copytruncate): nothing of that read was emitted
    */
   int poll() throws IOException {
     readBuf.clear();
     int n = ch.read(readBuf, readPos);
     if (n <= 0) {
       return 0;
+    }
+    if (verifyReads && !id.fingerprintMatches(ch)) {
+      // Truncated (and maybe rewritten) before or after our read: either way the bytes we would
+      // ship from here are in the copy, which is read from our position instead.
+      return -1;
     }
     byte[] b = readBuf.array();
     int segStart = 0;
