@@ -68,6 +68,9 @@ final class FileTailer implements AutoCloseable {
   private long joinTs;
   private boolean joinStderr;
 
+  /** Multi-line joining (after partial-line joining), or null. */
+  private MultilineJoiner joiner;
+
   /** The file read, when known by name (a rotated file or a copy); null for one at its path. */
   Path file;
 
@@ -147,6 +150,22 @@ final class FileTailer implements AutoCloseable {
     return format;
   }
 
+  /** Joins multi-line records from here on (set before the first poll). */
+  FileTailer multiline(MultilineConfig c) {
+    if (c != null) {
+      joiner = new MultilineJoiner(c, emittedPos, this::record);
+    }
+    return this;
+  }
+
+  /** Ships multi-line records whose last line is older than their flush timeout. */
+  void flushIdle(long nowNanos) {
+    if (joiner != null && joiner.hasOpen()) {
+      joiner.flushIdle(nowNanos);
+      emittedPos = joiner.safePoint();
+    }
+  }
+
   FileTailer readingFile(Path f) {
     this.file = f;
     return this;
@@ -210,6 +229,10 @@ final class FileTailer implements AutoCloseable {
       continuing = false;
     }
     flushJoin(readPos);
+    if (joiner != null) {
+      joiner.flushAll();
+      emittedPos = joiner.safePoint();
+    }
   }
 
   private void appendCarry(byte[] b, int off, int len) {
@@ -347,6 +370,11 @@ final class FileTailer implements AutoCloseable {
       return;
     }
     if (len == 0 || (len == 1 && b[off] == '\r')) {
+      if (joiner != null) {
+        joiner.skip(next);
+        emittedPos = joiner.safePoint();
+        return;
+      }
       emittedPos = next; // nothing to ship
       return;
     }
@@ -400,12 +428,28 @@ final class FileTailer implements AutoCloseable {
   }
 
   private void emit(Labels labels, long ts, String text, long offset, long next) {
+    if (joiner != null) {
+      if (!continuing) {
+        joiner.line(labels, ts, text, offset, next, System.nanoTime());
+        emittedPos = joiner.safePoint();
+        return;
+      }
+      // A piece of an over-long line: ship what is open first, then the piece as it is.
+      joiner.flushAll();
+      joiner.skip(next);
+    }
     sink.accept(new LogEntry(labels, ts, text, Labels.EMPTY, sourceId, offset, next));
     metrics.lines.increment();
     if (joinStart >= 0) {
       throw new IllegalStateException("BUG: entry emitted while partial lines are pending");
     }
     emittedPos = next;
+  }
+
+  /** A joined multi-line record from the joiner. */
+  private void record(Labels labels, long ts, String text, long offset, long next) {
+    sink.accept(new LogEntry(labels, ts, text, Labels.EMPTY, sourceId, offset, next));
+    metrics.lines.increment();
   }
 
   private static String text(byte[] b, int off, int len) {

@@ -253,6 +253,11 @@ public final class LogShipper implements AutoCloseable {
     }
     boolean didWork = readDraining(pollNanos);
     didWork |= readActive();
+    if (!config.multiline().isEmpty()) {
+      long now = System.nanoTime();
+      active.values().forEach(t -> t.flushIdle(now));
+      draining.forEach(t -> t.flushIdle(now));
+    }
     if (checkpointDue || System.nanoTime() - lastCheckpointNanos > TimeUnit.SECONDS.toNanos(5)) {
       writeCheckpoint(List.of());
     }
@@ -484,7 +489,8 @@ public final class LogShipper implements AutoCloseable {
   private FileTailer newTailer(
       Path logical, FileChannel ch, FileIdentity id, long dev, long ino, long offset, Labels base) {
     return new FileTailer(
-        logical, ch, id, dev, ino, offset, base, config.maxLineBytes(), this::append, metrics);
+            logical, ch, id, dev, ino, offset, base, config.maxLineBytes(), this::append, metrics)
+        .multiline(config.multilineFor(base));
   }
 
   private void lost(Path path, List<Known> gone, String cause) {
@@ -771,6 +777,7 @@ public final class LogShipper implements AutoCloseable {
     long[] atPath = FileIdentity.inode(path);
     List<Known> inPlace = new ArrayList<>();
     List<Found> found = new ArrayList<>();
+    boolean movedLost = false;
     for (SourceCheckpoint.Position p : ps) {
       FileIdentity id = FileIdentity.parse(p.sourceId());
       if (atPath != null && id.sameInode(atPath[0], atPath[1])) {
@@ -780,6 +787,7 @@ public final class LogShipper implements AutoCloseable {
       Found f = findByInode(path, id, p.offset(), base);
       if (f == null) {
         lost(path, List.of(new Known(id, p.offset())), "gone before read to its end");
+        movedLost = true;
         continue;
       }
       found.add(f);
@@ -793,6 +801,8 @@ public final class LogShipper implements AutoCloseable {
       }
       lastRotatedName.put(path, found.getLast().file().getFileName().toString());
       drainRotatedAfter(path, null);
+    } else if (movedLost) {
+      readUnseenSince(path);
     }
     if (inPlace.isEmpty()) {
       return; // the file now at the path (if any) is new: the scan opens it from 0
@@ -815,9 +825,14 @@ public final class LogShipper implements AutoCloseable {
     FileIdentity now =
         cur != null ? cur.id() : ch.size() > 0 ? FileIdentity.of(atPath[0], atPath[1], ch) : null;
     if (!older.isEmpty()) {
-      // Truncated (copytruncate) after the checkpoint, perhaps several times.
+      // Truncated (copytruncate) after the checkpoint, perhaps several times; or the file was
+      // deleted and its inode reused by the new one (kubelet rotation, then gzip).
       metrics.truncations.increment();
-      lost(path, drainCopies(path, atPath, older, now, base), "copy gone");
+      List<Known> gone = drainCopies(path, atPath, older, now, base);
+      lost(path, gone, "copy gone");
+      if (gone.size() == older.size()) {
+        readUnseenSince(path);
+      }
     }
     if (cur != null) {
       activate(path, ch, cur.id(), cur.offset(), base);
@@ -827,6 +842,16 @@ public final class LogShipper implements AutoCloseable {
   }
 
   private record Found(Path file, FileTailer tailer) {}
+
+  /**
+   * The file we were reading is gone, so nothing tells which rotated files after it we read: read
+   * those modified since the last checkpoint (less a margin), as for a path never seen.
+   */
+  private void readUnseenSince(Path path) throws IOException {
+    seenPaths.remove(path);
+    drainRotatedAfter(path, null);
+    seenPaths.add(path);
+  }
 
   /** A rotated file by (device, inode) and first bytes in the directory of {@code path}. */
   private Found findByInode(Path path, FileIdentity id, long offset, Labels base)

@@ -45,6 +45,10 @@ class RotationRecoveryTest {
   }
 
   private LogShipper shipper() {
+    return shipper(null);
+  }
+
+  private LogShipper shipper(List<MultilineConfig> multiline) {
     ShipperConfig c =
         new ShipperConfig(
             pods() + "/*/*/*.log",
@@ -62,7 +66,8 @@ class RotationRecoveryTest {
             Duration.ofMillis(1),
             null,
             0,
-            null);
+            null,
+            multiline);
     LogShipper s = new LogShipper(c, new SimpleMeterRegistry());
     s.startStepped();
     return s;
@@ -251,6 +256,64 @@ class RotationRecoveryTest {
       settle(b);
       assertExactlyOnce(b);
       assertThat(lost(b)).isZero();
+    }
+  }
+
+  @Test
+  void aMultiLineRecordOpenAtACrashIsShippedWholeOnceAfterTheRestart() throws Exception {
+    List<String> trace = MultilineTest.sample("java-stacktrace.txt").subList(1, 17);
+    List<MultilineConfig> java = List.of(MultilineConfig.preset("java"));
+    Files.createDirectories(log().getParent());
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 6; i++) {
+      sb.append(String.format("2026-12-03T08:00:00.%09dZ stderr F %s%n", ++seq, trace.get(i)));
+    }
+    Files.writeString(log(), sb);
+    try (LogShipper a = shipper(java)) {
+      settle(a); // the trace is open: its end is not written yet
+    }
+    sb.setLength(0);
+    for (int i = 6; i < trace.size(); i++) {
+      sb.append(String.format("2026-12-03T08:00:00.%09dZ stderr F %s%n", ++seq, trace.get(i)));
+    }
+    Files.writeString(log(), sb, StandardOpenOption.APPEND);
+    try (LogShipper b = shipper(java)) {
+      settle(b);
+      Thread.sleep(1100); // the last line's record is open until the flush timeout (1 s)
+      b.step();
+      List<String> got = spooled(b).stream().map(LogEntry::line).toList();
+      assertThat(got)
+          .containsExactly(
+              trace.get(0), String.join("\n", trace.subList(1, 15)), trace.get(15));
+    }
+  }
+
+  @Test
+  void whenTheCheckpointedFileIsGoneTheRotatedFilesAfterTheCheckpointAreStillRead()
+      throws Exception {
+    write(30);
+    try (LogShipper a = shipper()) {
+      settle(a);
+    }
+    write(10); // lost with the file: kubelet compressed and deleted it while we were down
+    kubeletRotate();
+    Files.delete(log().resolveSibling(String.format("0.log.20261203-0800%02d", copies)));
+    int lostFrom = written - 10;
+    write(20);
+    kubeletRotate();
+    write(5);
+    try (LogShipper b = shipper()) {
+      settle(b);
+      List<String> got =
+          spooled(b).stream().map(e -> e.line().replaceAll(" x*$", "")).toList();
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < written; i++) {
+        if (i < lostFrom || i >= lostFrom + 10) {
+          expected.add("line " + i);
+        }
+      }
+      assertThat(got).containsExactlyElementsOf(expected);
+      assertThat(lost(b)).isEqualTo(1);
     }
   }
 }
