@@ -32,8 +32,12 @@ final class FileTailer implements AutoCloseable {
   private static final int READ_BUFFER = 64 << 10;
 
   final Path path;
+  /** The source: the content generation being read (for a copytruncate copy, the original's). */
   final FileIdentity id;
   final String sourceId;
+  /** (device, inode) of the file actually read; differs from {@link #id} for a copy. */
+  final long fileDev;
+  final long fileIno;
   private final FileChannel ch;
   private final int maxLine;
   private final Labels plainLabels;
@@ -64,9 +68,21 @@ final class FileTailer implements AutoCloseable {
   private long joinTs;
   private boolean joinStderr;
 
+  /** Multi-line joining (after partial-line joining), or null. */
+  private MultilineJoiner joiner;
+
+  /** The file read, when known by name (a rotated file or a copy); null for one at its path. */
+  Path file;
+
   boolean draining;
   int eofStreak;
   long quietSince;
+
+  /**
+   * Re-check the fingerprint after every read (the live file at its path): bytes read after a
+   * copytruncate replaced the content are dropped, not shipped as the old content's.
+   */
+  boolean verifyReads;
 
   FileTailer(
       Path path,
@@ -77,10 +93,26 @@ final class FileTailer implements AutoCloseable {
       int maxLine,
       Consumer<LogEntry> sink,
       ShipperMetrics metrics) {
+    this(path, ch, id, id.dev(), id.ino(), offset, base, maxLine, sink, metrics);
+  }
+
+  FileTailer(
+      Path path,
+      FileChannel ch,
+      FileIdentity id,
+      long fileDev,
+      long fileIno,
+      long offset,
+      Labels base,
+      int maxLine,
+      Consumer<LogEntry> sink,
+      ShipperMetrics metrics) {
     this.path = path;
     this.ch = ch;
     this.id = id;
     this.sourceId = id.sourceId();
+    this.fileDev = fileDev;
+    this.fileIno = fileIno;
     this.maxLine = maxLine;
     this.plainLabels = base;
     this.stdoutLabels = base.toBuilder().set("stream", "stdout").build();
@@ -118,16 +150,47 @@ final class FileTailer implements AutoCloseable {
     return format;
   }
 
+  /** Joins multi-line records from here on (set before the first poll). */
+  FileTailer multiline(MultilineConfig c) {
+    if (c != null) {
+      joiner = new MultilineJoiner(c, emittedPos, this::record);
+    }
+    return this;
+  }
+
+  /** Ships multi-line records whose last line is older than their flush timeout. */
+  void flushIdle(long nowNanos) {
+    if (joiner != null && joiner.hasOpen()) {
+      joiner.flushIdle(nowNanos);
+      emittedPos = joiner.safePoint();
+    }
+  }
+
+  FileTailer readingFile(Path f) {
+    this.file = f;
+    return this;
+  }
+
+  boolean readsFile(long dev, long ino) {
+    return fileDev == dev && fileIno == ino;
+  }
+
   /**
    * Reads up to one buffer and emits the complete lines in it.
    *
-   * @return bytes read; 0 at the end of the file
+   * @return bytes read; 0 at the end of the file; -1 when {@link #verifyReads} found the file's
+   *     first bytes changed (truncated, copytruncate): nothing of that read was emitted
    */
   int poll() throws IOException {
     readBuf.clear();
     int n = ch.read(readBuf, readPos);
     if (n <= 0) {
       return 0;
+    }
+    if (verifyReads && !id.fingerprintMatches(ch)) {
+      // Truncated (and maybe rewritten) before or after our read: either way the bytes we would
+      // ship from here are in the copy, which is read from our position instead.
+      return -1;
     }
     byte[] b = readBuf.array();
     int segStart = 0;
@@ -166,6 +229,10 @@ final class FileTailer implements AutoCloseable {
       continuing = false;
     }
     flushJoin(readPos);
+    if (joiner != null) {
+      joiner.flushAll();
+      emittedPos = joiner.safePoint();
+    }
   }
 
   private void appendCarry(byte[] b, int off, int len) {
@@ -303,6 +370,11 @@ final class FileTailer implements AutoCloseable {
       return;
     }
     if (len == 0 || (len == 1 && b[off] == '\r')) {
+      if (joiner != null) {
+        joiner.skip(next);
+        emittedPos = joiner.safePoint();
+        return;
+      }
       emittedPos = next; // nothing to ship
       return;
     }
@@ -356,12 +428,28 @@ final class FileTailer implements AutoCloseable {
   }
 
   private void emit(Labels labels, long ts, String text, long offset, long next) {
+    if (joiner != null) {
+      if (!continuing) {
+        joiner.line(labels, ts, text, offset, next, System.nanoTime());
+        emittedPos = joiner.safePoint();
+        return;
+      }
+      // A piece of an over-long line: ship what is open first, then the piece as it is.
+      joiner.flushAll();
+      joiner.skip(next);
+    }
     sink.accept(new LogEntry(labels, ts, text, Labels.EMPTY, sourceId, offset, next));
     metrics.lines.increment();
     if (joinStart >= 0) {
       throw new IllegalStateException("BUG: entry emitted while partial lines are pending");
     }
     emittedPos = next;
+  }
+
+  /** A joined multi-line record from the joiner. */
+  private void record(Labels labels, long ts, String text, long offset, long next) {
+    sink.accept(new LogEntry(labels, ts, text, Labels.EMPTY, sourceId, offset, next));
+    metrics.lines.increment();
   }
 
   private static String text(byte[] b, int off, int len) {

@@ -69,6 +69,12 @@ public final class LogShipper implements AutoCloseable {
   private final List<FileTailer> draining = new ArrayList<>();
   private final Map<String, SourceCheckpoint.Position> recovered = new HashMap<>();
   private final Map<Path, String> lastRotatedName = new HashMap<>();
+  /**
+   * copytruncate paths whose file was empty when we last looked after a truncation: the last
+   * content generation read (through its copy) and how far, so copies made before the file is
+   * opened again are found (and survive a restart: written into every checkpoint).
+   */
+  private final Map<Path, Known> parked = new HashMap<>();
   private final Set<Path> seenPaths = new HashSet<>();
   private long unseenSinceMillis = System.currentTimeMillis();
   private final AtomicInteger openFiles = new AtomicInteger();
@@ -78,6 +84,10 @@ public final class LogShipper implements AutoCloseable {
   private int lastCheckpointCycle = Integer.MIN_VALUE;
   private boolean checkpointDue;
   private long lastCheckpointNanos;
+  private boolean firstRound = true;
+  /** Tests: runs between resuming the checkpointed files and the first scan. */
+  Runnable afterResumeHook;
+  private long lastScan;
 
   public LogShipper(ShipperConfig config, MeterRegistry registry) {
     this.config = config;
@@ -179,52 +189,29 @@ public final class LogShipper implements AutoCloseable {
     return found[0];
   }
 
+  /**
+   * Tests: recovers and forwards like {@link #start()}, but reads only when {@link #step()} is
+   * called, so a test can place rotations and "crashes" (a close) between two exact rounds.
+   */
+  void startStepped() {
+    if (!recover()) {
+      writeCheckpoint(List.of());
+    }
+    running = true;
+    forwarder.start();
+  }
+
+  /** Tests: one round of the reading loop with a scan; true when it read something. */
+  boolean step() throws IOException {
+    lastScan = 0;
+    return round();
+  }
+
   private void run() {
-    long pollNanos = config.pollInterval().toNanos();
-    long lastScan = 0;
-    boolean first = true;
     try {
       while (running) {
-        long now = System.nanoTime();
-        if (first || checkpointDue || now - lastScan >= pollNanos) {
-          if (first) {
-            resumeRotatedWhileDown();
-          }
-          scan();
-          checkFiles();
-          if (first) {
-            if (!recovered.isEmpty()) {
-              log.info("event=checkpointed_files_not_found count={}", recovered.size());
-              recovered.clear();
-            }
-            first = false;
-          }
-          if (checkpointDue) {
-            writeCheckpoint(List.of()); // before reading: every newly opened file has its path
-          }
-          lastScan = System.nanoTime();
-        }
-        if (spool.isFull()) {
-          if (!paused) {
-            paused = true;
-            metrics.pauses.increment();
-            log.warn("event=spool_full action=pause_reading disk_bytes={}", spool.diskBytes());
-          }
-          waitForWork(pollNanos);
-          continue;
-        }
-        if (paused) {
-          paused = false;
-          log.info("event=spool_drained action=resume_reading");
-        }
-        boolean didWork = readDraining(pollNanos);
-        didWork |= readActive();
-        if (checkpointDue
-            || System.nanoTime() - lastCheckpointNanos > TimeUnit.SECONDS.toNanos(5)) {
-          writeCheckpoint(List.of());
-        }
-        if (!didWork) {
-          waitForWork(Math.min(pollNanos, TimeUnit.MILLISECONDS.toNanos(50)));
+        if (!round()) {
+          waitForWork(Math.min(config.pollInterval().toNanos(), TimeUnit.MILLISECONDS.toNanos(50)));
         }
       }
     } catch (RuntimeException | IOException e) {
@@ -232,6 +219,49 @@ public final class LogShipper implements AutoCloseable {
         log.error("event=shipper_failed", e);
       }
     }
+  }
+
+  /** Scan when due, then read; true when something was read. */
+  private boolean round() throws IOException {
+    long pollNanos = config.pollInterval().toNanos();
+    if (firstRound || checkpointDue || System.nanoTime() - lastScan >= pollNanos) {
+      if (firstRound) {
+        resumeFromCheckpoint();
+        firstRound = false;
+        if (afterResumeHook != null) {
+          afterResumeHook.run();
+        }
+      }
+      scan();
+      checkFiles();
+      if (checkpointDue) {
+        writeCheckpoint(List.of()); // before reading: every newly opened file has its path
+      }
+      lastScan = System.nanoTime();
+    }
+    if (spool.isFull()) {
+      if (!paused) {
+        paused = true;
+        metrics.pauses.increment();
+        log.warn("event=spool_full action=pause_reading disk_bytes={}", spool.diskBytes());
+      }
+      return false; // the caller waits
+    }
+    if (paused) {
+      paused = false;
+      log.info("event=spool_drained action=resume_reading");
+    }
+    boolean didWork = readDraining(pollNanos);
+    didWork |= readActive();
+    if (!config.multiline().isEmpty()) {
+      long now = System.nanoTime();
+      active.values().forEach(t -> t.flushIdle(now));
+      draining.forEach(t -> t.flushIdle(now));
+    }
+    if (checkpointDue || System.nanoTime() - lastCheckpointNanos > TimeUnit.SECONDS.toNanos(5)) {
+      writeCheckpoint(List.of());
+    }
+    return didWork;
   }
 
   private boolean readDraining(long quietNanos) throws IOException {
@@ -247,7 +277,10 @@ public final class LogShipper implements AutoCloseable {
         t.eofStreak = 0;
       }
       if (n == 0) {
-        if (t.eofStreak == 0) {
+        if (t.file != null && quietSince(t.file, quietNanos) && t.poll() == 0) {
+          release(t); // rotated or copied a while ago (a backlog): no need to watch it go quiet
+          did = true;
+        } else if (t.eofStreak == 0) {
           t.eofStreak = 1;
           t.quietSince = System.nanoTime();
         } else if (System.nanoTime() - t.quietSince >= quietNanos && t.poll() == 0) {
@@ -258,18 +291,32 @@ public final class LogShipper implements AutoCloseable {
     return did;
   }
 
+  /** True when {@code f} was last modified at least {@code quietNanos} ago. */
+  private static boolean quietSince(Path f, long quietNanos) {
+    long m = modifiedMillis(f);
+    return m != Long.MIN_VALUE
+        && System.currentTimeMillis() - m >= TimeUnit.NANOSECONDS.toMillis(quietNanos);
+  }
+
   private boolean readActive() throws IOException {
     boolean did = false;
     for (FileTailer t : List.copyOf(active.values())) {
       if (blocked(t.path)) {
         continue; // the rotated predecessor is read to its end first: order per stream
       }
-      FileChannel ch = t.channel();
-      if (ch.size() < t.readPosition() || !t.id.fingerprintMatches(ch)) {
-        truncated(t); // checked before reading, so bytes of the new content are never misread
+      if (t.size() < t.readPosition()) {
+        truncated(t);
         continue;
       }
-      for (int i = 0; i < POLLS_PER_FILE_PER_ROUND && t.poll() > 0; i++) {
+      for (int i = 0; i < POLLS_PER_FILE_PER_ROUND; i++) {
+        int n = t.poll(); // verifies the fingerprint after each read (copytruncate)
+        if (n < 0) {
+          truncated(t);
+          break;
+        }
+        if (n == 0) {
+          break;
+        }
         did = true;
       }
     }
@@ -291,6 +338,13 @@ public final class LogShipper implements AutoCloseable {
     t.close();
     openFiles.decrementAndGet();
     log.debug("event=file_released path={} source={} offset={}", t.path, t.sourceId, t.position());
+    Known p = parked.get(t.path);
+    if (p != null && p.id().sourceId().equals(t.sourceId)) {
+      // The newest copy of a path still empty: keep where it ended, copies after it come next.
+      parked.put(t.path, new Known(p.id(), t.position()));
+      writeCheckpoint(List.of());
+      return;
+    }
     writeCheckpoint(
         List.of(new SourceCheckpoint.Position(t.sourceId, t.path.toString(), t.position(), true)));
   }
@@ -369,29 +423,37 @@ public final class LogShipper implements AutoCloseable {
         continue;
       }
       drainRotatedAfter(real, null); // rotations we did not see come first
-      open(real, real, ino, base);
+      open(real, ino, base);
     }
   }
 
+  /** True when a tailer reads the file with this (device, inode). */
   private boolean heldElsewhere(long[] ino) {
+    return holder(ino) != null;
+  }
+
+  private FileTailer holder(long[] ino) {
     for (FileTailer t : active.values()) {
-      if (t.id.sameInode(ino[0], ino[1])) {
-        return true;
+      if (t.readsFile(ino[0], ino[1])) {
+        return t;
       }
     }
     for (FileTailer t : draining) {
-      if (t.id.sameInode(ino[0], ino[1])) {
-        return true;
+      if (t.readsFile(ino[0], ino[1])) {
+        return t;
       }
     }
-    return false;
+    return null;
   }
 
-  /** Opens {@code file} (read through {@code channelPath}) as the active tailer of its path. */
-  private void open(Path file, Path channelPath, long[] ino, Labels base) throws IOException {
+  /**
+   * Opens the file at {@code file} as the active tailer of its path, from 0 unless it continues a
+   * parked copytruncate generation; an empty file is left for a later look.
+   */
+  private void open(Path file, long[] ino, Labels base) throws IOException {
     FileChannel ch;
     try {
-      ch = FileTailer.openChannel(channelPath);
+      ch = FileTailer.openChannel(file);
     } catch (IOException e) {
       return; // gone already
     }
@@ -399,32 +461,48 @@ public final class LogShipper implements AutoCloseable {
       ch.close(); // opened when it has bytes, so the fingerprint means something
       return;
     }
+    FileIdentity id = FileIdentity.of(ino[0], ino[1], ch);
     long offset = 0;
-    FileIdentity id = null;
-    for (SourceCheckpoint.Position p : List.copyOf(recovered.values())) {
-      FileIdentity prev = FileIdentity.parse(p.sourceId());
-      if (prev != null && prev.sameInode(ino[0], ino[1])) {
-        recovered.remove(p.sourceId());
-        if (prev.fingerprintMatches(ch) && ch.size() >= p.offset()) {
-          id = prev;
-          offset = p.offset();
-        } else {
-          // Same inode, other content: truncated while we were down (copytruncate).
-          metrics.truncations.increment();
-          drainCopies(file, prev, p.offset(), base);
-        }
+    Known p = parked.remove(file);
+    if (p != null && p.id().sameInode(ino[0], ino[1])) {
+      if (p.id().fingerprintMatches(ch) && ch.size() >= p.offset()) {
+        id = p.id();
+        offset = p.offset();
+      } else {
+        // Written to and maybe truncated again since we parked it: copies after the parked one.
+        lost(file, drainCopies(file, ino, List.of(p), id, base), "copy gone");
       }
     }
-    if (id == null) {
-      id = FileIdentity.of(ino[0], ino[1], ch);
-    }
-    FileTailer t =
-        new FileTailer(file, ch, id, offset, base, config.maxLineBytes(), this::append, metrics);
+    activate(file, ch, id, offset, base);
+  }
+
+  private void activate(Path file, FileChannel ch, FileIdentity id, long offset, Labels base) {
+    FileTailer t = newTailer(file, ch, id, id.dev(), id.ino(), offset, base);
+    t.verifyReads = true;
     active.put(file, t);
     seenPaths.add(file);
     openFiles.incrementAndGet();
     checkpointDue = true;
     log.debug("event=file_opened path={} source={} offset={}", file, id.sourceId(), offset);
+  }
+
+  private FileTailer newTailer(
+      Path logical, FileChannel ch, FileIdentity id, long dev, long ino, long offset, Labels base) {
+    return new FileTailer(
+            logical, ch, id, dev, ino, offset, base, config.maxLineBytes(), this::append, metrics)
+        .multiline(config.multilineFor(base));
+  }
+
+  private void lost(Path path, List<Known> gone, String cause) {
+    for (Known k : gone) {
+      metrics.sourcesLost.increment();
+      log.warn(
+          "event=source_lost path={} source={} offset={} cause=\"{}\"",
+          path,
+          k.id().sourceId(),
+          k.offset(),
+          cause);
+    }
   }
 
   /** Rotation, deletion and truncation of the active files. */
@@ -450,90 +528,145 @@ public final class LogShipper implements AutoCloseable {
 
   private void startDraining(FileTailer t) {
     t.draining = true;
+    t.verifyReads = false;
     t.eofStreak = 0;
     draining.add(t);
+    checkpointDue = true;
   }
 
   /**
    * copytruncate: the file was copied, then truncated. The bytes after our position are in the copy
    * (a sibling whose name starts with the file's and whose first bytes match); read them there
-   * first, then the truncated file from 0.
+   * first, then copies made after it, then the truncated file from 0.
    */
   private void truncated(FileTailer t) throws IOException {
     metrics.truncations.increment();
     active.remove(t.path);
-    long resume = t.position();
+    Known was = new Known(t.id, t.position());
     Labels base = podLabels.labelsFor(t.path);
     t.close();
     openFiles.decrementAndGet();
-    drainCopies(t.path, t.id, resume, base);
-    long[] ino = FileIdentity.inode(t.path);
-    if (ino != null && base != null) {
-      open(t.path, t.path, ino, base);
-    }
     checkpointDue = true;
-  }
-
-  /**
-   * After a copytruncate: the copy whose first bytes match {@code old} holds the bytes after {@code
-   * resume}; copies made after it (newer modification time) were never read. Reads them in that
-   * order, before the truncated file.
-   */
-  private void drainCopies(Path logical, FileIdentity old, long resume, Labels base)
-      throws IOException {
     if (base == null) {
       return;
     }
+    long[] pathIno = {t.id.dev(), t.id.ino()};
+    FileChannel ch = null;
+    long[] ino = FileIdentity.inode(t.path);
+    if (ino != null && t.id.sameInode(ino[0], ino[1])) {
+      try {
+        ch = FileTailer.openChannel(t.path);
+      } catch (IOException e) {
+        ch = null;
+      }
+    }
+    FileIdentity now = ch != null && ch.size() > 0 ? FileIdentity.of(ino[0], ino[1], ch) : null;
+    lost(t.path, drainCopies(t.path, pathIno, List.of(was), now, base), "copy gone");
+    afterCopies(t.path, ch, now, base);
+  }
+
+  /** The truncated file: read it from 0, or, while it is empty, park the newest generation read. */
+  private void afterCopies(Path file, FileChannel ch, FileIdentity now, Labels base)
+      throws IOException {
+    if (now != null) {
+      activate(file, ch, now, 0, base);
+      return;
+    }
+    if (ch != null) {
+      ch.close();
+    }
+    for (int i = draining.size() - 1; i >= 0; i--) {
+      FileTailer d = draining.get(i);
+      if (d.path.equals(file)) {
+        parked.put(file, new Known(d.id, d.position()));
+        return;
+      }
+    }
+  }
+
+  /** A content generation of a copytruncate file and how far it was read. */
+  record Known(FileIdentity id, long offset) {}
+
+  /**
+   * After copytruncate: finds each known generation's copy by the CRC of its first bytes (the
+   * copy starts like the original did) and reads it from the known offset; copies made after the
+   * newest one matched (or already being read), by modification time, hold generations never seen
+   * at the path and are read from 0. A copy of the content now at the path ({@code current}) is
+   * left alone. Reads are queued in that order, before the file at the path.
+   *
+   * @param pathIno (device, inode) of the file at the path; copies' sources carry it
+   * @return the known generations whose copy is gone
+   */
+  private List<Known> drainCopies(
+      Path logical, long[] pathIno, List<Known> known, FileIdentity current, Labels base)
+      throws IOException {
     record Copy(Path path, long[] ino, long mtime) {}
     List<Copy> copies = new ArrayList<>();
+    long anchor = Long.MIN_VALUE;
     String name = logical.getFileName().toString();
     try (DirectoryStream<Path> siblings =
         Files.newDirectoryStream(logical.getParent(), name + "?*")) {
       for (Path f : siblings) {
         long[] ino = FileIdentity.inode(f);
         if (ino == null
-            || old.sameInode(ino[0], ino[1])
+            || (ino[0] == pathIno[0] && ino[1] == pathIno[1])
             || f.getFileName().toString().endsWith(".gz")
-            || !Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)
-            || heldElsewhere(ino)) {
+            || !Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+          continue;
+        }
+        FileTailer h = holder(ino);
+        if (h != null) {
+          if (h.path.equals(logical)) {
+            anchor = Math.max(anchor, modifiedMillis(f)); // being read: later copies are newer
+          }
           continue;
         }
         copies.add(new Copy(f, ino, modifiedMillis(f)));
       }
     } catch (IOException e) {
-      return;
+      return List.copyOf(known);
     }
-    copies.sort(Comparator.comparingLong(Copy::mtime));
-    Copy match = null;
+    copies.sort(Comparator.comparingLong(Copy::mtime).thenComparing(c -> c.path().toString()));
+    List<Known> missing = new ArrayList<>(known);
     for (Copy c : copies) {
-      FileChannel ch = FileTailer.openChannel(c.path());
-      if (match == null && ch.size() >= resume && old.fingerprintMatches(ch)) {
-        match = c;
-        drainFrom(logical, ch, c.ino(), resume, base);
-        log.debug("event=copytruncate path={} copy={} offset={}", logical, c.path(), resume);
-      } else if (match != null && c.mtime() >= match.mtime()) {
-        drainFrom(logical, ch, c.ino(), 0, base);
+      FileChannel ch;
+      try {
+        ch = FileTailer.openChannel(c.path());
+      } catch (IOException e) {
+        continue;
+      }
+      Known k = null;
+      for (Known m : missing) {
+        if (ch.size() >= m.offset() && m.id().fingerprintMatches(ch)) {
+          k = m;
+          break;
+        }
+      }
+      if (k != null) {
+        missing.remove(k);
+        anchor = Math.max(anchor, c.mtime());
+        openFiles.incrementAndGet();
+        startDraining(
+            newTailer(logical, ch, k.id(), c.ino()[0], c.ino()[1], k.offset(), base)
+                .readingFile(c.path()));
+        log.debug("event=copytruncate path={} copy={} offset={}", logical, c.path(), k.offset());
+      } else if (anchor != Long.MIN_VALUE
+          && c.mtime() >= anchor
+          && (current == null || !current.fingerprintMatches(ch))
+          && ch.size() > 0) {
+        // A generation written and truncated between two looks: never seen at the path.
+        FileIdentity copyId = FileIdentity.of(c.ino()[0], c.ino()[1], ch);
+        FileIdentity gen = new FileIdentity(pathIno[0], pathIno[1], copyId.fpLen(), copyId.fpCrc());
+        openFiles.incrementAndGet();
+        startDraining(
+            newTailer(logical, ch, gen, c.ino()[0], c.ino()[1], 0, base).readingFile(c.path()));
+        anchor = Math.max(anchor, c.mtime());
         log.debug("event=copytruncate_unseen path={} copy={}", logical, c.path());
       } else {
         ch.close();
       }
     }
-  }
-
-  private void drainFrom(Path logical, FileChannel ch, long[] ino, long offset, Labels base)
-      throws IOException {
-    FileTailer t =
-        new FileTailer(
-            logical,
-            ch,
-            FileIdentity.of(ino[0], ino[1], ch),
-            offset,
-            base,
-            config.maxLineBytes(),
-            this::append,
-            metrics);
-    openFiles.incrementAndGet();
-    startDraining(t);
+    return missing;
   }
 
   /**
@@ -589,15 +722,8 @@ public final class LogShipper implements AutoCloseable {
         continue;
       }
       FileTailer t =
-          new FileTailer(
-              logical,
-              ch,
-              FileIdentity.of(ino[0], ino[1], ch),
-              0,
-              base,
-              config.maxLineBytes(),
-              this::append,
-              metrics);
+          newTailer(logical, ch, FileIdentity.of(ino[0], ino[1], ch), ino[0], ino[1], 0, base)
+              .readingFile(f);
       openFiles.incrementAndGet();
       startDraining(t);
       metrics.rotations.increment();
@@ -618,81 +744,138 @@ public final class LogShipper implements AutoCloseable {
   }
 
   /**
-   * Checkpointed files no longer at their path (rotated while we were down): find them by inode in
-   * their directory and read them from their offsets, oldest name first, then any rotated file
-   * after them that was never opened.
+   * Resumes every checkpointed source, before the first scan, holding each file open from then on
+   * (so a rotation right after start cannot make us lose track of it). Per path: a source still at
+   * its path resumes there; one whose inode is elsewhere in the directory (kubelet renamed it) is
+   * read from its offset, oldest name first, then rotated files after it never opened; one whose
+   * inode is still at the path but whose first bytes changed was truncated (copytruncate) and is
+   * read from its copy. A source found nowhere is counted in {@code sources_lost}.
    */
-  private void resumeRotatedWhileDown() throws IOException {
-    record Found(Path file, FileTailer tailer) {}
-    Map<Path, List<Found>> byPath = new LinkedHashMap<>();
-    for (SourceCheckpoint.Position p : List.copyOf(recovered.values())) {
-      recovered.remove(p.sourceId());
-      FileIdentity id = FileIdentity.parse(p.sourceId());
-      if (id == null || p.path().isEmpty()) {
+  private void resumeFromCheckpoint() throws IOException {
+    Map<Path, List<SourceCheckpoint.Position>> byPath = new LinkedHashMap<>();
+    for (SourceCheckpoint.Position p : recovered.values()) {
+      if (FileIdentity.parse(p.sourceId()) == null || p.path().isEmpty()) {
+        metrics.sourcesLost.increment(); // BUG-class: every source is checkpointed before reading
+        log.warn("event=source_lost source={} offset={} cause=\"no path\"", p.sourceId(), p.offset());
         continue;
       }
-      Path orig = Path.of(p.path());
-      long[] atPath = FileIdentity.inode(orig);
-      if (atPath != null && id.sameInode(atPath[0], atPath[1])) {
-        recovered.put(p.sourceId(), p); // still at its path: the scan resumes it
-        seenPaths.add(orig);
-        continue;
-      }
-      Path dir = orig.getParent();
-      Found found = null;
-      if (dir != null && Files.isDirectory(dir)) {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-          for (Path f : files) {
-            long[] ino = FileIdentity.inode(f);
-            if (ino == null || !id.sameInode(ino[0], ino[1]) || heldElsewhere(ino)) {
-              continue;
-            }
-            FileChannel ch = FileTailer.openChannel(f);
-            Labels base = podLabels.labelsFor(orig);
-            if (!id.fingerprintMatches(ch) || ch.size() < p.offset() || base == null) {
-              ch.close();
-              continue;
-            }
-            found =
-                new Found(
-                    f,
-                    new FileTailer(
-                        orig,
-                        ch,
-                        id,
-                        p.offset(),
-                        base,
-                        config.maxLineBytes(),
-                        this::append,
-                        metrics));
-            break;
-          }
-        }
-      }
-      if (found != null) {
-        byPath.computeIfAbsent(orig, k -> new ArrayList<>()).add(found);
-        log.info("event=resume_rotated path={} file={} offset={}", orig, found.file(), p.offset());
-      } else {
-        metrics.sourcesLost.increment();
-        log.warn(
-            "event=source_lost path={} source={} offset={} cause=\"gone before read to its end\"",
-            p.path(),
-            p.sourceId(),
-            p.offset());
-      }
+      byPath.computeIfAbsent(Path.of(p.path()), k -> new ArrayList<>()).add(p);
     }
-    for (Map.Entry<Path, List<Found>> e : byPath.entrySet()) {
-      List<Found> fs = e.getValue();
-      fs.sort(java.util.Comparator.comparing(f -> f.file().getFileName().toString()));
-      seenPaths.add(e.getKey());
-      for (Found f : fs) {
+    recovered.clear();
+    for (Map.Entry<Path, List<SourceCheckpoint.Position>> e : byPath.entrySet()) {
+      resumePath(e.getKey(), e.getValue());
+    }
+    checkpointDue = true;
+  }
+
+  private void resumePath(Path path, List<SourceCheckpoint.Position> ps) throws IOException {
+    Labels base = podLabels.labelsFor(path);
+    if (base == null) {
+      return; // filtered out by this run's settings
+    }
+    seenPaths.add(path);
+    long[] atPath = FileIdentity.inode(path);
+    List<Known> inPlace = new ArrayList<>();
+    List<Found> found = new ArrayList<>();
+    boolean movedLost = false;
+    for (SourceCheckpoint.Position p : ps) {
+      FileIdentity id = FileIdentity.parse(p.sourceId());
+      if (atPath != null && id.sameInode(atPath[0], atPath[1])) {
+        inPlace.add(new Known(id, p.offset()));
+        continue;
+      }
+      Found f = findByInode(path, id, p.offset(), base);
+      if (f == null) {
+        lost(path, List.of(new Known(id, p.offset())), "gone before read to its end");
+        movedLost = true;
+        continue;
+      }
+      found.add(f);
+      log.info("event=resume_rotated path={} file={} offset={}", path, f.file(), p.offset());
+    }
+    if (!found.isEmpty()) {
+      found.sort(Comparator.comparing(f -> f.file().getFileName().toString()));
+      for (Found f : found) {
         openFiles.incrementAndGet();
         startDraining(f.tailer());
       }
-      lastRotatedName.put(e.getKey(), fs.get(fs.size() - 1).file().getFileName().toString());
-      drainRotatedAfter(e.getKey(), null);
+      lastRotatedName.put(path, found.getLast().file().getFileName().toString());
+      drainRotatedAfter(path, null);
+    } else if (movedLost) {
+      readUnseenSince(path);
     }
-    checkpointDue = true;
+    if (inPlace.isEmpty()) {
+      return; // the file now at the path (if any) is new: the scan opens it from 0
+    }
+    FileChannel ch;
+    try {
+      ch = FileTailer.openChannel(path);
+    } catch (IOException e) {
+      lost(path, inPlace, "gone before read to its end");
+      return;
+    }
+    Known cur = null;
+    for (Known k : inPlace) {
+      if (ch.size() >= k.offset() && k.id().fingerprintMatches(ch)) {
+        cur = k;
+      }
+    }
+    List<Known> older = new ArrayList<>(inPlace);
+    older.remove(cur);
+    FileIdentity now =
+        cur != null ? cur.id() : ch.size() > 0 ? FileIdentity.of(atPath[0], atPath[1], ch) : null;
+    if (!older.isEmpty()) {
+      // Truncated (copytruncate) after the checkpoint, perhaps several times; or the file was
+      // deleted and its inode reused by the new one (kubelet rotation, then gzip).
+      metrics.truncations.increment();
+      List<Known> gone = drainCopies(path, atPath, older, now, base);
+      lost(path, gone, "copy gone");
+      if (gone.size() == older.size()) {
+        readUnseenSince(path);
+      }
+    }
+    if (cur != null) {
+      activate(path, ch, cur.id(), cur.offset(), base);
+    } else {
+      afterCopies(path, ch, now, base);
+    }
+  }
+
+  private record Found(Path file, FileTailer tailer) {}
+
+  /**
+   * The file we were reading is gone, so nothing tells which rotated files after it we read: read
+   * those modified since the last checkpoint (less a margin), as for a path never seen.
+   */
+  private void readUnseenSince(Path path) throws IOException {
+    seenPaths.remove(path);
+    drainRotatedAfter(path, null);
+    seenPaths.add(path);
+  }
+
+  /** A rotated file by (device, inode) and first bytes in the directory of {@code path}. */
+  private Found findByInode(Path path, FileIdentity id, long offset, Labels base)
+      throws IOException {
+    Path dir = path.getParent();
+    if (dir == null || !Files.isDirectory(dir)) {
+      return null;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+      for (Path f : files) {
+        long[] ino = FileIdentity.inode(f);
+        if (ino == null || !id.sameInode(ino[0], ino[1]) || heldElsewhere(ino)) {
+          continue;
+        }
+        FileChannel ch = FileTailer.openChannel(f);
+        if (!id.fingerprintMatches(ch) || ch.size() < offset) {
+          ch.close();
+          continue;
+        }
+        return new Found(
+            f, newTailer(path, ch, id, ino[0], ino[1], offset, base).readingFile(f));
+      }
+    }
+    return null;
   }
 
   private void append(LogEntry e) {
@@ -705,12 +888,23 @@ public final class LogShipper implements AutoCloseable {
   private void writeCheckpoint(List<SourceCheckpoint.Position> extra) {
     List<SourceCheckpoint.Position> ps = new ArrayList<>(extra);
     ps.addAll(recovered.values()); // known from the last run, not matched to a file yet
+    Set<String> live = new HashSet<>();
     for (FileTailer t : draining) {
       ps.add(new SourceCheckpoint.Position(t.sourceId, t.path.toString(), t.position(), false));
+      live.add(t.sourceId);
     }
     for (FileTailer t : active.values()) {
       ps.add(new SourceCheckpoint.Position(t.sourceId, t.path.toString(), t.position(), false));
+      live.add(t.sourceId);
     }
+    parked.forEach(
+        (path, k) -> {
+          if (!live.contains(k.id().sourceId())) {
+            ps.add(
+                new SourceCheckpoint.Position(
+                    k.id().sourceId(), path.toString(), k.offset(), false));
+          }
+        });
     long idx = spool.append(new SourceCheckpoint(ps));
     spool.pin(idx);
     lastCheckpointCycle = spool.cycleOf(idx);
@@ -724,6 +918,11 @@ public final class LogShipper implements AutoCloseable {
 
   Spool spool() {
     return spool;
+  }
+
+  /** Tests: files being read to their end (rotated, copies). */
+  int drainingCount() {
+    return draining.size();
   }
 
   /** Stops reading, then forwarding; what is spooled but unsent is sent after the next start. */

@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
  * @param spoolRollCycle Chronicle roll cycle of the spool
  * @param batchRecords most entries per push request
  * @param batchAge how long a push batch waits to fill
+ * @param multiline multi-line joining rules; the first that selects a file applies (none: off)
  */
 public record ShipperConfig(
     String glob,
@@ -43,7 +44,8 @@ public record ShipperConfig(
     Duration pollInterval,
     String spoolRollCycle,
     int batchRecords,
-    Duration batchAge) {
+    Duration batchAge,
+    List<MultilineConfig> multiline) {
 
   public ShipperConfig {
     glob = glob != null ? glob : "/var/log/pods/*/*/*.log";
@@ -61,6 +63,7 @@ public record ShipperConfig(
     spoolRollCycle = spoolRollCycle != null ? spoolRollCycle : "FIVE_MINUTELY";
     batchRecords = batchRecords > 0 ? batchRecords : 2000;
     batchAge = batchAge != null ? batchAge : Duration.ofMillis(500);
+    multiline = multiline != null ? List.copyOf(multiline) : List.of();
     if (maxLineBytes < 16) {
       throw new IllegalArgumentException("cannot configure log shipper: maxLineBytes below 16");
     }
@@ -84,7 +87,7 @@ public record ShipperConfig(
   public static ShipperConfig of(String glob, Path spoolDir, URI server) {
     return new ShipperConfig(
         glob, spoolDir, server, null, null, null, null, null, null, null, 0, 0, null, null, 0,
-        null);
+        null, null);
   }
 
   public ShipperConfig withCluster(String c) {
@@ -104,7 +107,8 @@ public record ShipperConfig(
         pollInterval,
         spoolRollCycle,
         batchRecords,
-        batchAge);
+        batchAge,
+        multiline);
   }
 
   public ShipperConfig withFilters(
@@ -130,7 +134,8 @@ public record ShipperConfig(
         pollInterval,
         spoolRollCycle,
         batchRecords,
-        batchAge);
+        batchAge,
+        multiline);
   }
 
   public ShipperConfig withLimits(int maxLine, long spoolMax) {
@@ -150,7 +155,8 @@ public record ShipperConfig(
         pollInterval,
         spoolRollCycle,
         batchRecords,
-        batchAge);
+        batchAge,
+        multiline);
   }
 
   public ShipperConfig withSpoolRollCycle(String cycle) {
@@ -170,7 +176,39 @@ public record ShipperConfig(
         pollInterval,
         cycle,
         batchRecords,
-        batchAge);
+        batchAge,
+        multiline);
+  }
+
+  public ShipperConfig withMultiline(List<MultilineConfig> rules) {
+    return new ShipperConfig(
+        glob,
+        spoolDir,
+        server,
+        cluster,
+        includeNamespaces,
+        excludeNamespaces,
+        includePods,
+        excludePods,
+        includeContainers,
+        excludeContainers,
+        maxLineBytes,
+        spoolMaxBytes,
+        pollInterval,
+        spoolRollCycle,
+        batchRecords,
+        batchAge,
+        rules);
+  }
+
+  /** The multi-line rule for a file with these base labels, or null. */
+  MultilineConfig multilineFor(dev.osprey.core.labels.Labels base) {
+    for (MultilineConfig m : multiline) {
+      if (m.selects(base)) {
+        return m;
+      }
+    }
+    return null;
   }
 
   URI pushUri() {

@@ -143,4 +143,19 @@ class FileTailerTest {
     t.flushAtEnd();
     assertThat(lines()).containsExactly("first", "second\r", "third");
   }
+
+  @Test
+  void aVerifyingTailerShipsNothingReadAfterTheContentWasReplaced() throws Exception {
+    String a = "2026-11-22T04:05:06.000000001Z stdout F first generation\n";
+    FileTailer t = tail(a.getBytes(StandardCharsets.UTF_8), 0, 1024);
+    t.verifyReads = true;
+    assertThat(lines()).containsExactly("first generation");
+    // copytruncate, and the new content grows past our position before we read again
+    String b =
+        "2026-11-22T04:05:07.000000002Z stdout F second generation, longer than the first one\n";
+    Files.writeString(dir.resolve("0.log"), b);
+    assertThat(t.poll()).isEqualTo(-1);
+    assertThat(lines()).containsExactly("first generation");
+    assertThat(t.position()).isEqualTo(a.length());
+  }
 }

@@ -33,7 +33,8 @@ class LogShipperTest {
         Duration.ofMillis(100),
         null,
         1000,
-        Duration.ofMillis(50));
+        Duration.ofMillis(50),
+        null);
   }
 
   static Path podLog(Path pods, String ns, String pod, String container) {
