@@ -218,6 +218,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
       String route,
       HttpResponse accepted) {
     if (!c.channel().isActive()) {
+      refused(c, accepted, "connection closed before the upgrade");
       return;
     }
     boolean upgrade =
@@ -233,6 +234,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
           req,
           route,
           true);
+      refused(c, accepted, "not a websocket handshake");
       return;
     }
     WebSocketSettings settings = accepted.webSocketSettings();
@@ -256,6 +258,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
       WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(c.channel())
           .addListener(ChannelFutureListener.CLOSE);
       full.release();
+      refused(c, accepted, "unsupported websocket version");
       return;
     }
     WebSocketSession session = new WebSocketSession(c.channel(), settings);
@@ -291,6 +294,17 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
                   frames.opened(f.channel().pipeline().context(frames));
                   f.channel().config().setAutoRead(true);
                 });
+  }
+
+  /** A route accepted a websocket that never opened: its listener hears so, once, as a close. */
+  private static void refused(ChannelHandlerContext c, HttpResponse accepted, String why) {
+    WebSocketSession session = new WebSocketSession(c.channel(), accepted.webSocketSettings());
+    session.markClosed();
+    try {
+      accepted.webSocketListener().onClose(session, 1006, why);
+    } catch (RuntimeException e) {
+      log.error("event=websocket_listener_failed callback=close error={}", e.toString(), e);
+    }
   }
 
   private String tooLarge() {

@@ -14,7 +14,8 @@ public interface WebSocketListener {
 
   /**
    * The connection ended: the client's close code and reason, ours when we closed first, or 1006
-   * when the connection was lost without a close frame. Called once.
+   * when the connection was lost without a close frame. Called once, also when the handshake never
+   * completed (then without {@link #onOpen}), so a listener can always release what it holds.
    */
   default void onClose(WebSocketSession socket, int code, String reason) {}
 }

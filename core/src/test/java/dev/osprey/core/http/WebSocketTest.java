@@ -140,6 +140,7 @@ class WebSocketTest {
 
   @Test
   void aRouteRejectsBeforeTheUpgradeAndAPlainGetIsRefused() throws Exception {
+    BlockingQueue<Integer> neverOpened = new LinkedBlockingQueue<>();
     Router router =
         new Router()
             .get(
@@ -148,7 +149,13 @@ class WebSocketTest {
                   if (r.param("query") == null) {
                     throw ApiException.badData("query parameter is required");
                   }
-                  return HttpResponse.webSocket(new WebSocketListener() {});
+                  return HttpResponse.webSocket(
+                      new WebSocketListener() {
+                        @Override
+                        public void onClose(WebSocketSession ws, int code, String reason) {
+                          neverOpened.add(code);
+                        }
+                      });
                 });
     try (HttpServer s = new HttpServer(HttpServer.Options.local(0), router, null).start()) {
       assertThatThrownBy(() -> connect(s, "/ws", new Recorder(true)))
@@ -163,6 +170,8 @@ class WebSocketTest {
               java.net.http.HttpResponse.BodyHandlers.ofString());
       assertThat(plain.statusCode()).isEqualTo(400);
       assertThat(plain.body()).contains("not using the websocket protocol");
+      // The route's listener hears that its socket never opened, so it can let go.
+      assertThat(neverOpened.poll(10, TimeUnit.SECONDS)).isEqualTo(1006);
       // The connection still serves ordinary requests afterwards (keep-alive after the 400).
       var again =
           client.send(

@@ -126,6 +126,20 @@ class LogStoreTest {
   }
 
   @Test
+  void subscribersSeeAcceptedLinesOnlyUntilTheyUnsubscribe() throws Exception {
+    LogStore s = open(dir);
+    List<String> seen = new ArrayList<>();
+    AutoCloseable sub = s.subscribe((st, e) -> seen.add(st.get("app") + ":" + e.line()));
+    List<LogStream> batch = List.of(stream("api", NOW, "x", "y"));
+    s.append(batch);
+    s.append(batch); // duplicates: not seen again
+    s.append(List.of(stream("old", NOW - 30L * 24 * HOUR, "too old"))); // past retention
+    sub.close();
+    s.append(List.of(stream("api", NOW + 100, "after")));
+    assertThat(seen).containsExactly("api:x", "api:y");
+  }
+
+  @Test
   void replayOfTheSameBatchAddsNothing() {
     LogStore s = open(dir);
     List<LogStream> batch = List.of(stream("api", NOW, "x", "y", "z"));
