@@ -119,7 +119,8 @@ class LogStoreTest {
                 s,
                 req(
                     List.of(),
-                    new TermQuery(new Term("line", "4bf92f3577b34da6a3ce929d0e0e4736")),
+                    new TermQuery(
+                        new Term("line", LogTokens.part("4bf92f3577b34da6a3ce929d0e0e4736"))),
                     true,
                     0)))
         .hasSize(1);
@@ -261,6 +262,11 @@ class LogStoreTest {
     assertThat(s.queryString("reset", NOW - HOUR, NOW + HOUR, 10))
         .extracting(LogStore.Highlighted::line)
         .containsExactly("connection reset again", "connection reset by peer 10.0.0.7");
+    // prefix and wildcard terms reach the marked parts too
+    assertThat(s.queryString("conn*", NOW - HOUR, NOW + HOUR, 10)).hasSize(2);
+    assertThat(s.queryString("pe?r AND app:api", NOW - HOUR, NOW + HOUR, 10))
+        .extracting(LogStore.Highlighted::highlight)
+        .containsExactly("connection reset by <b>peer</b> 10.0.0.7");
   }
 
   @Test
