@@ -67,6 +67,14 @@ final class LogsBench implements Callable<Integer> {
   int repeat;
 
   @Option(
+      names = "--warmup",
+      description =
+          "Untimed runs per query first, so the server's JIT has compiled the path"
+              + " (default ${DEFAULT-VALUE}).",
+      defaultValue = "10")
+  int warmup;
+
+  @Option(
       names = "--rg",
       description = "The ripgrep binary (default ${DEFAULT-VALUE}).",
       defaultValue = "rg")
@@ -372,7 +380,7 @@ final class LogsBench implements Callable<Integer> {
     return n;
   }
 
-  /** One warm-up, then the median of {@code repeat} runs over HTTP. */
+  /** {@code warmup} untimed runs, then the median of {@code repeat} runs over HTTP. */
   Timed osprey(Peer p, Query q, long from, long to) throws Exception {
     String path =
         q.metric()
@@ -383,7 +391,7 @@ final class LogsBench implements Callable<Integer> {
             : rangePath(q.logql(), from, to);
     long hits = 0;
     long[] t = new long[repeat];
-    for (int i = -1; i < repeat; i++) {
+    for (int i = -warmup; i < repeat; i++) {
       long s = System.nanoTime();
       JsonNode r = get(p, path);
       if (i >= 0) {
