@@ -55,7 +55,7 @@ public final class LogTokens {
     return mark(normalized.length(), isHexOnly(normalized)) + normalized;
   }
 
-  static char mark(int length, boolean hexOnly) {
+  public static char mark(int length, boolean hexOnly) {
     return (char) (PART_MARK + (hexOnly ? 0 : NON_HEX) + length);
   }
 

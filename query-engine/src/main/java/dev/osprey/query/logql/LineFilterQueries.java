@@ -239,21 +239,12 @@ final class LineFilterQueries {
    * dictionary's corner of longer parts, not every term.
    */
   static Query holding(String w, boolean suffix) {
-    List<Automaton> text = new ArrayList<>();
-    text.add(Automata.makeAnyString());
-    text.add(Automata.makeString(w));
-    if (!suffix) {
-      text.add(Automata.makeAnyString());
-    }
     BooleanQuery.Builder b = new BooleanQuery.Builder();
     b.add(
         new TermQuery(new Term(LogStore.LINE_FIELD, LogTokens.part(w))),
         BooleanClause.Occur.SHOULD);
     b.add(
-        new PartsQuery(
-            "*" + w + (suffix ? "" : "*"),
-            w.length() + 1,
-            LogTokens.parts(w.length() + 1, w, Operations.concatenate(text))),
+        new PartsContainingQuery(LogStore.LINE_FIELD, w, w.length() + 1, suffix),
         BooleanClause.Occur.SHOULD);
     b.setMinimumNumberShouldMatch(1);
     return b.build();

@@ -88,7 +88,11 @@ class NeedleLookupTest {
             TRACE.substring(4),
             TRACE.substring(0, 20),
             "4737",
-            "zz4bf9")) {
+            "zz4bf9",
+            "leidoscope applied",
+            "ScOpE",
+            "e0e4736 amount",
+            "=" + TRACE.substring(0, 30))) {
       assertThat(find("{app=\"a\"} |= \"" + needle + "\"")).as(needle).isEqualTo(scan(needle));
     }
     assertThat(find("|= \"kaleidoscope\""))
