@@ -7,10 +7,11 @@ import picocli.CommandLine.Command;
 @Command(
     name = "osprey bench",
     mixinStandardHelpOptions = true,
-    description = "Benchmarks against Prometheus and VictoriaMetrics on the same data.",
+    description = "Benchmarks against Prometheus, VictoriaMetrics and ripgrep on the same data.",
     subcommands = {
       TsdbBench.class,
       QueryBench.class,
+      LogsBench.class,
       BenchMain.Jmh.class,
       CommandLine.HelpCommand.class
     })

@@ -54,6 +54,57 @@ class OspreyServerTest {
   }
 
   @Test
+  void tailsLokiOverAWebsocket(@TempDir Path dir) throws Exception {
+    try (OspreyServer s = new OspreyServer(config(dir), SelfMetrics.create()).start()) {
+      java.util.concurrent.BlockingQueue<String> frames =
+          new java.util.concurrent.LinkedBlockingQueue<>();
+      java.net.http.WebSocket ws =
+          client
+              .newWebSocketBuilder()
+              .buildAsync(
+                  URI.create(
+                      s.baseUrl().replace("http://", "ws://")
+                          + "/loki/api/v1/tail?query=%7Bapp%3D%22t%22%7D"),
+                  new java.net.http.WebSocket.Listener() {
+                    final StringBuilder b = new StringBuilder();
+
+                    @Override
+                    public java.util.concurrent.CompletionStage<?> onText(
+                        java.net.http.WebSocket w, CharSequence data, boolean last) {
+                      b.append(data);
+                      if (last) {
+                        frames.add(b.toString());
+                        b.setLength(0);
+                      }
+                      w.request(1);
+                      return null;
+                    }
+                  })
+              .get(10, java.util.concurrent.TimeUnit.SECONDS);
+      long ts = System.currentTimeMillis() * 1_000_000L;
+      HttpResponse<String> push =
+          client.send(
+              HttpRequest.newBuilder(URI.create(s.baseUrl() + "/loki/api/v1/push"))
+                  .header("Content-Type", "application/json")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"streams\":[{\"stream\":{\"app\":\"t\"},\"values\":[[\""
+                              + ts
+                              + "\",\"hello tail\"]]}]}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(push.statusCode()).isEqualTo(204);
+      assertThat(frames.poll(10, java.util.concurrent.TimeUnit.SECONDS))
+          .isEqualTo(
+              "{\"streams\":[{\"stream\":{\"app\":\"t\"},\"values\":[[\""
+                  + ts
+                  + "\",\"hello tail\"]]}]}");
+      ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "")
+          .get(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void notReadyAfterClose(@TempDir Path dir) {
     OspreyServer s = new OspreyServer(config(dir), SelfMetrics.create()).start();
     assertThat(s.ready()).isTrue();

@@ -9,8 +9,12 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -21,6 +25,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,6 +38,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -57,7 +66,29 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
       boolean accessLog,
       AtomicInteger inFlight,
       MeterRegistry registry,
-      BooleanSupplier closing) {}
+      BooleanSupplier closing,
+      Set<WebSocketSession> webSockets) {
+    Context(
+        Router router,
+        ExecutorService workers,
+        long maxBodyBytes,
+        Auth auth,
+        boolean accessLog,
+        AtomicInteger inFlight,
+        MeterRegistry registry,
+        BooleanSupplier closing) {
+      this(
+          router,
+          workers,
+          maxBodyBytes,
+          auth,
+          accessLog,
+          inFlight,
+          registry,
+          closing,
+          ConcurrentHashMap.newKeySet());
+    }
+  }
 
   private final Context ctx;
 
@@ -176,6 +207,106 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * On the event loop: completes the websocket handshake a route accepted, then hands the
+   * connection to a {@link WebSocketFrameHandler} in place of this dispatcher. A request that is
+   * not a handshake gets 400 as gorilla/websocket answers it; an unknown version 426.
+   */
+  private void upgrade(
+      ChannelHandlerContext c,
+      io.netty.handler.codec.http.HttpRequest req,
+      String route,
+      HttpResponse accepted) {
+    if (!c.channel().isActive()) {
+      refused(c, accepted, "connection closed before the upgrade");
+      return;
+    }
+    boolean upgrade =
+        "websocket".equalsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE, ""))
+            && req.headers().containsValue(HttpHeaderNames.CONNECTION, "upgrade", true);
+    if (!upgrade || !req.method().equals(HttpMethod.GET)) {
+      write(
+          c,
+          plain(
+              400,
+              "websocket: the client is not using the websocket protocol: 'upgrade' token not"
+                  + " found in 'Connection' header\n"),
+          req,
+          route,
+          true);
+      refused(c, accepted, "not a websocket handshake");
+      return;
+    }
+    WebSocketSettings settings = accepted.webSocketSettings();
+    FullHttpRequest full =
+        new DefaultFullHttpRequest(
+            req.protocolVersion(),
+            req.method(),
+            req.uri(),
+            Unpooled.EMPTY_BUFFER,
+            req.headers().copy(),
+            EmptyHttpHeaders.INSTANCE);
+    String scheme = c.pipeline().get("tls") != null ? "wss://" : "ws://";
+    WebSocketServerHandshaker hs =
+        new WebSocketServerHandshakerFactory(
+                scheme + req.headers().get(HttpHeaderNames.HOST, "localhost") + req.uri(),
+                null,
+                false,
+                settings.maxMessageBytes())
+            .newHandshaker(full);
+    if (hs == null) {
+      WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(c.channel())
+          .addListener(ChannelFutureListener.CLOSE);
+      full.release();
+      refused(c, accepted, "unsupported websocket version");
+      return;
+    }
+    WebSocketSession session = new WebSocketSession(c.channel(), settings);
+    WebSocketFrameHandler frames =
+        new WebSocketFrameHandler(
+            session, accepted.webSocketListener(), settings, ctx.webSockets());
+    ChannelPipeline p = c.pipeline();
+    p.addAfter(c.name(), "ws-aggregate", new WebSocketFrameAggregator(settings.maxMessageBytes()));
+    p.addAfter("ws-aggregate", "websocket", frames);
+    p.remove(this);
+    long nanos = System.nanoTime() - startNanos;
+    hs.handshake(c.channel(), full)
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  full.release();
+                  if (!f.isSuccess()) {
+                    f.channel().close();
+                    return;
+                  }
+                  Timer.builder("osprey_http_request_duration_seconds")
+                      .description("HTTP requests by route, method and status code")
+                      .tags("route", route, "method", "GET", "code", "101")
+                      .register(ctx.registry())
+                      .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+                  if (ctx.accessLog()) {
+                    access.info(
+                        "method=GET path={} status=101 bytes=0 duration_ms={} remote={}",
+                        req.uri(),
+                        nanos / 1_000_000,
+                        f.channel().remoteAddress());
+                  }
+                  frames.opened(f.channel().pipeline().context(frames));
+                  f.channel().config().setAutoRead(true);
+                });
+  }
+
+  /** A route accepted a websocket that never opened: its listener hears so, once, as a close. */
+  private static void refused(ChannelHandlerContext c, HttpResponse accepted, String why) {
+    WebSocketSession session = new WebSocketSession(c.channel(), accepted.webSocketSettings());
+    session.markClosed();
+    try {
+      accepted.webSocketListener().onClose(session, 1006, why);
+    } catch (RuntimeException e) {
+      log.error("event=websocket_listener_failed callback=close error={}", e.toString(), e);
+    }
+  }
+
   private String tooLarge() {
     return "request body too large: the limit is " + ctx.maxBodyBytes() + " bytes";
   }
@@ -196,7 +327,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
       ctx.workers()
           .execute(
               () -> {
-                FullHttpResponse resp;
+                HttpResponse resp;
                 try {
                   resp = run(req, m, qs, headers, body, streamBody, remote);
                 } finally {
@@ -205,7 +336,11 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
                   }
                   ctx.inFlight().decrementAndGet();
                 }
-                write(c, resp, req, m.route().pattern(), true);
+                if (resp.webSocketListener() != null) {
+                  c.executor().execute(() -> upgrade(c, req, m.route().pattern(), resp));
+                } else {
+                  write(c, toNetty(resp), req, m.route().pattern(), true);
+                }
               });
     } catch (RejectedExecutionException e) {
       ctx.inFlight().decrementAndGet();
@@ -223,7 +358,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private FullHttpResponse run(
+  private HttpResponse run(
       io.netty.handler.codec.http.HttpRequest req,
       Router.Match m,
       QueryStringDecoder qs,
@@ -255,17 +390,17 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
       HttpRequest request =
           new HttpRequest(
               req.method().name(), qs.path(), params, m.pathParams(), headers, decoded, in, remote);
-      HttpResponse r = m.route().handler().handle(request);
-      return toNetty(r);
+      return m.route().handler().handle(request);
     } catch (ApiException e) {
-      return toNetty(HttpResponse.error(e));
+      return HttpResponse.error(e);
     } catch (BodyTooLargeException e) {
-      return json(413, Json.error("bad_data", tooLarge()));
+      return HttpResponse.json(413, Json.error("bad_data", tooLarge()));
     } catch (IOException e) {
-      return json(400, Json.error("bad_data", "cannot read request body: " + e.getMessage()));
+      return HttpResponse.json(
+          400, Json.error("bad_data", "cannot read request body: " + e.getMessage()));
     } catch (Exception e) {
       log.error("event=handler_failed route={} error={}", m.route().pattern(), e.toString(), e);
-      return json(500, Json.error("internal", "internal error: " + e));
+      return HttpResponse.json(500, Json.error("internal", "internal error: " + e));
     }
   }
 

@@ -13,6 +13,8 @@ public final class HttpResponse {
   private final String contentType;
   private final byte[] body;
   private final Map<String, String> headers = new LinkedHashMap<>();
+  private WebSocketListener webSocket;
+  private WebSocketSettings webSocketSettings;
 
   public HttpResponse(int status, String contentType, byte[] body) {
     this.status = status;
@@ -39,6 +41,31 @@ public final class HttpResponse {
 
   public static HttpResponse error(ApiException e) {
     return json(e.status(), Json.error(e.errorType(), e.getMessage()));
+  }
+
+  /**
+   * Accepts a websocket handshake: the server answers 101 and hands the connection to {@code
+   * listener}. A route validates its parameters before returning this, so a bad request is answered
+   * with an ordinary error instead. A request that is not a websocket handshake gets 400.
+   */
+  public static HttpResponse webSocket(WebSocketListener listener, WebSocketSettings settings) {
+    HttpResponse r = new HttpResponse(101, null, null);
+    r.webSocket = java.util.Objects.requireNonNull(listener);
+    r.webSocketSettings = java.util.Objects.requireNonNull(settings);
+    return r;
+  }
+
+  public static HttpResponse webSocket(WebSocketListener listener) {
+    return webSocket(listener, WebSocketSettings.defaults());
+  }
+
+  /** The listener of an accepted websocket handshake, or null for an ordinary response. */
+  public WebSocketListener webSocketListener() {
+    return webSocket;
+  }
+
+  public WebSocketSettings webSocketSettings() {
+    return webSocketSettings;
   }
 
   public HttpResponse header(String name, String value) {

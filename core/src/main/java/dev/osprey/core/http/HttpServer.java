@@ -20,6 +20,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import java.io.File;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -92,6 +93,8 @@ public final class HttpServer implements AutoCloseable {
   private final MeterRegistry registry;
   private final ThreadPoolExecutor workers;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final java.util.Set<WebSocketSession> webSockets =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
   private EventLoopGroup boss;
   private EventLoopGroup workerGroup;
   private Channel serverChannel;
@@ -155,7 +158,8 @@ public final class HttpServer implements AutoCloseable {
             options.accessLog(),
             inFlight,
             registry,
-            () -> closing);
+            () -> closing,
+            webSockets);
     ServerBootstrap b =
         new ServerBootstrap()
             .group(boss, workerGroup)
@@ -212,6 +216,19 @@ public final class HttpServer implements AutoCloseable {
     closing = true;
     if (serverChannel != null) {
       serverChannel.close().syncUninterruptibly();
+    }
+    // Open websockets get a close frame (1001 going away) and a moment to answer it.
+    for (WebSocketSession ws : List.copyOf(webSockets)) {
+      ws.close(1001, "server shutting down");
+    }
+    long wsDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (!webSockets.isEmpty() && System.nanoTime() < wsDeadline) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (inFlight.get() > 0 && System.nanoTime() < deadline) {

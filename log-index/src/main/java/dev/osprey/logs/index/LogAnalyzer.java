@@ -75,7 +75,7 @@ public final class LogAnalyzer extends Analyzer {
         afterWhole = false;
         if (LogTokens.hasInnerPunct(buf, coarseStart, coarseEnd)) {
           if (coarseEnd - coarseStart <= LogTokens.MAX_TERM) {
-            emit(coarseStart, coarseEnd, 1);
+            emit(coarseStart, coarseEnd, 1, false);
             afterWhole = true;
           } else { // too long to index whole: mark the line instead
             term.setEmpty().append(LogTokens.LONG_WORD);
@@ -109,7 +109,7 @@ public final class LogAnalyzer extends Analyzer {
           return true;
         }
         partPos = i;
-        emit(s, i, afterWhole ? 0 : 1);
+        emit(s, i, afterWhole ? 0 : 1, true);
         afterWhole = false;
         return true;
       }
@@ -117,11 +117,21 @@ public final class LogAnalyzer extends Analyzer {
       return false;
     }
 
-    private void emit(int s, int e, int inc) {
+    /** A term; a part gets its mark (length and class, see {@link LogTokens#part}). */
+    private void emit(int s, int e, int inc, boolean part) {
       term.setEmpty();
+      if (part) {
+        term.append(LogTokens.PART_MARK);
+      }
+      boolean hex = true;
       for (int i = s; i < e; i++) {
         char c = buf.charAt(i);
-        term.append(Character.isUpperCase(c) ? Character.toLowerCase(c) : c);
+        char l = Character.isUpperCase(c) ? Character.toLowerCase(c) : c;
+        hex &= (l >= '0' && l <= '9') || (l >= 'a' && l <= 'f');
+        term.append(l);
+      }
+      if (part) {
+        term.buffer()[0] = LogTokens.mark(e - s, hex);
       }
       offset.setOffset(correctOffset(s), correctOffset(e));
       posInc.setPositionIncrement(inc);

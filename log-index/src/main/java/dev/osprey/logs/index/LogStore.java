@@ -75,6 +75,24 @@ public final class LogStore implements AutoCloseable {
   private volatile long lastSearch = System.nanoTime() - SEARCH_IDLE_NANOS;
   private volatile long lastRefresh = System.nanoTime();
   private volatile boolean closed;
+  private final java.util.concurrent.CopyOnWriteArrayList<AppendListener> listeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * Sees every line the index accepts (not duplicates, not lines past retention), as it is added,
+   * for live tailing. Called on the appending thread while appends hold a lock: it must not block
+   * and should only hand the line over (into a bounded queue).
+   */
+  @FunctionalInterface
+  public interface AppendListener {
+    void appended(Labels stream, LogEntry entry);
+  }
+
+  /** Registers a listener until the returned handle is closed. */
+  public AutoCloseable subscribe(AppendListener l) {
+    listeners.add(l);
+    return () -> listeners.remove(l);
+  }
 
   /** What an append did. */
   public record AppendResult(int appended, int duplicates, int tooOld) {}
@@ -268,6 +286,9 @@ public final class LogStore implements AutoCloseable {
       if (partitionFor(pStart).add(s.labels(), sids[si], encoded[si], e)) {
         added++;
         bytes += e.line().length();
+        for (AppendListener l : listeners) {
+          l.appended(s.labels(), e);
+        }
       } else {
         dups++;
       }

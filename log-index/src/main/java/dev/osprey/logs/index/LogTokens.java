@@ -14,6 +14,13 @@ import java.util.Locale;
  * indexed whole, and each maximal run of letters and digits inside it (a <em>part</em>) is indexed
  * too, so {@code 10.0.0.1} is findable as {@code 10.0.0.1} and as {@code 10}, {@code 0}, {@code 1}.
  * Terms are lower-cased; terms longer than {@link #MAX_TERM} chars are not indexed.
+ *
+ * <p>A part is indexed behind a <em>mark</em>, one private-use char that says its length and
+ * whether it is all hex digits ({@link #part}). A needle that is one bare word ({@code |=
+ * "kaleidoscope"}, a trace id) may sit inside a longer part, so it cannot be one exact term; with
+ * the mark, the parts that could hold it are the exact term plus the longer parts of its class, a
+ * small corner of the dictionary, instead of a walk over every term (unique ids and numbers make
+ * most of them).
  */
 public final class LogTokens {
   /** Longest term indexed; longer words are skipped on both sides. */
@@ -25,7 +32,69 @@ public final class LogTokens {
    */
   public static final String LONG_WORD = "\u0001long";
 
+  /** The mark of a hex-only part of length 0; add the length, and {@link #NON_HEX} otherwise. */
+  public static final char PART_MARK = '\uE000';
+
+  static final int NON_HEX = 256;
+
   private LogTokens() {}
+
+  /** Whether every char is a lower-case hex digit (a part's class). */
+  public static boolean isHexOnly(CharSequence s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The indexed term of a normalized part (at most {@link #MAX_TERM} chars): mark, then text. */
+  public static String part(String normalized) {
+    return mark(normalized.length(), isHexOnly(normalized)) + normalized;
+  }
+
+  public static char mark(int length, boolean hexOnly) {
+    return (char) (PART_MARK + (hexOnly ? 0 : NON_HEX) + length);
+  }
+
+  /** Whether a term is a marked part. */
+  public static boolean isPart(String term) {
+    return !term.isEmpty()
+        && term.charAt(0) >= PART_MARK
+        && term.charAt(0) < PART_MARK + 2 * NON_HEX;
+  }
+
+  /** The text of a term: a part without its mark, other terms as they are. */
+  public static String text(String term) {
+    return isPart(term) ? term.substring(1) : term;
+  }
+
+  /**
+   * The part terms of length {@code minLength} to {@link #MAX_TERM} whose text {@code text}
+   * accepts, in the classes a part holding {@code needle} can have (a needle with a non-hex char is
+   * only in non-hex parts). Deterministic, for an {@code AutomatonQuery}.
+   */
+  public static org.apache.lucene.util.automaton.Automaton parts(
+      int minLength, String needle, org.apache.lucene.util.automaton.Automaton text) {
+    if (minLength > MAX_TERM) {
+      return org.apache.lucene.util.automaton.Automata.makeEmpty();
+    }
+    List<org.apache.lucene.util.automaton.Automaton> marks = new ArrayList<>();
+    marks.add(
+        org.apache.lucene.util.automaton.Automata.makeCharRange(
+            mark(minLength, false), mark(MAX_TERM, false)));
+    if (isHexOnly(needle)) {
+      marks.add(
+          org.apache.lucene.util.automaton.Automata.makeCharRange(
+              mark(minLength, true), mark(MAX_TERM, true)));
+    }
+    return org.apache.lucene.util.automaton.Operations.determinize(
+        org.apache.lucene.util.automaton.Operations.concatenate(
+            List.of(org.apache.lucene.util.automaton.Operations.union(marks), text)),
+        org.apache.lucene.util.automaton.Operations.DEFAULT_DETERMINIZE_WORK_LIMIT);
+  }
 
   /** Whether {@code c} separates coarse tokens. */
   public static boolean isCoarseSeparator(char c) {
@@ -81,8 +150,9 @@ public final class LogTokens {
    * parts that the needle holds entirely (bounded by non-word chars inside the needle), and the
    * coarse tokens it holds entirely. An empty list means the index cannot narrow the search.
    *
-   * <p>Each returned term is already normalized. A part cut at the needle's end on the right only
-   * is returned in {@code prefixes} (the line's term starts with it).
+   * <p>Each returned term is already normalized, parts with their mark. A part cut at the needle's
+   * end on the right only is returned in {@code prefixes} (the line's part starts with it); parts
+   * cut on the left in {@code infixes}; both without a mark.
    */
   public static Needle needleTerms(String needle) {
     List<String> terms = new ArrayList<>();
@@ -107,7 +177,7 @@ public final class LogTokens {
         continue;
       }
       if (leftClosed && rightClosed) {
-        terms.add(normalize(part));
+        terms.add(part(normalize(part)));
       } else if (leftClosed) {
         prefixes.add(normalize(part));
       } else {

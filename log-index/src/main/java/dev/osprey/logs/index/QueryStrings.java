@@ -37,6 +37,48 @@ final class QueryStrings {
     Map<Query, String> phrases = new IdentityHashMap<>();
     QueryParser p =
         new QueryParser(LogPartition.F_LINE, new LogAnalyzer()) {
+          /** {@code foo*}: a coarse token or a part (behind its mark) that starts so. */
+          @Override
+          protected Query getPrefixQuery(String field, String termStr) throws ParseException {
+            Query raw = super.getPrefixQuery(field, termStr);
+            if (!field.equals(LogPartition.F_LINE)) {
+              return raw;
+            }
+            String p = LogTokens.normalize(termStr);
+            return anyOf(
+                raw,
+                new org.apache.lucene.search.AutomatonQuery(
+                    new Term(LogPartition.F_LINE, p + "*"),
+                    LogTokens.parts(
+                        Math.max(1, p.length()),
+                        p,
+                        org.apache.lucene.util.automaton.Operations.concatenate(
+                            List.of(
+                                org.apache.lucene.util.automaton.Automata.makeString(p),
+                                org.apache.lucene.util.automaton.Automata.makeAnyString())))));
+          }
+
+          /** {@code f?o*}: a coarse token or a part (behind its mark) that matches. */
+          @Override
+          protected Query getWildcardQuery(String field, String termStr) throws ParseException {
+            Query raw = super.getWildcardQuery(field, termStr);
+            if (!field.equals(LogPartition.F_LINE)) {
+              return raw;
+            }
+            String w = LogTokens.normalize(termStr);
+            return anyOf(
+                raw,
+                new org.apache.lucene.search.AutomatonQuery(
+                    new Term(LogPartition.F_LINE, w),
+                    LogTokens.parts(
+                        1,
+                        "",
+                        org.apache.lucene.search.WildcardQuery.toAutomaton(
+                            new Term(LogPartition.F_LINE, w),
+                            org.apache.lucene.util.automaton.Operations
+                                .DEFAULT_DETERMINIZE_WORK_LIMIT))));
+          }
+
           @Override
           protected Query getFieldQuery(String field, String text, boolean quoted)
               throws ParseException {
@@ -77,6 +119,14 @@ final class QueryStrings {
       verify.clear(); // a phrase under OR or NOT: its words only
     }
     return new Parsed(parsed, verify);
+  }
+
+  private static Query anyOf(Query a, Query b) {
+    return new BooleanQuery.Builder()
+        .add(a, BooleanClause.Occur.SHOULD)
+        .add(b, BooleanClause.Occur.SHOULD)
+        .setMinimumNumberShouldMatch(1)
+        .build();
   }
 
   /** Lower-cased words separated by single spaces, framed by spaces. */

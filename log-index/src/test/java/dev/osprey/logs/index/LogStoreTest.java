@@ -119,10 +119,25 @@ class LogStoreTest {
                 s,
                 req(
                     List.of(),
-                    new TermQuery(new Term("line", "4bf92f3577b34da6a3ce929d0e0e4736")),
+                    new TermQuery(
+                        new Term("line", LogTokens.part("4bf92f3577b34da6a3ce929d0e0e4736"))),
                     true,
                     0)))
         .hasSize(1);
+  }
+
+  @Test
+  void subscribersSeeAcceptedLinesOnlyUntilTheyUnsubscribe() throws Exception {
+    LogStore s = open(dir);
+    List<String> seen = new ArrayList<>();
+    AutoCloseable sub = s.subscribe((st, e) -> seen.add(st.get("app") + ":" + e.line()));
+    List<LogStream> batch = List.of(stream("api", NOW, "x", "y"));
+    s.append(batch);
+    s.append(batch); // duplicates: not seen again
+    s.append(List.of(stream("old", NOW - 30L * 24 * HOUR, "too old"))); // past retention
+    sub.close();
+    s.append(List.of(stream("api", NOW + 100, "after")));
+    assertThat(seen).containsExactly("api:x", "api:y");
   }
 
   @Test
@@ -247,6 +262,11 @@ class LogStoreTest {
     assertThat(s.queryString("reset", NOW - HOUR, NOW + HOUR, 10))
         .extracting(LogStore.Highlighted::line)
         .containsExactly("connection reset again", "connection reset by peer 10.0.0.7");
+    // prefix and wildcard terms reach the marked parts too
+    assertThat(s.queryString("conn*", NOW - HOUR, NOW + HOUR, 10)).hasSize(2);
+    assertThat(s.queryString("pe?r AND app:api", NOW - HOUR, NOW + HOUR, 10))
+        .extracting(LogStore.Highlighted::highlight)
+        .containsExactly("connection reset by <b>peer</b> 10.0.0.7");
   }
 
   @Test

@@ -8,12 +8,15 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.search.AutomatonQuery;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
-import org.apache.lucene.search.PrefixQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.WildcardQuery;
+import org.apache.lucene.util.automaton.Automata;
+import org.apache.lucene.util.automaton.Automaton;
+import org.apache.lucene.util.automaton.Operations;
 
 /**
  * Turns line filters into Lucene queries that every matching line satisfies (a necessary
@@ -168,7 +171,7 @@ final class LineFilterQueries {
     for (String t : terms) {
       b.add(new TermQuery(new Term(LogStore.LINE_FIELD, t)), BooleanClause.Occur.FILTER);
       c++;
-      selective |= t.length() >= MIN_SELECTIVE;
+      selective |= LogTokens.text(t).length() >= MIN_SELECTIVE;
     }
     // A needle that is one punctuated word (an IP, a version) yields only short parts ("0", "1")
     // that match most lines; the whole word that holds it is selective: scan the dictionary.
@@ -181,9 +184,7 @@ final class LineFilterQueries {
     }
     for (String p : n.prefixes()) {
       if (p.length() >= MIN_PREFIX) {
-        b.add(
-            orLongWord(new PrefixQuery(new Term(LogStore.LINE_FIELD, p))),
-            BooleanClause.Occur.FILTER);
+        b.add(orLongWord(startsWith(p)), BooleanClause.Occur.FILTER);
         c++;
       }
     }
@@ -199,9 +200,53 @@ final class LineFilterQueries {
       if (best == null) {
         return null;
       }
-      String pat = "*" + best.text() + (best.suffix() ? "" : "*");
-      return orLongWord(new WildcardQuery(new Term(LogStore.LINE_FIELD, pat)));
+      return orLongWord(holding(best.text(), best.suffix()));
     }
+    return b.build();
+  }
+
+  /** An automaton over marked parts, printed as {@code line:parts[>=N]:pattern}. */
+  static final class PartsQuery extends AutomatonQuery {
+    private final String pattern;
+    private final int minLength;
+
+    PartsQuery(String pattern, int minLength, Automaton a) {
+      super(new Term(LogStore.LINE_FIELD, pattern), a);
+      this.pattern = pattern;
+      this.minLength = minLength;
+    }
+
+    @Override
+    public String toString(String field) {
+      return LogStore.LINE_FIELD + ":parts[>=" + minLength + "]:" + pattern;
+    }
+  }
+
+  /** Lines with a part that starts with {@code p} (its length or longer, in p's classes). */
+  static Query startsWith(String p) {
+    return new PartsQuery(
+        p + "*",
+        p.length(),
+        LogTokens.parts(
+            p.length(),
+            p,
+            Operations.concatenate(List.of(Automata.makeString(p), Automata.makeAnyString()))));
+  }
+
+  /**
+   * Lines with a part that contains {@code w} (ends with it, when {@code suffix}): the part that is
+   * exactly {@code w}, an exact term, or a longer one of w's classes, found by walking only the
+   * dictionary's corner of longer parts, not every term.
+   */
+  static Query holding(String w, boolean suffix) {
+    BooleanQuery.Builder b = new BooleanQuery.Builder();
+    b.add(
+        new TermQuery(new Term(LogStore.LINE_FIELD, LogTokens.part(w))),
+        BooleanClause.Occur.SHOULD);
+    b.add(
+        new PartsContainingQuery(LogStore.LINE_FIELD, w, w.length() + 1, suffix),
+        BooleanClause.Occur.SHOULD);
+    b.setMinimumNumberShouldMatch(1);
     return b.build();
   }
 

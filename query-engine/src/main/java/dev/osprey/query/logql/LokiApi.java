@@ -9,6 +9,7 @@ import dev.osprey.core.http.HttpResponse;
 import dev.osprey.core.http.Json;
 import dev.osprey.core.http.RouteProvider;
 import dev.osprey.core.http.Router;
+import dev.osprey.core.http.WebSocketSettings;
 import dev.osprey.core.labels.LabelMatcher;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.logs.index.LogSearchRequest;
@@ -35,8 +36,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Loki's HTTP query API over the log store, in the shapes Grafana's Loki data source reads: {@code
  * /loki/api/v1/query}, {@code query_range}, {@code labels}, {@code label/{name}/values}, {@code
- * series}, {@code index/stats}, {@code index/volume}, {@code status/buildinfo}. Errors are answered
- * as Loki does: the status code and the message as plain text.
+ * series}, {@code index/stats}, {@code index/volume}, {@code status/buildinfo}, {@code tail} (a
+ * websocket, see {@link LokiTail}). Errors are answered as Loki does: the status code and the
+ * message as plain text.
  *
  * <p>Beyond Loki: a query may start with a pipeline and no stream selector ({@code |= "reset"}
  * searches every stream), and {@code /osprey/api/v1/logs/search} runs a Lucene query string with
@@ -51,6 +53,7 @@ public final class LokiApi implements RouteProvider {
   private final MeterRegistry registry;
   private final LogQLEngine engine;
   private final Semaphore running;
+  private final LokiTail tail;
 
   public LokiApi(LogStore store, QueryConfig config, MeterRegistry registry) {
     this.store = store;
@@ -58,6 +61,27 @@ public final class LokiApi implements RouteProvider {
     this.registry = registry;
     this.engine = new LogQLEngine(store, config);
     this.running = new Semaphore(config.maxConcurrent());
+    this.tail = new LokiTail(store, engine, LokiTail.SOCKET, LokiTail.MAX_PENDING);
+  }
+
+  /** For tests: the tail with other limits (socket queue, lines buffered per connection). */
+  LokiApi(
+      LogStore store,
+      QueryConfig config,
+      MeterRegistry registry,
+      WebSocketSettings tailSocket,
+      int tailMaxPending) {
+    this.store = store;
+    this.config = config;
+    this.registry = registry;
+    this.engine = new LogQLEngine(store, config);
+    this.running = new Semaphore(config.maxConcurrent());
+    this.tail = new LokiTail(store, engine, tailSocket, tailMaxPending);
+  }
+
+  /** Open tail connections. */
+  int activeTails() {
+    return tail.active();
   }
 
   @Override
@@ -70,6 +94,7 @@ public final class LokiApi implements RouteProvider {
     r.getOrPost("/loki/api/v1/index/stats", wrap("index_stats", this::indexStats));
     r.getOrPost("/loki/api/v1/index/volume", wrap("index_volume", this::indexVolume));
     r.get("/loki/api/v1/status/buildinfo", wrap("buildinfo", this::buildInfo));
+    r.get("/loki/api/v1/tail", wrap("tail", tail::handle));
     r.getOrPost("/osprey/api/v1/logs/search", wrap("search", this::search));
   }
 
@@ -165,7 +190,7 @@ public final class LokiApi implements RouteProvider {
     return i.getEpochSecond() * 1_000_000_000L + i.getNano();
   }
 
-  private static int limit(HttpRequest req) {
+  static int limit(HttpRequest req) {
     String l = req.param("limit", "100");
     int n;
     try {
@@ -196,7 +221,7 @@ public final class LokiApi implements RouteProvider {
     };
   }
 
-  private static String queryParam(HttpRequest req) {
+  static String queryParam(HttpRequest req) {
     String q = req.param("query");
     if (q == null || q.isBlank()) {
       throw ApiException.badData("query parameter is required");
@@ -499,7 +524,7 @@ public final class LokiApi implements RouteProvider {
     return HttpResponse.json(200, out.toByteArray());
   }
 
-  private static void writeLabels(JsonGenerator g, String field, Labels l) throws IOException {
+  static void writeLabels(JsonGenerator g, String field, Labels l) throws IOException {
     g.writeObjectFieldStart(field);
     for (int i = 0; i < l.size(); i++) {
       g.writeStringField(l.name(i), l.value(i));

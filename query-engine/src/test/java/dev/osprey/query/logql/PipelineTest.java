@@ -3,6 +3,7 @@ package dev.osprey.query.logql;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.osprey.core.labels.Labels;
+import dev.osprey.logs.index.LogTokens;
 import dev.osprey.query.logql.Ast.LogExpr;
 import org.junit.jupiter.api.Test;
 
@@ -93,7 +94,8 @@ class PipelineTest {
   void formatsAndDropKeep() {
     Pipeline.State s =
         run(
-            "| logfmt | line_format \"{{.status | ToLower}}: {{ .msg | replace \\\"GET\\\" \\\"get\\\" }} {{ default \\\"-\\\" .none }}\"",
+            "| logfmt | line_format \"{{.status | ToLower}}: {{ .msg | replace \\\"GET\\\""
+                + " \\\"get\\\" }} {{ default \\\"-\\\" .none }}\"",
             "msg=\"GET /x\" status=OK");
     assertThat(s.line).isEqualTo("ok: get /x -");
     Pipeline.State l =
@@ -118,9 +120,9 @@ class PipelineTest {
     assertThat(run("|> \"<_> 500 <_>\" or \"<_> 200 <_>\"", line)).isNotNull();
     LogExpr e = (LogExpr) LogQLParser.parse("{a=\"b\"} |> \"GET <_> status=500 <_>\"");
     assertThat(LineFilterQueries.of(e.stages()).toString())
-        .contains("line:get")
-        .contains("line:status")
-        .contains("line:500");
+        .contains("line:" + LogTokens.part("get"))
+        .contains("line:" + LogTokens.part("status"))
+        .contains("line:" + LogTokens.part("500"));
   }
 
   @Test
@@ -134,19 +136,24 @@ class PipelineTest {
     LogExpr e =
         (LogExpr)
             LogQLParser.parse(
-                "{a=\"b\"} |= \"trace 4bf92f35 done\" != \"x\" |~ \"(?i)connection reset\" | line_format \"{{.a}}\" |= \"zzz\"");
+                "{a=\"b\"} |= \"trace 4bf92f35 done\" != \"x\" |~ \"(?i)connection reset\" |"
+                    + " line_format \"{{.a}}\" |= \"zzz\"");
     String q = LineFilterQueries.of(e.stages()).toString();
     // "trace" and "connection" may be the tail of a longer word: only inner words are required
-    assertThat(q).contains("#line:4bf92f35 ").contains("line:done*").contains("line:reset*");
-    assertThat(q).doesNotContain("line:trace").doesNotContain("line:connection");
+    assertThat(q)
+        .contains("#line:" + LogTokens.part("4bf92f35") + " ")
+        .contains("line:parts[>=4]:done*")
+        .contains("line:parts[>=5]:reset*");
+    assertThat(q).doesNotContain("trace").doesNotContain("connection");
     assertThat(q).doesNotContain("zzz").doesNotContain("line:x");
     assertThat(
             LineFilterQueries.of(((LogExpr) LogQLParser.parse("{a=\"b\"} |~ \"\\\\d+\"")).stages()))
         .isNull();
     assertThat(LineFilterQueries.regexLiterals(".*(foo|bar).*")).containsExactly("foo", "bar");
-    // a single word may sit inside a longer one: found through the term dictionary
+    // a single word is the exact part or sits inside a longer one: only longer parts are walked
     assertThat(LineFilterQueries.needle("4bf92f3577b34da6").toString())
-        .contains("line:*4bf92f3577b34da6*");
+        .contains("line:" + LogTokens.part("4bf92f3577b34da6") + " ")
+        .contains("line:parts[>=17]:*4bf92f3577b34da6*");
     assertThat(LineFilterQueries.needle("abc")).isNull();
     // an IP's parts are unselective: the whole word that holds it is looked up
     assertThat(LineFilterQueries.needle("10.0.0.1").toString()).contains("line:*10.0.0.1*");

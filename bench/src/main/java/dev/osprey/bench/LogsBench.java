@@ -1,0 +1,461 @@
+package dev.osprey.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.Timestamp;
+import dev.osprey.core.wire.logproto.Push;
+import java.io.BufferedWriter;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.xerial.snappy.Snappy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code osprey bench logs}: generated Kubernetes logs written as files (one per pod) and pushed
+ * into an Osprey server (Loki's protobuf+snappy push, as agents send it); then ingest lines/s,
+ * bytes on disk per raw byte, the delay until the last line is searchable, and query latency next
+ * to ripgrep scanning the raw files (in effect what Loki does for a line filter).
+ */
+@Command(
+    name = "logs",
+    mixinStandardHelpOptions = true,
+    description = "Log index: ingest, size on disk, needle queries against ripgrep.")
+final class LogsBench implements Callable<Integer> {
+  static final long SEC = 1_000_000_000L;
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @Option(
+      names = "--lines",
+      description = "Lines to generate (default ${DEFAULT-VALUE}).",
+      defaultValue = "1000000")
+  long lines;
+
+  @Option(
+      names = "--batch",
+      description = "Lines per push request (default ${DEFAULT-VALUE}).",
+      defaultValue = "5000")
+  int batch;
+
+  @Option(
+      names = "--pushers",
+      description = "Concurrent push connections (default ${DEFAULT-VALUE}).",
+      defaultValue = "2")
+  int pushers;
+
+  @Option(
+      names = "--repeat",
+      description = "Runs per query; the median counts (default ${DEFAULT-VALUE}).",
+      defaultValue = "5")
+  int repeat;
+
+  @Option(
+      names = "--warmup",
+      description =
+          "Untimed runs per query first, so the server's JIT has compiled the path"
+              + " (default ${DEFAULT-VALUE}).",
+      defaultValue = "10")
+  int warmup;
+
+  @Option(
+      names = "--rg",
+      description = "The ripgrep binary (default ${DEFAULT-VALUE}).",
+      defaultValue = "rg")
+  String rg;
+
+  @Option(
+      names = "--osprey-jar",
+      description = "The runnable jar (default ${DEFAULT-VALUE}).",
+      defaultValue = "server/target/osprey.jar")
+  Path ospreyJar;
+
+  @Option(
+      names = "--work-dir",
+      description = "Where raw files and data go (default: a temp dir, deleted after).")
+  Path workDir;
+
+  /** A query, how Osprey is asked and how ripgrep is asked. */
+  record Query(String name, String logql, boolean metric, String needle, String rawSubdir) {}
+
+  static List<Query> queries() {
+    return List.of(
+        new Query(
+            "rare phrase, all streams",
+            "|= \"" + LogWorkload.PHRASE + "\"",
+            false,
+            LogWorkload.PHRASE,
+            ""),
+        new Query(
+            "trace id, all streams",
+            "|= \"" + LogWorkload.TRACE + "\"",
+            false,
+            LogWorkload.TRACE,
+            ""),
+        new Query(
+            "single word, all streams",
+            "|= \"" + LogWorkload.WORD + "\"",
+            false,
+            LogWorkload.WORD,
+            ""),
+        new Query(
+            "IP prefix, app=nginx",
+            "{app=\"nginx\"} |= \"10.42.17.\"",
+            false,
+            "10.42.17.",
+            "nginx"),
+        new Query(
+            "count_over_time 1h, 502s",
+            "sum(count_over_time({app=\"nginx\"} |= \" 502 \" [1h]))",
+            true,
+            " 502 ",
+            "nginx"));
+  }
+
+  record Timed(double medianMs, long hits) {}
+
+  @Override
+  public Integer call() throws Exception {
+    Path work =
+        workDir != null
+            ? Files.createDirectories(workDir)
+            : Files.createTempDirectory("osprey-bench-logs-");
+    Path raw = Files.createDirectories(work.resolve("raw"));
+    Path spool = work.resolve("push.spool");
+    long now = System.currentTimeMillis() * 1_000_000L;
+    // Within the hour before the bench (10 s margin), so [1h] at the end covers every line.
+    long start = now - 3590 * SEC;
+    long step = Math.max(1, 3580 * SEC / lines);
+    System.err.printf(
+        "osprey bench logs: %,d lines in %d streams; work dir %s%n",
+        lines, LogWorkload.streams(), work);
+
+    long t0 = System.nanoTime();
+    long rawBytes = generate(raw, spool, start, step);
+    System.err.printf(
+        "  generated %,d raw bytes and the push bodies in %.1f s%n",
+        rawBytes, (System.nanoTime() - t0) / 1e9);
+
+    Peers.Osprey osprey = new Peers.Osprey(work, ospreyJar.toAbsolutePath(), TsdbBench.jvmFlags());
+    try {
+      osprey.start();
+      long[] retries = {0};
+      long ingestNs = push(osprey, spool, retries);
+      long visibleMs = untilSearchable(osprey, start, now);
+      osprey.stop(); // SIGTERM: the log store commits at close
+      long disk = Peer.sizeOf(osprey.dataDir.resolve("logs"), p -> !p.toString().contains("/wal/"));
+      long openMs = osprey.start();
+      System.out.printf(
+          "%nosprey bench logs --lines %d --batch %d --pushers %d  (%s; load average %s)%n%n",
+          lines, batch, pushers, java.time.Instant.now(), loadAverage());
+      System.out.printf(
+          "ingest: %,d lines, %,d raw bytes in %.1f s = %,.0f lines/s (%.1f MB/s raw), %d retried"
+              + " pushes%n",
+          lines,
+          rawBytes,
+          ingestNs / 1e9,
+          lines / (ingestNs / 1e9),
+          rawBytes / (ingestNs / 1e9) / 1e6,
+          retries[0]);
+      System.out.printf(
+          "disk: %,d bytes of index for %,d raw bytes = %.3f of raw%n",
+          disk, rawBytes, (double) disk / rawBytes);
+      System.out.printf(
+          "last line searchable %d ms after its push returned; reopen took %d ms%n%n",
+          visibleMs, openMs);
+      System.out.println(
+          "| query | osprey ms | ripgrep ms | osprey/ripgrep (speedup) | hits osprey | hits"
+              + " ripgrep |");
+      System.out.println("|---|---|---|---|---|---|");
+      for (Query q : queries()) {
+        Timed o = osprey(osprey, q, start - SEC, now + SEC);
+        Timed g = ripgrep(raw.resolve(q.rawSubdir()), q.needle());
+        System.out.printf(
+            "| %s `%s` | %.1f | %.1f | %.3f (%.1fx) | %d | %d |%n",
+            q.name(),
+            q.logql(),
+            o.medianMs(),
+            g.medianMs(),
+            o.medianMs() / g.medianMs(),
+            g.medianMs() / o.medianMs(),
+            o.hits(),
+            g.hits());
+      }
+    } finally {
+      osprey.stop();
+      if (workDir == null) {
+        deleteTree(work);
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * Writes the raw files (raw/app/pod.log, the lines as the container wrote them) and the push
+   * bodies (length-prefixed, snappy-compressed protobuf) so that pushing measures only the server.
+   */
+  long generate(Path raw, Path spool, long start, long step) throws IOException {
+    LogWorkload w = new LogWorkload(lines, 20261122L);
+    int n = LogWorkload.streams();
+    BufferedWriter[] files = new BufferedWriter[n];
+    for (int s = 0; s < n; s++) {
+      Path dir = Files.createDirectories(raw.resolve(LogWorkload.app(s)));
+      files[s] = Files.newBufferedWriter(dir.resolve(LogWorkload.pod(s) + ".log"));
+    }
+    long rawBytes = 0;
+    try (DataOutputStream sp =
+        new DataOutputStream(
+            new java.io.BufferedOutputStream(Files.newOutputStream(spool), 1 << 20))) {
+      for (long b = 0; b < lines; b += batch) {
+        Push.StreamAdapter.Builder[] streams = new Push.StreamAdapter.Builder[n];
+        for (long i = b; i < Math.min(lines, b + batch); i++) {
+          int s = LogWorkload.stream(i);
+          String l = w.line(i);
+          files[s].write(l);
+          files[s].write('\n');
+          rawBytes += l.getBytes(StandardCharsets.UTF_8).length + 1;
+          if (streams[s] == null) {
+            streams[s] =
+                Push.StreamAdapter.newBuilder()
+                    .setLabels(
+                        "{app=\""
+                            + LogWorkload.app(s)
+                            + "\", namespace=\"shop\", pod=\""
+                            + LogWorkload.pod(s)
+                            + "\", container=\""
+                            + LogWorkload.app(s)
+                            + "\"}");
+          }
+          long ts = start + i * step;
+          streams[s].addEntries(
+              Push.EntryAdapter.newBuilder()
+                  .setTimestamp(
+                      Timestamp.newBuilder()
+                          .setSeconds(ts / SEC)
+                          .setNanos((int) (ts % SEC))
+                          .build())
+                  .setLine(l));
+        }
+        Push.PushRequest.Builder req = Push.PushRequest.newBuilder();
+        for (Push.StreamAdapter.Builder s : streams) {
+          if (s != null) {
+            req.addStreams(s);
+          }
+        }
+        byte[] body = Snappy.compress(req.build().toByteArray());
+        sp.writeInt(body.length);
+        sp.write(body);
+      }
+    } finally {
+      for (BufferedWriter f : files) {
+        f.close();
+      }
+    }
+    return rawBytes;
+  }
+
+  /** Pushes every spooled body from {@code pushers} threads; returns the wall time in ns. */
+  long push(Peer osprey, Path spool, long[] retries) throws Exception {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    URI uri = URI.create(osprey.baseUrl() + "/loki/api/v1/push");
+    AtomicLong done = new AtomicLong();
+    AtomicLong retried = new AtomicLong();
+    Progress progress = new Progress("osprey push", lines);
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    long t0 = System.nanoTime();
+    try (DataInputStream in =
+        new DataInputStream(
+            new java.io.BufferedInputStream(Files.newInputStream(spool), 1 << 20))) {
+      Thread[] ts = new Thread[pushers];
+      for (int k = 0; k < pushers; k++) {
+        ts[k] =
+            new Thread(
+                () -> {
+                  try {
+                    while (true) {
+                      byte[] body;
+                      synchronized (in) {
+                        int len;
+                        try {
+                          len = in.readInt();
+                        } catch (EOFException e) {
+                          return;
+                        }
+                        body = new byte[len];
+                        in.readFully(body);
+                      }
+                      for (int attempt = 0; ; attempt++) {
+                        HttpResponse<String> r =
+                            http.send(
+                                HttpRequest.newBuilder(uri)
+                                    .timeout(Duration.ofMinutes(5))
+                                    .header("Content-Type", "application/x-protobuf")
+                                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                                    .build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        if (r.statusCode() / 100 == 2) {
+                          break;
+                        }
+                        if ((r.statusCode() == 429 || r.statusCode() == 503) && attempt < 100) {
+                          retried.incrementAndGet();
+                          Thread.sleep(Math.min(1000, 10L << Math.min(attempt, 6)));
+                          continue;
+                        }
+                        throw new IOException("push answered " + r.statusCode() + ": " + r.body());
+                      }
+                      progress.update(done.addAndGet(batch));
+                    }
+                  } catch (Exception e) {
+                    failures.add(e);
+                  }
+                },
+                "push-" + k);
+        ts[k].start();
+      }
+      for (Thread t : ts) {
+        t.join();
+      }
+    }
+    long ns = System.nanoTime() - t0;
+    progress.done();
+    if (!failures.isEmpty()) {
+      throw new IOException("push failed: " + failures.get(0), failures.get(0));
+    }
+    retries[0] = retried.get();
+    return ns;
+  }
+
+  /** Milliseconds from now until the last line (the end marker) is found; -1 after 60 s. */
+  long untilSearchable(Peer osprey, long start, long now) throws Exception {
+    long t0 = System.nanoTime();
+    String q = "|= \"" + LogWorkload.END + "\"";
+    while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(60)) {
+      JsonNode r = get(osprey, rangePath(q, start - SEC, now + SEC));
+      if (countValues(r) > 0) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      }
+      Thread.sleep(10);
+    }
+    return -1;
+  }
+
+  static String rangePath(String q, long from, long to) {
+    return "/loki/api/v1/query_range?limit=100&direction=backward&query="
+        + URLEncoder.encode(q, StandardCharsets.UTF_8)
+        + "&start="
+        + from
+        + "&end="
+        + to;
+  }
+
+  static JsonNode get(Peer p, String path) throws Exception {
+    HttpResponse<String> r = p.get(path);
+    if (r.statusCode() != 200) {
+      throw new IOException(path + " answered " + r.statusCode() + ": " + r.body());
+    }
+    return JSON.readTree(r.body());
+  }
+
+  static long countValues(JsonNode r) {
+    long n = 0;
+    for (JsonNode s : r.path("data").path("result")) {
+      n += s.path("values").size();
+    }
+    return n;
+  }
+
+  /** {@code warmup} untimed runs, then the median of {@code repeat} runs over HTTP. */
+  Timed osprey(Peer p, Query q, long from, long to) throws Exception {
+    String path =
+        q.metric()
+            ? "/loki/api/v1/query?query="
+                + URLEncoder.encode(q.logql(), StandardCharsets.UTF_8)
+                + "&time="
+                + to
+            : rangePath(q.logql(), from, to);
+    long hits = 0;
+    long[] t = new long[repeat];
+    for (int i = -warmup; i < repeat; i++) {
+      long s = System.nanoTime();
+      JsonNode r = get(p, path);
+      if (i >= 0) {
+        t[i] = System.nanoTime() - s;
+      }
+      hits =
+          q.metric()
+              ? r.path("data").path("result").path(0).path("value").path(1).asLong()
+              : countValues(r);
+    }
+    return new Timed(median(t), hits);
+  }
+
+  /** ripgrep counting matching lines (fixed string) under a directory: warm-up, then median. */
+  Timed ripgrep(Path dir, String needle) throws Exception {
+    long hits = 0;
+    long[] t = new long[repeat];
+    for (int i = -1; i < repeat; i++) {
+      long s = System.nanoTime();
+      Process p =
+          new ProcessBuilder(rg, "-F", "-c", "-I", "--", needle, dir.toString())
+              .redirectErrorStream(true)
+              .start();
+      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(300, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException("ripgrep did not finish in 300 s");
+      }
+      if (i >= 0) {
+        t[i] = System.nanoTime() - s;
+      }
+      if (p.exitValue() > 1) {
+        throw new IOException("ripgrep failed (" + p.exitValue() + "): " + output);
+      }
+      hits = 0;
+      for (String l : output.split("\n")) {
+        if (!l.isBlank()) {
+          hits += Long.parseLong(l.trim());
+        }
+      }
+    }
+    return new Timed(median(t), hits);
+  }
+
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  static void deleteTree(Path p) throws IOException {
+    try (var st = Files.walk(p)) {
+      for (Path f : st.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(f);
+      }
+    }
+  }
+
+  static double median(long[] v) {
+    long[] c = v.clone();
+    Arrays.sort(c);
+    return c[c.length / 2] / 1e6;
+  }
+}
