@@ -8,6 +8,7 @@ import dev.osprey.core.config.OspreyConfig;
 import dev.osprey.core.http.Auth;
 import dev.osprey.core.http.HttpServer;
 import dev.osprey.core.http.Router;
+import dev.osprey.logs.shipper.KubernetesStreamLabels;
 import dev.osprey.logs.shipper.LogShipper;
 import dev.osprey.logs.shipper.ShipperConfig;
 import dev.osprey.pipeline.Forwarder;
@@ -112,10 +113,24 @@ public final class OspreyAgent implements AutoCloseable {
         add(new NodeCollector(collector, metrics::appendSample, registry, pods.pods()));
     nodeCollector.start();
     // Logs: tailer -> logs spool -> Loki push forwarder (inside the shipper).
+    // Pod labels, chosen annotations and node name on log streams: through the same API server
+    // client (a second watch on this node's pods); with the kubelet or no source, path labels only.
+    KubernetesStreamLabels streamLabels =
+        pods.client() == null
+            ? null
+            : add(
+                new KubernetesStreamLabels(
+                    pods.client(),
+                    plan.nodeName(),
+                    a.kubernetes().logPodLabels(),
+                    a.kubernetes().logPodAnnotations(),
+                    registry));
     LogShipper shipper =
         add(
             new LogShipper(
-                ShipperConfig.of(a.logFiles(), spool.resolve("logs"), server), registry));
+                ShipperConfig.of(a.logFiles(), spool.resolve("logs"), server),
+                registry,
+                streamLabels));
     shipper.start();
     if (ownHttp) {
       Listen listen = Listen.parse(config.server().listen(), "--listen");

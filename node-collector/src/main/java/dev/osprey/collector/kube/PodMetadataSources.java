@@ -51,8 +51,14 @@ public final class PodMetadataSources {
       boolean insecureSkipVerify,
       String why) {}
 
-  /** An opened source; close it with the agent. */
-  public record Opened(PodMetadata pods, Plan plan, AutoCloseable closer) implements AutoCloseable {
+  /**
+   * An opened source; close it with the agent.
+   *
+   * @param client the API server client when the source is the API server (others, such as the log
+   *     shipper's stream labels, may watch through it until this is closed), else null
+   */
+  public record Opened(PodMetadata pods, Plan plan, KubernetesClient client, AutoCloseable closer)
+      implements AutoCloseable {
     @Override
     public void close() throws Exception {
       if (closer != null) {
@@ -155,13 +161,14 @@ public final class PodMetadataSources {
    */
   static Opened open(Plan p, Duration minAge, boolean serverSideSelector) {
     return switch (p.kind()) {
-      case NONE -> new Opened(PodMetadata.NONE, p, null);
+      case NONE -> new Opened(PodMetadata.NONE, p, null, null);
       case KUBELET ->
           new Opened(
               new KubeletPodList(
                   new KubeletConfig(p.url(), p.tokenFile(), p.caFile(), p.insecureSkipVerify()),
                   minAge),
               p,
+              null,
               null);
       case API_SERVER -> {
         KubernetesClient client = client(p);
@@ -175,6 +182,7 @@ public final class PodMetadataSources {
         yield new Opened(
             pods,
             p,
+            client,
             () -> {
               pods.close();
               client.close();
