@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       TsdbBench.class,
       QueryBench.class,
+      AgentBench.class,
       BenchMain.Jmh.class,
       CommandLine.HelpCommand.class
     })
