@@ -84,6 +84,9 @@ class ManifestsTest {
     // the agent's API-server watch selects spec.nodeName=$NODE_NAME; without it start fails
     assertThat(nodeNameFrom).isEqualTo("spec.nodeName");
     assertThat(ds.at("/spec/template/spec/serviceAccountName").asText()).isEqualTo("osprey-agent");
+    // container_network_* reads /proc/<pid>/net/dev of host pids; node_network_* /proc/net/dev
+    assertThat(ds.at("/spec/template/spec/hostPID").asBoolean()).isTrue();
+    assertThat(ds.at("/spec/template/spec/hostNetwork").asBoolean()).isTrue();
     TreeSet<String> podVerbs = new TreeSet<>();
     for (JsonNode d : docs(dir.resolve("rbac.yaml"))) {
       if (d.path("kind").asText().equals("ClusterRole")) {
