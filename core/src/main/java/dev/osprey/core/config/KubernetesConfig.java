@@ -30,7 +30,7 @@ public record KubernetesConfig(
     String kubeletUrl,
     String kubeletTokenFile,
     String kubeletCaFile,
-    boolean kubeletInsecureSkipVerify,
+    Boolean kubeletInsecureSkipVerify,
     String apiServer,
     String apiTokenFile,
     String apiCaFile,
@@ -48,6 +48,8 @@ public record KubernetesConfig(
     kubeletUrl = kubeletUrl != null ? kubeletUrl : "";
     kubeletTokenFile = kubeletTokenFile != null ? kubeletTokenFile : "";
     kubeletCaFile = kubeletCaFile != null ? kubeletCaFile : "";
+    // boxed: a missing key arrives as null (a primitive would make every such file fail to load)
+    kubeletInsecureSkipVerify = kubeletInsecureSkipVerify != null && kubeletInsecureSkipVerify;
     apiServer = apiServer != null ? apiServer : "";
     apiTokenFile = apiTokenFile != null ? apiTokenFile : "";
     apiCaFile = apiCaFile != null ? apiCaFile : "";
