@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
       TsdbBench.class,
       QueryBench.class,
       LogsBench.class,
+      AgentBench.class,
       BenchMain.Jmh.class,
       CommandLine.HelpCommand.class
     })

@@ -54,7 +54,8 @@ final class DemoCommand implements Callable<Integer> {
             agentOptions.prometheusConfig != null
                 ? a.prometheusConfig()
                 : selfScrapeConfig(java.nio.file.Path.of(c.server().dataDir()), server.baseUrl()),
-            a.collectInterval());
+            a.collectInterval(),
+            a.kubernetes());
     OspreyConfig withAgent =
         new OspreyConfig(
             c.global(), c.server(), c.tsdb(), c.logs(), c.query(), c.alerting(), local);

@@ -2,11 +2,13 @@ package dev.osprey.server;
 
 import dev.osprey.collector.NodeCollector;
 import dev.osprey.collector.NodeCollectorConfig;
+import dev.osprey.collector.kube.PodMetadataSources;
 import dev.osprey.core.config.AgentConfig;
 import dev.osprey.core.config.OspreyConfig;
 import dev.osprey.core.http.Auth;
 import dev.osprey.core.http.HttpServer;
 import dev.osprey.core.http.Router;
+import dev.osprey.logs.shipper.KubernetesStreamLabels;
 import dev.osprey.logs.shipper.LogShipper;
 import dev.osprey.logs.shipper.ShipperConfig;
 import dev.osprey.pipeline.Forwarder;
@@ -17,6 +19,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,12 +34,30 @@ public final class OspreyAgent implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private final boolean ownHttp;
   private final List<AutoCloseable> parts = new ArrayList<>();
+  private final Map<String, String> env;
+  private final Path serviceAccountDir;
   private HttpServer http;
 
   public OspreyAgent(OspreyConfig config, PrometheusMeterRegistry registry, boolean ownHttp) {
+    this(config, registry, ownHttp, System.getenv(), PodMetadataSources.SERVICE_ACCOUNT);
+  }
+
+  /**
+   * @param env the environment the in-cluster detection reads (KUBERNETES_SERVICE_HOST, NODE_NAME)
+   * @param serviceAccountDir where a pod's service-account token and CA are (tests point both at
+   *     their own)
+   */
+  OspreyAgent(
+      OspreyConfig config,
+      PrometheusMeterRegistry registry,
+      boolean ownHttp,
+      Map<String, String> env,
+      Path serviceAccountDir) {
     this.config = config;
     this.registry = registry;
     this.ownHttp = ownHttp;
+    this.env = Map.copyOf(env);
+    this.serviceAccountDir = serviceAccountDir;
   }
 
   /** Starts every part; if one fails, the parts already started are closed again. */
@@ -73,14 +94,43 @@ public final class OspreyAgent implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new UserError(e.getMessage());
     }
+    // Pod names, images and labels: the kubelet's list or the API server (list+watch), chosen
+    // from agent.kubernetes and what a DaemonSet pod sees (service account, NODE_NAME).
+    PodMetadataSources.Plan plan;
+    try {
+      plan = PodMetadataSources.plan(a.kubernetes(), env, serviceAccountDir);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    PodMetadataSources.Opened pods = add(PodMetadataSources.open(plan, a.collectInterval()));
+    log.info(
+        "event=pod_metadata source={} url={} node={} why=\"{}\"",
+        plan.kind(),
+        plan.url(),
+        plan.nodeName(),
+        plan.why());
     NodeCollector nodeCollector =
-        add(new NodeCollector(collector, metrics::appendSample, registry));
+        add(new NodeCollector(collector, metrics::appendSample, registry, pods.pods()));
     nodeCollector.start();
     // Logs: tailer -> logs spool -> Loki push forwarder (inside the shipper).
+    // Pod labels, chosen annotations and node name on log streams: through the same API server
+    // client (a second watch on this node's pods); with the kubelet or no source, path labels only.
+    KubernetesStreamLabels streamLabels =
+        pods.client() == null
+            ? null
+            : add(
+                new KubernetesStreamLabels(
+                    pods.client(),
+                    plan.nodeName(),
+                    a.kubernetes().logPodLabels(),
+                    a.kubernetes().logPodAnnotations(),
+                    registry));
     LogShipper shipper =
         add(
             new LogShipper(
-                ShipperConfig.of(a.logFiles(), spool.resolve("logs"), server), registry));
+                ShipperConfig.of(a.logFiles(), spool.resolve("logs"), server),
+                registry,
+                streamLabels));
     shipper.start();
     if (ownHttp) {
       Listen listen = Listen.parse(config.server().listen(), "--listen");

@@ -70,4 +70,35 @@ class ManifestsTest {
       }
     }
   }
+
+  @Test
+  void agentKnowsItsNodeAndMayWatchPods() throws IOException {
+    JsonNode ds = docs(dir.resolve("agent.yaml")).get(0);
+    JsonNode env = ds.at("/spec/template/spec/containers/0/env");
+    String nodeNameFrom = "";
+    for (JsonNode e : env) {
+      if (e.path("name").asText().equals("NODE_NAME")) {
+        nodeNameFrom = e.at("/valueFrom/fieldRef/fieldPath").asText();
+      }
+    }
+    // the agent's API-server watch selects spec.nodeName=$NODE_NAME; without it start fails
+    assertThat(nodeNameFrom).isEqualTo("spec.nodeName");
+    assertThat(ds.at("/spec/template/spec/serviceAccountName").asText()).isEqualTo("osprey-agent");
+    // container_network_* reads /proc/<pid>/net/dev of host pids; node_network_* /proc/net/dev
+    assertThat(ds.at("/spec/template/spec/hostPID").asBoolean()).isTrue();
+    assertThat(ds.at("/spec/template/spec/hostNetwork").asBoolean()).isTrue();
+    TreeSet<String> podVerbs = new TreeSet<>();
+    for (JsonNode d : docs(dir.resolve("rbac.yaml"))) {
+      if (d.path("kind").asText().equals("ClusterRole")) {
+        for (JsonNode rule : d.get("rules")) {
+          List<String> resources = new ArrayList<>();
+          rule.get("resources").forEach(r -> resources.add(r.asText()));
+          if (resources.contains("pods")) {
+            rule.get("verbs").forEach(v -> podVerbs.add(v.asText()));
+          }
+        }
+      }
+    }
+    assertThat(podVerbs).contains("get", "list", "watch");
+  }
 }

@@ -13,6 +13,7 @@ import java.time.Duration;
  * @param cgroupRoot where the cgroup hierarchy is mounted
  * @param prometheusConfig a prometheus.yml whose global and scrape_configs sections are used
  * @param collectInterval how often cgroup and node metrics are read
+ * @param kubernetes where pod metadata comes from ({@code agent.kubernetes})
  */
 public record AgentConfig(
     String server,
@@ -21,7 +22,8 @@ public record AgentConfig(
     String logFiles,
     String cgroupRoot,
     String prometheusConfig,
-    Duration collectInterval) {
+    Duration collectInterval,
+    KubernetesConfig kubernetes) {
   public AgentConfig {
     server = server != null ? server : "http://127.0.0.1:9400";
     spoolDir = spoolDir != null ? spoolDir : "./spool";
@@ -29,8 +31,29 @@ public record AgentConfig(
     logFiles = logFiles != null ? logFiles : "/var/log/pods/*/*/*.log";
     cgroupRoot = cgroupRoot != null ? cgroupRoot : "/sys/fs/cgroup";
     collectInterval = collectInterval != null ? collectInterval : Duration.ofSeconds(15);
+    kubernetes = kubernetes != null ? kubernetes : KubernetesConfig.DEFAULTS;
+  }
+
+  /** Without Kubernetes settings (their defaults). */
+  public AgentConfig(
+      String server,
+      String spoolDir,
+      ByteSize spoolMaxSize,
+      String logFiles,
+      String cgroupRoot,
+      String prometheusConfig,
+      Duration collectInterval) {
+    this(
+        server,
+        spoolDir,
+        spoolMaxSize,
+        logFiles,
+        cgroupRoot,
+        prometheusConfig,
+        collectInterval,
+        null);
   }
 
   public static final AgentConfig DEFAULTS =
-      new AgentConfig(null, null, null, null, null, null, null);
+      new AgentConfig(null, null, null, null, null, null, null, null);
 }

@@ -60,6 +60,7 @@ public final class LogShipper implements AutoCloseable {
   private final Forwarder forwarder;
   private final ShipperMetrics metrics;
   private final PodLabels podLabels;
+  private final KubernetesStreamLabels kubernetes;
   private final PathMatcher matcher;
   private final Path root;
   private final int depth;
@@ -90,6 +91,15 @@ public final class LogShipper implements AutoCloseable {
   private long lastScan;
 
   public LogShipper(ShipperConfig config, MeterRegistry registry) {
+    this(config, registry, null);
+  }
+
+  /**
+   * @param kubernetes adds pod labels, annotations and node name to stream labels, or null
+   */
+  public LogShipper(
+      ShipperConfig config, MeterRegistry registry, KubernetesStreamLabels kubernetes) {
+    this.kubernetes = kubernetes;
     this.config = config;
     this.metrics = new ShipperMetrics(registry);
     this.podLabels = new PodLabels(config);
@@ -879,6 +889,7 @@ public final class LogShipper implements AutoCloseable {
   }
 
   private void append(LogEntry e) {
+    e = kubernetes != null ? kubernetes.enrich(e) : e;
     if (spool.currentCycle() != lastCheckpointCycle) {
       writeCheckpoint(List.of()); // every cycle starts with the positions of every source
     }

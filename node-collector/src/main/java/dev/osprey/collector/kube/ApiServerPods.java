@@ -29,8 +29,8 @@ public final class ApiServerPods implements PodMetadata, AutoCloseable {
   private record View(Map<String, PodInfo> byUid, Map<String, PodInfo.ContainerInfo> byId) {}
 
   /**
-   * Starts the informer (the initial list runs in the background; {@link #hasSynced()} tells when
-   * it is done).
+   * Starts the informer without waiting: the initial list runs in the background and is retried
+   * until it succeeds ({@link #hasSynced()} tells when it is done).
    *
    * @param nodeName this node (from the downward API's spec.nodeName), or null for every pod
    */
@@ -47,25 +47,29 @@ public final class ApiServerPods implements PodMetadata, AutoCloseable {
     var pods = client.pods().inAnyNamespace();
     var selected =
         nodeName == null || !serverSideSelector ? pods : pods.withField("spec.nodeName", nodeName);
-    this.informer =
-        selected.inform(
-            new ResourceEventHandler<>() {
-              @Override
-              public void onAdd(Pod obj) {
-                changes.incrementAndGet();
-              }
+    // runnableInformer + start(), not inform(): inform() blocks on the first list and fails for
+    // good when the API server is down at start; this keeps retrying, and the agent's numbers
+    // (and log lines) flow meanwhile without names
+    this.informer = selected.runnableInformer(0);
+    informer.exceptionHandler((started, t) -> true);
+    informer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Pod obj) {
+            changes.incrementAndGet();
+          }
 
-              @Override
-              public void onUpdate(Pod oldObj, Pod newObj) {
-                changes.incrementAndGet();
-              }
+          @Override
+          public void onUpdate(Pod oldObj, Pod newObj) {
+            changes.incrementAndGet();
+          }
 
-              @Override
-              public void onDelete(Pod obj, boolean deletedFinalStateUnknown) {
-                changes.incrementAndGet();
-              }
-            },
-            0);
+          @Override
+          public void onDelete(Pod obj, boolean deletedFinalStateUnknown) {
+            changes.incrementAndGet();
+          }
+        });
+    informer.start();
   }
 
   /**
