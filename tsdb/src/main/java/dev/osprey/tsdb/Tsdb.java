@@ -213,12 +213,10 @@ public final class Tsdb implements Storage {
       Compactor.deleteTree(b.dir());
     }
     out.removeAll(superseded);
-    // downsampling that published its blocks but died before replacing the raw block: redone
+    // downsampling that published its blocks but died before replacing its source block: redone
     java.util.Set<String> raw = new java.util.HashSet<>();
     for (BlockReader b : out) {
-      if (!b.meta().downsampled()) {
-        raw.add(b.meta().ulid());
-      }
+      raw.add(b.meta().ulid());
     }
     List<BlockReader> undone = new ArrayList<>();
     for (BlockReader b : out) {

@@ -274,4 +274,59 @@ class DownsampleRetentionTest {
       assertThat(check(db)).isEqualTo(first);
     }
   }
+
+  @Test
+  void aResolutionPastItsRetentionIsReaggregatedIntoTheNextCoarserOne() {
+    TsdbConfig chained =
+        new TsdbConfig(
+            Duration.ofHours(12),
+            null,
+            null,
+            "never",
+            List.of(
+                new RetentionRule(
+                    "{__name__=~\"container_.*\"}",
+                    Duration.ofHours(2),
+                    List.of(
+                        new Downsample(Duration.ofMinutes(5), Duration.ofHours(8)),
+                        new Downsample(Duration.ofMinutes(30), Duration.ofDays(1))))));
+    try (Tsdb db = open(NO_RULES)) {
+      DATA.append(db);
+      db.compact();
+    }
+    try (Tsdb db = open(chained)) {
+      db.compact();
+      db.compact(); // 5 m blocks made in the first run are past 8 h: re-aggregated now
+      assertThat(db.downsampledBlocks())
+          .extracting(b -> b.meta().resolution())
+          .contains(5 * 60_000L, 30 * 60_000L);
+      long span = 0;
+      for (BlockReader b : db.blocks()) {
+        span = Math.max(span, b.meta().maxTime() - b.meta().minTime());
+      }
+      // older than 8 h (and a block span): only 30 m windows, one resolution at a time
+      long oldEnd = NEWEST - 8 * H - span;
+      List<double[]> old = select(db, mem(2), NEWEST - 24 * H, oldEnd, null);
+      assertThat(old).isNotEmpty();
+      assertThat(old)
+          .allSatisfy(x -> assertThat((long) x[0] % (30 * 60_000)).isEqualTo(30 * 60_000 - STEP));
+      // ranges of 12 windows, as for 1 h ranges at 5 m (a reset adds a sample, and Prometheus's
+      // extrapolation is sensitive to the average spacing once a range holds only a few)
+      int checked = 0;
+      for (long t = 6 * H; t <= oldEnd; t += H) {
+        checked++;
+        for (int p = 0; p < PODS; p++) {
+          double got = rate(select(db, cpu(p), t - 6 * H, t, "rate"), t, 6 * H);
+          double want = rate(DATA.range(DATA.cpu[p], t - 6 * H, t), t, 6 * H);
+          assertThat(got)
+              .as("rate of pod %d at %d h", p, t / H)
+              .isCloseTo(want, within(want * 0.02));
+          double gotAvg = avg(select(db, mem(p), t - 6 * H, t, null));
+          double wantAvg = avg(DATA.range(DATA.mem[p], t - 6 * H, t));
+          assertThat(gotAvg).isCloseTo(wantAvg, within(Math.abs(wantAvg) * 0.005));
+        }
+      }
+      assertThat(checked).isGreaterThanOrEqualTo(4);
+    }
+  }
 }

@@ -3,14 +3,17 @@ package dev.osprey.tsdb.downsample;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.core.storage.SampleIterator;
 import dev.osprey.core.storage.StaleNaN;
+import dev.osprey.tsdb.block.BlockReader;
 import dev.osprey.tsdb.block.BlockWriter;
 import dev.osprey.tsdb.chunk.ChunkCodec;
 import java.io.IOException;
 import java.util.Arrays;
 
 /**
- * Turns the raw samples of series into per-window aggregates at one resolution and writes them to a
- * downsampled block, series by series in the order given (docs/format/downsampled.md).
+ * Turns series into per-window aggregates at one resolution and writes them to a downsampled block,
+ * series by series in the order given (docs/format/downsampled.md). The input is either raw samples
+ * or the aggregates of a finer resolution (a resolution's data is re-aggregated into the next
+ * coarser one when its retention passes, so a series has one resolution at a time).
  *
  * <p>Windows are aligned to multiples of the resolution since the epoch. A window's count, sum, min
  * and max are stamped with the timestamp of its last raw sample. The counter column holds that last
@@ -32,15 +35,18 @@ public final class Downsampler {
   private final Column resets = new Column(); // both sides of each drop
   private Column scratch = new Column();
 
-  // the open window
+  // the open window of the count/sum/min/max columns
   private long window;
-  private int count;
+  private double count;
   private double sum;
   private double min;
   private double max;
   private long lastT;
-  private double lastV;
-  // the previous raw sample (for resets)
+  // the open window of the counter column, and the previous counter sample (for drops)
+  private long cWindow;
+  private boolean cOpen;
+  private long cLastT;
+  private double cLastV;
   private boolean hasPrev;
   private long prevT;
   private double prevV;
@@ -60,53 +66,152 @@ public final class Downsampler {
     return resolution;
   }
 
-  /** Downsamples one series (raw samples in time order) and adds it to the block. */
-  public void add(Labels labels, SampleIterator raw) throws IOException {
+  private void start() {
     for (Column c : cols) {
       c.n = 0;
     }
     resets.n = 0;
     count = 0;
-    hasPrev = false;
     window = Long.MIN_VALUE;
+    cOpen = false;
+    cWindow = Long.MIN_VALUE;
+    hasPrev = false;
+  }
+
+  /** Downsamples one series given as raw samples in time order, and adds it to the block. */
+  public void add(Labels labels, SampleIterator raw) throws IOException {
+    start();
     while (raw.next()) {
       long t = raw.t();
       double v = raw.v();
       if (StaleNaN.is(v)) {
-        flushWindow();
-        for (Column c : cols) {
-          c.add(t, v);
-        }
+        stale(t);
         continue;
       }
-      long w = Math.floorDiv(t, resolution);
-      if (w != window) {
-        flushWindow();
-        window = w;
+      window(t, 1, v, v, v);
+      counter(t, v);
+    }
+    finish(labels);
+  }
+
+  /**
+   * Downsamples one series of a downsampled block of a finer resolution (its columns), and adds it
+   * to the block.
+   */
+  public void addAggregated(Labels labels, BlockReader block, long[] chunks) throws IOException {
+    if (block.meta().resolution() >= resolution) {
+      throw new IllegalArgumentException(
+          "BUG: cannot downsample resolution " + block.meta().resolution() + " to " + resolution);
+    }
+    start();
+    long lo = Long.MIN_VALUE;
+    long hi = Long.MAX_VALUE;
+    ColumnIterator c = new ColumnIterator(block, chunks, Aggr.COUNT, lo, hi);
+    ColumnIterator s = new ColumnIterator(block, chunks, Aggr.SUM, lo, hi);
+    ColumnIterator mn = new ColumnIterator(block, chunks, Aggr.MIN, lo, hi);
+    ColumnIterator mx = new ColumnIterator(block, chunks, Aggr.MAX, lo, hi);
+    while (c.next()) {
+      if (!s.next() || !mn.next() || !mx.next() || s.t() != c.t()) {
+        throw new IllegalStateException(
+            "BUG: columns of " + labels + " in block " + block.dir() + " are not aligned");
       }
-      if (hasPrev && v < prevV) { // a counter reset: keep both sides of it
-        if (resets.n == 0 || resets.t[resets.n - 1] < prevT) {
-          resets.add(prevT, prevV);
-        }
-        resets.add(t, v);
-      }
-      hasPrev = true;
-      prevT = t;
-      prevV = v;
-      if (count == 0) {
-        sum = v;
-        min = v;
-        max = v;
+      if (StaleNaN.is(c.v())) {
+        staleWindows(c.t());
       } else {
-        sum += v;
-        min = Math.min(min, v);
-        max = Math.max(max, v);
+        window(c.t(), c.v(), s.v(), mn.v(), mx.v());
       }
-      count++;
-      lastT = t;
-      lastV = v;
     }
     flushWindow();
+    ColumnIterator k = new ColumnIterator(block, chunks, Aggr.COUNTER, lo, hi);
+    while (k.next()) {
+      if (StaleNaN.is(k.v())) {
+        staleCounter(k.t());
+      } else {
+        counter(k.t(), k.v());
+      }
+    }
+    finish(labels);
+  }
+
+  private void stale(long t) {
+    staleWindows(t);
+    staleCounter(t);
+  }
+
+  private void staleWindows(long t) {
+    flushWindow();
+    for (int i = 0; i < Aggr.COUNTER; i++) {
+      cols[i].add(t, StaleNaN.VALUE);
+    }
+  }
+
+  private void staleCounter(long t) {
+    flushCounter();
+    cols[Aggr.COUNTER].add(t, StaleNaN.VALUE);
+  }
+
+  /** Adds a partial aggregate (one raw sample, or a finer window) stamped {@code t}. */
+  private void window(long t, double n, double s, double mn, double mx) {
+    long w = Math.floorDiv(t, resolution);
+    if (w != window) {
+      flushWindow();
+      window = w;
+    }
+    if (count == 0) {
+      sum = s;
+      min = mn;
+      max = mx;
+    } else {
+      sum += s;
+      min = Math.min(min, mn);
+      max = Math.max(max, mx);
+    }
+    count += n;
+    lastT = t;
+  }
+
+  private void flushWindow() {
+    if (count == 0) {
+      return;
+    }
+    cols[Aggr.COUNT].add(lastT, count);
+    cols[Aggr.SUM].add(lastT, sum);
+    cols[Aggr.MIN].add(lastT, min);
+    cols[Aggr.MAX].add(lastT, max);
+    count = 0;
+  }
+
+  /** Adds a counter sample (raw, or from a finer counter column). */
+  private void counter(long t, double v) {
+    long w = Math.floorDiv(t, resolution);
+    if (cOpen && w != cWindow) {
+      flushCounter();
+    }
+    cWindow = w;
+    cOpen = true;
+    cLastT = t;
+    cLastV = v;
+    if (hasPrev && v < prevV) { // a counter reset: keep both sides of it
+      if (resets.n == 0 || resets.t[resets.n - 1] < prevT) {
+        resets.add(prevT, prevV);
+      }
+      resets.add(t, v);
+    }
+    hasPrev = true;
+    prevT = t;
+    prevV = v;
+  }
+
+  private void flushCounter() {
+    if (cOpen) {
+      cols[Aggr.COUNTER].add(cLastT, cLastV);
+      cOpen = false;
+    }
+  }
+
+  private void finish(Labels labels) throws IOException {
+    flushWindow();
+    flushCounter();
     int windows = cols[Aggr.COUNT].n;
     if (resets.n > 0 && resets.n / 2 <= Math.max(1, windows / WINDOWS_PER_RESET)) {
       cols[Aggr.COUNTER] = mergeResets(cols[Aggr.COUNTER]);
@@ -129,33 +234,21 @@ public final class Downsampler {
 
   /** The counter column with the samples around drops merged in; the old one becomes scratch. */
   private Column mergeResets(Column counter) {
-    Column out = scratch;
-    out.n = 0;
+    Column merged = scratch;
+    merged.n = 0;
     int i = 0;
     int j = 0;
     while (i < counter.n || j < resets.n) {
       boolean fromCounter = j >= resets.n || (i < counter.n && counter.t[i] <= resets.t[j]);
       Column src = fromCounter ? counter : resets;
       int k = fromCounter ? i++ : j++;
-      if (out.n > 0 && out.t[out.n - 1] == src.t[k]) {
+      if (merged.n > 0 && merged.t[merged.n - 1] == src.t[k]) {
         continue; // a window's last sample that is also next to a drop
       }
-      out.add(src.t[k], Double.longBitsToDouble(src.v[k]));
+      merged.add(src.t[k], Double.longBitsToDouble(src.v[k]));
     }
     scratch = counter;
-    return out;
-  }
-
-  private void flushWindow() {
-    if (count == 0) {
-      return;
-    }
-    cols[Aggr.COUNT].add(lastT, count);
-    cols[Aggr.SUM].add(lastT, sum);
-    cols[Aggr.MIN].add(lastT, min);
-    cols[Aggr.MAX].add(lastT, max);
-    cols[Aggr.COUNTER].add(lastT, lastV);
-    count = 0;
+    return merged;
   }
 
   /** Samples of one column of the current series; values as raw bits. */

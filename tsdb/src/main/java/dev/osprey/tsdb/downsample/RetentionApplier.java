@@ -15,11 +15,11 @@ import java.util.TreeMap;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
- * Applies a {@link RetentionPolicy} to one block. For a raw block, the series whose rule's raw
- * retention has passed are downsampled to each of the rule's resolutions whose retention has not,
- * and removed from the block; for a downsampled block, the series whose retention at its resolution
- * has passed are removed. Ages count back from {@code newest}, the newest sample in the database; a
- * block has passed a retention when its {@code maxTime} is at or before {@code newest - retention}.
+ * Applies a {@link RetentionPolicy} to one block. The series whose rule's retention for the block's
+ * resolution (raw or downsampled) has passed are removed from it, after being downsampled into the
+ * rule's next coarser resolution whose retention has not passed, if there is one. Ages count back
+ * from {@code newest}, the newest sample in the database; a block has passed a retention when its
+ * {@code maxTime} is at or before {@code newest - retention}.
  *
  * <p>New blocks are published before the block is replaced: the downsampled blocks (each naming the
  * raw block they were made from, so that a crash before the raw block is replaced leaves them to be
@@ -59,12 +59,14 @@ public final class RetentionApplier {
         continue;
       }
       drop.or(groups[g]);
-      if (resolution == 0 && rule != null) {
+      if (rule != null) {
+        // into the next coarser resolution that is still kept, so a series has one at a time
         for (int j = 0; j < rule.resolutions().length; j++) {
-          if (maxTime > newest - rule.retentions()[j]) {
+          if (rule.resolutions()[j] > resolution && maxTime > newest - rule.retentions()[j]) {
             toDownsample
                 .computeIfAbsent(rule.resolutions()[j], x -> new RoaringBitmap())
                 .or(groups[g]);
+            break;
           }
         }
       }
@@ -82,7 +84,10 @@ public final class RetentionApplier {
     return new Outcome(true, without(dir, b, drop), made);
   }
 
-  /** Writes the aggregates at {@code resolution} of the series {@code ordinals} of raw block b. */
+  /**
+   * Writes the aggregates at {@code resolution} of the series {@code ordinals} of block b (raw, or
+   * downsampled at a finer resolution).
+   */
   static BlockReader downsample(Path dir, BlockReader b, long resolution, RoaringBitmap ordinals)
       throws IOException {
     Path written;
@@ -94,7 +99,11 @@ public final class RetentionApplier {
       var it = ordinals.getIntIterator();
       while (it.hasNext()) {
         BlockReader.Series s = b.series(it.next());
-        ds.add(s.labels(), new RawChunks(b, s.chunks(), xorIt, decIt));
+        if (b.meta().downsampled()) {
+          ds.addAggregated(s.labels(), b, s.chunks());
+        } else {
+          ds.add(s.labels(), new RawChunks(b, s.chunks(), xorIt, decIt));
+        }
       }
       written = w.finish(b.meta().minTime(), b.meta().maxTime(), 1, List.of());
     }
