@@ -393,6 +393,7 @@ public final class Tsdb implements Storage {
         }
         compactBlocks();
         applyRetention();
+        compactDownsampled();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot compact tsdb " + dir + ": " + e.getMessage(), e);
       } finally {
@@ -618,14 +619,7 @@ public final class Tsdb implements Storage {
    * then the oldest blocks while the blocks' total size exceeds {@code retention_size}.
    */
   private void applyRetention() throws IOException {
-    List<BlockReader> bs = blocks;
-    if (bs.isEmpty() && downsampled.isEmpty()) {
-      return;
-    }
-    long newest = head.maxTime();
-    if (!bs.isEmpty()) {
-      newest = Math.max(newest, bs.get(bs.size() - 1).meta().maxTime() - 1);
-    }
+    long newest = newest();
     if (newest == Long.MIN_VALUE) {
       return;
     }
@@ -686,6 +680,58 @@ public final class Tsdb implements Storage {
       }
       total -= b.sizeBytes();
       dropBlock(b, "retention_size");
+    }
+  }
+
+  /** The newest sample's time, from the head and the blocks; MIN_VALUE when there is none. */
+  private long newest() {
+    long newest = head.maxTime();
+    for (List<BlockReader> bs : List.of(blocks, downsampled)) {
+      for (BlockReader b : bs) {
+        newest = Math.max(newest, b.meta().maxTime() - 1);
+      }
+    }
+    return newest;
+  }
+
+  /**
+   * Merges downsampled blocks of one resolution as raw blocks are merged (windows of 3, 9, 27 block
+   * ranges), once no new block can appear for the window and up to a tenth of the resolution's
+   * retention.
+   */
+  private void compactDownsampled() throws IOException {
+    long newest = newest();
+    if (downsampled.size() < 2 || newest == Long.MIN_VALUE) {
+      return;
+    }
+    java.util.TreeSet<Long> resolutions = new java.util.TreeSet<>();
+    for (BlockReader b : downsampled) {
+      resolutions.add(b.meta().resolution());
+    }
+    for (long r : resolutions) {
+      while (true) {
+        List<BlockReader> same =
+            downsampled.stream().filter(b -> b.meta().resolution() == r).toList();
+        List<BlockReader> group =
+            Compactor.plan(
+                same,
+                blockRange,
+                newest - policy.settledAge(r),
+                Math.min(policy.maxMergedRange(r), 31 * 86_400_000L));
+        if (group.isEmpty()) {
+          break;
+        }
+        BlockReader merged = Compactor.merge(dir, group);
+        downsampled = replace(downsampled, group, List.of(merged));
+        for (BlockReader b : group) {
+          Compactor.deleteTree(b.dir());
+        }
+        log.info(
+            "event=downsampled_blocks_compacted block={} sources={} resolution_ms={}",
+            merged.meta().ulid(),
+            group.size(),
+            r);
+      }
     }
   }
 

@@ -63,7 +63,10 @@ public final class Compactor {
     return List.of();
   }
 
-  /** Merges {@code group} (oldest first, disjoint in time) into a new block in {@code dir}. */
+  /**
+   * Merges {@code group} (oldest first; blocks of one resolution, each series in at most one of
+   * them for any time) into a new block in {@code dir}.
+   */
   public static BlockReader merge(Path dir, List<BlockReader> group) throws IOException {
     int level = 0;
     Set<String> sources = new LinkedHashSet<>();
@@ -105,10 +108,14 @@ public final class Compactor {
         }
         w.finishSeries(min);
       }
+      long maxTime = Long.MIN_VALUE; // downsampled blocks of one resolution may overlap
+      for (BlockReader b : group) {
+        maxTime = Math.max(maxTime, b.meta().maxTime());
+      }
       written =
           w.finish(
               group.get(0).meta().minTime(),
-              group.get(k - 1).meta().maxTime(),
+              maxTime,
               level + 1,
               List.copyOf(sources),
               group.stream().map(b -> b.meta().ulid()).toList());

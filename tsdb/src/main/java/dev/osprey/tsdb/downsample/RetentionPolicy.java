@@ -102,4 +102,37 @@ public final class RetentionPolicy {
     out[rules.size()] = rest;
     return out;
   }
+
+  /**
+   * How wide merged downsampled blocks of {@code resolution} may get (ms): a tenth of the shortest
+   * retention at that resolution, so that retention still removes them in small steps.
+   */
+  public long maxMergedRange(long resolution) {
+    long m = Long.MAX_VALUE;
+    for (Rule r : rules) {
+      for (int j = 0; j < r.resolutions.length; j++) {
+        if (r.resolutions[j] == resolution) {
+          m = Math.min(m, r.retentions[j]);
+        }
+      }
+    }
+    return (m == Long.MAX_VALUE ? longest() : m) / 10;
+  }
+
+  /**
+   * How far back (ms) from the newest sample new blocks of {@code resolution} can still appear: the
+   * longest retention of the finer data they are made from. Older windows are settled and their
+   * blocks can be merged once.
+   */
+  public long settledAge(long resolution) {
+    long m = 0;
+    for (Rule r : rules) {
+      for (int j = 0; j < r.resolutions.length; j++) {
+        if (r.resolutions[j] == resolution) {
+          m = Math.max(m, j == 0 ? r.raw : r.retentions[j - 1]);
+        }
+      }
+    }
+    return m == 0 ? longest() : m;
+  }
 }
