@@ -373,4 +373,32 @@ class DownsampleRetentionTest {
       assertThat(new Answers(rates, avgs, 0)).isEqualTo(first);
     }
   }
+
+  @Test
+  void aRuleMayKeepRawSamplesLongerThanTheGlobalRetention() {
+    TsdbConfig keepLoad =
+        new TsdbConfig(
+            Duration.ofHours(6),
+            null,
+            null,
+            "never",
+            List.of(new RetentionRule("node_load1", Duration.ofHours(20), null)));
+    try (Tsdb db = open(NO_RULES)) {
+      DATA.append(db);
+      db.compact();
+    }
+    try (Tsdb db = open(keepLoad)) {
+      db.compact();
+      long span = 0;
+      for (BlockReader b : db.blocks()) {
+        span = Math.max(span, b.meta().maxTime() - b.meta().minTime());
+      }
+      assertThat(select(db, LOAD, NEWEST - 20 * H, NEWEST, null)).hasSize((int) (20 * H / STEP));
+      assertThat(select(db, LOAD, -1, NEWEST - 20 * H - span, null)).isEmpty();
+      assertThat(select(db, DEBUG, NEWEST - 6 * H, NEWEST, null)).hasSize((int) (6 * H / STEP));
+      assertThat(select(db, DEBUG, -1, NEWEST - 6 * H - span, null)).isEmpty();
+      assertThat(select(db, cpu(0), -1, NEWEST - 6 * H - span, null)).isEmpty();
+      assertThat(db.downsampledBlocks()).isEmpty();
+    }
+  }
 }
