@@ -247,7 +247,7 @@ class DownsampleRetentionTest {
         .as("no raw container samples older than 2 h")
         .allSatisfy(
             x ->
-                assertThat((long) x[0] == RESET_AT || x[0] % (5 * 60_000) == 5 * 60_000 - STEP)
+                assertThat((long) x[0] == RESET_AT || x[0] % (5 * 60_000) == 5 * 60_000 - 1)
                     .as("sample at %d: a window's last or the one after the reset", (long) x[0])
                     .isTrue());
     return new Answers(rates, avgs, load.size());
@@ -317,7 +317,7 @@ class DownsampleRetentionTest {
       List<double[]> old = select(db, mem(2), NEWEST - 24 * H, oldEnd, null);
       assertThat(old).isNotEmpty();
       assertThat(old)
-          .allSatisfy(x -> assertThat((long) x[0] % (30 * 60_000)).isEqualTo(30 * 60_000 - STEP));
+          .allSatisfy(x -> assertThat((long) x[0] % (30 * 60_000)).isEqualTo(30 * 60_000 - 1));
       // ranges of 12 windows, as for 1 h ranges at 5 m (a reset adds a sample, and Prometheus's
       // extrapolation is sensitive to the average spacing once a range holds only a few)
       int checked = 0;

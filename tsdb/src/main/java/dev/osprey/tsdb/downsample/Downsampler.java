@@ -16,13 +16,15 @@ import java.util.Arrays;
  * coarser one when its retention passes, so a series has one resolution at a time).
  *
  * <p>Windows are aligned to multiples of the resolution since the epoch. A window's count, sum, min
- * and max are stamped with the timestamp of its last raw sample. The counter column holds that last
- * sample too, and around every drop (a counter reset) both the sample before and the one after, so
- * that the increases PromQL's rate() adds up over the column are those of the raw samples. Drops
- * are kept so only while they are rare (at most one per {@value #WINDOWS_PER_RESET} windows of the
- * series in the block, as for a counter); a series that drops more often is a gauge, and its
- * counter column holds just the last sample of each window. A stale marker ends the window it falls
- * in and is kept, in every column, at its own timestamp.
+ * and max, and its last raw value in the counter column, are stamped with the window's last
+ * millisecond (regular timestamps cost about a bit each; a window that a stale marker ends is
+ * stamped with its last sample's time instead). The counter column also holds, around every drop (a
+ * counter reset) both the sample before and the one after, so that the increases PromQL's rate()
+ * adds up over the column are those of the raw samples. Drops are kept so only while they are rare
+ * (at most one per {@value #WINDOWS_PER_RESET} windows of the series in the block, as for a
+ * counter); a series that drops more often is a gauge, and its counter column holds just the last
+ * sample of each window. A stale marker ends the window it falls in and is kept, in every column,
+ * at its own timestamp.
  */
 public final class Downsampler {
   static final int SAMPLES_PER_CHUNK = 120;
@@ -121,7 +123,7 @@ public final class Downsampler {
         window(c.t(), c.v(), s.v(), mn.v(), mx.v());
       }
     }
-    flushWindow();
+    flushWindow(false);
     ColumnIterator k = new ColumnIterator(block, chunks, Aggr.COUNTER, lo, hi);
     while (k.next()) {
       if (StaleNaN.is(k.v())) {
@@ -139,14 +141,14 @@ public final class Downsampler {
   }
 
   private void staleWindows(long t) {
-    flushWindow();
+    flushWindow(true);
     for (int i = 0; i < Aggr.COUNTER; i++) {
       cols[i].add(t, StaleNaN.VALUE);
     }
   }
 
   private void staleCounter(long t) {
-    flushCounter();
+    flushCounter(true);
     cols[Aggr.COUNTER].add(t, StaleNaN.VALUE);
   }
 
@@ -154,7 +156,7 @@ public final class Downsampler {
   private void window(long t, double n, double s, double mn, double mx) {
     long w = Math.floorDiv(t, resolution);
     if (w != window) {
-      flushWindow();
+      flushWindow(false);
       window = w;
     }
     if (count == 0) {
@@ -170,14 +172,20 @@ public final class Downsampler {
     lastT = t;
   }
 
-  private void flushWindow() {
+  /** The timestamp of a window's aggregates: its last millisecond, or its last sample's time. */
+  private long stamp(long w, long last, boolean byStale) {
+    return byStale ? last : (w + 1) * resolution - 1;
+  }
+
+  private void flushWindow(boolean byStale) {
     if (count == 0) {
       return;
     }
-    cols[Aggr.COUNT].add(lastT, count);
-    cols[Aggr.SUM].add(lastT, sum);
-    cols[Aggr.MIN].add(lastT, min);
-    cols[Aggr.MAX].add(lastT, max);
+    long t = stamp(window, lastT, byStale);
+    cols[Aggr.COUNT].add(t, count);
+    cols[Aggr.SUM].add(t, sum);
+    cols[Aggr.MIN].add(t, min);
+    cols[Aggr.MAX].add(t, max);
     count = 0;
   }
 
@@ -185,14 +193,16 @@ public final class Downsampler {
   private void counter(long t, double v) {
     long w = Math.floorDiv(t, resolution);
     if (cOpen && w != cWindow) {
-      flushCounter();
+      flushCounter(false);
     }
     cWindow = w;
     cOpen = true;
     cLastT = t;
     cLastV = v;
     if (hasPrev && v < prevV) { // a counter reset: keep both sides of it
-      if (resets.n == 0 || resets.t[resets.n - 1] < prevT) {
+      // (a side that is its window's last sample is there already, at the window's stamp)
+      if (Math.floorDiv(prevT, resolution) == w
+          && (resets.n == 0 || resets.t[resets.n - 1] < prevT)) {
         resets.add(prevT, prevV);
       }
       resets.add(t, v);
@@ -202,16 +212,19 @@ public final class Downsampler {
     prevV = v;
   }
 
-  private void flushCounter() {
+  private void flushCounter(boolean byStale) {
     if (cOpen) {
-      cols[Aggr.COUNTER].add(cLastT, cLastV);
+      if (resets.n > 0 && resets.t[resets.n - 1] == cLastT) {
+        resets.n--; // the window's last sample is the one after a drop: the stamp stands for it
+      }
+      cols[Aggr.COUNTER].add(stamp(cWindow, cLastT, byStale), cLastV);
       cOpen = false;
     }
   }
 
   private void finish(Labels labels) throws IOException {
-    flushWindow();
-    flushCounter();
+    flushWindow(false);
+    flushCounter(false);
     int windows = cols[Aggr.COUNT].n;
     if (resets.n > 0 && resets.n / 2 <= Math.max(1, windows / WINDOWS_PER_RESET)) {
       cols[Aggr.COUNTER] = mergeResets(cols[Aggr.COUNTER]);

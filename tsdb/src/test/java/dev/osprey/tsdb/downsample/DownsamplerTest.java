@@ -89,11 +89,11 @@ class DownsamplerTest {
     assertThat(b.meta().resolution()).isEqualTo(RES);
     assertThat(read(b, null))
         .containsExactly(
-            new double[] {50_000, 5},
+            new double[] {59_999, 5},
             new double[] {65_000, 9},
             new double[] {70_000, 1},
-            new double[] {80_000, 3},
-            new double[] {170_000, 8});
+            new double[] {119_999, 3},
+            new double[] {179_999, 8});
     // increase over the column = increase over the raw samples: (9-1) + 1 + (8-1) = 16; the
     // column: (5-1 is before it) 5->9 +4, reset +1, 1->3 +2, 3->8 +5, and from 1 to 5 in window 0
     double rawIncrease = 0;
@@ -109,17 +109,17 @@ class DownsamplerTest {
   }
 
   @Test
-  void gaugeViewsAreWindowAggregatesAtTheLastSampleTime() throws Exception {
+  void gaugeViewsAreWindowAggregatesAtTheWindowsLastMillisecond() throws Exception {
     long[] ts = {0, 20_000, 40_000, 60_000, 80_000, 100_000};
     double[] vs = {4, 1, 7, 10, 2, 6};
     BlockReader b = write(Labels.of("__name__", "g"), ts, vs);
-    assertThat(read(b, null)).containsExactly(new double[] {40_000, 4}, new double[] {100_000, 6});
+    assertThat(read(b, null)).containsExactly(new double[] {59_999, 4}, new double[] {119_999, 6});
     assertThat(read(b, "min_over_time"))
-        .containsExactly(new double[] {40_000, 1}, new double[] {100_000, 2});
+        .containsExactly(new double[] {59_999, 1}, new double[] {119_999, 2});
     assertThat(read(b, "max_over_time"))
-        .containsExactly(new double[] {40_000, 7}, new double[] {100_000, 10});
+        .containsExactly(new double[] {59_999, 7}, new double[] {119_999, 10});
     assertThat(read(b, "sum_over_time"))
-        .containsExactly(new double[] {40_000, 12}, new double[] {100_000, 18});
+        .containsExactly(new double[] {59_999, 12}, new double[] {119_999, 18});
   }
 
   @Test
@@ -145,6 +145,6 @@ class DownsamplerTest {
     assertThat(avg.get(0)).containsExactly(10_000, 4);
     assertThat(avg.get(1)[0]).isEqualTo(20_000);
     assertThat(StaleNaN.is(avg.get(1)[1])).isTrue();
-    assertThat(avg.get(2)).containsExactly(30_000, 9);
+    assertThat(avg.get(2)).containsExactly(59_999, 9);
   }
 }
