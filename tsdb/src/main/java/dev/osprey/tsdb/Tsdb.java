@@ -57,6 +57,7 @@ public final class Tsdb implements Storage {
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final Object compactionLock = new Object();
+  private final Object listsLock = new Object(); // held while both block lists are swapped
   private final Timer compactionTimer;
   private volatile List<BlockReader> blocks; // raw samples, sorted by minTime, disjoint
   private volatile List<BlockReader> downsampled; // aggregates, sorted by minTime
@@ -296,8 +297,12 @@ public final class Tsdb implements Storage {
   @Override
   public Querier querier() {
     checkOpen();
-    List<BlockReader> bs = blocks;
-    List<BlockReader> ds = downsampled;
+    List<BlockReader> bs;
+    List<BlockReader> ds;
+    synchronized (listsLock) { // a series' raw blocks and aggregates from the same moment
+      bs = blocks;
+      ds = downsampled;
+    }
     if (bs.isEmpty() && ds.isEmpty()) {
       return head.querier();
     }
@@ -641,12 +646,16 @@ public final class Tsdb implements Storage {
         if (!o.changed()) {
           continue;
         }
-        downsampled = replace(downsampled, raw ? List.of() : List.of(b), o.downsampled());
         List<BlockReader> rw = o.rewritten() == null ? List.of() : List.of(o.rewritten());
-        if (raw) {
-          blocks = replace(blocks, List.of(b), rw);
-        } else {
-          downsampled = replace(downsampled, List.of(), rw);
+        synchronized (listsLock) { // queries see the aggregates and the raw removal together
+          if (raw) {
+            downsampled = replace(downsampled, List.of(), o.downsampled());
+            blocks = replace(blocks, List.of(b), rw);
+          } else {
+            List<BlockReader> add = new ArrayList<>(o.downsampled());
+            add.addAll(rw);
+            downsampled = replace(downsampled, List.of(b), add);
+          }
         }
         Compactor.deleteTree(b.dir());
         for (BlockReader d : o.downsampled()) {
