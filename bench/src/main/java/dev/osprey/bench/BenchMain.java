@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
     description = "Benchmarks against Prometheus and VictoriaMetrics on the same data.",
     subcommands = {
       TsdbBench.class,
+      DownsampleBench.class,
       QueryBench.class,
       BenchMain.Jmh.class,
       CommandLine.HelpCommand.class
