@@ -280,6 +280,21 @@ class DownsampleRetentionTest {
     // (d) a restart reads the same
     try (Tsdb db = open(RULES)) {
       assertThat(check(db)).isEqualTo(first);
+      // delete_series reaches downsampled blocks too (their chunks keep their columns)
+      List<double[]> kept = select(db, mem(3), 12 * H, 20 * H, null);
+      db.deleteSeries(
+          0,
+          16 * H,
+          List.<LabelMatcher[]>of(
+              new LabelMatcher[] {
+                LabelMatcher.equal("__name__", "container_memory_usage_bytes"),
+                LabelMatcher.equal("pod", "p3")
+              }));
+      assertThat(select(db, mem(3), -1, 16 * H, null)).isEmpty();
+      List<double[]> after = select(db, mem(3), 12 * H, 20 * H, null);
+      assertThat(after).hasSize(4 * 12);
+      assertThat(after.get(0)).containsExactly(kept.get(kept.size() - 48));
+      assertThat(select(db, mem(2), 12 * H, 16 * H, null)).hasSize(4 * 12);
     }
   }
 
