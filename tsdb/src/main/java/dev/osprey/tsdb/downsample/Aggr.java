@@ -2,7 +2,6 @@ package dev.osprey.tsdb.downsample;
 
 import dev.osprey.core.storage.SelectHints;
 import dev.osprey.tsdb.block.BlockWriter;
-import java.util.List;
 
 /**
  * The columns of a downsampled block. A downsampled series has the labels of its raw series and
@@ -25,15 +24,13 @@ public final class Aggr {
   public static final int MAX = 3;
 
   /**
-   * The window's last raw sample, plus the samples on both sides of each drop (counter reset), at
-   * their own timestamps: PromQL's rate/increase/resets over this column count every increase the
-   * raw samples had.
+   * The window's last raw value (at the window's stamp), plus the samples on both sides of each
+   * rare drop (counter reset) at their own timestamps: PromQL's rate/increase/resets over this
+   * column count every increase the raw samples had.
    */
   public static final int COUNTER = 4;
 
   public static final int COLUMNS = 5;
-
-  static final List<String> NAMES = List.of("count", "sum", "min", "max", "counter");
 
   /** The count field of a chunk's index entry in a downsampled block. */
   public static long packCount(int samples, int column) {
