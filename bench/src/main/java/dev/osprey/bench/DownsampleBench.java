@@ -53,7 +53,7 @@ final class DownsampleBench implements Callable<Integer> {
       }
       SplittableRandom values = new SplittableRandom(42);
       SplittableRandom jitter = new SplittableRandom(4242);
-      Progress progress = new Progress("ingest", steps);
+      Progress progress = new Progress("ingest", (long) steps * labels.length);
       for (int step = 0; step < steps; step++) {
         Appender a = db.appender();
         for (int i = 0; i < labels.length; i++) {
@@ -65,7 +65,7 @@ final class DownsampleBench implements Callable<Integer> {
         if (step % 240 == 239) {
           db.compact();
         }
-        progress.update(step + 1);
+        progress.update((long) (step + 1) * labels.length);
       }
       progress.done();
       db.flush();
