@@ -8,6 +8,9 @@ import dev.osprey.tsdb.block.BlockQuerier;
 import dev.osprey.tsdb.block.BlockReader;
 import dev.osprey.tsdb.block.BlockWriter;
 import dev.osprey.tsdb.block.Compactor;
+import dev.osprey.tsdb.downsample.DownsampledQuerier;
+import dev.osprey.tsdb.downsample.RetentionApplier;
+import dev.osprey.tsdb.downsample.RetentionPolicy;
 import dev.osprey.tsdb.head.Head;
 import dev.osprey.tsdb.query.MergeQuerier;
 import dev.osprey.tsdb.wal.Wal;
@@ -39,21 +42,25 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Directory layout: {@code lock} (held while open), {@code wal/} (segments and checkpoints, see
  * {@code docs/format/wal.md}), one directory per block named by its ULID ({@code
- * docs/format/block.md}).
+ * docs/format/block.md}), raw or downsampled ({@code docs/format/downsampled.md}); retention rules
+ * ({@code docs/retention.md}) decide per series how long raw samples and aggregates stay.
  */
 public final class Tsdb implements Storage {
   private static final Logger log = LoggerFactory.getLogger(Tsdb.class);
 
   private final Path dir;
   private final TsdbConfig config;
+  private final RetentionPolicy policy;
   private final long blockRange;
   private final Head head;
   private final Wal wal;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final Object compactionLock = new Object();
+  private final Object listsLock = new Object(); // held while both block lists are swapped
   private final Timer compactionTimer;
-  private volatile List<BlockReader> blocks; // sorted by minTime, disjoint
+  private volatile List<BlockReader> blocks; // raw samples, sorted by minTime, disjoint
+  private volatile List<BlockReader> downsampled; // aggregates, sorted by minTime
   private ScheduledExecutorService background;
   private volatile boolean closed;
 
@@ -64,15 +71,18 @@ public final class Tsdb implements Storage {
       Head head,
       Wal wal,
       List<BlockReader> blocks,
+      List<BlockReader> downsampled,
       FileChannel lockChannel,
       FileLock lock,
       MeterRegistry registry) {
     this.dir = dir;
     this.config = config;
+    this.policy = RetentionPolicy.of(config);
     this.blockRange = blockRange;
     this.head = head;
     this.wal = wal;
     this.blocks = blocks;
+    this.downsampled = downsampled;
     this.lockChannel = lockChannel;
     this.lock = lock;
     this.compactionTimer =
@@ -83,7 +93,10 @@ public final class Tsdb implements Storage {
         .description("Blocks on disk")
         .register(registry);
     Gauge.builder("osprey_tsdb_blocks_bytes", this, Tsdb::blocksBytes)
-        .description("Bytes of block files on disk")
+        .description("Bytes of block files on disk, raw and downsampled")
+        .register(registry);
+    Gauge.builder("osprey_tsdb_downsampled_blocks", this, t -> t.downsampled.size())
+        .description("Downsampled blocks on disk")
         .register(registry);
     Gauge.builder("osprey_tsdb_blocks_bytes_per_sample", this, Tsdb::bytesPerSample)
         .description("Bytes of block files per sample they hold")
@@ -121,10 +134,19 @@ public final class Tsdb implements Storage {
         throw new IOException("another process holds " + dir.resolve("lock"));
       }
       long start = System.nanoTime();
-      List<BlockReader> blocks = loadBlocks(dir);
+      List<BlockReader> all = loadBlocks(dir);
+      List<BlockReader> blocks = new ArrayList<>();
+      List<BlockReader> downsampled = new ArrayList<>();
+      for (BlockReader b : all) {
+        (b.meta().downsampled() ? downsampled : blocks).add(b);
+      }
       Head head = new Head(blockRange, config.outOfOrderWindow().toMillis(), registry);
-      if (!blocks.isEmpty()) {
-        head.setMinValidTime(blocks.get(blocks.size() - 1).meta().maxTime());
+      long floor = Long.MIN_VALUE;
+      for (BlockReader b : all) {
+        floor = Math.max(floor, b.meta().maxTime());
+      }
+      if (floor != Long.MIN_VALUE) {
+        head.setMinValidTime(floor);
       }
       Wal wal =
           Wal.open(
@@ -135,12 +157,23 @@ public final class Tsdb implements Storage {
               head::replay);
       head.setWal(wal);
       log.info(
-          "event=tsdb_opened dir={} blocks={} head_series={} open_ms={}",
+          "event=tsdb_opened dir={} blocks={} downsampled_blocks={} head_series={} open_ms={}",
           dir,
           blocks.size(),
+          downsampled.size(),
           head.numSeries(),
           (System.nanoTime() - start) / 1_000_000);
-      return new Tsdb(dir, config, blockRange, head, wal, blocks, lockChannel, lock, registry);
+      return new Tsdb(
+          dir,
+          config,
+          blockRange,
+          head,
+          wal,
+          List.copyOf(blocks),
+          List.copyOf(downsampled),
+          lockChannel,
+          lock,
+          registry);
     } catch (IOException e) {
       closeQuietly(lockChannel);
       throw new UncheckedIOException("cannot open tsdb " + dir + ": " + e.getMessage(), e);
@@ -166,13 +199,35 @@ public final class Tsdb implements Storage {
       }
     }
     out.sort(Comparator.comparingLong(b -> b.meta().minTime()));
-    // a compaction that published its result but died before deleting its sources
-    List<BlockReader> superseded = Compactor.superseded(out);
+    // a compaction that published its result but died before deleting its sources, checked among
+    // raw and among downsampled blocks of one resolution
+    java.util.Map<Long, List<BlockReader>> byResolution = new java.util.TreeMap<>();
+    for (BlockReader b : out) {
+      byResolution.computeIfAbsent(b.meta().resolution(), r -> new ArrayList<>()).add(b);
+    }
+    List<BlockReader> superseded = new ArrayList<>();
+    for (List<BlockReader> same : byResolution.values()) {
+      superseded.addAll(Compactor.superseded(same));
+    }
     for (BlockReader b : superseded) {
       log.info("event=block_deleted block={} reason=compacted", b.dir().getFileName());
       Compactor.deleteTree(b.dir());
     }
     out.removeAll(superseded);
+    // downsampling that published its blocks but died before replacing its source block: redone
+    java.util.Set<String> raw = new java.util.HashSet<>();
+    for (BlockReader b : out) {
+      raw.add(b.meta().ulid());
+    }
+    List<BlockReader> undone = new ArrayList<>();
+    for (BlockReader b : out) {
+      if (b.meta().downsampled() && raw.contains(b.meta().downsampledFrom())) {
+        log.info("event=block_deleted block={} reason=unfinished_downsampling", b.meta().ulid());
+        Compactor.deleteTree(b.dir());
+        undone.add(b);
+      }
+    }
+    out.removeAll(undone);
     return out;
   }
 
@@ -242,11 +297,20 @@ public final class Tsdb implements Storage {
   @Override
   public Querier querier() {
     checkOpen();
-    List<BlockReader> bs = blocks;
-    if (bs.isEmpty()) {
+    List<BlockReader> bs;
+    List<BlockReader> ds;
+    synchronized (listsLock) { // a series' raw blocks and aggregates from the same moment
+      bs = blocks;
+      ds = downsampled;
+    }
+    if (bs.isEmpty() && ds.isEmpty()) {
       return head.querier();
     }
-    List<Querier> qs = new ArrayList<>(bs.size() + 1);
+    List<Querier> qs = new ArrayList<>(bs.size() + ds.size() + 1);
+    // a series' aggregates cover only where its raw samples were removed, so the two never overlap
+    for (BlockReader b : ds) {
+      qs.add(new DownsampledQuerier(b));
+    }
     for (BlockReader b : bs) {
       qs.add(new BlockQuerier(b));
     }
@@ -260,6 +324,10 @@ public final class Tsdb implements Storage {
     long m = head.minTime();
     if (!bs.isEmpty()) {
       m = Math.min(m, bs.get(0).meta().minTime());
+    }
+    List<BlockReader> ds = downsampled;
+    if (!ds.isEmpty()) {
+      m = Math.min(m, ds.get(0).meta().minTime());
     }
     return m;
   }
@@ -277,9 +345,14 @@ public final class Tsdb implements Storage {
     return head;
   }
 
-  /** The blocks on disk, oldest first. */
+  /** The blocks of raw samples on disk, oldest first. */
   public List<BlockReader> blocks() {
     return blocks;
+  }
+
+  /** The downsampled blocks on disk, oldest first. */
+  public List<BlockReader> downsampledBlocks() {
+    return downsampled;
   }
 
   private double bytesPerSample() {
@@ -292,9 +365,13 @@ public final class Tsdb implements Storage {
     return samples == 0 ? Double.NaN : (double) bytes / samples;
   }
 
-  private long blocksBytes() {
+  /** Bytes of the block files on disk, raw and downsampled. */
+  public long blocksBytes() {
     long n = 0;
     for (BlockReader b : blocks) {
+      n += b.sizeBytes();
+    }
+    for (BlockReader b : downsampled) {
       n += b.sizeBytes();
     }
     return n;
@@ -321,6 +398,7 @@ public final class Tsdb implements Storage {
         }
         compactBlocks();
         applyRetention();
+        compactDownsampled();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot compact tsdb " + dir + ": " + e.getMessage(), e);
       } finally {
@@ -365,35 +443,50 @@ public final class Tsdb implements Storage {
         for (dev.osprey.core.labels.LabelMatcher[] ms : sets) {
           head.deleteSeries(mint, maxt, ms);
         }
-        for (BlockReader b : blocks) {
-          if (b.meta().maxTime() <= mint || b.meta().minTime() > maxt) {
-            continue;
-          }
-          org.roaringbitmap.RoaringBitmap ordinals = new org.roaringbitmap.RoaringBitmap();
-          for (dev.osprey.core.labels.LabelMatcher[] ms : sets) {
-            ordinals.or(dev.osprey.tsdb.index.PostingsSource.select(b, ms));
-          }
-          if (ordinals.isEmpty()) {
-            continue;
-          }
-          BlockReader rewritten = Compactor.rewriteWithout(dir, b, ordinals, mint, maxt);
-          List<BlockReader> next = new ArrayList<>(blocks);
-          next.remove(b);
-          if (rewritten != null) {
-            next.add(rewritten);
-          }
-          next.sort(Comparator.comparingLong(x -> x.meta().minTime()));
-          blocks = List.copyOf(next);
-          Compactor.deleteTree(b.dir());
-          log.info(
-              "event=block_rewritten block={} replaces={} reason=delete_series",
-              rewritten == null ? "none" : rewritten.meta().ulid(),
-              b.meta().ulid());
-        }
+        blocks = deleteIn(blocks, mint, maxt, sets);
+        downsampled = deleteIn(downsampled, mint, maxt, sets);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot delete series in " + dir + ": " + e.getMessage(), e);
       }
     }
+  }
+
+  private List<BlockReader> deleteIn(
+      List<BlockReader> list,
+      long mint,
+      long maxt,
+      List<dev.osprey.core.labels.LabelMatcher[]> sets)
+      throws IOException {
+    for (BlockReader b : list) {
+      if (b.meta().maxTime() <= mint || b.meta().minTime() > maxt) {
+        continue;
+      }
+      org.roaringbitmap.RoaringBitmap ordinals = new org.roaringbitmap.RoaringBitmap();
+      for (dev.osprey.core.labels.LabelMatcher[] ms : sets) {
+        ordinals.or(dev.osprey.tsdb.index.PostingsSource.select(b, ms));
+      }
+      if (ordinals.isEmpty()) {
+        continue;
+      }
+      BlockReader rewritten = Compactor.rewriteWithout(dir, b, ordinals, mint, maxt);
+      list = replace(list, List.of(b), rewritten == null ? List.of() : List.of(rewritten));
+      Compactor.deleteTree(b.dir());
+      log.info(
+          "event=block_rewritten block={} replaces={} reason=delete_series",
+          rewritten == null ? "none" : rewritten.meta().ulid(),
+          b.meta().ulid());
+    }
+    return list;
+  }
+
+  /** {@code list} without {@code remove} and with {@code add}, sorted by minTime. */
+  private static List<BlockReader> replace(
+      List<BlockReader> list, List<BlockReader> remove, List<BlockReader> add) {
+    List<BlockReader> next = new ArrayList<>(list);
+    next.removeAll(remove);
+    next.addAll(add);
+    next.sort(Comparator.comparingLong(x -> x.meta().minTime()));
+    return List.copyOf(next);
   }
 
   /**
@@ -412,6 +505,9 @@ public final class Tsdb implements Storage {
       try {
         Files.createDirectories(snap);
         for (BlockReader b : blocks) {
+          linkTree(b.dir(), snap.resolve(b.dir().getFileName()));
+        }
+        for (BlockReader b : downsampled) {
           linkTree(b.dir(), snap.resolve(b.dir().getFileName()));
         }
         if (!skipHead && head.minTime() != Long.MAX_VALUE) {
@@ -499,7 +595,8 @@ public final class Tsdb implements Storage {
               blocks,
               blockRange,
               head.minValidFloor(),
-              Math.min(config.retention().toMillis() / 10, 31 * 86_400_000L));
+              // the shortest raw retention, so that a rule's raw data goes in small steps too
+              Math.min(policy.shortestRaw() / 10, 31 * 86_400_000L));
       if (group.isEmpty()) {
         return;
       }
@@ -520,41 +617,141 @@ public final class Tsdb implements Storage {
     }
   }
 
+  /**
+   * Deletes what retention says: blocks past the longest retention whole; with retention rules,
+   * series past their rule's raw retention are downsampled and removed from raw blocks and series
+   * past their resolution's retention removed from downsampled blocks ({@link RetentionApplier});
+   * then the oldest blocks while the blocks' total size exceeds {@code retention_size}.
+   */
   private void applyRetention() throws IOException {
-    List<BlockReader> bs = blocks;
-    if (bs.isEmpty()) {
+    long newest = newest();
+    if (newest == Long.MIN_VALUE) {
       return;
     }
-    long newest = Math.max(head.maxTime(), bs.get(bs.size() - 1).meta().maxTime() - 1);
-    long keepFrom = newest - config.retention().toMillis();
+    long dropBefore = newest - policy.longest(); // no data older than this is kept
+    long rulesFrom = newest - policy.shortestRaw(); // no data newer than this is touched
+    for (boolean raw : new boolean[] {true, false}) {
+      for (BlockReader b : raw ? blocks : downsampled) {
+        if (b.meta().maxTime() > rulesFrom) {
+          break;
+        }
+        if (b.meta().maxTime() <= dropBefore) {
+          dropBlock(b, "retention_time");
+          continue;
+        }
+        if (!policy.hasRules()) {
+          continue;
+        }
+        RetentionApplier.Outcome o = RetentionApplier.apply(dir, b, policy, newest);
+        if (!o.changed()) {
+          continue;
+        }
+        List<BlockReader> rw = o.rewritten() == null ? List.of() : List.of(o.rewritten());
+        synchronized (listsLock) { // queries see the aggregates and the raw removal together
+          if (raw) {
+            downsampled = replace(downsampled, List.of(), o.downsampled());
+            blocks = replace(blocks, List.of(b), rw);
+          } else {
+            List<BlockReader> add = new ArrayList<>(o.downsampled());
+            add.addAll(rw);
+            downsampled = replace(downsampled, List.of(b), add);
+          }
+        }
+        Compactor.deleteTree(b.dir());
+        for (BlockReader d : o.downsampled()) {
+          log.info(
+              "event=block_downsampled block={} from={} resolution_ms={} series={}",
+              d.meta().ulid(),
+              b.meta().ulid(),
+              d.meta().resolution(),
+              d.meta().stats().numSeries());
+        }
+        log.info(
+            "event=block_rewritten block={} replaces={} reason=retention_rules",
+            o.rewritten() == null ? "none" : o.rewritten().meta().ulid(),
+            b.meta().ulid());
+      }
+    }
     long limit = config.retentionSize().bytes();
+    if (limit <= 0) {
+      return;
+    }
+    List<BlockReader> all = new ArrayList<>(blocks);
+    all.addAll(downsampled);
+    all.sort(Comparator.comparingLong(x -> x.meta().minTime()));
     long total = 0;
-    for (BlockReader b : bs) {
+    for (BlockReader b : all) {
       total += b.sizeBytes();
     }
-    List<BlockReader> drop = new ArrayList<>();
-    for (BlockReader b : bs) {
-      boolean tooOld = b.meta().maxTime() <= keepFrom;
-      boolean tooBig = limit > 0 && total > limit;
-      if (!tooOld && !tooBig) {
+    for (BlockReader b : all) {
+      if (total <= limit) {
         break;
       }
-      drop.add(b);
       total -= b.sizeBytes();
-      log.info(
-          "event=block_deleted block={} reason={}",
-          b.meta().ulid(),
-          tooOld ? "retention_time" : "retention_size");
+      dropBlock(b, "retention_size");
     }
-    if (drop.isEmpty()) {
+  }
+
+  /** The newest sample's time, from the head and the blocks; MIN_VALUE when there is none. */
+  private long newest() {
+    long newest = head.maxTime();
+    for (List<BlockReader> bs : List.of(blocks, downsampled)) {
+      for (BlockReader b : bs) {
+        newest = Math.max(newest, b.meta().maxTime() - 1);
+      }
+    }
+    return newest;
+  }
+
+  /**
+   * Merges downsampled blocks of one resolution as raw blocks are merged (windows of 3, 9, 27 block
+   * ranges), once no new block can appear for the window and up to a tenth of the resolution's
+   * retention.
+   */
+  private void compactDownsampled() throws IOException {
+    long newest = newest();
+    if (downsampled.size() < 2 || newest == Long.MIN_VALUE) {
       return;
     }
-    List<BlockReader> next = new ArrayList<>(bs);
-    next.removeAll(drop);
-    blocks = List.copyOf(next);
-    for (BlockReader b : drop) {
-      Compactor.deleteTree(b.dir()); // open maps stay readable for queries still running
+    java.util.TreeSet<Long> resolutions = new java.util.TreeSet<>();
+    for (BlockReader b : downsampled) {
+      resolutions.add(b.meta().resolution());
     }
+    for (long r : resolutions) {
+      while (true) {
+        List<BlockReader> same =
+            downsampled.stream().filter(b -> b.meta().resolution() == r).toList();
+        List<BlockReader> group =
+            Compactor.plan(
+                same,
+                blockRange,
+                newest - policy.settledAge(r),
+                Math.min(policy.maxMergedRange(r), 31 * 86_400_000L));
+        if (group.isEmpty()) {
+          break;
+        }
+        BlockReader merged = Compactor.merge(dir, group);
+        downsampled = replace(downsampled, group, List.of(merged));
+        for (BlockReader b : group) {
+          Compactor.deleteTree(b.dir());
+        }
+        log.info(
+            "event=downsampled_blocks_compacted block={} sources={} resolution_ms={}",
+            merged.meta().ulid(),
+            group.size(),
+            r);
+      }
+    }
+  }
+
+  private void dropBlock(BlockReader b, String reason) throws IOException {
+    log.info("event=block_deleted block={} reason={}", b.meta().ulid(), reason);
+    if (b.meta().downsampled()) {
+      downsampled = replace(downsampled, List.of(b), List.of());
+    } else {
+      blocks = replace(blocks, List.of(b), List.of());
+    }
+    Compactor.deleteTree(b.dir()); // open maps stay readable for queries still running
   }
 
   private void checkOpen() {

@@ -9,11 +9,23 @@ import java.util.List;
 
 /**
  * A block's {@code meta.json}: its id, its time range {@code [minTime, maxTime)} in milliseconds
- * (maxTime exclusive, as Prometheus), statistics, and its compaction history.
+ * (maxTime exclusive, as Prometheus), statistics, its compaction history, and for a downsampled
+ * block its resolution and the raw block it was made from.
+ *
+ * @param resolution 0 for raw samples, else the width in milliseconds of the aggregation windows
+ *     (docs/format/downsampled.md)
+ * @param downsampledFrom the ULID of the raw block a downsampled block was made from, or null
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record BlockMeta(
-    String ulid, long minTime, long maxTime, Stats stats, Compaction compaction, int version) {
+    String ulid,
+    long minTime,
+    long maxTime,
+    Stats stats,
+    Compaction compaction,
+    int version,
+    long resolution,
+    String downsampledFrom) {
   public static final int VERSION = 1;
   public static final String FILE = "meta.json";
 
@@ -40,6 +52,11 @@ public record BlockMeta(
       throw new IOException("cannot read block " + blockDir + ": meta.json version " + m.version);
     }
     return m;
+  }
+
+  /** True for a block of aggregates at {@link #resolution}, false for raw samples. */
+  public boolean downsampled() {
+    return resolution > 0;
   }
 
   void write(Path blockDir) throws IOException {

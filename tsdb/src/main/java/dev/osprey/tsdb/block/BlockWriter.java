@@ -29,6 +29,12 @@ public final class BlockWriter implements AutoCloseable {
   public static final int FORMAT_VERSION = 1;
   public static final long MAX_CHUNK_FILE = 512L << 20;
 
+  /**
+   * In a downsampled block, the low bits of a chunk's count field hold its column
+   * (docs/format/downsampled.md).
+   */
+  public static final int DOWNSAMPLED_COLUMN_BITS = 3;
+
   private final Path parent;
   private final String ulid;
   private final Path tmp;
@@ -46,6 +52,8 @@ public final class BlockWriter implements AutoCloseable {
   private long minT = Long.MAX_VALUE;
   private long maxT = Long.MIN_VALUE;
   private Labels last;
+  private long resolution;
+  private String downsampledFrom;
 
   /** Starts a block to be published as {@code parent/<ulid>}. */
   public BlockWriter(Path parent, long createdMillis) throws IOException {
@@ -57,6 +65,13 @@ public final class BlockWriter implements AutoCloseable {
 
   public String ulid() {
     return ulid;
+  }
+
+  /** Marks the block as aggregates at {@code resolution} ms made from raw block {@code from}. */
+  public BlockWriter downsampled(long resolution, String from) {
+    this.resolution = resolution;
+    this.downsampledFrom = from;
+    return this;
   }
 
   /** Adds one chunk of the current series (bytes as written by XorEncoder). */
@@ -81,7 +96,7 @@ public final class BlockWriter implements AutoCloseable {
     cur[4 * curN + 2] = count;
     cur[4 * curN + 3] = ref;
     curN++;
-    numSamples += count;
+    numSamples += resolution > 0 ? count >>> DOWNSAMPLED_COLUMN_BITS : count;
     numChunks++;
     minT = Math.min(minT, mint);
     maxT = Math.max(maxT, maxt);
@@ -157,7 +172,9 @@ public final class BlockWriter implements AutoCloseable {
             hi,
             new BlockMeta.Stats(numSamples, series.size(), numChunks),
             new BlockMeta.Compaction(level, sources.isEmpty() ? List.of(ulid) : sources, parents),
-            BlockMeta.VERSION)
+            BlockMeta.VERSION,
+            resolution,
+            downsampledFrom)
         .write(tmp);
     fsyncDir(tmp.resolve("chunks"));
     fsyncDir(tmp);

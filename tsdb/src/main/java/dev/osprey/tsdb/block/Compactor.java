@@ -63,7 +63,10 @@ public final class Compactor {
     return List.of();
   }
 
-  /** Merges {@code group} (oldest first, disjoint in time) into a new block in {@code dir}. */
+  /**
+   * Merges {@code group} (oldest first; blocks of one resolution, each series in at most one of
+   * them for any time) into a new block in {@code dir}.
+   */
   public static BlockReader merge(Path dir, List<BlockReader> group) throws IOException {
     int level = 0;
     Set<String> sources = new LinkedHashSet<>();
@@ -80,6 +83,7 @@ public final class Compactor {
     }
     Path written;
     try (BlockWriter w = new BlockWriter(dir, System.currentTimeMillis())) {
+      w.downsampled(group.get(0).meta().resolution(), null);
       while (true) {
         Labels min = null;
         for (int i = 0; i < k; i++) {
@@ -104,10 +108,14 @@ public final class Compactor {
         }
         w.finishSeries(min);
       }
+      long maxTime = Long.MIN_VALUE; // downsampled blocks of one resolution may overlap
+      for (BlockReader b : group) {
+        maxTime = Math.max(maxTime, b.meta().maxTime());
+      }
       written =
           w.finish(
               group.get(0).meta().minTime(),
-              group.get(k - 1).meta().maxTime(),
+              maxTime,
               level + 1,
               List.copyOf(sources),
               group.stream().map(b -> b.meta().ulid()).toList());
@@ -150,7 +158,10 @@ public final class Compactor {
     dev.osprey.tsdb.chunk.ChunkCodec codec = new dev.osprey.tsdb.chunk.ChunkCodec();
     dev.osprey.tsdb.chunk.XorIterator xorIt = new dev.osprey.tsdb.chunk.XorIterator();
     dev.osprey.tsdb.chunk.DecimalIterator decIt = new dev.osprey.tsdb.chunk.DecimalIterator();
+    boolean packed = b.meta().downsampled(); // count fields also hold the column
+    int bits = BlockWriter.DOWNSAMPLED_COLUMN_BITS;
     try (BlockWriter w = new BlockWriter(dir, System.currentTimeMillis())) {
+      w.downsampled(b.meta().resolution(), b.meta().downsampledFrom());
       for (int i = 0; i < b.numSeries(); i++) {
         BlockReader.Series s = b.series(i);
         long[] c = s.chunks();
@@ -161,7 +172,8 @@ public final class Compactor {
             w.addChunk(bytes, 0, bytes.length, c[j], c[j + 1], (int) c[j + 2]);
             continue;
           }
-          int count = (int) c[j + 2];
+          int count = packed ? (int) (c[j + 2] >>> bits) : (int) c[j + 2];
+          int column = packed ? (int) (c[j + 2] & ((1 << bits) - 1)) : 0;
           long[] ts = codec.scratchT(count);
           long[] vs = codec.scratchV(count);
           dev.osprey.core.storage.SampleIterator it =
@@ -176,7 +188,13 @@ public final class Compactor {
           }
           if (n > 0) {
             codec.encode(ts, vs, n);
-            w.addChunk(codec.bytes(), 0, codec.length(), ts[0], ts[n - 1], n);
+            w.addChunk(
+                codec.bytes(),
+                0,
+                codec.length(),
+                ts[0],
+                ts[n - 1],
+                packed ? n << bits | column : n);
           }
         }
         w.finishSeries(s.labels());

@@ -6,6 +6,7 @@ import dev.osprey.core.http.HttpResponse;
 import dev.osprey.core.http.RouteProvider;
 import dev.osprey.core.http.Router;
 import dev.osprey.core.labels.LabelMatcher;
+import dev.osprey.core.labels.SelectorParser;
 import dev.osprey.tsdb.Tsdb;
 import java.math.BigDecimal;
 import java.time.OffsetDateTime;

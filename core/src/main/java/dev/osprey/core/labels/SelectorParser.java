@@ -1,7 +1,5 @@
-package dev.osprey.tsdb.http;
+package dev.osprey.core.labels;
 
-import dev.osprey.core.labels.LabelMatcher;
-import dev.osprey.core.labels.Labels;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,7 +7,7 @@ import java.util.List;
  * Parses a PromQL series selector ({@code name{label="value", ...}}) as the admin API's {@code
  * match[]} takes it. Errors name the byte offset.
  */
-final class SelectorParser {
+public final class SelectorParser {
   private final String s;
   private int pos;
 
@@ -17,7 +15,7 @@ final class SelectorParser {
     this.s = s;
   }
 
-  static LabelMatcher[] parse(String selector) {
+  public static LabelMatcher[] parse(String selector) {
     SelectorParser p = new SelectorParser(selector);
     List<LabelMatcher> out = p.selector();
     if (out.stream().allMatch(LabelMatcher::matchesEmpty)) {
