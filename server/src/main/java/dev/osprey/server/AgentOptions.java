@@ -126,7 +126,8 @@ final class AgentOptions {
             cgroupRoot != null ? cgroupRoot : a.cgroupRoot(),
             prometheusConfig != null ? prometheusConfig : a.prometheusConfig(),
             a.collectInterval(),
-            kube);
+            kube,
+            a.multiline());
     return new OspreyConfig(
         c.global(), c.server(), c.tsdb(), c.logs(), c.query(), c.alerting(), agent);
   }

@@ -55,7 +55,8 @@ final class DemoCommand implements Callable<Integer> {
                 ? a.prometheusConfig()
                 : selfScrapeConfig(java.nio.file.Path.of(c.server().dataDir()), server.baseUrl()),
             a.collectInterval(),
-            a.kubernetes());
+            a.kubernetes(),
+            a.multiline());
     OspreyConfig withAgent =
         new OspreyConfig(
             c.global(), c.server(), c.tsdb(), c.logs(), c.query(), c.alerting(), local);

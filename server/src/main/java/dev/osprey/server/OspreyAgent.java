@@ -10,6 +10,7 @@ import dev.osprey.core.http.HttpServer;
 import dev.osprey.core.http.Router;
 import dev.osprey.logs.shipper.KubernetesStreamLabels;
 import dev.osprey.logs.shipper.LogShipper;
+import dev.osprey.logs.shipper.MultilineConfig;
 import dev.osprey.logs.shipper.ShipperConfig;
 import dev.osprey.pipeline.Forwarder;
 import dev.osprey.pipeline.ForwarderConfig;
@@ -128,7 +129,8 @@ public final class OspreyAgent implements AutoCloseable {
     LogShipper shipper =
         add(
             new LogShipper(
-                ShipperConfig.of(a.logFiles(), spool.resolve("logs"), server),
+                ShipperConfig.of(a.logFiles(), spool.resolve("logs"), server)
+                    .withMultiline(a.multiline().stream().map(MultilineConfig::of).toList()),
                 registry,
                 streamLabels));
     shipper.start();

@@ -2,6 +2,7 @@ package dev.osprey.core.config;
 
 import dev.osprey.core.util.ByteSize;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The node agent.
@@ -14,6 +15,7 @@ import java.time.Duration;
  * @param prometheusConfig a prometheus.yml whose global and scrape_configs sections are used
  * @param collectInterval how often cgroup and node metrics are read
  * @param kubernetes where pod metadata comes from ({@code agent.kubernetes})
+ * @param multiline which container logs are joined into multi-line records, first match wins
  */
 public record AgentConfig(
     String server,
@@ -23,7 +25,8 @@ public record AgentConfig(
     String cgroupRoot,
     String prometheusConfig,
     Duration collectInterval,
-    KubernetesConfig kubernetes) {
+    KubernetesConfig kubernetes,
+    List<MultilineRule> multiline) {
   public AgentConfig {
     server = server != null ? server : "http://127.0.0.1:9400";
     spoolDir = spoolDir != null ? spoolDir : "./spool";
@@ -32,6 +35,29 @@ public record AgentConfig(
     cgroupRoot = cgroupRoot != null ? cgroupRoot : "/sys/fs/cgroup";
     collectInterval = collectInterval != null ? collectInterval : Duration.ofSeconds(15);
     kubernetes = kubernetes != null ? kubernetes : KubernetesConfig.DEFAULTS;
+    multiline = multiline != null ? List.copyOf(multiline) : List.of();
+  }
+
+  /** Without multi-line rules. */
+  public AgentConfig(
+      String server,
+      String spoolDir,
+      ByteSize spoolMaxSize,
+      String logFiles,
+      String cgroupRoot,
+      String prometheusConfig,
+      Duration collectInterval,
+      KubernetesConfig kubernetes) {
+    this(
+        server,
+        spoolDir,
+        spoolMaxSize,
+        logFiles,
+        cgroupRoot,
+        prometheusConfig,
+        collectInterval,
+        kubernetes,
+        null);
   }
 
   /** Without Kubernetes settings (their defaults). */
@@ -51,9 +77,10 @@ public record AgentConfig(
         cgroupRoot,
         prometheusConfig,
         collectInterval,
+        null,
         null);
   }
 
   public static final AgentConfig DEFAULTS =
-      new AgentConfig(null, null, null, null, null, null, null, null);
+      new AgentConfig(null, null, null, null, null, null, null, null, null);
 }

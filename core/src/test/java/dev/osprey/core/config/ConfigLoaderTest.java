@@ -92,6 +92,41 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void multilineRulesAreReadAndBadOnesNamedWithTheirLine() {
+    OspreyConfig c =
+        ConfigLoader.parse(
+            "osprey.yaml",
+            """
+            agent:
+              multiline:
+                - containers: [api, worker]
+                  preset: java
+                - namespaces: [batch]
+                  start: '^\\d{4}-'
+                  max_lines: 50
+                  flush_timeout: 500ms
+            """);
+    assertThat(c.agent().multiline()).hasSize(2);
+    assertThat(c.agent().multiline().get(0).containers()).containsExactly("api", "worker");
+    assertThat(c.agent().multiline().get(0).maxLines()).isEqualTo(500);
+    assertThat(c.agent().multiline().get(1).start()).isEqualTo("^\\d{4}-");
+    assertThat(c.agent().multiline().get(1).flushTimeout()).isEqualTo(Duration.ofMillis(500));
+
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.parse(
+                    "osprey.yaml", "agent:\n  multiline:\n    - preset: java\n    - start: '(a'\n"))
+        .hasMessageStartingWith("osprey.yaml:")
+        .hasMessageContaining("agent.multiline[1]: start: invalid regex \"(a\"");
+    assertThatThrownBy(
+            () -> ConfigLoader.parse("osprey.yaml", "agent:\n  multiline:\n    - preset: ruby\n"))
+        .hasMessageContaining("unknown preset \"ruby\"");
+    assertThatThrownBy(
+            () -> ConfigLoader.parse("osprey.yaml", "agent:\n  multiline:\n    - pods: [x]\n"))
+        .hasMessageContaining("give exactly one of preset and start");
+  }
+
+  @Test
   void malformedYamlIsOneLine() {
     assertThatThrownBy(() -> ConfigLoader.parse("osprey.yaml", "server:\n  listen: \"127.0.0.1\n"))
         .hasMessageStartingWith("osprey.yaml: cannot parse YAML:")

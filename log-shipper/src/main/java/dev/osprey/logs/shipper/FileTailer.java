@@ -32,11 +32,15 @@ final class FileTailer implements AutoCloseable {
   private static final int READ_BUFFER = 64 << 10;
 
   final Path path;
+
   /** The source: the content generation being read (for a copytruncate copy, the original's). */
   final FileIdentity id;
+
   final String sourceId;
+
   /** (device, inode) of the file actually read; differs from {@link #id} for a copy. */
   final long fileDev;
+
   final long fileIno;
   private final FileChannel ch;
   private final int maxLine;

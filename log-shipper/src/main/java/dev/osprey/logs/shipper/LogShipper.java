@@ -70,12 +70,14 @@ public final class LogShipper implements AutoCloseable {
   private final List<FileTailer> draining = new ArrayList<>();
   private final Map<String, SourceCheckpoint.Position> recovered = new HashMap<>();
   private final Map<Path, String> lastRotatedName = new HashMap<>();
+
   /**
    * copytruncate paths whose file was empty when we last looked after a truncation: the last
    * content generation read (through its copy) and how far, so copies made before the file is
    * opened again are found (and survive a restart: written into every checkpoint).
    */
   private final Map<Path, Known> parked = new HashMap<>();
+
   private final Set<Path> seenPaths = new HashSet<>();
   private long unseenSinceMillis = System.currentTimeMillis();
   private final AtomicInteger openFiles = new AtomicInteger();
@@ -86,8 +88,10 @@ public final class LogShipper implements AutoCloseable {
   private boolean checkpointDue;
   private long lastCheckpointNanos;
   private boolean firstRound = true;
+
   /** Tests: runs between resuming the checkpointed files and the first scan. */
   Runnable afterResumeHook;
+
   private long lastScan;
 
   public LogShipper(ShipperConfig config, MeterRegistry registry) {
@@ -598,11 +602,11 @@ public final class LogShipper implements AutoCloseable {
   record Known(FileIdentity id, long offset) {}
 
   /**
-   * After copytruncate: finds each known generation's copy by the CRC of its first bytes (the
-   * copy starts like the original did) and reads it from the known offset; copies made after the
-   * newest one matched (or already being read), by modification time, hold generations never seen
-   * at the path and are read from 0. A copy of the content now at the path ({@code current}) is
-   * left alone. Reads are queued in that order, before the file at the path.
+   * After copytruncate: finds each known generation's copy by the CRC of its first bytes (the copy
+   * starts like the original did) and reads it from the known offset; copies made after the newest
+   * one matched (or already being read), by modification time, hold generations never seen at the
+   * path and are read from 0. A copy of the content now at the path ({@code current}) is left
+   * alone. Reads are queued in that order, before the file at the path.
    *
    * @param pathIno (device, inode) of the file at the path; copies' sources carry it
    * @return the known generations whose copy is gone
@@ -766,7 +770,8 @@ public final class LogShipper implements AutoCloseable {
     for (SourceCheckpoint.Position p : recovered.values()) {
       if (FileIdentity.parse(p.sourceId()) == null || p.path().isEmpty()) {
         metrics.sourcesLost.increment(); // BUG-class: every source is checkpointed before reading
-        log.warn("event=source_lost source={} offset={} cause=\"no path\"", p.sourceId(), p.offset());
+        log.warn(
+            "event=source_lost source={} offset={} cause=\"no path\"", p.sourceId(), p.offset());
         continue;
       }
       byPath.computeIfAbsent(Path.of(p.path()), k -> new ArrayList<>()).add(p);
@@ -881,8 +886,7 @@ public final class LogShipper implements AutoCloseable {
           ch.close();
           continue;
         }
-        return new Found(
-            f, newTailer(path, ch, id, ino[0], ino[1], offset, base).readingFile(f));
+        return new Found(f, newTailer(path, ch, id, ino[0], ino[1], offset, base).readingFile(f));
       }
     }
     return null;

@@ -1,11 +1,9 @@
 package dev.osprey.logs.shipper;
 
+import dev.osprey.core.config.MultilineRule;
 import dev.osprey.core.labels.Labels;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -37,11 +35,7 @@ public record MultilineConfig(
     int maxLines,
     int maxBytes,
     Duration flushTimeout) {
-  static final Set<String> PRESETS = Set.of("java", "python", "go");
-  private static final Set<String> KEYS =
-      Set.of(
-          "namespaces", "pods", "containers", "preset", "start", "max_lines", "max_bytes",
-          "flush_timeout");
+  static final Set<String> PRESETS = MultilineRule.PRESETS;
 
   public MultilineConfig {
     namespaces = namespaces != null ? List.copyOf(namespaces) : List.of();
@@ -81,8 +75,7 @@ public record MultilineConfig(
   }
 
   public MultilineConfig withLimits(int lines, int bytes, Duration timeout) {
-    return new MultilineConfig(
-        namespaces, pods, containers, preset, start, lines, bytes, timeout);
+    return new MultilineConfig(namespaces, pods, containers, preset, start, lines, bytes, timeout);
   }
 
   /** True when this rule applies to a file with these base labels. */
@@ -121,90 +114,16 @@ public record MultilineConfig(
         "cannot configure log shipper: multiline." + field + ": " + why);
   }
 
-  /**
-   * Rules from a parsed YAML list ({@code agent.logs.multiline}: a list of maps with the snake_case
-   * keys of this record; {@code flush_timeout} as {@code 500ms}, {@code 2s}). Errors name the
-   * entry and the key: {@code multiline[1].start: invalid regex ...}.
-   */
-  public static List<MultilineConfig> fromYaml(List<?> entries) {
-    List<MultilineConfig> out = new ArrayList<>();
-    if (entries == null) {
-      return out;
-    }
-    for (int i = 0; i < entries.size(); i++) {
-      String at = "multiline[" + i + "]";
-      if (!(entries.get(i) instanceof Map<?, ?> m)) {
-        throw new IllegalArgumentException(
-            "cannot configure log shipper: " + at + ": expected a map");
-      }
-      for (Object k : m.keySet()) {
-        if (!KEYS.contains(String.valueOf(k))) {
-          throw new IllegalArgumentException(
-              "cannot configure log shipper: " + at + "." + k + ": unknown key (known: " + KEYS + ")");
-        }
-      }
-      try {
-        out.add(
-            new MultilineConfig(
-                strings(m.get("namespaces")),
-                strings(m.get("pods")),
-                strings(m.get("containers")),
-                string(m.get("preset")),
-                string(m.get("start")),
-                integer(m.get("max_lines"), "max_lines"),
-                integer(m.get("max_bytes"), "max_bytes"),
-                duration(m.get("flush_timeout"))));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(
-            Objects.requireNonNull(e.getMessage()).replace("multiline.", at + "."), e);
-      }
-    }
-    return out;
-  }
-
-  private static List<String> strings(Object o) {
-    if (o == null) {
-      return null;
-    }
-    if (o instanceof List<?> l) {
-      return l.stream().map(String::valueOf).toList();
-    }
-    return List.of(String.valueOf(o));
-  }
-
-  private static String string(Object o) {
-    return o == null ? null : String.valueOf(o);
-  }
-
-  private static int integer(Object o, String field) {
-    if (o == null) {
-      return 0;
-    }
-    try {
-      return Integer.parseInt(String.valueOf(o));
-    } catch (NumberFormatException e) {
-      throw invalid(field, "expected a whole number, got \"" + o + "\"");
-    }
-  }
-
-  private static Duration duration(Object o) {
-    if (o == null) {
-      return null;
-    }
-    String s = String.valueOf(o).trim();
-    try {
-      if (s.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
-      }
-      if (s.endsWith("s")) {
-        return Duration.ofMillis(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 1000));
-      }
-      if (s.endsWith("m")) {
-        return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1)));
-      }
-    } catch (NumberFormatException e) {
-      // below
-    }
-    throw invalid("flush_timeout", "expected a duration such as 500ms or 2s, got \"" + s + "\"");
+  /** The rule an {@code agent.multiline} entry of osprey.yaml describes (checked by the loader). */
+  public static MultilineConfig of(MultilineRule r) {
+    return new MultilineConfig(
+        r.namespaces(),
+        r.pods(),
+        r.containers(),
+        r.preset(),
+        r.start(),
+        r.maxLines(),
+        r.maxBytes(),
+        r.flushTimeout());
   }
 }

@@ -167,7 +167,8 @@ final class MultilineJoiner {
   private final long flushNanos;
   private final Sink sink;
   private final List<Open> open = new ArrayList<>(3); // at most one per stream
-  private final List<long[]> shipped = new ArrayList<>(); // [start, end) possibly cut by the safe point
+  private final List<long[]> shipped =
+      new ArrayList<>(); // [start, end) possibly cut by the safe point
   private long lastEnd;
 
   MultilineJoiner(MultilineConfig c, long offset, Sink sink) {
@@ -253,7 +254,8 @@ final class MultilineJoiner {
     return safe;
   }
 
-  private Open begin(Labels labels, long ts, String text, long offset, long next, int len, long now) {
+  private Open begin(
+      Labels labels, long ts, String text, long offset, long next, int len, long now) {
     Open n = new Open(labels, ts, offset);
     n.text.append(text);
     n.lines = 1;

@@ -86,8 +86,8 @@ public record ShipperConfig(
   /** Defaults for everything but the three required settings. */
   public static ShipperConfig of(String glob, Path spoolDir, URI server) {
     return new ShipperConfig(
-        glob, spoolDir, server, null, null, null, null, null, null, null, 0, 0, null, null, 0,
-        null, null);
+        glob, spoolDir, server, null, null, null, null, null, null, null, 0, 0, null, null, 0, null,
+        null);
   }
 
   public ShipperConfig withCluster(String c) {

@@ -3,6 +3,7 @@ package dev.osprey.logs.shipper;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.osprey.core.config.MultilineRule;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.pipeline.LogEntry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -112,7 +113,9 @@ class MultilineTest {
     List<LogEntry> out = read(text, 0, MultilineConfig.start("^\\d{4}-"));
     assertThat(lines(out))
         .containsExactly(
-            "2026-12-03 first\n  detail a\nno date here", "2026-12-03 second", "2026-12-03 third\n x");
+            "2026-12-03 first\n  detail a\nno date here",
+            "2026-12-03 second",
+            "2026-12-03 third\n x");
     assertThat(out.get(0).nextOffset()).isEqualTo(text.indexOf("2026-12-03 second"));
   }
 
@@ -140,9 +143,9 @@ class MultilineTest {
   }
 
   /**
-   * Resuming at any entry's nextOffset (what a restart does) never ships part of a record and
-   * never loses one: the entries up to it plus a fresh read from it cover every record, and every
-   * record of the fresh read is a whole record of the full read.
+   * Resuming at any entry's nextOffset (what a restart does) never ships part of a record and never
+   * loses one: the entries up to it plus a fresh read from it cover every record, and every record
+   * of the fresh read is a whole record of the full read.
    */
   @Test
   void everyResumePointCutsBetweenRecords() throws Exception {
@@ -180,7 +183,8 @@ class MultilineTest {
 
   @Test
   void limitsCutLongRecordsAndTheRestStaysTogether() throws Exception {
-    List<String> s = sample("java-stacktrace.txt").subList(2, 16); // header, frames, cause: 14 lines
+    List<String> s =
+        sample("java-stacktrace.txt").subList(2, 16); // header, frames, cause: 14 lines
     List<LogEntry> out =
         read(
             criFile("stderr", s),
@@ -227,32 +231,19 @@ class MultilineTest {
 
   @Test
   void configErrorsNameTheField() {
-    assertThatThrownBy(
-            () ->
-                MultilineConfig.fromYaml(
-                    List.of(
-                        Map.of("preset", "java"),
-                        Map.of("start", "^(\\d{4}", "containers", List.of("app")))))
-        .hasMessageContaining("multiline[1].start: invalid regex \"^(\\d{4}\"");
-    assertThatThrownBy(() -> MultilineConfig.fromYaml(List.of(Map.of("preset", "ruby"))))
-        .hasMessageContaining("multiline[0].preset: unknown preset \"ruby\"");
-    assertThatThrownBy(
-            () -> MultilineConfig.fromYaml(List.of(Map.of("preset", "go", "start", "^x"))))
-        .hasMessageContaining("multiline[0].preset: give exactly one");
-    assertThatThrownBy(() -> MultilineConfig.fromYaml(List.of(Map.of("prest", "go"))))
-        .hasMessageContaining("multiline[0].prest: unknown key");
-    assertThatThrownBy(
-            () ->
-                MultilineConfig.fromYaml(
-                    List.of(Map.of("preset", "go", "flush_timeout", "soon"))))
-        .hasMessageContaining("multiline[0].flush_timeout: expected a duration");
-    List<MultilineConfig> ok =
-        MultilineConfig.fromYaml(
-            List.of(
-                Map.of(
-                    "preset", "java", "containers", List.of("api-.*"), "flush_timeout", "500ms")));
-    assertThat(ok.getFirst().flushTimeout()).isEqualTo(Duration.ofMillis(500));
-    assertThat(ok.getFirst().selects(Labels.of("container", "api-v2"))).isTrue();
-    assertThat(ok.getFirst().selects(Labels.of("container", "web"))).isFalse();
+    assertThatThrownBy(() -> MultilineConfig.start("^(\\d{4}"))
+        .hasMessageContaining("multiline.start: invalid regex \"^(\\d{4}\"");
+    assertThatThrownBy(() -> MultilineConfig.preset("ruby"))
+        .hasMessageContaining("multiline.preset: unknown preset \"ruby\"");
+    assertThatThrownBy(() -> new MultilineConfig(null, null, null, "go", "^x", 0, 0, null))
+        .hasMessageContaining("multiline.preset: give exactly one");
+    MultilineConfig ok =
+        MultilineConfig.of(
+            new MultilineRule(
+                null, null, List.of("api-.*"), "java", null, null, null, Duration.ofMillis(500)));
+    assertThat(ok.flushTimeout()).isEqualTo(Duration.ofMillis(500));
+    assertThat(ok.maxLines()).isEqualTo(500);
+    assertThat(ok.selects(Labels.of("container", "api-v2"))).isTrue();
+    assertThat(ok.selects(Labels.of("container", "web"))).isFalse();
   }
 }

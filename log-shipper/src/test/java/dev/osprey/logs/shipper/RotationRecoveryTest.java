@@ -91,7 +91,8 @@ class RotationRecoveryTest {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < n; i++) {
       long ns = ++seq;
-      sb.append(String.format("2026-12-03T08:00:%02d.%09dZ stdout F ", ns / 1_000_000_000L % 60, ns))
+      sb.append(
+              String.format("2026-12-03T08:00:%02d.%09dZ stdout F ", ns / 1_000_000_000L % 60, ns))
           .append("line ")
           .append(written++)
           .append(" ")
@@ -283,8 +284,7 @@ class RotationRecoveryTest {
       b.step();
       List<String> got = spooled(b).stream().map(LogEntry::line).toList();
       assertThat(got)
-          .containsExactly(
-              trace.get(0), String.join("\n", trace.subList(1, 15)), trace.get(15));
+          .containsExactly(trace.get(0), String.join("\n", trace.subList(1, 15)), trace.get(15));
     }
   }
 
@@ -304,8 +304,7 @@ class RotationRecoveryTest {
     write(5);
     try (LogShipper b = shipper()) {
       settle(b);
-      List<String> got =
-          spooled(b).stream().map(e -> e.line().replaceAll(" x*$", "")).toList();
+      List<String> got = spooled(b).stream().map(e -> e.line().replaceAll(" x*$", "")).toList();
       List<String> expected = new ArrayList<>();
       for (int i = 0; i < written; i++) {
         if (i < lostFrom || i >= lostFrom + 10) {
