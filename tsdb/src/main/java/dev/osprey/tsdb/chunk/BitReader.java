@@ -7,8 +7,8 @@ import java.nio.ByteOrder;
 /**
  * Reads bits most significant first, as {@link BitWriter} and {@link XorEncoder} write them, from a
  * 64-bit buffer that one big-endian long read refills (byte by byte only within 8 bytes of the end
- * of the array). Shared by {@link XorIterator} and {@link DecimalIterator}, together with the
- * codes both encodings use: varints and the delta-of-delta timestamp buckets.
+ * of the array). Shared by {@link XorIterator} and {@link DecimalIterator}, together with the codes
+ * both encodings use: varints and the delta-of-delta timestamp buckets.
  *
  * <p>A refill may look ahead at bytes after the chunk (the next chunk of an arena page); they are
  * never consumed, since the iterators read exactly the bits the encoder wrote. Reading past the end
@@ -19,6 +19,7 @@ final class BitReader {
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private byte[] buf;
+
   /** The next bits, left-aligned; bits after the first {@link #valid} are zero or the same bits. */
   private long word;
 
@@ -109,8 +110,8 @@ final class BitReader {
   }
 
   /**
-   * A delta of deltas in the bucket code of docs/format/chunks.md: {@code 0}; {@code 10} and 7 bits;
-   * {@code 110} and 14; {@code 1110} and 20; {@code 1111} and 64.
+   * A delta of deltas in the bucket code of docs/format/chunks.md: {@code 0}; {@code 10} and 7
+   * bits; {@code 110} and 14; {@code 1110} and 20; {@code 1111} and 64.
    */
   long readDod() {
     if (valid < 4) {

@@ -59,6 +59,52 @@ public final class DecimalIterator implements SampleIterator {
     return true;
   }
 
+  /** Decodes straight into the arrays, with the decoder's state in locals. */
+  @Override
+  public int read(long[] ts, double[] vs, int off, int max) {
+    int n = 0;
+    while (read < 2 && n < max && next()) {
+      ts[off + n] = t;
+      vs[off + n] = v;
+      n++;
+    }
+    int k = Math.min(max - n, count - read);
+    if (k <= 0) {
+      return n;
+    }
+    BitReader in = this.in;
+    long t = this.t;
+    long delta = this.delta;
+    long m = this.m;
+    double v = this.v;
+    int width = this.width;
+    int exp = this.exp;
+    for (int i = off + n, end = off + n + k; i < end; i++) {
+      delta += in.readDod();
+      t += delta;
+      if (in.readBit() != 0) {
+        if (in.readBit() != 0) {
+          width = (int) in.readBits(6);
+          if (width == 0) {
+            width = 64;
+          }
+        }
+        long zz = in.readBits(width);
+        m += (zz >>> 1) ^ -(zz & 1);
+        v = ChunkCodec.toDouble(m, exp);
+      }
+      ts[i] = t;
+      vs[i] = v;
+    }
+    this.t = t;
+    this.delta = delta;
+    this.m = m;
+    this.v = v;
+    this.width = width;
+    read += k;
+    return n + k;
+  }
+
   @Override
   public boolean seek(long target) {
     if (read > 0 && t >= target) {

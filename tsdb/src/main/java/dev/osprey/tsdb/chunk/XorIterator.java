@@ -61,6 +61,48 @@ public final class XorIterator implements SampleIterator {
     v ^= in.readBits(sig) << trailing;
   }
 
+  /** Decodes straight into the arrays, with the decoder's state in locals. */
+  @Override
+  public int read(long[] ts, double[] vs, int off, int max) {
+    int n = 0;
+    while (read < 2 && n < max && next()) {
+      ts[off + n] = t;
+      vs[off + n] = Double.longBitsToDouble(v);
+      n++;
+    }
+    int k = Math.min(max - n, count - read);
+    if (k <= 0) {
+      return n;
+    }
+    BitReader in = this.in;
+    long t = this.t;
+    long delta = this.delta;
+    long v = this.v;
+    int leading = this.leading;
+    int trailing = this.trailing;
+    for (int i = off + n, end = off + n + k; i < end; i++) {
+      delta += in.readDod();
+      t += delta;
+      if (in.readBit() != 0) {
+        if (in.readBit() != 0) {
+          leading = (int) in.readBits(5);
+          int sig = (int) in.readBits(6);
+          trailing = 64 - leading - (sig == 0 ? 64 : sig);
+        }
+        v ^= in.readBits(64 - leading - trailing) << trailing;
+      }
+      ts[i] = t;
+      vs[i] = Double.longBitsToDouble(v);
+    }
+    this.t = t;
+    this.delta = delta;
+    this.v = v;
+    this.leading = leading;
+    this.trailing = trailing;
+    read += k;
+    return n + k;
+  }
+
   @Override
   public boolean seek(long target) {
     if (read > 0 && t >= target) {

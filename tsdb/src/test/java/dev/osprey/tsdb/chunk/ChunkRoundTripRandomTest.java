@@ -35,8 +35,23 @@ class ChunkRoundTripRandomTest {
   };
 
   private static final long[] DOD_EDGES = {
-    0, 1, -1, -63, -64, 64, 65, -8191, -8192, 8192, 8193, -524287, -524288, 524288, 524289,
-    1L << 31, -(1L << 31)
+    0,
+    1,
+    -1,
+    -63,
+    -64,
+    64,
+    65,
+    -8191,
+    -8192,
+    8192,
+    8193,
+    -524287,
+    -524288,
+    524288,
+    524289,
+    1L << 31,
+    -(1L << 31)
   };
 
   private final ChunkCodec codec = new ChunkCodec();
@@ -163,6 +178,8 @@ class ChunkRoundTripRandomTest {
     byte[] flush = new byte[off + len];
     System.arraycopy(codec.bytes(), 0, flush, off, len);
     check(ChunkCodec.iterator(flush, off, ts.length, xorIt, decIt), ts, vs);
+    checkBulk(ChunkCodec.iterator(page, off, ts.length, xorIt, decIt), ts, vs, r);
+    checkBulk(ChunkCodec.iterator(flush, off, ts.length, xorIt, decIt), ts, vs, r);
     return codec.bytes()[0];
   }
 
@@ -173,6 +190,34 @@ class ChunkRoundTripRandomTest {
       e.append(ts[i], vs[i]);
     }
     check(xorIt.reset(Arrays.copyOf(e.buffer(), e.byteLength()), 0, ts.length), ts, vs);
+  }
+
+  /** Reads in random batches (a few samples by next() first), as the query engine does. */
+  private static void checkBulk(SampleIterator it, long[] ts, long[] vs, SplittableRandom r) {
+    long[] gotT = new long[ts.length + 8];
+    double[] gotV = new double[ts.length + 8];
+    int n = 0;
+    for (int first = r.nextInt(4); n < first && it.next(); n++) {
+      gotT[n] = it.t();
+      gotV[n] = it.v();
+    }
+    for (int round = 0; round <= ts.length; round++) {
+      int max = r.nextInt(1, 40);
+      int k = it.read(gotT, gotV, n, Math.min(max, gotT.length - n));
+      n += k;
+      if (k < max) {
+        break;
+      }
+      assertThat(it.t()).isEqualTo(gotT[n - 1]);
+    }
+    assertThat(n).isEqualTo(ts.length);
+    for (int i = 0; i < n; i++) {
+      assertThat(gotT[i]).as("t of sample %d of %d", i, n).isEqualTo(ts[i]);
+      assertThat(Double.doubleToRawLongBits(gotV[i]))
+          .as("v of sample %d of %d", i, n)
+          .isEqualTo(vs[i]);
+    }
+    assertThat(it.next()).isFalse();
   }
 
   private static void check(SampleIterator it, long[] ts, long[] vs) {
