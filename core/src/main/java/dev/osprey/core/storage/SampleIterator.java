@@ -16,4 +16,21 @@ public interface SampleIterator {
 
   /** Value of the current sample. Stale markers are returned as they were stored. */
   double v();
+
+  /**
+   * Copies the next samples, at most {@code max}, into {@code t} and {@code v} from index {@code
+   * off}, and returns how many it copied: fewer than {@code max} only when there are no more.
+   * Afterwards the iterator is on the last sample copied, as after that many {@link #next()} calls.
+   * Iterators that decode in bulk (chunks) override it to fill the arrays without a call per
+   * sample.
+   */
+  default int read(long[] t, double[] v, int off, int max) {
+    int n = 0;
+    while (n < max && next()) {
+      t[off + n] = t();
+      v[off + n] = v();
+      n++;
+    }
+    return n;
+  }
 }

@@ -132,6 +132,54 @@ public abstract class StorageContractTest {
   }
 
   @Test
+  void bulkReadYieldsWhatNextYields() {
+    load();
+    Appender app = storage.appender();
+    for (int i = 10; i < 1000; i++) {
+      app.append(0, B1, i * 15_000L + i % 7, i % 3 == 0 ? i * 0.5 : 100 + i);
+    }
+    app.commit();
+    long[][] ranges = {{0, 100_000_000}, {20_000, 9_000_000}, {1_800_001, 6_300_001}};
+    for (long[] r : ranges) {
+      List<Sample> expected;
+      try (Querier q = storage.querier()) {
+        SeriesSet set =
+            q.select(r[0], r[1], SelectHints.of(r[0], r[1]), LabelMatcher.equal("job", "b"));
+        assertThat(set.next()).isTrue();
+        expected = samplesOf(set.iterator(null));
+      }
+      assertThat(expected).hasSizeGreaterThan(100);
+      for (int batch : new int[] {1, 7, 120, 5000}) {
+        try (Querier q = storage.querier()) {
+          SeriesSet set =
+              q.select(r[0], r[1], SelectHints.of(r[0], r[1]), LabelMatcher.equal("job", "b"));
+          assertThat(set.next()).isTrue();
+          SampleIterator it = set.iterator(null);
+          List<Sample> got = new ArrayList<>();
+          if (batch % 2 == 1) { // a sample by next() first, then in batches
+            assertThat(it.next()).isTrue();
+            got.add(new Sample(it.t(), it.v()));
+          }
+          long[] t = new long[batch + 3];
+          double[] v = new double[batch + 3];
+          for (int round = 0; round < 10_000; round++) {
+            int k = it.read(t, v, 3, batch);
+            for (int i = 0; i < k; i++) {
+              got.add(new Sample(t[3 + i], v[3 + i]));
+            }
+            if (k < batch) {
+              break;
+            }
+            assertThat(it.t()).as("on the last sample copied").isEqualTo(t[3 + k - 1]);
+          }
+          assertThat(it.next()).isFalse();
+          assertThat(got).as("range %d..%d, batch %d", r[0], r[1], batch).isEqualTo(expected);
+        }
+      }
+    }
+  }
+
+  @Test
   void labelNamesAndValues() {
     load();
     try (Querier q = storage.querier()) {

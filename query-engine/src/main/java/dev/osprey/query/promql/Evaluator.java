@@ -371,18 +371,16 @@ final class Evaluator {
       reuse = it;
       long[] t = new long[capacity];
       double[] v = new double[capacity];
-      int n = 0;
+      // in bulk: the tsdb's chunk iterators decode straight into the arrays
+      int n = it.read(t, v, 0, t.length);
+      while (n == t.length) {
+        t = Arrays.copyOf(t, n * 2);
+        v = Arrays.copyOf(v, n * 2);
+        n += it.read(t, v, n, t.length - n);
+      }
       boolean stale = false;
-      while (it.next()) {
-        if (n == t.length) {
-          t = Arrays.copyOf(t, n * 2);
-          v = Arrays.copyOf(v, n * 2);
-        }
-        t[n] = it.t();
-        double x = it.v();
-        v[n] = x;
-        stale |= Double.doubleToRawLongBits(x) == StaleNaN.BITS;
-        n++;
+      for (int i = 0; i < n; i++) {
+        stale |= Double.doubleToRawLongBits(v[i]) == StaleNaN.BITS;
       }
       if (n > 0) {
         l.add(new Loaded(ss.labels(), t, v, n, stale));

@@ -4,8 +4,7 @@ import dev.osprey.core.storage.SampleIterator;
 
 /** Decodes the decimal chunk encoding of {@link ChunkCodec}. Reusable; no allocation per sample. */
 public final class DecimalIterator implements SampleIterator {
-  private byte[] buf;
-  private long bitPos;
+  private final BitReader in = new BitReader();
   private int count;
   private int read;
   private int exp;
@@ -19,13 +18,12 @@ public final class DecimalIterator implements SampleIterator {
    * Positions before the first of {@code count} samples of the chunk body at {@code buf[offset]}.
    */
   public DecimalIterator reset(byte[] buf, int offset, int count) {
-    this.buf = buf;
-    this.bitPos = (long) offset << 3;
+    in.reset(buf, offset);
     this.count = count;
     this.read = 0;
     this.width = 0;
     if (count > 0) {
-      exp = (int) readVarint();
+      exp = (int) in.readVarint();
     }
     return this;
   }
@@ -36,35 +34,23 @@ public final class DecimalIterator implements SampleIterator {
       return false;
     }
     if (read == 0) {
-      t = readVarint();
-      m = readVarint();
+      t = in.readVarint();
+      m = in.readVarint();
     } else {
       if (read == 1) {
-        delta = readUvarint();
+        delta = in.readUvarint();
       } else {
-        long dod;
-        if (readBit() == 0) {
-          dod = 0;
-        } else if (readBit() == 0) {
-          dod = signExtend(readBits(7), 7);
-        } else if (readBit() == 0) {
-          dod = signExtend(readBits(14), 14);
-        } else if (readBit() == 0) {
-          dod = signExtend(readBits(20), 20);
-        } else {
-          dod = readBits(64);
-        }
-        delta += dod;
+        delta += in.readDod();
       }
       t += delta;
-      if (readBit() == 1) {
-        if (readBit() == 1) {
-          width = (int) readBits(6);
+      if (in.readBit() == 1) {
+        if (in.readBit() == 1) {
+          width = (int) in.readBits(6);
           if (width == 0) {
             width = 64;
           }
         }
-        long zz = readBits(width);
+        long zz = in.readBits(width);
         m += (zz >>> 1) ^ -(zz & 1);
       }
     }
@@ -73,9 +59,50 @@ public final class DecimalIterator implements SampleIterator {
     return true;
   }
 
-  private static long signExtend(long bits, int n) {
-    long half = 1L << (n - 1);
-    return bits > half ? bits - (1L << n) : bits;
+  /** Decodes straight into the arrays, with the decoder's state in locals. */
+  @Override
+  public int read(long[] ts, double[] vs, int off, int max) {
+    int n = 0;
+    while (read < 2 && n < max && next()) {
+      ts[off + n] = t;
+      vs[off + n] = v;
+      n++;
+    }
+    int k = Math.min(max - n, count - read);
+    if (k <= 0) {
+      return n;
+    }
+    BitReader in = this.in;
+    long t = this.t;
+    long delta = this.delta;
+    long m = this.m;
+    double v = this.v;
+    int width = this.width;
+    int exp = this.exp;
+    for (int i = off + n, end = off + n + k; i < end; i++) {
+      delta += in.readDod();
+      t += delta;
+      if (in.readBit() != 0) {
+        if (in.readBit() != 0) {
+          width = (int) in.readBits(6);
+          if (width == 0) {
+            width = 64;
+          }
+        }
+        long zz = in.readBits(width);
+        m += (zz >>> 1) ^ -(zz & 1);
+        v = ChunkCodec.toDouble(m, exp);
+      }
+      ts[i] = t;
+      vs[i] = v;
+    }
+    this.t = t;
+    this.delta = delta;
+    this.m = m;
+    this.v = v;
+    this.width = width;
+    read += k;
+    return n + k;
   }
 
   @Override
@@ -99,42 +126,5 @@ public final class DecimalIterator implements SampleIterator {
   @Override
   public double v() {
     return v;
-  }
-
-  private int readBit() {
-    int b = (buf[(int) (bitPos >>> 3)] >>> (7 - (int) (bitPos & 7))) & 1;
-    bitPos++;
-    return b;
-  }
-
-  private long readBits(int n) {
-    long out = 0;
-    while (n > 0) {
-      int idx = (int) (bitPos >>> 3);
-      int avail = 8 - (int) (bitPos & 7);
-      int take = Math.min(avail, n);
-      int bits = ((buf[idx] & 0xff) >>> (avail - take)) & ((1 << take) - 1);
-      out = (out << take) | bits;
-      bitPos += take;
-      n -= take;
-    }
-    return out;
-  }
-
-  private long readUvarint() {
-    long out = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      long b = readBits(8);
-      out |= (b & 0x7F) << shift;
-      if ((b & 0x80) == 0) {
-        return out;
-      }
-    }
-    throw new IllegalStateException("BUG: varint longer than 10 bytes in chunk");
-  }
-
-  private long readVarint() {
-    long u = readUvarint();
-    return (u >>> 1) ^ -(u & 1);
   }
 }

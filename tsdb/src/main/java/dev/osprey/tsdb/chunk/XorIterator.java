@@ -7,8 +7,7 @@ import dev.osprey.core.storage.SampleIterator;
  * sample.
  */
 public final class XorIterator implements SampleIterator {
-  private byte[] buf;
-  private long bitPos;
+  private final BitReader in = new BitReader();
   private int count;
   private int read;
   private long t;
@@ -19,8 +18,7 @@ public final class XorIterator implements SampleIterator {
 
   /** Positions before the first of {@code count} samples of the chunk at {@code buf[offset]}. */
   public XorIterator reset(byte[] buf, int offset, int count) {
-    this.buf = buf;
-    this.bitPos = (long) offset << 3;
+    in.reset(buf, offset);
     this.count = count;
     this.read = 0;
     return this;
@@ -32,27 +30,14 @@ public final class XorIterator implements SampleIterator {
       return false;
     }
     if (read == 0) {
-      long u = readUvarint();
-      t = (u >>> 1) ^ -(u & 1);
-      v = readBits(64);
-    } else if (read == 1) {
-      delta = readUvarint();
-      t += delta;
-      readValue();
+      t = in.readVarint();
+      v = in.readBits(64);
     } else {
-      long dod;
-      if (readBit() == 0) {
-        dod = 0;
-      } else if (readBit() == 0) {
-        dod = signExtend(readBits(7), 7);
-      } else if (readBit() == 0) {
-        dod = signExtend(readBits(14), 14);
-      } else if (readBit() == 0) {
-        dod = signExtend(readBits(20), 20);
+      if (read == 1) {
+        delta = in.readUvarint();
       } else {
-        dod = readBits(64);
+        delta += in.readDod();
       }
-      delta += dod;
       t += delta;
       readValue();
     }
@@ -60,29 +45,62 @@ public final class XorIterator implements SampleIterator {
     return true;
   }
 
-  private static long signExtend(long bits, int n) {
-    // values in (-2^(n-1), 2^(n-1)] were written; 2^(n-1) itself reads back as negative
-    long half = 1L << (n - 1);
-    if (bits > half) {
-      return bits - (1L << n);
-    }
-    return bits;
-  }
-
   private void readValue() {
-    if (readBit() == 0) {
+    if (in.readBit() == 0) {
       return;
     }
-    if (readBit() == 1) {
-      leading = (int) readBits(5);
-      int sig = (int) readBits(6);
+    if (in.readBit() == 1) {
+      leading = (int) in.readBits(5);
+      int sig = (int) in.readBits(6);
       if (sig == 0) {
         sig = 64;
       }
       trailing = 64 - leading - sig;
     }
     int sig = 64 - leading - trailing;
-    v ^= readBits(sig) << trailing;
+    v ^= in.readBits(sig) << trailing;
+  }
+
+  /** Decodes straight into the arrays, with the decoder's state in locals. */
+  @Override
+  public int read(long[] ts, double[] vs, int off, int max) {
+    int n = 0;
+    while (read < 2 && n < max && next()) {
+      ts[off + n] = t;
+      vs[off + n] = Double.longBitsToDouble(v);
+      n++;
+    }
+    int k = Math.min(max - n, count - read);
+    if (k <= 0) {
+      return n;
+    }
+    BitReader in = this.in;
+    long t = this.t;
+    long delta = this.delta;
+    long v = this.v;
+    int leading = this.leading;
+    int trailing = this.trailing;
+    for (int i = off + n, end = off + n + k; i < end; i++) {
+      delta += in.readDod();
+      t += delta;
+      if (in.readBit() != 0) {
+        if (in.readBit() != 0) {
+          leading = (int) in.readBits(5);
+          int sig = (int) in.readBits(6);
+          trailing = 64 - leading - (sig == 0 ? 64 : sig);
+        }
+        v ^= in.readBits(64 - leading - trailing) << trailing;
+      }
+      ts[i] = t;
+      vs[i] = Double.longBitsToDouble(v);
+    }
+    this.t = t;
+    this.delta = delta;
+    this.v = v;
+    this.leading = leading;
+    this.trailing = trailing;
+    read += k;
+    return n + k;
   }
 
   @Override
@@ -110,37 +128,5 @@ public final class XorIterator implements SampleIterator {
 
   public long vBits() {
     return v;
-  }
-
-  private int readBit() {
-    int b = (buf[(int) (bitPos >>> 3)] >>> (7 - (int) (bitPos & 7))) & 1;
-    bitPos++;
-    return b;
-  }
-
-  private long readBits(int n) {
-    long out = 0;
-    while (n > 0) {
-      int idx = (int) (bitPos >>> 3);
-      int avail = 8 - (int) (bitPos & 7);
-      int take = Math.min(avail, n);
-      int bits = ((buf[idx] & 0xff) >>> (avail - take)) & ((1 << take) - 1);
-      out = (out << take) | bits;
-      bitPos += take;
-      n -= take;
-    }
-    return out;
-  }
-
-  private long readUvarint() {
-    long out = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      long b = readBits(8);
-      out |= (b & 0x7F) << shift;
-      if ((b & 0x80) == 0) {
-        return out;
-      }
-    }
-    throw new IllegalStateException("BUG: varint longer than 10 bytes in chunk");
   }
 }

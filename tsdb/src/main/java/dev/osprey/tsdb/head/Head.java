@@ -80,7 +80,28 @@ public final class Head {
   }
 
   public HeadAppender appender() {
-    return new HeadAppender(this, false);
+    return new HeadAppender(this, false, takeScratch());
+  }
+
+  /** Appender arrays for reuse, a few (about one per concurrent appender). */
+  private final java.util.ArrayDeque<HeadAppender.Scratch> scratch = new java.util.ArrayDeque<>();
+
+  private HeadAppender.Scratch takeScratch() {
+    synchronized (scratch) {
+      HeadAppender.Scratch s = scratch.pollFirst();
+      return s != null ? s : new HeadAppender.Scratch();
+    }
+  }
+
+  void giveBack(HeadAppender.Scratch s) {
+    if (!s.worthKeeping()) {
+      return;
+    }
+    synchronized (scratch) {
+      if (scratch.size() < 8) {
+        scratch.addFirst(s);
+      }
+    }
   }
 
   /**
@@ -88,7 +109,7 @@ public final class Head {
    * behind the head's newest sample); each series must still arrive in time order.
    */
   public HeadAppender backfillAppender() {
-    return new HeadAppender(this, true);
+    return new HeadAppender(this, true, takeScratch());
   }
 
   public Querier querier() {

@@ -15,24 +15,56 @@ import java.util.Arrays;
  * id.
  */
 public final class HeadAppender implements Appender {
+  /**
+   * An appender's arrays, handed back to the head at commit or rollback and reused by a later
+   * appender: a scrape of 2,000 series otherwise grows (and drops) about 250 KB of arrays.
+   */
+  static final class Scratch {
+    /** Larger arrays are not kept for reuse. */
+    static final int MAX_KEPT = 1 << 15;
+
+    int[] ids = new int[64];
+    long[] ts = new long[64];
+    long[] vs = new long[64];
+    int[] lastKey = new int[64];
+    int[] lastIdx = new int[64];
+    MemSeries[] touched = new MemSeries[16];
+    final Buf record = new Buf(256);
+
+    boolean worthKeeping() {
+      return ids.length <= MAX_KEPT
+          && lastKey.length <= 2 * MAX_KEPT
+          && touched.length <= MAX_KEPT
+          && record.array().length <= 24 * MAX_KEPT;
+    }
+  }
+
   private final Head head;
-  private int[] ids = new int[64];
-  private long[] ts = new long[64];
-  private long[] vs = new long[64];
+  private Scratch scratch;
+  private int[] ids;
+  private long[] ts;
+  private long[] vs;
   private int n;
   // series id -> index of its last sample in this batch, open addressing
-  private int[] lastKey = new int[64];
-  private int[] lastIdx = new int[64];
+  private int[] lastKey;
+  private int[] lastIdx;
   private int lastSize;
   private boolean done;
-  private MemSeries[] touched = new MemSeries[16];
+  private MemSeries[] touched;
   private int nTouched;
 
   private final boolean backfill;
 
-  HeadAppender(Head head, boolean backfill) {
+  HeadAppender(Head head, boolean backfill, Scratch scratch) {
     this.head = head;
     this.backfill = backfill;
+    this.scratch = scratch;
+    this.ids = scratch.ids;
+    this.ts = scratch.ts;
+    this.vs = scratch.vs;
+    this.lastKey = scratch.lastKey;
+    this.lastIdx = scratch.lastIdx;
+    this.touched = scratch.touched;
   }
 
   @Override
@@ -159,7 +191,8 @@ public final class HeadAppender implements Appender {
     done = true;
     try {
       if (n > 0) {
-        Buf record = new Buf(16 + n * 14);
+        Buf record = scratch.record;
+        record.reset();
         WalRecords.encodeSamples(record, ids, ts, vs, n);
         head.commit(record, ids, ts, vs, n);
       }
@@ -176,10 +209,32 @@ public final class HeadAppender implements Appender {
   }
 
   private void release() {
+    if (scratch == null) {
+      return; // released already (a rollback after commit)
+    }
     for (int i = 0; i < nTouched; i++) {
       touched[i].addPending(-1);
       touched[i] = null;
     }
     nTouched = 0;
+    // hand the (possibly grown) arrays back for the next appender
+    Scratch sc = scratch;
+    scratch = null;
+    sc.ids = ids;
+    sc.ts = ts;
+    sc.vs = vs;
+    if (lastSize > 0) {
+      Arrays.fill(lastKey, 0);
+    }
+    sc.lastKey = lastKey;
+    sc.lastIdx = lastIdx;
+    sc.touched = touched;
+    ids = null;
+    ts = null;
+    vs = null;
+    lastKey = null;
+    lastIdx = null;
+    touched = null;
+    head.giveBack(sc);
   }
 }

@@ -74,6 +74,50 @@ public final class ChunkChainIterator implements SampleIterator {
     }
   }
 
+  /**
+   * Reads chunk by chunk through the chunk iterators' bulk read, then drops what is before {@code
+   * mint} (only in the first chunks) and stops at the first sample after {@code maxt}.
+   */
+  @Override
+  public int read(long[] ts, double[] vs, int off, int max) {
+    int n = 0;
+    while (n < max && !done) {
+      if (chunk < 0 && !nextChunk()) {
+        done = true;
+        break;
+      }
+      int from = off + n;
+      int asked = max - n;
+      int got = it.read(ts, vs, from, asked);
+      int to = from + got;
+      int keep = from;
+      while (keep < to && ts[keep] < mint) {
+        keep++;
+      }
+      if (keep > from) {
+        System.arraycopy(ts, keep, ts, from, to - keep);
+        System.arraycopy(vs, keep, vs, from, to - keep);
+        to -= keep - from;
+      }
+      if (to > from && ts[to - 1] > maxt) {
+        int k = from;
+        while (ts[k] <= maxt) {
+          k++;
+        }
+        to = k;
+        done = true;
+      }
+      if (to > from) {
+        positioned = true;
+      }
+      n = to - off;
+      if (!done && got < asked && !nextChunk()) {
+        done = true;
+      }
+    }
+    return n;
+  }
+
   @Override
   public boolean seek(long target) {
     if (done) {

@@ -24,6 +24,17 @@ public final class PeekedIterator implements SampleIterator {
   }
 
   @Override
+  public int read(long[] ts, double[] vs, int off, int max) {
+    if (pending && max > 0) {
+      pending = false;
+      ts[off] = it.t();
+      vs[off] = it.v();
+      return 1 + it.read(ts, vs, off + 1, max - 1);
+    }
+    return it.read(ts, vs, off, max);
+  }
+
+  @Override
   public boolean seek(long t) {
     if (pending) {
       pending = false;
