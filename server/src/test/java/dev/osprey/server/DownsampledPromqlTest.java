@@ -90,6 +90,14 @@ class DownsampledPromqlTest {
         assertThat(value(ed, "increase(c_total[2h])", t)).isCloseTo(want, within(want * 0.02));
         want = value(er, "avg_over_time(g[1h])", t);
         assertThat(value(ed, "avg_over_time(g[1h])", t)).isCloseTo(want, within(want * 0.001));
+        // min/max/sum read their own columns (the engine tells storage the function), not the
+        // window averages; a raw range and the windows differ by at most a sample at each end
+        for (String f : List.of("min_over_time", "max_over_time")) {
+          want = value(er, f + "(g[1h])", t);
+          assertThat(value(ed, f + "(g[1h])", t)).as(f).isCloseTo(want, within(want * 0.003));
+        }
+        want = value(er, "sum_over_time(g[1h])", t);
+        assertThat(value(ed, "sum_over_time(g[1h])", t)).isCloseTo(want, within(want * 0.01));
         // a counter's instant value is a real sample: the window's last, at most 5 m old
         double got = value(ed, "c_total", t);
         double lo = value(er, "c_total offset 5m", t);

@@ -55,6 +55,12 @@ final class Evaluator {
   String query = "";
 
   private final Map<VectorSelector, long[]> bounds = new IdentityHashMap<>();
+
+  /**
+   * The function a range selector feeds, told to storage (its downsampled data has one view each).
+   */
+  private final Map<VectorSelector, String> funcs = new IdentityHashMap<>();
+
   private final Map<VectorSelector, List<Loaded>> loaded = new IdentityHashMap<>();
   long currentSamples;
 
@@ -318,6 +324,9 @@ final class Evaluator {
       }
       case Call c -> {
         for (Expr a : c.args) {
+          if (a instanceof MatrixSelector m) {
+            funcs.put(m.vs, c.fn.name());
+          }
           computeBounds(a, mint, maxt);
         }
       }
@@ -363,7 +372,10 @@ final class Evaluator {
     l = new ArrayList<>();
     SeriesSet ss =
         querier.select(
-            b[0], b[1], SelectHints.of(b[0], b[1]), vs.matchers.toArray(new LabelMatcher[0]));
+            b[0],
+            b[1],
+            new SelectHints(b[0], b[1], 0, funcs.get(vs), 0, List.of(), false),
+            vs.matchers.toArray(new LabelMatcher[0]));
     SampleIterator reuse = null;
     int capacity = 16; // series of one selector tend to have alike sample counts
     while (ss.next()) {
