@@ -161,7 +161,8 @@ class PrometheusApiTest {
   @Test
   void tooManySamplesIsAnExecutionError() throws Exception {
     Router r = new Router();
-    new PrometheusApi(storage, new QueryConfig(Duration.ofSeconds(10), 3L, null, null), registry)
+    new PrometheusApi(
+            storage, new QueryConfig(Duration.ofSeconds(10), 3L, null, null, null), registry)
         .register(r);
     Router.Match m = r.match("GET", "/api/v1/query_range");
     Map<String, List<String>> p = new LinkedHashMap<>();
