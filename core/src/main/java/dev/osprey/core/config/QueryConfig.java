@@ -26,7 +26,8 @@ public record QueryConfig(
     maxConcurrent = maxConcurrent != null ? maxConcurrent : 20;
     maxSeries = maxSeries != null ? maxSeries : 500_000L;
     if (maxSeries < 0) {
-      throw new IllegalArgumentException("max_series must not be negative, got " + maxSeries);
+      throw new IllegalArgumentException(
+          "query: max_series must be 0 (no limit) or positive, not " + maxSeries);
     }
   }
 
