@@ -134,6 +134,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void querySeriesLimitIsReadAndANegativeOneRejected() {
+    assertThat(OspreyConfig.DEFAULTS.query().maxSeries()).isEqualTo(500_000L);
+    assertThat(
+            ConfigLoader.parse("osprey.yaml", "query:\n  max_series: 1000\n").query().maxSeries())
+        .isEqualTo(1000L);
+    assertThatThrownBy(() -> ConfigLoader.parse("osprey.yaml", "query:\n  max_series: -1\n"))
+        .hasMessageContaining("osprey.yaml:")
+        .hasMessageContaining("query: max_series must be 0 (no limit) or positive, not -1");
+  }
+
+  @Test
   void effectiveConfigRoundTrips() {
     OspreyConfig c = ConfigLoader.parse("a.yaml", "tsdb:\n  retention: 1h30m\n");
     String yaml = ConfigLoader.toYaml(c);

@@ -137,7 +137,12 @@ public final class PrometheusApi implements RouteProvider {
       return engine;
     }
     return new Engine(
-        storage, timeoutMs, config.maxSamples(), config.lookbackDelta().toMillis(), 60_000);
+        storage,
+        timeoutMs,
+        config.maxSamples(),
+        config.lookbackDelta().toMillis(),
+        60_000,
+        config.maxSeries());
   }
 
   private HttpResponse run(String endpoint, long timeoutMs, Exec exec, String q, long limit) {
@@ -201,6 +206,10 @@ public final class PrometheusApi implements RouteProvider {
             q.select(start, end, SelectHints.of(start, end), ms.toArray(new LabelMatcher[0]));
         while (ss.next()) {
           out.add(ss.labels());
+          if (config.maxSeries() > 0 && out.size() > config.maxSeries()) {
+            throw ApiException.execution(
+                QueryException.tooManySeries(config.maxSeries()).getMessage());
+          }
         }
       }
     }

@@ -23,12 +23,13 @@ import java.util.Set;
  * Thread-safe; each query opens its own querier.
  *
  * <p>Errors: {@link ParseException} for bad syntax (400 bad_data), {@link QueryException} for
- * execution failures, timeouts and the sample limit.
+ * execution failures, timeouts, the sample limit and the series limit.
  */
 public final class Engine {
   private final Storage storage;
   private final long timeoutMs;
   private final long maxSamples;
+  private final long maxSeries;
   private final long lookbackMs;
   private final long defaultSubqueryStepMs;
 
@@ -38,18 +39,36 @@ public final class Engine {
         config.timeout().toMillis(),
         config.maxSamples(),
         config.lookbackDelta().toMillis(),
-        60_000);
+        60_000,
+        config.maxSeries());
   }
 
+  /** An engine without a series limit. */
   public Engine(
       Storage storage,
       long timeoutMs,
       long maxSamples,
       long lookbackMs,
       long defaultSubqueryStepMs) {
+    this(storage, timeoutMs, maxSamples, lookbackMs, defaultSubqueryStepMs, 0);
+  }
+
+  /**
+   * @param maxSamples most samples a query may hold at once, raw samples its selectors load
+   *     included
+   * @param maxSeries most series a query may load, summed over its selectors; 0 for no limit
+   */
+  public Engine(
+      Storage storage,
+      long timeoutMs,
+      long maxSamples,
+      long lookbackMs,
+      long defaultSubqueryStepMs,
+      long maxSeries) {
     this.storage = storage;
     this.timeoutMs = timeoutMs;
     this.maxSamples = maxSamples;
+    this.maxSeries = maxSeries;
     this.lookbackMs = lookbackMs;
     this.defaultSubqueryStepMs = defaultSubqueryStepMs;
   }
@@ -186,6 +205,7 @@ public final class Engine {
         lookbackMs,
         defaultSubqueryStepMs,
         timeoutMs > 0 ? deadline : 0,
-        maxSamples);
+        maxSamples,
+        maxSeries);
   }
 }

@@ -50,6 +50,7 @@ final class Evaluator {
   private final long defaultSubqueryStep;
   private final long deadlineNanos;
   private final long maxSamples;
+  private final long maxSeries; // 0: no limit
   final List<String> warnings = new ArrayList<>();
   final List<String> infos = new ArrayList<>();
   String query = "";
@@ -63,6 +64,14 @@ final class Evaluator {
 
   private final Map<VectorSelector, List<Loaded>> loaded = new IdentityHashMap<>();
   long currentSamples;
+
+  /**
+   * Raw samples and series the selectors have loaded: they stay in memory for the whole query, so
+   * they count toward the limits at every step (currentSamples is reset from step to step).
+   */
+  private long loadedSamples;
+
+  private long loadedSeries;
 
   /** The info-metric selectors of info() calls, per call, for this query. */
   final Map<Call, VectorSelector> infoSelectors = new IdentityHashMap<>();
@@ -212,7 +221,8 @@ final class Evaluator {
       long lookback,
       long defaultSubqueryStep,
       long deadlineNanos,
-      long maxSamples) {
+      long maxSamples,
+      long maxSeries) {
     this.querier = querier;
     this.start = start;
     this.end = end;
@@ -221,6 +231,7 @@ final class Evaluator {
     this.defaultSubqueryStep = defaultSubqueryStep;
     this.deadlineNanos = deadlineNanos;
     this.maxSamples = maxSamples;
+    this.maxSeries = maxSeries;
   }
 
   // ---------------------------------------------------------------- durations and bounds
@@ -379,6 +390,9 @@ final class Evaluator {
     SampleIterator reuse = null;
     int capacity = 16; // series of one selector tend to have alike sample counts
     while (ss.next()) {
+      if (maxSeries > 0 && ++loadedSeries > maxSeries) {
+        throw QueryException.tooManySeries(maxSeries);
+      }
       SampleIterator it = ss.iterator(reuse);
       reuse = it;
       long[] t = new long[capacity];
@@ -386,6 +400,9 @@ final class Evaluator {
       // in bulk: the tsdb's chunk iterators decode straight into the arrays
       int n = it.read(t, v, 0, t.length);
       while (n == t.length) {
+        if (currentSamples + loadedSamples + n > maxSamples) {
+          tooManySamples(); // before growing the arrays of one long series further
+        }
         t = Arrays.copyOf(t, n * 2);
         v = Arrays.copyOf(v, n * 2);
         n += it.read(t, v, n, t.length - n);
@@ -394,6 +411,8 @@ final class Evaluator {
       for (int i = 0; i < n; i++) {
         stale |= Double.doubleToRawLongBits(v[i]) == StaleNaN.BITS;
       }
+      loadedSamples += n;
+      checkSamples();
       if (n > 0) {
         l.add(new Loaded(ss.labels(), t, v, n, stale));
         capacity = Math.max(16, n + (n >> 3));
@@ -479,11 +498,19 @@ final class Evaluator {
 
   void addSamples(long n) {
     currentSamples += n;
-    if (currentSamples > maxSamples) {
-      throw new QueryException(
-          QueryException.Kind.TOO_MANY_SAMPLES,
-          "query processing would load too many samples into memory in query execution");
+    checkSamples();
+  }
+
+  private void checkSamples() {
+    if (currentSamples + loadedSamples > maxSamples) {
+      tooManySamples();
     }
+  }
+
+  private static void tooManySamples() {
+    throw new QueryException(
+        QueryException.Kind.TOO_MANY_SAMPLES,
+        "query processing would load too many samples into memory in query execution");
   }
 
   /** Index of the last sample with t &lt;= ts, or -1. */

@@ -6,6 +6,7 @@ public final class QueryException extends RuntimeException {
     EXECUTION,
     TIMEOUT,
     TOO_MANY_SAMPLES,
+    TOO_MANY_SERIES,
     BAD_DATA
   }
 
@@ -14,6 +15,15 @@ public final class QueryException extends RuntimeException {
   public QueryException(Kind kind, String message) {
     super(message);
     this.kind = kind;
+  }
+
+  /** The query's selectors would load more than {@code limit} series. */
+  public static QueryException tooManySeries(long limit) {
+    return new QueryException(
+        Kind.TOO_MANY_SERIES,
+        "query processing would load too many series (limit "
+            + limit
+            + "); use a more selective selector or raise query.max_series");
   }
 
   public static QueryException exec(String message) {

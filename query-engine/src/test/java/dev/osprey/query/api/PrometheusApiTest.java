@@ -161,7 +161,8 @@ class PrometheusApiTest {
   @Test
   void tooManySamplesIsAnExecutionError() throws Exception {
     Router r = new Router();
-    new PrometheusApi(storage, new QueryConfig(Duration.ofSeconds(10), 3L, null, null), registry)
+    new PrometheusApi(
+            storage, new QueryConfig(Duration.ofSeconds(10), 3L, null, null, null), registry)
         .register(r);
     Router.Match m = r.match("GET", "/api/v1/query_range");
     Map<String, List<String>> p = new LinkedHashMap<>();
@@ -187,6 +188,78 @@ class PrometheusApiTest {
                       "query processing would load too many samples into memory in query"
                           + " execution");
             });
+  }
+
+  private HttpResponse callWith(QueryConfig config, String path, Map<String, String> params)
+      throws Exception {
+    Router saved = router;
+    router = new Router();
+    new PrometheusApi(storage, config, registry).register(router);
+    try {
+      return call("GET", path, params);
+    } finally {
+      router = saved;
+    }
+  }
+
+  private static void assertExecutionError(ThrowingRunnable call, String message) {
+    assertThatThrownBy(call::run)
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(422);
+              assertThat(e.errorType()).isEqualTo("execution");
+              assertThat(e.getMessage()).isEqualTo(message);
+            });
+  }
+
+  private interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  private static QueryConfig maxSeries(long n) {
+    return new QueryConfig(null, null, null, null, n);
+  }
+
+  private static String tooManySeries(long limit) {
+    return "query processing would load too many series (limit "
+        + limit
+        + "); use a more selective selector or raise query.max_series";
+  }
+
+  @Test
+  void tooManySeriesIsAnExecutionErrorForQueries() throws Exception {
+    // up has two series; `up + up` loads them twice
+    Map<String, String> q = Map.of("query", "up", "time", "150");
+    assertThat(callWith(maxSeries(2), "/api/v1/query", q).status()).isEqualTo(200);
+    assertExecutionError(() -> callWith(maxSeries(1), "/api/v1/query", q), tooManySeries(1));
+    Map<String, String> r = Map.of("query", "up + up", "start", "0", "end", "150", "step", "15");
+    assertThat(callWith(maxSeries(4), "/api/v1/query_range", r).status()).isEqualTo(200);
+    assertExecutionError(() -> callWith(maxSeries(3), "/api/v1/query_range", r), tooManySeries(3));
+  }
+
+  @Test
+  void tooManySeriesIsAnExecutionErrorForTheSeriesEndpoint() throws Exception {
+    // three series in all: up{a}, up{b}, odd
+    Map<String, String> all = Map.of("match[]", "{__name__=~\".+\"}");
+    HttpResponse ok = callWith(maxSeries(3), "/api/v1/series", all);
+    assertThat(ok.status()).isEqualTo(200);
+    assertThat(body(ok)).contains("\"odd\"").contains("\"instance\":\"a\"");
+    assertExecutionError(() -> callWith(maxSeries(2), "/api/v1/series", all), tooManySeries(2));
+    assertThat(callWith(maxSeries(0), "/api/v1/series", all).status()).isEqualTo(200);
+  }
+
+  @Test
+  void loadedRawSamplesCountTowardMaxSamples() throws Exception {
+    // `up` at 150 s loads the 22 raw samples of its two series (all within the 5 m lookback)
+    // and answers 2: 24 in all, where the answer alone would be 2
+    Map<String, String> q = Map.of("query", "up", "time", "150");
+    QueryConfig at = new QueryConfig(null, 24L, null, null, null);
+    QueryConfig below = new QueryConfig(null, 23L, null, null, null);
+    assertThat(callWith(at, "/api/v1/query", q).status()).isEqualTo(200);
+    assertExecutionError(
+        () -> callWith(below, "/api/v1/query", q),
+        "query processing would load too many samples into memory in query execution");
   }
 
   @Test
