@@ -22,6 +22,10 @@ import java.util.Set;
  * An Alertmanager configuration file (alertmanager.yml), read with Alertmanager's defaults and
  * checks. Fields Alertmanager knows but Osprey does not implement are rejected by name and line;
  * unknown fields are rejected as Alertmanager rejects them.
+ *
+ * @param original the file as Alertmanager's {@code /api/v2/status} shows it: every secret (URLs of
+ *     webhooks and Slack, PagerDuty keys, passwords, credentials, tokens) written as {@code
+ *     <secret>}
  */
 public record AmConfig(
     Global global,
@@ -365,7 +369,7 @@ public record AmConfig(
           List.copyOf(inhibit),
           Map.copyOf(tis),
           templates.stream().map(this::resolve).toList(),
-          text);
+          ConfigSecrets.mask(text));
     }
 
     private String resolve(String p) {
