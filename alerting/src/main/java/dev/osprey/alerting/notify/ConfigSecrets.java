@@ -51,6 +51,11 @@ final class ConfigSecrets {
 
   private ConfigSecrets() {}
 
+  /** {@link #MASK} for a non-empty value (for records' toString); null and empty stay. */
+  static String mask(String value, boolean secret) {
+    return secret && value != null && !value.isEmpty() ? MASK : value;
+  }
+
   /** The YAML text with every secret masked; comments are dropped, as Alertmanager drops them. */
   static String mask(String yaml) {
     LoaderOptions lo = new LoaderOptions();

@@ -49,6 +49,8 @@ class ConfigSecretsTest {
     AmConfig c = AmConfig.parse(AM, dir);
     // the live config keeps the values
     assertThat(c.receivers().get("pager").pagerduties().get(0).routingKey()).isEqualTo("rk-SECRET");
+    // nor does the config's toString, should it ever be logged
+    assertThat(c.toString()).doesNotContain("SECRET").contains("<secret>").contains("bob");
     String shown = c.original();
     assertThat(shown).doesNotContain("SECRET").doesNotContain("comment");
     assertThat(shown.split("<secret>", -1)).hasSize(8); // seven secrets
