@@ -57,7 +57,8 @@ public final class AlertingService implements AutoCloseable {
       Map<String, String> externalLabels,
       List<AlertmanagerForwarder.Target> forwardTo,
       ExpressionValidator validator,
-      Dispatcher.Sleeper sleeper) {
+      Dispatcher.Sleeper sleeper,
+      ReloadSource reloadSource) {
     public static Options of(
         List<String> ruleGlobs,
         Path alertmanagerConfig,
@@ -80,7 +81,8 @@ public final class AlertingService implements AutoCloseable {
           Map.of(),
           List.of(),
           ExpressionValidator.NONE,
-          d -> Thread.sleep(d.toMillis()));
+          d -> Thread.sleep(d.toMillis()),
+          null);
     }
 
     public Options withClock(Clock c) {
@@ -98,7 +100,8 @@ public final class AlertingService implements AutoCloseable {
           externalLabels,
           forwardTo,
           validator,
-          sleeper);
+          sleeper,
+          reloadSource);
     }
 
     /** External Alertmanagers by base URL, each with the default timeout. */
@@ -121,7 +124,8 @@ public final class AlertingService implements AutoCloseable {
           externalLabels,
           urls,
           validator,
-          sleeper);
+          sleeper,
+          reloadSource);
     }
 
     public Options withSleeper(Dispatcher.Sleeper s) {
@@ -139,7 +143,8 @@ public final class AlertingService implements AutoCloseable {
           externalLabels,
           forwardTo,
           validator,
-          s);
+          s,
+          reloadSource);
     }
 
     public Options withValidator(ExpressionValidator v) {
@@ -157,7 +162,8 @@ public final class AlertingService implements AutoCloseable {
           externalLabels,
           forwardTo,
           v,
-          sleeper);
+          sleeper,
+          reloadSource);
     }
 
     public Options withExternalLabels(Map<String, String> l) {
@@ -175,7 +181,8 @@ public final class AlertingService implements AutoCloseable {
           Map.copyOf(l),
           forwardTo,
           validator,
-          sleeper);
+          sleeper,
+          reloadSource);
     }
 
     public Options withEvaluationInterval(Duration d) {
@@ -193,14 +200,57 @@ public final class AlertingService implements AutoCloseable {
           externalLabels,
           forwardTo,
           validator,
-          sleeper);
+          sleeper,
+          reloadSource);
     }
+
+    /** Where {@link #reload()} re-reads external labels and external Alertmanagers; null: never. */
+    public Options withReloadSource(ReloadSource r) {
+      return new Options(
+          ruleGlobs,
+          alertmanagerConfig,
+          dataDir,
+          query,
+          storage,
+          externalURL,
+          registry,
+          clock,
+          evaluationInterval,
+          resendDelay,
+          externalLabels,
+          forwardTo,
+          validator,
+          sleeper,
+          r);
+    }
+  }
+
+  /**
+   * The settings a reload re-reads besides rule files and the Alertmanager config: in the server,
+   * {@code global.external_labels} and {@code alerting.alertmanagers} of osprey.yaml.
+   */
+  public record Reloadable(
+      Map<String, String> externalLabels, List<AlertmanagerForwarder.Target> forwardTo) {
+    public Reloadable {
+      externalLabels = Map.copyOf(externalLabels);
+      forwardTo = List.copyOf(forwardTo);
+    }
+  }
+
+  /** Reads {@link Reloadable} settings; throws (changing nothing) when they are invalid. */
+  @FunctionalInterface
+  public interface ReloadSource {
+    Reloadable read() throws Exception;
   }
 
   private final Options opts;
   private final RuleManager rules;
   private final Dispatcher dispatcher;
-  private final AlertmanagerForwarder forwarder;
+
+  /** Replaced by {@link #reload()} with a {@link ReloadSource}. */
+  private volatile AlertmanagerForwarder forwarder;
+
+  private volatile Map<String, String> externalLabels;
   private final Instant started;
   private ScheduledExecutorService scheduler;
   private ExecutorService forwardExecutor;
@@ -242,6 +292,7 @@ public final class AlertingService implements AutoCloseable {
             o.sleeper(),
             o.registry());
     this.forwarder = new AlertmanagerForwarder(o.forwardTo(), o.sleeper());
+    this.externalLabels = Map.copyOf(o.externalLabels());
     this.rules =
         new RuleManager(
             o.storage(),
@@ -262,16 +313,17 @@ public final class AlertingService implements AutoCloseable {
       return;
     }
     Instant now = opts.clock().instant();
+    Map<String, String> ext = externalLabels;
+    AlertmanagerForwarder fwd = forwarder;
     List<Alert> out = new ArrayList<>();
     for (RuleAlert.View v : views) {
       Labels.Builder b = v.labels().toBuilder();
-      opts.externalLabels()
-          .forEach(
-              (k, val) -> {
-                if (v.labels().get(k).isEmpty()) {
-                  b.set(k, val);
-                }
-              });
+      ext.forEach(
+          (k, val) -> {
+            if (v.labels().get(k).isEmpty()) {
+              b.set(k, val);
+            }
+          });
       Instant ends = GoTime.ofNanos(v.resolvedAt() != 0 ? v.resolvedAt() : v.validUntil());
       out.add(
           new Alert(
@@ -284,11 +336,11 @@ public final class AlertingService implements AutoCloseable {
               false));
     }
     dispatcher.put(out);
-    if (!forwarder.isEmpty()) {
+    if (!fwd.isEmpty()) {
       if (forwardExecutor != null) {
-        forwardExecutor.execute(() -> forwarder.send(out));
+        forwardExecutor.execute(() -> fwd.send(out));
       } else {
-        forwarder.send(out);
+        fwd.send(out);
       }
     }
   }
@@ -329,20 +381,49 @@ public final class AlertingService implements AutoCloseable {
   }
 
   /**
-   * Reloads rule files and the Alertmanager config. On an error nothing changes and the error is
-   * thrown (the server logs it, POST /-/reload answers 500 with it).
+   * Reloads rule files, the Alertmanager config and, with a {@link ReloadSource}, external labels
+   * and external Alertmanagers. Everything is read and checked before anything changes: on an error
+   * nothing changes, {@code event=reload_failed} is logged and the error is thrown (POST /-/reload
+   * answers 500 with it).
    */
-  public synchronized void reload()
-      throws IOException, RuleFileException, AmConfig.ConfigException, TemplateException {
-    AmConfig cfg =
-        opts.alertmanagerConfig() == null
-            ? AmConfig.defaultConfig()
-            : AmConfig.load(opts.alertmanagerConfig());
-    Renderer renderer = Renderer.load(cfg.templates());
-    rules.load(opts.ruleGlobs());
-    dispatcher.apply(cfg, renderer);
-    log.info(
-        "alerting reloaded groups={} receivers={}", rules.groups().size(), cfg.receivers().size());
+  public synchronized void reload() throws Exception {
+    try {
+      Reloadable settings = opts.reloadSource() == null ? null : opts.reloadSource().read();
+      AlertmanagerForwarder fwd =
+          settings == null ? null : new AlertmanagerForwarder(settings.forwardTo(), opts.sleeper());
+      AmConfig cfg =
+          opts.alertmanagerConfig() == null
+              ? AmConfig.defaultConfig()
+              : AmConfig.load(opts.alertmanagerConfig());
+      Renderer renderer = Renderer.load(cfg.templates());
+      rules.load(opts.ruleGlobs());
+      // nothing below throws: the reload is all or nothing
+      if (settings != null) {
+        externalLabels = settings.externalLabels();
+        forwarder = fwd;
+        rules.setExternalLabels(settings.externalLabels());
+      }
+      dispatcher.apply(cfg, renderer);
+      log.info(
+          "event=reloaded groups={} receivers={} alertmanagers={} external_labels={}",
+          rules.groups().size(),
+          cfg.receivers().size(),
+          forwarder.size(),
+          externalLabels.size());
+    } catch (Exception e) {
+      log.error("event=reload_failed error={}", e.getMessage());
+      throw e;
+    }
+  }
+
+  /** The external labels in use (after the last successful reload). */
+  public Map<String, String> externalLabels() {
+    return externalLabels;
+  }
+
+  /** The external Alertmanagers alerts are sent to (after the last successful reload). */
+  public List<AlertmanagerForwarder.Target> forwardTargets() {
+    return forwarder.targets();
   }
 
   public RuleManager rules() {

@@ -293,6 +293,20 @@ class AlertingServiceTest {
   }
 
   @Test
+  void statusShowsTheConfigWithoutSecrets() throws Exception {
+    try (AlertingService s = service()) {
+      HttpResponse r = call(s, "GET", "/api/v2/status", null);
+      assertThat(r.status()).isEqualTo(200);
+      String body = new String(r.body(), StandardCharsets.UTF_8);
+      String original = Json.MAPPER.readTree(body).path("config").path("original").asText();
+      assertThat(original).contains("receiver: hook").contains("routing_key: <secret>");
+      for (String secret : List.of(sink.url("/slack"), sink.url("/hook"), "rk-123")) {
+        assertThat(body).doesNotContain(secret);
+      }
+    }
+  }
+
+  @Test
   void prometheusRulesAndAlertsApi() throws Exception {
     AlertingService s = service();
     q.set("up == 0", Labels.of("instance", "n1"), 0);

@@ -35,7 +35,7 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     OspreyConfig c = agentOptions.apply(serverOptions.apply(common.load("127.0.0.1:9400")));
     PrometheusMeterRegistry registry = SelfMetrics.create();
-    OspreyServer server = new OspreyServer(c, registry).start();
+    OspreyServer server = new OspreyServer(c, registry).reloadConfigFrom(common.config).start();
     Processes.onHangup(server::reload);
     // A built-in workload of kubelet-style container logs, unless the user named real ones.
     DemoWorkload workload = null;

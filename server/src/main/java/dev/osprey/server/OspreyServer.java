@@ -4,6 +4,7 @@ import dev.osprey.alerting.AlertingService;
 import dev.osprey.alerting.notify.AlertmanagerForwarder;
 import dev.osprey.alerting.notify.HttpConfig;
 import dev.osprey.core.config.AlertingConfig;
+import dev.osprey.core.config.ConfigLoader;
 import dev.osprey.core.config.OspreyConfig;
 import dev.osprey.core.config.ServerConfig;
 import dev.osprey.core.http.Auth;
@@ -36,12 +37,22 @@ public final class OspreyServer implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private volatile boolean ready;
+  private Path configFile;
   private AlertingService alerting;
   private HttpServer http;
 
   public OspreyServer(OspreyConfig config, PrometheusMeterRegistry registry) {
     this.config = config;
     this.registry = registry;
+  }
+
+  /**
+   * The osprey.yaml a reload (SIGHUP, POST /-/reload) re-reads {@code global.external_labels} and
+   * {@code alerting.alertmanagers} from, as Prometheus re-reads its config file; null: none.
+   */
+  public OspreyServer reloadConfigFrom(Path file) {
+    this.configFile = file;
+    return this;
   }
 
   public OspreyServer start() {
@@ -78,7 +89,8 @@ public final class OspreyServer implements AutoCloseable {
                         .withValidator(PromqlRules.VALIDATOR)
                         .withEvaluationInterval(config.alerting().evaluationInterval())
                         .withExternalLabels(config.global().externalLabels())
-                        .withForwardTargets(forwardTargets(config.alerting()))));
+                        .withForwardTargets(forwardTargets(config.alerting()))
+                        .withReloadSource(reloadSource(configFile))));
     providers.add(alerting.api());
     for (RouteProvider p : providers) {
       p.register(router);
@@ -128,14 +140,29 @@ public final class OspreyServer implements AutoCloseable {
     }
   }
 
-  /** Re-reads rule files and the Alertmanager config (SIGHUP, as Prometheus does). */
+  /**
+   * Re-reads rule files, the Alertmanager config and the config file's external labels and external
+   * Alertmanagers (SIGHUP, as Prometheus does). A failure changes nothing; the alerting service
+   * logs it as {@code event=reload_failed}.
+   */
   public void reload() {
     try {
       alerting.reload();
-      log.info("event=reloaded");
     } catch (Exception e) {
-      log.error("event=reload_failed error={}", e.getMessage());
+      // logged by AlertingService.reload
     }
+  }
+
+  /** Reads the reloadable settings from osprey.yaml, or null without a file. */
+  static AlertingService.ReloadSource reloadSource(Path configFile) {
+    if (configFile == null) {
+      return null;
+    }
+    return () -> {
+      OspreyConfig c = ConfigLoader.load(configFile);
+      return new AlertingService.Reloadable(
+          c.global().externalLabels(), forwardTargets(c.alerting()));
+    };
   }
 
   /** Every target of {@code alerting.alertmanagers}, with its set's timeout, auth and TLS. */

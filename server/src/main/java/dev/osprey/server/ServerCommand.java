@@ -17,7 +17,8 @@ final class ServerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     OspreyConfig c = serverOptions.apply(common.load("0.0.0.0:9400"));
-    OspreyServer server = new OspreyServer(c, SelfMetrics.create()).start();
+    OspreyServer server =
+        new OspreyServer(c, SelfMetrics.create()).reloadConfigFrom(common.config).start();
     Processes.onHangup(server::reload);
     Processes.runUntilSignalled(server);
     return 0;

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real {@code osprey server} process reloads its rule files on SIGHUP and on {@code POST
- * /-/reload}, as Prometheus does; an invalid file changes nothing.
+ * A real {@code osprey server} process reloads its rule files (and osprey.yaml's external labels)
+ * on SIGHUP and on {@code POST /-/reload}, as Prometheus does; an invalid file changes nothing.
  */
 class AlertingReloadTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,6 +37,7 @@ class AlertingReloadTest {
         rules:
           - alert: Always
             expr: vector(1)
+            annotations: {summary: "cluster {{ $externalLabels.cluster }}"}
     """
         .formatted(group);
   }
@@ -45,6 +46,8 @@ class AlertingReloadTest {
   void sighupAndPostReloadSwapRulesAndABadFileChangesNothing(@TempDir Path dir) throws Exception {
     Path rules = dir.resolve("rules.yml");
     Files.writeString(rules, rules("first"));
+    Path config = dir.resolve("osprey.yaml");
+    Files.writeString(config, "global:\n  external_labels: {cluster: c1}\n");
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       port = s.getLocalPort();
@@ -62,6 +65,7 @@ class AlertingReloadTest {
             "server",
             "--listen=127.0.0.1:" + port,
             "--data-dir=" + dir.resolve("data"),
+            "--config=" + config,
             "--rules=" + rules));
     Process p =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -70,10 +74,18 @@ class AlertingReloadTest {
           .as("server up with group first; log: %s", read(log))
           .isTrue();
 
+      assertThat(await(() -> summaries(base).equals(List.of("cluster c1")), 30))
+          .as("external labels of --config in templates; log: %s", read(log))
+          .isTrue();
+
       Files.writeString(rules, rules("second"));
+      Files.writeString(config, "global:\n  external_labels: {cluster: c2}\n");
       hangup(p);
       assertThat(await(() -> groups(base).equals(List.of("second")), 30))
           .as("SIGHUP reloaded; log: %s", read(log))
+          .isTrue();
+      assertThat(await(() -> summaries(base).equals(List.of("cluster c2")), 30))
+          .as("SIGHUP re-read osprey.yaml's external labels; log: %s", read(log))
           .isTrue();
 
       Files.writeString(rules, "groups:\n  - name: broken\n    rules:\n      - alert: X\n");
@@ -117,6 +129,23 @@ class AlertingReloadTest {
                   .body());
       List<String> out = new ArrayList<>();
       r.at("/data/groups").forEach(g -> out.add(g.get("name").asText()));
+      return out;
+    } catch (IOException | InterruptedException e) {
+      return List.of(); // not up yet
+    }
+  }
+
+  private List<String> summaries(String base) {
+    try {
+      JsonNode r =
+          JSON.readTree(
+              client
+                  .send(
+                      HttpRequest.newBuilder(URI.create(base + "/api/v1/alerts")).build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .body());
+      List<String> out = new ArrayList<>();
+      r.at("/data/alerts").forEach(a -> out.add(a.at("/annotations/summary").asText()));
       return out;
     } catch (IOException | InterruptedException e) {
       return List.of(); // not up yet

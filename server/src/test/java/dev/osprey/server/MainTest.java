@@ -46,6 +46,28 @@ class MainTest {
   }
 
   @Test
+  void configCheckPrintsSecretsAsSecret(@TempDir Path dir) throws IOException {
+    Path f = dir.resolve("osprey.yaml");
+    Files.writeString(
+        f,
+        """
+        server:
+          auth: {username: admin, password: hunter2-pw}
+        alerting:
+          alertmanagers:
+            - static_configs: [{targets: ['127.0.0.1:9093']}]
+              authorization: {credentials: hunter2-token}
+        """);
+    Result r = run("config", "check", f.toString());
+    assertThat(r.code()).isZero();
+    assertThat(r.out() + r.err()).doesNotContain("hunter2");
+    assertThat(r.out())
+        .contains("password: <secret>")
+        .contains("credentials: <secret>")
+        .contains("username: admin");
+  }
+
+  @Test
   void malformedYamlIsOneLineWithoutStackTrace(@TempDir Path dir) throws IOException {
     Path f = dir.resolve("osprey.yaml");
     Files.writeString(f, "server:\n  listen: \"127.0.0.1\n");

@@ -61,6 +61,14 @@ public final class AlertmanagerForwarder {
     return targets.isEmpty();
   }
 
+  public int size() {
+    return targets.size();
+  }
+
+  public List<Target> targets() {
+    return targets;
+  }
+
   /** The API v2 postable alerts. */
   public static List<Map<String, Object>> payload(List<Alert> alerts) {
     List<Map<String, Object>> out = new ArrayList<>();

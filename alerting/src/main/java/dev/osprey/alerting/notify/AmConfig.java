@@ -22,6 +22,10 @@ import java.util.Set;
  * An Alertmanager configuration file (alertmanager.yml), read with Alertmanager's defaults and
  * checks. Fields Alertmanager knows but Osprey does not implement are rejected by name and line;
  * unknown fields are rejected as Alertmanager rejects them.
+ *
+ * @param original the file as Alertmanager's {@code /api/v2/status} shows it: every secret (URLs of
+ *     webhooks and Slack, PagerDuty keys, passwords, credentials, tokens) written as {@code
+ *     <secret>}
  */
 public record AmConfig(
     Global global,
@@ -33,7 +37,20 @@ public record AmConfig(
     String original) {
 
   public record Global(
-      Duration resolveTimeout, String slackApiUrl, String pagerdutyUrl, HttpConfig http) {}
+      Duration resolveTimeout, String slackApiUrl, String pagerdutyUrl, HttpConfig http) {
+    @Override
+    public String toString() {
+      return "Global[resolveTimeout="
+          + resolveTimeout
+          + ", slackApiUrl="
+          + ConfigSecrets.mask(slackApiUrl, true)
+          + ", pagerdutyUrl="
+          + pagerdutyUrl
+          + ", http="
+          + http
+          + "]";
+    }
+  }
 
   /** A node of the routing tree with its inherited settings resolved. */
   public record Route(
@@ -58,10 +75,38 @@ public record AmConfig(
       List<PagerDutyConfig> pagerduties) {}
 
   public record WebhookConfig(
-      boolean sendResolved, String url, int maxAlerts, Duration timeout, HttpConfig http) {}
+      boolean sendResolved, String url, int maxAlerts, Duration timeout, HttpConfig http) {
+    @Override
+    public String toString() {
+      return "WebhookConfig[sendResolved="
+          + sendResolved
+          + ", url="
+          + ConfigSecrets.mask(url, true)
+          + ", maxAlerts="
+          + maxAlerts
+          + ", timeout="
+          + timeout
+          + ", http="
+          + http
+          + "]";
+    }
+  }
 
   public record SlackConfig(
-      boolean sendResolved, String apiUrl, Map<String, String> fields, HttpConfig http) {}
+      boolean sendResolved, String apiUrl, Map<String, String> fields, HttpConfig http) {
+    @Override
+    public String toString() {
+      return "SlackConfig[sendResolved="
+          + sendResolved
+          + ", apiUrl="
+          + ConfigSecrets.mask(apiUrl, true)
+          + ", fields="
+          + fields
+          + ", http="
+          + http
+          + "]";
+    }
+  }
 
   public record PagerDutyConfig(
       boolean sendResolved,
@@ -69,7 +114,24 @@ public record AmConfig(
       String url,
       Map<String, String> fields,
       Map<String, String> details,
-      HttpConfig http) {}
+      HttpConfig http) {
+    @Override
+    public String toString() {
+      return "PagerDutyConfig[sendResolved="
+          + sendResolved
+          + ", routingKey="
+          + ConfigSecrets.mask(routingKey, true)
+          + ", url="
+          + url
+          + ", fields="
+          + fields
+          + ", details="
+          + details
+          + ", http="
+          + http
+          + "]";
+    }
+  }
 
   public record InhibitRule(
       List<LabelMatcher> source, List<LabelMatcher> target, List<String> equal) {}
@@ -365,7 +427,7 @@ public record AmConfig(
           List.copyOf(inhibit),
           Map.copyOf(tis),
           templates.stream().map(this::resolve).toList(),
-          text);
+          ConfigSecrets.mask(text));
     }
 
     private String resolve(String p) {

@@ -55,6 +55,32 @@ public record HttpConfig(
     boolean followRedirects,
     boolean enableHttp2) {
 
+  /** Without the password and credentials: {@code <secret>} for each that is set. */
+  @Override
+  public String toString() {
+    return "HttpConfig[username="
+        + username
+        + ", password="
+        + ConfigSecrets.mask(password, true)
+        + ", passwordFile="
+        + passwordFile
+        + ", authType="
+        + authType
+        + ", credentials="
+        + ConfigSecrets.mask(credentials, true)
+        + ", credentialsFile="
+        + credentialsFile
+        + ", caFile="
+        + caFile
+        + ", insecureSkipVerify="
+        + insecureSkipVerify
+        + ", followRedirects="
+        + followRedirects
+        + ", enableHttp2="
+        + enableHttp2
+        + "]";
+  }
+
   public static final HttpConfig DEFAULT =
       new HttpConfig(null, null, null, null, null, null, null, false, true, true);
 

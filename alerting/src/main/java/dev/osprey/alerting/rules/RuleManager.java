@@ -36,7 +36,7 @@ public final class RuleManager implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Storage storage;
-  private final EvalContext ctx;
+  private volatile EvalContext ctx;
   private final NotifyFunction notify;
   private final Clock clock;
   private final long defaultIntervalNanos;
@@ -94,6 +94,15 @@ public final class RuleManager implements AutoCloseable {
     this.failures = registry.counter("osprey_alerting_rule_evaluation_failures_total");
     this.rejected = registry.counter("osprey_alerting_rule_samples_rejected_total");
     registry.gauge("osprey_alerting_rule_groups", this, m -> m.groups().size());
+  }
+
+  /**
+   * Replaces the external labels templates see as {@code $externalLabels} from the next evaluation
+   * on (a reload of osprey.yaml).
+   */
+  public void setExternalLabels(Map<String, String> externalLabels) {
+    EvalContext c = ctx;
+    ctx = new EvalContext(c.query(), externalLabels, c.externalURL());
   }
 
   /** Builds groups from specs. */

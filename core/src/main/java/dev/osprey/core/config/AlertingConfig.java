@@ -120,7 +120,18 @@ public record AlertingConfig(
    * @param password the password, or null
    * @param passwordFile a file holding the password (read on every request), or null
    */
-  public record BasicAuth(String username, String password, String passwordFile) {
+  public record BasicAuth(String username, @Secret String password, String passwordFile) {
+    @Override
+    public String toString() {
+      return "BasicAuth[username="
+          + username
+          + ", password="
+          + Secret.Masking.mask(password)
+          + ", passwordFile="
+          + passwordFile
+          + "]";
+    }
+
     public BasicAuth {
       if (password != null && passwordFile != null) {
         throw new IllegalArgumentException(
@@ -136,7 +147,18 @@ public record AlertingConfig(
    * @param credentials the credentials, or null
    * @param credentialsFile a file holding them (read on every request), or null
    */
-  public record Authorization(String type, String credentials, String credentialsFile) {
+  public record Authorization(String type, @Secret String credentials, String credentialsFile) {
+    @Override
+    public String toString() {
+      return "Authorization[type="
+          + type
+          + ", credentials="
+          + Secret.Masking.mask(credentials)
+          + ", credentialsFile="
+          + credentialsFile
+          + "]";
+    }
+
     public Authorization {
       type = type != null && !type.isBlank() ? type.strip() : "Bearer";
       if (type.equalsIgnoreCase("basic")) {

@@ -53,5 +53,16 @@ public record ServerConfig(
    * @param username basic-auth user
    * @param password basic-auth password
    */
-  public record AuthConfig(String bearerToken, String username, String password) {}
+  public record AuthConfig(@Secret String bearerToken, String username, @Secret String password) {
+    @Override
+    public String toString() {
+      return "AuthConfig[bearerToken="
+          + Secret.Masking.mask(bearerToken)
+          + ", username="
+          + username
+          + ", password="
+          + Secret.Masking.mask(password)
+          + "]";
+    }
+  }
 }

@@ -51,8 +51,13 @@ class AlertingConfigTest {
     assertThat(ams.get(0).timeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(ams.get(1).urls()).containsExactly("https://[::1]:9443/am");
     assertThat(ams.get(1).timeout()).isEqualTo(Duration.ofSeconds(3));
-    // the effective config prints and reads back the same
-    assertThat(ConfigLoader.parse("again.yaml", ConfigLoader.toYaml(c))).isEqualTo(c);
+    // the effective config prints and reads back the same, secrets as <secret> (as Prometheus)
+    OspreyConfig again = ConfigLoader.parse("again.yaml", ConfigLoader.toYaml(c));
+    assertThat(again.global()).isEqualTo(c.global());
+    assertThat(again.alerting().alertmanagers().subList(0, 2)).isEqualTo(ams.subList(0, 2));
+    assertThat(again.alerting().alertmanagers().get(2).authorization())
+        .isEqualTo(new AlertingConfig.Authorization("Bearer", "<secret>", null));
+    assertThat(ConfigLoader.toYaml(again)).isEqualTo(ConfigLoader.toYaml(c));
   }
 
   @Test
