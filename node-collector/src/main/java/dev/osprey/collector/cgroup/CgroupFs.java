@@ -348,6 +348,7 @@ public final class CgroupFs {
     }
     String events = FileReads.read(d.resolve("memory.events"));
     double swapCurrent = FileReads.number(d.resolve("memory.swap.current"));
+    String procs = FileReads.read(d.resolve("cgroup.procs")); // read once: first pid and count
     return new CgroupStats(
         FileReads.keyed(cpuStat, "usage_usec") / 1e6,
         FileReads.keyed(cpuStat, "user_usec") / 1e6,
@@ -372,11 +373,11 @@ public final class CgroupFs {
         FileReads.number(d.resolve("memory.swap.max")),
         ioV2(FileReads.read(d.resolve("io.stat"))),
         startTime(List.of(d)),
-        firstPid(List.of(d)),
+        firstPid(procs),
         pressure(d.resolve("cpu.pressure")),
         pressure(d.resolve("memory.pressure")),
         pressure(d.resolve("io.pressure")),
-        processCount(FileReads.read(d.resolve("cgroup.procs"))),
+        processCount(procs),
         FileReads.number(d.resolve("pids.current")),
         threadsMax(FileReads.number(d.resolve("pids.max"))));
   }
@@ -525,20 +526,25 @@ public final class CgroupFs {
 
   private static long firstPid(List<Path> dirs) {
     for (Path d : dirs) {
-      String procs = FileReads.read(d.resolve("cgroup.procs"));
-      if (procs == null) {
-        continue;
-      }
-      int eol = procs.indexOf('\n');
-      String first = (eol < 0 ? procs : procs.substring(0, eol)).trim();
-      if (!first.isEmpty()) {
-        try {
-          return Long.parseLong(first);
-        } catch (NumberFormatException e) {
-          return 0;
-        }
+      long pid = firstPid(FileReads.read(d.resolve("cgroup.procs")));
+      if (pid != 0) {
+        return pid;
       }
     }
     return 0;
+  }
+
+  /** The first pid of a cgroup.procs content, 0 when there is none. */
+  private static long firstPid(String procs) {
+    if (procs == null) {
+      return 0;
+    }
+    int eol = procs.indexOf('\n');
+    String first = (eol < 0 ? procs : procs.substring(0, eol)).trim();
+    try {
+      return first.isEmpty() ? 0 : Long.parseLong(first);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 }
