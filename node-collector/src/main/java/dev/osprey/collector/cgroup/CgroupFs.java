@@ -1,6 +1,7 @@
 package dev.osprey.collector.cgroup;
 
 import dev.osprey.collector.cgroup.CgroupStats.DeviceIo;
+import dev.osprey.collector.cgroup.CgroupStats.Pressure;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -33,16 +34,25 @@ public final class CgroupFs {
   private final Path cpuacct;
   private final Path memory;
   private final Path blkio;
+  private final Path pids;
   private final Path procRoot;
 
   private CgroupFs(
-      Path root, boolean v2, Path cpu, Path cpuacct, Path memory, Path blkio, Path procRoot) {
+      Path root,
+      boolean v2,
+      Path cpu,
+      Path cpuacct,
+      Path memory,
+      Path blkio,
+      Path pids,
+      Path procRoot) {
     this.root = root;
     this.v2 = v2;
     this.cpu = cpu;
     this.cpuacct = cpuacct;
     this.memory = memory;
     this.blkio = blkio;
+    this.pids = pids;
     this.procRoot = procRoot;
   }
 
@@ -56,12 +66,13 @@ public final class CgroupFs {
       throw new IllegalArgumentException("cannot open cgroup root " + root + ": not a directory");
     }
     if (Files.exists(root.resolve("cgroup.controllers"))) {
-      return new CgroupFs(root, true, root, root, root, root, procRoot);
+      return new CgroupFs(root, true, root, root, root, root, root, procRoot);
     }
     Path cpu = controller(root, "cpu");
     Path cpuacct = controller(root, "cpuacct");
     Path memory = controller(root, "memory");
     Path blkio = controller(root, "blkio");
+    Path pids = controller(root, "pids");
     if (cpu == null && cpuacct == null && memory == null) {
       throw new IllegalArgumentException(
           "cannot open cgroup root "
@@ -69,7 +80,7 @@ public final class CgroupFs {
               + ": neither cgroup v2 (cgroup.controllers) nor v1 controller directories"
               + " (cpu, cpuacct, memory) found");
     }
-    return new CgroupFs(root, false, cpu, cpuacct, memory, blkio, procRoot);
+    return new CgroupFs(root, false, cpu, cpuacct, memory, blkio, pids, procRoot);
   }
 
   private static Path controller(Path root, String name) {
@@ -166,6 +177,7 @@ public final class CgroupFs {
     Path cpuDir = dir(cpu, id);
     Path mem = dir(memory, id);
     Path blk = dir(blkio, id);
+    Path pidsDir = dir(pids, id);
 
     double usage =
         acct == null ? Double.NaN : FileReads.number(acct.resolve("cpuacct.usage")) / 1e9;
@@ -240,7 +252,16 @@ public final class CgroupFs {
         swapLimit,
         io,
         startTime(nonNull(acct, cpuDir, mem, blk)),
-        firstPid(nonNull(acct, cpuDir, mem)));
+        firstPid(nonNull(acct, cpuDir, mem)),
+        // Mainline kernels have PSI files on v2 only; kernels with v1 PSI (psi_v1) put them in the
+        // cpuacct hierarchy. Read them wherever they are.
+        pressure(firstExisting("cpu.pressure", acct, cpuDir)),
+        pressure(firstExisting("memory.pressure", acct, mem)),
+        pressure(firstExisting("io.pressure", acct, blk)),
+        // cAdvisor counts the processes of the cpu controller's cgroup
+        processCount(readIfAny(firstExisting("cgroup.procs", cpuDir, acct))),
+        pidsDir == null ? Double.NaN : FileReads.number(pidsDir.resolve("pids.current")),
+        pidsDir == null ? Double.NaN : threadsMax(FileReads.number(pidsDir.resolve("pids.max"))));
   }
 
   private static boolean isEmptyBlkio(String s) {
@@ -327,6 +348,7 @@ public final class CgroupFs {
     }
     String events = FileReads.read(d.resolve("memory.events"));
     double swapCurrent = FileReads.number(d.resolve("memory.swap.current"));
+    String procs = FileReads.read(d.resolve("cgroup.procs")); // read once: first pid and count
     return new CgroupStats(
         FileReads.keyed(cpuStat, "usage_usec") / 1e6,
         FileReads.keyed(cpuStat, "user_usec") / 1e6,
@@ -351,7 +373,13 @@ public final class CgroupFs {
         FileReads.number(d.resolve("memory.swap.max")),
         ioV2(FileReads.read(d.resolve("io.stat"))),
         startTime(List.of(d)),
-        firstPid(List.of(d)));
+        firstPid(procs),
+        pressure(d.resolve("cpu.pressure")),
+        pressure(d.resolve("memory.pressure")),
+        pressure(d.resolve("io.pressure")),
+        processCount(procs),
+        FileReads.number(d.resolve("pids.current")),
+        threadsMax(FileReads.number(d.resolve("pids.max"))));
   }
 
   /** The v2 root has no memory.current: used memory from meminfo, as runc does for the root. */
@@ -408,6 +436,68 @@ public final class CgroupFs {
     return out;
   }
 
+  /** The first of {@code dir/name} that exists, or null. */
+  private static Path firstExisting(String name, Path... dirs) {
+    for (Path d : dirs) {
+      if (d != null && Files.exists(d.resolve(name))) {
+        return d.resolve(name);
+      }
+    }
+    return null;
+  }
+
+  private static String readIfAny(Path file) {
+    return file == null ? null : FileReads.read(file);
+  }
+
+  private static Pressure pressure(Path file) {
+    return parsePressure(readIfAny(file));
+  }
+
+  /**
+   * A PSI file: "some avg10=0.00 avg60=0.00 avg300=0.00 total=123" and a "full ..." line; totals
+   * are microseconds.
+   */
+  static Pressure parsePressure(String s) {
+    if (s == null) {
+      return Pressure.ABSENT;
+    }
+    double some = Double.NaN;
+    double full = Double.NaN;
+    for (String line : s.split("\n")) {
+      int t = line.lastIndexOf(" total=");
+      if (t < 0) {
+        continue;
+      }
+      double micros = FileReads.parseNumber(line.substring(t + " total=".length()).trim());
+      if (line.startsWith("some ")) {
+        some = micros / 1e6;
+      } else if (line.startsWith("full ")) {
+        full = micros / 1e6;
+      }
+    }
+    return new Pressure(some, full);
+  }
+
+  /** Lines of a cgroup.procs file; NaN when absent. */
+  static double processCount(String procs) {
+    if (procs == null) {
+      return Double.NaN;
+    }
+    int n = 0;
+    for (String line : procs.split("\n")) {
+      if (!line.isBlank()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** pids.max "max" is reported as 0, as runc and cAdvisor do. */
+  static double threadsMax(double v) {
+    return Double.isInfinite(v) ? 0 : v;
+  }
+
   static double workingSet(double usage, double inactiveFile) {
     if (Double.isNaN(usage)) {
       return Double.NaN;
@@ -436,20 +526,25 @@ public final class CgroupFs {
 
   private static long firstPid(List<Path> dirs) {
     for (Path d : dirs) {
-      String procs = FileReads.read(d.resolve("cgroup.procs"));
-      if (procs == null) {
-        continue;
-      }
-      int eol = procs.indexOf('\n');
-      String first = (eol < 0 ? procs : procs.substring(0, eol)).trim();
-      if (!first.isEmpty()) {
-        try {
-          return Long.parseLong(first);
-        } catch (NumberFormatException e) {
-          return 0;
-        }
+      long pid = firstPid(FileReads.read(d.resolve("cgroup.procs")));
+      if (pid != 0) {
+        return pid;
       }
     }
     return 0;
+  }
+
+  /** The first pid of a cgroup.procs content, 0 when there is none. */
+  private static long firstPid(String procs) {
+    if (procs == null) {
+      return 0;
+    }
+    int eol = procs.indexOf('\n');
+    String first = (eol < 0 ? procs : procs.substring(0, eol)).trim();
+    try {
+      return first.isEmpty() ? 0 : Long.parseLong(first);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 }

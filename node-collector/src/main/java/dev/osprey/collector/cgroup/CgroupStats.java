@@ -12,6 +12,12 @@ import java.util.List;
  * @param startTimeSeconds when the cgroup was created (the oldest mtime of its directories, as
  *     cAdvisor computes it)
  * @param pid one process in the cgroup (for its network namespace), or 0
+ * @param cpuPressure PSI of {@code cpu.pressure}
+ * @param memoryPressure PSI of {@code memory.pressure}
+ * @param ioPressure PSI of {@code io.pressure}
+ * @param processes processes in this cgroup itself ({@code cgroup.procs} lines, as cAdvisor counts)
+ * @param threads tasks charged to the pids controller ({@code pids.current}, descendants included)
+ * @param threadsMax {@code pids.max}, 0 when unlimited (cAdvisor's convention)
  */
 public record CgroupStats(
     double cpuUsageSeconds,
@@ -37,9 +43,24 @@ public record CgroupStats(
     double memorySwapLimit,
     List<DeviceIo> io,
     double startTimeSeconds,
-    long pid) {
+    long pid,
+    Pressure cpuPressure,
+    Pressure memoryPressure,
+    Pressure ioPressure,
+    double processes,
+    double threads,
+    double threadsMax) {
 
   /** Block I/O of one device: bytes and operations read and written. */
   public record DeviceIo(
       int major, int minor, double readBytes, double writeBytes, double reads, double writes) {}
+
+  /**
+   * Pressure stall totals of one resource, in seconds: {@code some} (at least one task waited, what
+   * cAdvisor calls "waiting") and {@code full} (all non-idle tasks stalled at once, "stalled"). NaN
+   * when the file or its line is absent.
+   */
+  public record Pressure(double waitingSeconds, double stalledSeconds) {
+    public static final Pressure ABSENT = new Pressure(Double.NaN, Double.NaN);
+  }
 }

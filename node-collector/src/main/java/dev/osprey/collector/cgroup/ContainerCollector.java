@@ -145,8 +145,21 @@ public final class ContainerCollector {
       put(sink, base, "container_fs_reads_total", "device", dev, t, d.reads());
       put(sink, base, "container_fs_writes_total", "device", dev, t, d.writes());
     }
+    pressure(sink, base, "cpu", s.cpuPressure(), t);
+    pressure(sink, base, "memory", s.memoryPressure(), t);
+    pressure(sink, base, "io", s.ioPressure(), t);
+    put(sink, base, "container_processes", t, s.processes());
+    put(sink, base, "container_threads", t, s.threads());
+    put(sink, base, "container_threads_max", t, s.threadsMax());
     put(sink, base, "container_start_time_seconds", t, s.startTimeSeconds());
     put(sink, base, "container_last_seen", t, t / 1000.0);
+  }
+
+  private static void pressure(
+      SampleSink sink, Labels base, String resource, CgroupStats.Pressure p, long t) {
+    String prefix = "container_pressure_" + resource;
+    put(sink, base, prefix + "_waiting_seconds_total", t, p.waitingSeconds());
+    put(sink, base, prefix + "_stalled_seconds_total", t, p.stalledSeconds());
   }
 
   private void emitNetwork(Labels base, String netDev, long t, SampleSink sink) {

@@ -134,6 +134,78 @@ class ContainerCollectorTest {
         .containsExactly("__name__", "cpu", "id");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"v1-cgroupfs", "v1-systemd", "v2-systemd", "v2-cgroupfs"})
+  void pressureStallTotalsInSecondsWhereThePressureFilesExist(String tree) {
+    CapturingSink s = collect(tree);
+    String[] c = {"name", CID1};
+    String[] names = {
+      "container_pressure_cpu_waiting_seconds_total",
+          "container_pressure_cpu_stalled_seconds_total",
+      "container_pressure_memory_waiting_seconds_total",
+          "container_pressure_memory_stalled_seconds_total",
+      "container_pressure_io_waiting_seconds_total", "container_pressure_io_stalled_seconds_total"
+    };
+    if (tree.equals("v1-systemd")) {
+      // no *.pressure files in this v1 tree (mainline kernels have PSI on v2 only): no series
+      for (String n : names) {
+        assertThat(s.find(n)).as(n).isEmpty();
+      }
+      return;
+    }
+    // fixture totals (microseconds): some 1500000/3000000/4500000, full 250000/1000000/2000000
+    double[] expected = {1.5, 0.25, 3.0, 1.0, 4.5, 2.0};
+    for (int i = 0; i < names.length; i++) {
+      Sample p = s.one(names[i], c);
+      assertThat(p.v()).as(names[i]).isEqualTo(expected[i]);
+      assertThat(p.labels().names())
+          .containsExactly("__name__", "container", "id", "image", "name", "namespace", "pod");
+      assertThat(p.labels().get("pod")).isEqualTo("cart-7d9f8b6c5-x2x9q");
+      // only the container's cgroup has pressure files in the fixtures
+      assertThat(s.find(names[i])).hasSize(1);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"v1-cgroupfs", "v1-systemd", "v2-systemd", "v2-cgroupfs"})
+  void processAndThreadCountsFromCgroupProcsAndPids(String tree) {
+    CapturingSink s = collect(tree);
+    String[] c = {"name", CID1};
+    Sample procs = s.one("container_processes", c);
+    assertThat(procs.v()).isEqualTo(3); // three lines in cgroup.procs
+    assertThat(procs.labels().names())
+        .containsExactly("__name__", "container", "id", "image", "name", "namespace", "pod");
+    assertThat(s.one("container_threads", c).v()).isEqualTo(7); // pids.current
+    assertThat(s.one("container_threads_max", c).v()).isEqualTo(100); // pids.max
+    Sample threads = s.one("container_threads", c);
+    assertThat(threads.labels().names()).isEqualTo(procs.labels().names());
+    if (tree.endsWith("systemd")) {
+      // pids.max "max" is reported as 0, as runc and cAdvisor do
+      assertThat(s.one("container_threads_max", "name", CID2).v()).isEqualTo(0);
+      assertThat(s.one("container_threads", "name", CID2).v()).isEqualTo(2);
+    }
+    // no pids files on the root cgroup: no thread series for it (cAdvisor would say 0)
+    assertThat(s.find("container_threads", "id", "/")).isEmpty();
+  }
+
+  @Test
+  void pressureFileParsing() {
+    CgroupStats.Pressure p =
+        CgroupFs.parsePressure(
+            "some avg10=0.00 avg60=0.00 avg300=0.00 total=12345678\n"
+                + "full avg10=0.00 avg60=0.00 avg300=0.00 total=1\n");
+    assertThat(p.waitingSeconds()).isEqualTo(12.345678);
+    assertThat(p.stalledSeconds()).isEqualTo(1e-6);
+    // kernels before 5.13 have no "full" line in cpu.pressure
+    CgroupStats.Pressure some = CgroupFs.parsePressure("some avg10=1 avg60=2 avg300=3 total=5\n");
+    assertThat(some.waitingSeconds()).isEqualTo(5e-6);
+    assertThat(some.stalledSeconds()).isNaN();
+    assertThat(CgroupFs.parsePressure(null)).isEqualTo(CgroupStats.Pressure.ABSENT);
+    assertThat(CgroupFs.processCount("1\n22\n\n")).isEqualTo(2);
+    assertThat(CgroupFs.processCount("")).isEqualTo(0);
+    assertThat(CgroupFs.threadsMax(Double.POSITIVE_INFINITY)).isEqualTo(0);
+  }
+
   @Test
   void unlimitedIsReportedAsZeroAndNoCfsWithoutQuota() {
     for (String tree : new String[] {"v1-systemd", "v2-systemd"}) {

@@ -253,4 +253,78 @@ class RealCgroupTest {
     double freed = value(ROOT, "container_memory_usage_bytes");
     assertThat(freed).as("usage after the allocator exited").isLessThan(usage - 100.0 * (1 << 20));
   }
+
+  private static double[] psiTotalsSeconds(Path dir, String resource) throws IOException {
+    CgroupStats.Pressure p =
+        CgroupFs.parsePressure(Files.readString(dir.resolve(resource + ".pressure")));
+    return new double[] {p.waitingSeconds(), p.stalledSeconds()};
+  }
+
+  @Test
+  void pressureAndProcessCountsMatchTheKernelsFiles() throws Exception {
+    Path v2 = UNIFIED.resolve(name);
+    boolean withV2 = created.contains(v2) && Files.exists(v2.resolve("cpu.pressure"));
+    Path pidsDir = ROOT.resolve("pids").resolve(name);
+    boolean withPids = Files.isDirectory(ROOT.resolve("pids"));
+    assumeTrue(
+        withV2 || withPids,
+        "needs a v2 hierarchy with PSI files (CONFIG_PSI) or a v1 pids controller");
+    if (withPids) {
+      Files.createDirectory(pidsDir);
+      created.add(pidsDir);
+      Files.writeString(pidsDir.resolve("pids.max"), "50");
+    }
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "/bin/sh",
+                "-c",
+                "for f in \"$@\"; do echo $$ > \"$f\"; done; i=0; while [ $i -lt 2000000000 ]; do i=$((i+1)); done",
+                "burner"));
+    cmd.addAll(procsFiles());
+    processes.add(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+    // wait until the burner has joined every cgroup (its pid is in the last procs file)
+    Path lastProcs = created.getLast().resolve("cgroup.procs");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (Files.readString(lastProcs).isBlank() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(Files.readString(lastProcs)).as("burner joined " + lastProcs).isNotBlank();
+
+    if (withPids) {
+      CapturingSink s = collect(ROOT);
+      String[] id = {"id", "/" + name};
+      assertThat(s.one("container_processes", id).v()).isEqualTo(1);
+      assertThat(s.one("container_threads", id).v()).isEqualTo(1);
+      assertThat(s.one("container_threads_max", id).v()).isEqualTo(50);
+    }
+    if (withV2) {
+      String[] resources = {"cpu", "memory", "io"};
+      for (String cg : new String[] {"/" + name, "/"}) {
+        Path dir = cg.equals("/") ? UNIFIED : v2;
+        double[][] before = new double[3][];
+        double[][] after = new double[3][];
+        for (int r = 0; r < 3; r++) {
+          before[r] = psiTotalsSeconds(dir, resources[r]);
+        }
+        CapturingSink s = collect(UNIFIED);
+        for (int r = 0; r < 3; r++) {
+          after[r] = psiTotalsSeconds(dir, resources[r]);
+        }
+        for (int r = 0; r < 3; r++) {
+          String p = "container_pressure_" + resources[r];
+          double waiting = s.one(p + "_waiting_seconds_total", "id", cg).v();
+          assertThat(waiting).as(p + " waiting of " + cg).isBetween(before[r][0], after[r][0]);
+          if (!Double.isNaN(before[r][1])) {
+            assertThat(s.one(p + "_stalled_seconds_total", "id", cg).v())
+                .as(p + " stalled of " + cg)
+                .isBetween(before[r][1], after[r][1]);
+          }
+        }
+        if (cg.equals("/" + name)) {
+          assertThat(s.one("container_processes", "id", cg).v()).isEqualTo(1);
+        }
+      }
+    }
+  }
 }
