@@ -1,6 +1,7 @@
 package dev.osprey.bench;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.osprey.core.wire.logproto.Push;
 import dev.osprey.core.wire.prompb.Remote;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -78,6 +79,28 @@ final class AgentBench implements Callable<Integer> {
   int spoolRecords;
 
   @Option(
+      names = "--log-lines-per-second",
+      defaultValue = "0",
+      description =
+          "CRI log lines per second written to pod log files the agent tails and ships to the"
+              + " receiver's Loki push endpoint; 0 writes none (default ${DEFAULT-VALUE}).")
+  int logLinesPerSecond;
+
+  @Option(
+      names = "--log-files-count",
+      defaultValue = "4",
+      description =
+          "Pod log files the log lines are spread over, 1..24 (default ${DEFAULT-VALUE}).")
+  int logFilesCount;
+
+  @Option(
+      names = "--log-rotate-mib",
+      defaultValue = "10",
+      description =
+          "Rotate a pod log file at this size, as kubelet does (default ${DEFAULT-VALUE}).")
+  int logRotateMib;
+
+  @Option(
       names = "--osprey-jar",
       defaultValue = "server/target/osprey.jar",
       description = "The runnable jar (default ${DEFAULT-VALUE}).")
@@ -114,14 +137,16 @@ final class AgentBench implements Callable<Integer> {
     AtomicLong requests = new AtomicLong();
     HttpServer receiver = server();
     AtomicLong samples = new AtomicLong();
+    AtomicLong logEntries = new AtomicLong();
+    AtomicLong logBytes = new AtomicLong();
     java.util.Set<String> namedContainers = java.util.concurrent.ConcurrentHashMap.newKeySet();
     receiver.createContext(
         "/",
         ex -> {
           byte[] body = ex.getRequestBody().readAllBytes();
-          receivedBytes.addAndGet(body.length);
           requests.incrementAndGet();
           if (ex.getRequestURI().getPath().equals("/api/v1/write")) {
+            receivedBytes.addAndGet(body.length);
             // count samples, and which containers arrived named (pod label from the pod list)
             Remote.WriteRequest req = Remote.WriteRequest.parseFrom(Snappy.uncompress(body));
             for (Remote.TimeSeries ts : req.getTimeseriesList()) {
@@ -139,6 +164,12 @@ final class AgentBench implements Callable<Integer> {
               if (cpu && pod && !name.isEmpty()) {
                 namedContainers.add(name);
               }
+            }
+          } else if (ex.getRequestURI().getPath().equals("/loki/api/v1/push")) {
+            logBytes.addAndGet(body.length);
+            Push.PushRequest req = Push.PushRequest.parseFrom(Snappy.uncompress(body));
+            for (Push.StreamAdapter st : req.getStreamsList()) {
+              logEntries.addAndGet(st.getEntriesCount());
             }
           }
           ex.sendResponseHeaders(204, -1);
@@ -207,14 +238,34 @@ final class AgentBench implements Callable<Integer> {
             .redirectErrorStream(true)
             .redirectOutput(work.resolve("agent.log").toFile())
             .start();
+    CriLogWriter writer = null;
+    Thread writerThread = null;
     try {
       awaitReady("http://127.0.0.1:" + agentPort + "/-/ready", agent);
+      if (logLinesPerSecond > 0) {
+        writer =
+            new CriLogWriter(
+                work.resolve("logs"),
+                logFilesCount,
+                logLinesPerSecond,
+                logRotateMib * 1048576L,
+                Long.MAX_VALUE);
+        writerThread = new Thread(writer, "cri-log-writer");
+        writerThread.setDaemon(true);
+        writerThread.start();
+        System.out.printf(
+            "writing %,d CRI lines/s into %d pod log files under %s%n",
+            logLinesPerSecond, logFilesCount, work.resolve("logs"));
+      }
       System.out.printf("warming up %d s ...%n", warmupSeconds);
       Thread.sleep(warmupSeconds * 1000L);
       long a0 = cpuTicks(agent.pid());
       long n0 = cpuTicks(ne.pid());
       long bytes0 = receivedBytes.get();
       long samples0 = samples.get();
+      long written0 = writer == null ? 0 : writer.written;
+      long writtenBytes0 = writer == null ? 0 : writer.writtenBytes;
+      long logBytes0 = logBytes.get();
       String load0 = Files.readString(Path.of("/proc/loadavg")).trim();
       long t0 = System.nanoTime();
       long maxRss = 0;
@@ -234,32 +285,76 @@ final class AgentBench implements Callable<Integer> {
       maxRss = Math.max(maxRss, rss(agent.pid()));
       maxNeRss = Math.max(maxNeRss, rss(ne.pid()));
       double perCycle = (samples.get() - samples0) / secs * 15;
+      String logs = "";
+      if (writer != null) {
+        long windowLines = writer.written - written0;
+        double windowMib = (writer.writtenBytes - writtenBytes0) / 1048576.0;
+        double pushKibPerSec = (logBytes.get() - logBytes0) / 1024.0 / secs;
+        writer.stop = true;
+        writerThread.join(10_000);
+        if (writer.failure != null) {
+          throw writer.failure;
+        }
+        // the writer has stopped: wait (bounded) until the receiver has every line written
+        long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long drain0 = System.nanoTime();
+        while (logEntries.get() < writer.written && System.nanoTime() < drainDeadline) {
+          Thread.sleep(100);
+        }
+        logs =
+            String.format(
+                Locale.ROOT,
+                "%n%nlogs: %,d CRI lines/s target, %,d lines (%.1f MiB) written in the window ="
+                    + " %,.0f lines/s, %.2f MiB/s, over %d files rotated at %d MiB (%d rotations);"
+                    + " in total %,d lines written, %,d entries received on /loki/api/v1/push"
+                    + " (%s; %.1f s after the writer stopped); %.1f KiB/s of snappy Loki push in"
+                    + " the window.",
+                logLinesPerSecond,
+                windowLines,
+                windowMib,
+                windowLines / secs,
+                windowMib / secs,
+                logFilesCount,
+                logRotateMib,
+                writer.rotations,
+                writer.written,
+                logEntries.get(),
+                logEntries.get() == writer.written
+                    ? "none lost, none duplicated"
+                    : (writer.written - logEntries.get()) + " missing (negative: extra)",
+                (System.nanoTime() - drain0) / 1e9,
+                pushKibPerSec);
+      }
       return String.format(
-          Locale.ROOT,
-          "| process | CPU (%% of one core) | max RSS | what it does |%n|---|---|---|---|%n"
-              + "| osprey agent | %.2f | %.0f MiB | %d containers (cgroup v2 tree), node metrics of"
-              + " this machine, %d scrape targets, every 15 s: %,.0f samples per 15 s, %d"
-              + " containers named; %.1f KiB/s of remote_write |%n"
-              + "| prometheus-node-exporter | %.2f | %.0f MiB | node metrics, scraped by the agent"
-              + " every 15 s |%n"
-              + "%nwindow %.0f s after %d s of warm-up; CPU from /proc/<pid>/stat utime+stime,"
-              + " RSS from /proc/<pid>/status VmRSS sampled every 5 s; agent JVM options: %s;"
-              + " /proc/loadavg at start %s, at end %s.",
-          agentCpu,
-          maxRss / 1048576.0,
-          containers,
-          staticTargets + 1,
-          perCycle,
-          namedContainers.size(),
-          (receivedBytes.get() - bytes0) / 1024.0 / secs,
-          neCpu,
-          maxNeRss / 1048576.0,
-          secs,
-          warmupSeconds,
-          agentJavaOpts.isBlank() ? "none (JVM defaults)" : agentJavaOpts,
-          load0,
-          Files.readString(Path.of("/proc/loadavg")).trim());
+              Locale.ROOT,
+              "| process | CPU (%% of one core) | max RSS | what it does |%n|---|---|---|---|%n"
+                  + "| osprey agent | %.2f | %.0f MiB | %d containers (cgroup v2 tree), node metrics of"
+                  + " this machine, %d scrape targets, every 15 s: %,.0f samples per 15 s, %d"
+                  + " containers named; %.1f KiB/s of remote_write |%n"
+                  + "| prometheus-node-exporter | %.2f | %.0f MiB | node metrics, scraped by the agent"
+                  + " every 15 s |%n"
+                  + "%nwindow %.0f s after %d s of warm-up; CPU from /proc/<pid>/stat utime+stime,"
+                  + " RSS from /proc/<pid>/status VmRSS sampled every 5 s; agent JVM options: %s;"
+                  + " /proc/loadavg at start %s, at end %s.",
+              agentCpu,
+              maxRss / 1048576.0,
+              containers,
+              staticTargets + 1,
+              perCycle,
+              namedContainers.size(),
+              (receivedBytes.get() - bytes0) / 1024.0 / secs,
+              neCpu,
+              maxNeRss / 1048576.0,
+              secs,
+              warmupSeconds,
+              agentJavaOpts.isBlank() ? "none (JVM defaults)" : agentJavaOpts,
+              load0,
+              Files.readString(Path.of("/proc/loadavg")).trim())
+          + logs;
     } finally {
+      if (writer != null) {
+        writer.stop = true;
+      }
       agent.destroy();
       if (!agent.waitFor(30, TimeUnit.SECONDS)) {
         agent.destroyForcibly().waitFor();
