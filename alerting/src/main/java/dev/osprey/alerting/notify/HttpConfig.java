@@ -1,29 +1,18 @@
 package dev.osprey.alerting.notify;
 
 import dev.osprey.alerting.internal.Yaml;
+import dev.osprey.core.http.ClientTls;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * The part of Prometheus's common {@code HTTPClientConfig} Osprey implements, as Alertmanager's
@@ -158,7 +147,8 @@ public record HttpConfig(
       }
     }
     if (caFile != null) {
-      loadCas(caFile); // fail at load time, not at the first page
+      ClientTls.trustStore(
+          caFile, "tls_config ca_file"); // fail at load time, not at the first page
     }
     return new HttpConfig(
         username,
@@ -289,67 +279,9 @@ public record HttpConfig(
             .followRedirects(
                 followRedirects ? HttpClient.Redirect.NORMAL : HttpClient.Redirect.NEVER)
             .version(enableHttp2 ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1);
-    try {
-      if (insecureSkipVerify) {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {new TrustAll()}, null);
-        b.sslContext(ctx);
-      } else if (caFile != null) {
-        TrustManagerFactory tmf =
-            TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(loadCas(caFile));
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        b.sslContext(ctx);
-      }
-    } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException("cannot set up TLS: " + e.getMessage(), e);
+    if (insecureSkipVerify || caFile != null) {
+      b.sslContext(ClientTls.context(caFile, insecureSkipVerify, "tls_config ca_file"));
     }
     return b.build();
-  }
-
-  private static KeyStore loadCas(Path caFile) {
-    try (InputStream in = Files.newInputStream(caFile)) {
-      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-      ks.load(null, null);
-      int i = 0;
-      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        ks.setCertificateEntry("ca-" + i++, c);
-      }
-      if (i == 0) {
-        throw new IllegalArgumentException(
-            "cannot read tls_config ca_file " + caFile + ": no PEM certificate in it");
-      }
-      return ks;
-    } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalArgumentException(
-          "cannot read tls_config ca_file " + caFile + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** insecure_skip_verify: accepts any chain; being an extended manager, also any host name. */
-  private static final class TrustAll extends X509ExtendedTrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
   }
 }

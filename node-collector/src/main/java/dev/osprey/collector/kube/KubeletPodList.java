@@ -3,6 +3,7 @@ package dev.osprey.collector.kube;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.osprey.collector.kube.PodInfo.ContainerInfo;
+import dev.osprey.core.http.ClientTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -48,7 +49,10 @@ public final class KubeletPodList implements PodMetadata {
     if (source.startsWith("http://") || source.startsWith("https://")) {
       HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
       if (source.startsWith("https://")) {
-        b.sslContext(KubeletTls.context(config.caFile(), config.insecureSkipVerify()));
+        // an unreadable CA file means the JDK's CAs (the service-account CA may be absent)
+        Path ca =
+            config.caFile() != null && Files.isReadable(config.caFile()) ? config.caFile() : null;
+        b.sslContext(ClientTls.context(ca, config.insecureSkipVerify(), "kubelet ca file"));
       }
       this.http = b.build();
     } else {
