@@ -1,6 +1,7 @@
 package dev.osprey.logs.index;
 
 import dev.osprey.core.labels.Labels;
+import dev.osprey.core.util.Utf8;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -184,7 +185,7 @@ final class LogPartition implements AutoCloseable {
       doc.add(new StringField(LABEL_PREFIX + stream.name(i), stream.value(i), Field.Store.NO));
     }
     doc.add(new Field(F_LINE, e.line(), LINE_TYPE));
-    doc.add(new NumericDocValuesField(F_LEN, utf8Length(e.line())));
+    doc.add(new NumericDocValuesField(F_LEN, Utf8.length(e.line())));
     if (!e.metadata().isEmpty()) {
       doc.add(new StoredField(F_META, Codec.encodeLabels(e.metadata())));
     }
@@ -195,24 +196,6 @@ final class LogPartition implements AutoCloseable {
 
   synchronized int dedupKeys() {
     return keys == null ? -1 : keys.size();
-  }
-
-  static int utf8Length(String s) {
-    int n = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        n++;
-      } else if (c < 0x800) {
-        n += 2;
-      } else if (Character.isHighSurrogate(c)) {
-        n += 4;
-        i++;
-      } else {
-        n += 3;
-      }
-    }
-    return n;
   }
 
   boolean overlaps(long from, long to) {

@@ -1,6 +1,7 @@
 package dev.osprey.logs.shipper;
 
 import dev.osprey.core.labels.Labels;
+import dev.osprey.core.util.Utf8;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -183,7 +184,7 @@ final class MultilineJoiner {
   /** One line (after partial-line joining) of stream {@code labels}, spanning [offset, next). */
   void line(Labels labels, long ts, String text, long offset, long next, long nowNanos) {
     Open o = openOf(labels);
-    int len = utf8Length(text);
+    int len = Utf8.length(text);
     lastEnd = Math.max(lastEnd, next);
     if (o != null) {
       int s = rule.next(o.state, text);
@@ -279,23 +280,5 @@ final class MultilineJoiner {
       }
     }
     return null;
-  }
-
-  static int utf8Length(String s) {
-    int n = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        n++;
-      } else if (c < 0x800) {
-        n += 2;
-      } else if (Character.isHighSurrogate(c)) {
-        n += 4;
-        i++;
-      } else {
-        n += 3;
-      }
-    }
-    return n;
   }
 }

@@ -4,6 +4,7 @@ import dev.osprey.core.config.QueryConfig;
 import dev.osprey.core.http.ApiException;
 import dev.osprey.core.labels.LabelMatcher;
 import dev.osprey.core.labels.Labels;
+import dev.osprey.core.util.Utf8;
 import dev.osprey.logs.index.LogSearchRequest;
 import dev.osprey.logs.index.LogSearchRequest.Direction;
 import dev.osprey.logs.index.LogStore;
@@ -226,7 +227,7 @@ public final class LogQLEngine {
                 return true;
               }
               if (bytes) {
-                v = utf8Length(s.line);
+                v = Utf8.length(s.line);
               }
               if (uw != null) {
                 String raw = s.labels.get(uw.label());
@@ -358,23 +359,5 @@ public final class LogQLEngine {
       case "bytes" -> Pipeline.convert(raw, NumKind.BYTES);
       default -> Pipeline.convert(raw, NumKind.NUMBER);
     };
-  }
-
-  static int utf8Length(String s) {
-    int n = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        n++;
-      } else if (c < 0x800) {
-        n += 2;
-      } else if (Character.isHighSurrogate(c)) {
-        n += 4;
-        i++;
-      } else {
-        n += 3;
-      }
-    }
-    return n;
   }
 }
