@@ -13,6 +13,7 @@ import dev.osprey.core.http.RouteProvider;
 import dev.osprey.core.http.Router;
 import dev.osprey.logs.index.LogStore;
 import dev.osprey.logs.index.http.LokiPushRoutes;
+import dev.osprey.logs.index.http.PushLimits;
 import dev.osprey.query.api.PrometheusApi;
 import dev.osprey.query.logql.LokiApi;
 import dev.osprey.query.promql.Engine;
@@ -68,7 +69,15 @@ public final class OspreyServer implements AutoCloseable {
     providers.add(new PrometheusApi(tsdb, config.query(), registry));
     LogStore logs =
         open("log index", () -> LogStore.open(dataDir.resolve("logs"), config.logs(), registry));
-    providers.add(new LokiPushRoutes(logs, registry));
+    providers.add(
+        new LokiPushRoutes(
+            logs,
+            new PushLimits(
+                config.logs().maxStreamsPerTenant(),
+                config.logs().ingestionRate().bytes(),
+                config.logs().ingestionBurst().bytes(),
+                config.logs().maxLineSize().bytes()),
+            registry));
     providers.add(new LokiApi(logs, config.query(), registry));
     providers.add(new DashboardRoutes());
     alerting =

@@ -145,6 +145,38 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void logPushLimitsAreReadAndBadOnesRejectedWithTheirKey() {
+    LogIndexConfig d = OspreyConfig.DEFAULTS.logs();
+    assertThat(d.maxStreamsPerTenant()).isEqualTo(100_000);
+    assertThat(d.ingestionRate().bytes()).isEqualTo(64L << 20);
+    assertThat(d.ingestionBurst().bytes()).isEqualTo(128L << 20);
+    LogIndexConfig c =
+        ConfigLoader.parse(
+                "osprey.yaml",
+                "logs:\n  max_streams_per_tenant: 5000\n  ingestion_rate: 4MiB\n"
+                    + "  ingestion_burst: 6MiB\n")
+            .logs();
+    assertThat(c.maxStreamsPerTenant()).isEqualTo(5000);
+    assertThat(c.ingestionRate().bytes()).isEqualTo(4L << 20);
+    assertThat(c.ingestionBurst().bytes()).isEqualTo(6L << 20);
+    assertThatThrownBy(
+            () -> ConfigLoader.parse("osprey.yaml", "logs:\n  max_streams_per_tenant: 0\n"))
+        .hasMessageContaining("osprey.yaml:")
+        .hasMessageContaining("logs: max_streams_per_tenant must be at least 1, not 0");
+    assertThatThrownBy(() -> ConfigLoader.parse("osprey.yaml", "logs:\n  ingestion_rate: 0\n"))
+        .hasMessageContaining("logs: ingestion_rate must be positive");
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.parse(
+                    "osprey.yaml", "logs:\n  max_line_size: 1MiB\n  ingestion_burst: 512KiB\n"))
+        .hasMessageContaining(
+            "logs: ingestion_burst (512KiB) must be at least max_line_size (1MiB)");
+    assertThatThrownBy(() -> ConfigLoader.parse("osprey.yaml", "logs:\n  ingestion_rate: fast\n"))
+        .hasMessageContaining("osprey.yaml:2:")
+        .hasMessageContaining("logs.ingestion_rate: not a valid size");
+  }
+
+  @Test
   void effectiveConfigRoundTrips() {
     OspreyConfig c = ConfigLoader.parse("a.yaml", "tsdb:\n  retention: 1h30m\n");
     String yaml = ConfigLoader.toYaml(c);
