@@ -15,7 +15,7 @@ public final class Ast {
 
   /** A query that yields numbers. */
   public sealed interface MetricExpr extends Expr
-      permits RangeAgg, VectorAgg, BinOp, NumberLit, VectorLit, Paren {}
+      permits RangeAgg, VectorAgg, BinOp, NumberLit, VectorLit, Paren, Call {}
 
   /** Pipeline stages. */
   public sealed interface Stage
@@ -132,4 +132,10 @@ public final class Ast {
   public record VectorLit(double value) implements MetricExpr {}
 
   public record Paren(MetricExpr inner) implements MetricExpr {}
+
+  /**
+   * A function over a metric query: {@code label_replace(v, "dst", "replacement", "src", "regex")},
+   * {@code sort(v)}, {@code sort_desc(v)}.
+   */
+  public record Call(String fn, MetricExpr inner, List<String> args) implements MetricExpr {}
 }

@@ -9,6 +9,7 @@ import dev.osprey.logs.index.LogSearchRequest;
 import dev.osprey.logs.index.LogSearchRequest.Direction;
 import dev.osprey.logs.index.LogStore;
 import dev.osprey.query.logql.Ast.*;
+import dev.osprey.query.promql.LabelReplacement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -147,7 +148,63 @@ public final class LogQLEngine {
           yield VectorOps.aggregate(va.op(), va.grouping(), va.param(), v, steps);
         }
         case BinOp b -> binop(b);
+        case Call c -> call(c);
       };
+    }
+
+    /** label_replace, sort and sort_desc. */
+    private List<StepSeries> call(Call c) {
+      Object in = eval(c.inner());
+      if (in instanceof Double) {
+        throw ApiException.badData("expected a vector in " + c.fn() + ", got a scalar");
+      }
+      @SuppressWarnings("unchecked")
+      List<StepSeries> v = (List<StepSeries>) in;
+      if (c.fn().equals("label_replace")) {
+        LabelReplacement r;
+        try {
+          r =
+              LabelReplacement.of(
+                  c.args().get(0), c.args().get(1), c.args().get(2), c.args().get(3));
+        } catch (IllegalArgumentException e) {
+          throw ApiException.badData(e.getMessage());
+        }
+        Map<Labels, double[]> out = new LinkedHashMap<>();
+        for (StepSeries s : v) {
+          double[] vals = out.get(r.apply(s.labels()));
+          if (vals == null) {
+            out.put(r.apply(s.labels()), s.values().clone());
+            continue;
+          }
+          // two series that now share labels may only meet where one of them has no value
+          for (int i = 0; i < vals.length; i++) {
+            if (!Double.isNaN(s.values()[i])) {
+              if (!Double.isNaN(vals[i])) {
+                throw ApiException.badData("vector cannot contain metrics with the same labelset");
+              }
+              vals[i] = s.values()[i];
+            }
+          }
+        }
+        List<StepSeries> res = new ArrayList<>(out.size());
+        out.forEach((l, vals) -> res.add(new StepSeries(l, vals)));
+        return res;
+      }
+      if (steps != 1) {
+        return v; // a matrix is ordered by labels; sort applies to instant queries
+      }
+      List<StepSeries> res = new ArrayList<>(v);
+      boolean desc = c.fn().equals("sort_desc");
+      res.sort(
+          (a, b) -> {
+            double x = a.values()[0];
+            double y = b.values()[0];
+            if (Double.isNaN(x) || Double.isNaN(y)) {
+              return Boolean.compare(Double.isNaN(x), Double.isNaN(y));
+            }
+            return desc ? Double.compare(y, x) : Double.compare(x, y);
+          });
+      return res;
     }
 
     @SuppressWarnings("unchecked")

@@ -25,7 +25,8 @@ public final class LogQLParser {
           "stdvar_over_time",
           "quantile_over_time",
           "first_over_time",
-          "last_over_time");
+          "last_over_time",
+          "rate_counter");
   static final Set<String> UNWRAP_FNS =
       Set.of(
           "sum_over_time",
@@ -36,9 +37,11 @@ public final class LogQLParser {
           "stdvar_over_time",
           "quantile_over_time",
           "first_over_time",
-          "last_over_time");
+          "last_over_time",
+          "rate_counter");
   static final Set<String> VECTOR_OPS =
       Set.of("sum", "avg", "min", "max", "count", "topk", "bottomk", "stddev", "stdvar");
+  static final Set<String> CALLS = Set.of("label_replace", "sort", "sort_desc");
 
   private final String input;
   private final List<Tok> toks;
@@ -190,6 +193,9 @@ public final class LogQLParser {
     if (t.type() == T.IDENT && VECTOR_OPS.contains(t.text())) {
       return vectorAgg();
     }
+    if (t.type() == T.IDENT && CALLS.contains(t.text()) && peek(1).is("(")) {
+      return call();
+    }
     if (t.is("{") || isStageStart()) {
       return logExpr();
     }
@@ -253,6 +259,22 @@ public final class LogQLParser {
       g = g2;
     }
     return new VectorAgg(op, g, param, metric(inner, at));
+  }
+
+  private Expr call() {
+    String fn = next().text();
+    expect("(");
+    Tok at = peek();
+    MetricExpr inner = metric(expr(), at);
+    List<String> args = new ArrayList<>();
+    if (fn.equals("label_replace")) {
+      for (int i = 0; i < 4; i++) {
+        expect(",");
+        args.add(expectString());
+      }
+    }
+    expect(")");
+    return new Call(fn, inner, args);
   }
 
   private Expr rangeAgg() {

@@ -270,7 +270,7 @@ public final class LokiApi implements RouteProvider {
           } else {
             g.writeStringField("resultType", "vector");
             g.writeArrayFieldStart("result");
-            for (StepSeries s : sorted(r.series())) {
+            for (StepSeries s : sortsItself(e) ? r.series() : sorted(r.series())) {
               if (Double.isNaN(s.values()[0])) {
                 continue;
               }
@@ -366,6 +366,14 @@ public final class LokiApi implements RouteProvider {
     double[] a = new double[n];
     java.util.Arrays.fill(a, v);
     return a;
+  }
+
+  /** sort() and sort_desc() order an instant vector by value; other results by labels. */
+  private static boolean sortsItself(Expr e) {
+    while (e instanceof Paren p) {
+      e = p.inner();
+    }
+    return e instanceof Call c && c.fn().startsWith("sort");
   }
 
   private static List<StepSeries> sorted(List<StepSeries> in) {

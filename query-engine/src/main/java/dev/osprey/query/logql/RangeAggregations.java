@@ -39,7 +39,10 @@ final class RangeAggregations {
         out[i] = Double.NaN;
         continue;
       }
-      out[i] = aggregate(fn, param, vs, lo, hi, rangeSec);
+      out[i] =
+          fn.equals("rate_counter")
+              ? rateCounter(ts, vs, lo, hi, range)
+              : aggregate(fn, param, vs, lo, hi, rangeSec);
     }
   }
 
@@ -96,6 +99,44 @@ final class RangeAggregations {
       default:
         throw new IllegalStateException("BUG: range aggregation " + fn);
     }
+  }
+
+  /**
+   * {@code rate_counter}: Prometheus's extrapolated rate as Loki computes it for unwrapped values,
+   * with Loki's own bounds: the window is taken to start one range before the first sample and to
+   * end at the last one (so the end is never extrapolated and the start by half an interval unless
+   * the counter's zero point is nearer); fewer than two samples give 0; times in milliseconds.
+   */
+  static double rateCounter(long[] ts, double[] v, int lo, int hi, long rangeNanos) {
+    if (hi - lo < 2) {
+      return 0;
+    }
+    long rangeMs = rangeNanos / 1_000_000;
+    long firstMs = ts[lo] / 1_000_000;
+    long lastMs = ts[hi - 1] / 1_000_000;
+    double result = v[hi - 1] - v[lo];
+    double prev = 0;
+    for (int i = lo; i < hi; i++) {
+      if (v[i] < prev) {
+        result += prev;
+      }
+      prev = v[i];
+    }
+    double toStart = rangeMs / 1000.0;
+    double toEnd = 0;
+    double sampled = (lastMs - firstMs) / 1000.0;
+    double avg = sampled / (hi - lo - 1);
+    if (result > 0 && v[lo] >= 0) {
+      double toZero = sampled * (v[lo] / result);
+      if (toZero < toStart) {
+        toStart = toZero;
+      }
+    }
+    double threshold = avg * 1.1;
+    double interval = sampled;
+    interval += toStart < threshold ? toStart : avg / 2;
+    interval += toEnd < threshold ? toEnd : avg / 2;
+    return result * (interval / sampled) / (rangeNanos / 1e9);
   }
 
   private static double sum(double[] v, int lo, int hi) {

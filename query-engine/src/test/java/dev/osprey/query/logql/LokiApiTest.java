@@ -182,6 +182,69 @@ class LokiApiTest {
   }
 
   @Test
+  void sortLabelReplaceAndRateCounter() throws Exception {
+    String at = Long.toString(T / SEC + 10);
+    String counts = "sum by (app) (count_over_time({env=\"prod\"}[10s]))";
+    // (T, T+10s]: api has lines at T+1s..T+9s, web at T+1ns..T+9s+1ns
+    JsonNode byLabels = json(get("/loki/api/v1/query", "query", counts, "time", at));
+    assertThat(byLabels.at("/data/result/0/metric/app").asText()).isEqualTo("api");
+    assertThat(byLabels.at("/data/result/0/value/1").asText()).isEqualTo("9");
+    assertThat(byLabels.at("/data/result/1/value/1").asText()).isEqualTo("10");
+    JsonNode desc =
+        json(get("/loki/api/v1/query", "query", "sort_desc(" + counts + ")", "time", at));
+    assertThat(desc.at("/data/result/0/metric/app").asText()).isEqualTo("web");
+    assertThat(desc.at("/data/result/1/metric/app").asText()).isEqualTo("api");
+    JsonNode asc = json(get("/loki/api/v1/query", "query", "sort(" + counts + ")", "time", at));
+    assertThat(asc.at("/data/result/0/metric/app").asText()).isEqualTo("api");
+
+    JsonNode replaced =
+        json(
+            get(
+                "/loki/api/v1/query",
+                "query",
+                "label_replace(" + counts + ", \"team\", \"t-$1\", \"app\", \"(a.*)\")",
+                "time",
+                at));
+    assertThat(replaced.at("/data/result/0/metric").toString())
+        .isEqualTo("{\"app\":\"api\",\"team\":\"t-api\"}");
+    assertThat(replaced.at("/data/result/1/metric").toString()).isEqualTo("{\"app\":\"web\"}");
+    HttpResponse clash =
+        get(
+            "/loki/api/v1/query",
+            "query",
+            "label_replace(" + counts + ", \"app\", \"x\", \"app\", \".*\")",
+            "time",
+            at);
+    assertThat(clash.status()).isEqualTo(400);
+    assertThat(text(clash)).contains("vector cannot contain metrics with the same labelset");
+    HttpResponse badRegex =
+        get(
+            "/loki/api/v1/query",
+            "query",
+            "label_replace(" + counts + ", \"a\", \"x\", \"app\", \"(\")",
+            "time",
+            at);
+    assertThat(badRegex.status()).isEqualTo(400);
+    assertThat(text(badRegex)).contains("invalid regular expression in label_replace(): (");
+
+    // n = 1..9 at T+1s..T+9s: increase 8 over 8 s, the start extrapolated to the counter's zero
+    // point 1 s before the first sample (Loki's bounds: none at the end) = 9 over the 10 s range
+    JsonNode rc =
+        json(
+            get(
+                "/loki/api/v1/query",
+                "query",
+                "sum(rate_counter({app=\"api\"} | logfmt | unwrap n [10s]))",
+                "time",
+                at));
+    assertThat(rc.at("/data/result/0/value/1").asText()).isEqualTo("0.9");
+    HttpResponse noUnwrap =
+        get("/loki/api/v1/query", "query", "rate_counter({app=\"api\"}[10s])", "time", at);
+    assertThat(noUnwrap.status()).isEqualTo(400);
+    assertThat(text(noUnwrap)).contains("invalid aggregation rate_counter without unwrap");
+  }
+
+  @Test
   void errorsAsLoki() throws Exception {
     HttpResponse r = get("/loki/api/v1/query_range", "query", "{app=\"api\"", "start", start());
     assertThat(r.status()).isEqualTo(400);

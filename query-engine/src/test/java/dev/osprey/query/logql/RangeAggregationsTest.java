@@ -64,4 +64,21 @@ class RangeAggregationsTest {
     assertThat(RangeAggregations.quantile(0.9, new double[] {10})).isEqualTo(10);
     assertThat(RangeAggregations.quantile(2, new double[] {1})).isInfinite();
   }
+
+  @Test
+  void rateCounterFollowsLokiOnResetsAndBounds() {
+    long s = 1_000_000_000L;
+    // 10, 20, 5 (reset), 15 at 1 s intervals, range 10 s: increase 10 + 20 (the reset) - 5 + 10 =
+    // 25
+    long[] ts = {1 * s, 2 * s, 3 * s, 4 * s};
+    double[] vs = {10, 20, 5, 15};
+    // toStart: the range (10 s) > 1.1 s, and the zero point 3 s * 10/15 = 2 s is also past 1.1 s:
+    // half an interval at the start, none at the end: 25 * 3.5 / 3 / 10
+    assertThat(RangeAggregations.rateCounter(ts, vs, 0, 4, 10 * s))
+        .isCloseTo(25 * 3.5 / 3 / 10, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(RangeAggregations.rateCounter(ts, vs, 0, 1, 10 * s)).isZero();
+    // a counter from 0: the zero point is the first sample, nothing added at the start
+    assertThat(RangeAggregations.rateCounter(ts, new double[] {0, 1, 2, 3}, 0, 4, 10 * s))
+        .isCloseTo(0.3, org.assertj.core.data.Offset.offset(1e-12));
+  }
 }
