@@ -1,43 +1,71 @@
 package dev.osprey.query.logql;
 
 import com.google.re2j.Pattern;
+import dev.osprey.core.util.Utf8;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * The subset of Go's text/template that {@code line_format} and {@code label_format} use: text,
- * {@code {{ }}} actions (with {@code {{-}} / {@code -}}} trimming) holding a pipeline of commands
- * separated by {@code |}; operands {@code .label}, string and number literals; functions {@code
- * __line__ __timestamp__ ToLower ToUpper lower upper title trim trimSpace TrimSpace trimPrefix
- * trimSuffix replace default contains len printf regexReplaceAll regexReplaceAllLiteral substr
- * repeat}. Control structures ({@code if}, {@code range}) are refused at parse time.
+ * The part of Go's text/template (with the sprig and Loki functions) that {@code line_format} and
+ * {@code label_format} use.
+ *
+ * <p>Text and {@code {{ }}} actions, with {@code {{- }} and {@code -}}} trimming the whitespace
+ * next to them and {@code {{/* comments *\/}}}. Actions: a pipeline of commands separated by {@code
+ * |} (the value of each is passed as the last argument of the next), {@code if} / {@code else if} /
+ * {@code else} / {@code end}, and {@code with} (which sets the dot). Operands: {@code .label},
+ * {@code .} (the dot), string, raw string, number and boolean literals, parenthesised pipelines and
+ * functions. Truth is Go's: false, 0, "" and nil are false.
+ *
+ * <p>Functions: {@code __line__ __timestamp__}; comparison {@code eq ne lt le gt ge and or not};
+ * strings {@code ToLower ToUpper lower upper title trim trimSpace TrimSpace trimAll trimPrefix
+ * trimSuffix hasPrefix hasSuffix replace Replace contains default len repeat substr trunc printf
+ * regexReplaceAll regexReplaceAllLiteral count alignLeft alignRight urlencode urldecode b64enc
+ * b64dec}; integer math {@code add sub mul div mod max min} (arguments converted as sprig does: a
+ * string that is not a whole number is 0); float math {@code addf subf mulf divf maxf minf ceil
+ * floor round}. Not supported, refused when the template is parsed: {@code range}, {@code
+ * define}/{@code template}/{@code block}, variables, and the date functions.
  */
 final class GoTemplate {
   /** What a template sees: the labels, the line and its timestamp (ns). */
   record Ctx(Map<String, String> labels, String line, long ts) {}
 
-  private sealed interface Node permits Text, Action {}
+  private sealed interface Node permits Text, Print, Cond {}
 
   private record Text(String s) implements Node {}
 
-  private record Action(List<List<Object>> cmds) implements Node {}
+  private record Print(Pipe pipe) implements Node {}
 
+  /** {@code if} (or {@code with}, which also sets the dot to the pipeline's value). */
+  private record Cond(Pipe pipe, boolean with, List<Node> then, List<Node> otherwise)
+      implements Node {}
+
+  private record Pipe(List<List<Object>> cmds) {}
+
+  /** {@code .name}; the empty name is the dot itself. */
   private record Field(String name) {}
 
-  private record Ident(String name) {}
+  private record Fn(String name) {}
 
-  private final List<Node> nodes;
-
-  private GoTemplate(List<Node> nodes) {
-    this.nodes = nodes;
-  }
-
-  private static final java.util.Set<String> FUNCS =
-      java.util.Set.of(
+  private static final Set<String> FUNCS =
+      Set.of(
           "__line__",
           "__timestamp__",
+          "eq",
+          "ne",
+          "lt",
+          "le",
+          "gt",
+          "ge",
+          "and",
+          "or",
+          "not",
           "ToLower",
           "ToUpper",
           "lower",
@@ -46,8 +74,11 @@ final class GoTemplate {
           "trim",
           "trimSpace",
           "TrimSpace",
+          "trimAll",
           "trimPrefix",
           "trimSuffix",
+          "hasPrefix",
+          "hasSuffix",
           "replace",
           "Replace",
           "default",
@@ -57,202 +88,795 @@ final class GoTemplate {
           "regexReplaceAll",
           "regexReplaceAllLiteral",
           "substr",
-          "repeat");
+          "trunc",
+          "repeat",
+          "count",
+          "alignLeft",
+          "alignRight",
+          "urlencode",
+          "urldecode",
+          "b64enc",
+          "b64dec",
+          "add",
+          "sub",
+          "mul",
+          "div",
+          "mod",
+          "max",
+          "min",
+          "addf",
+          "subf",
+          "mulf",
+          "divf",
+          "maxf",
+          "minf",
+          "ceil",
+          "floor",
+          "round");
 
+  private final List<Node> nodes;
+
+  private GoTemplate(List<Node> nodes) {
+    this.nodes = nodes;
+  }
+
+  /**
+   * Parses a template.
+   *
+   * @throws IllegalArgumentException saying what is wrong ({@code invalid template: ...})
+   */
   static GoTemplate compile(String t) {
-    List<Node> nodes = new ArrayList<>();
+    List<String> parts = split(t);
+    int[] pos = {0};
+    List<Node> body = block(parts, pos, false);
+    if (pos[0] < parts.size()) {
+      throw new IllegalArgumentException(
+          "invalid template: unexpected {{" + parts.get(pos[0]) + "}}");
+    }
+    return new GoTemplate(body);
+  }
+
+  /**
+   * The template as alternating text and action bodies: even indexes are text (trimmed as the
+   * markers say), odd indexes the trimmed bodies of actions; comments are dropped.
+   */
+  private static List<String> split(String t) {
+    List<String> parts = new ArrayList<>();
+    StringBuilder text = new StringBuilder();
     int i = 0;
-    while (i < t.length()) {
+    while (true) {
       int open = t.indexOf("{{", i);
       if (open < 0) {
-        nodes.add(new Text(t.substring(i)));
-        break;
+        text.append(t, i, t.length());
+        parts.add(text.toString());
+        return parts;
       }
-      String text = t.substring(i, open);
-      int close = t.indexOf("}}", open + 2);
+      text.append(t, i, open);
+      int bodyStart = open + 2;
+      if (t.startsWith("-", bodyStart)
+          && bodyStart + 1 < t.length()
+          && isSpace(t.charAt(bodyStart + 1))) {
+        int e = text.length();
+        while (e > 0 && isSpace(text.charAt(e - 1))) {
+          e--;
+        }
+        text.setLength(e);
+        bodyStart += 2;
+      }
+      int close = findClose(t, bodyStart);
       if (close < 0) {
         throw new IllegalArgumentException("invalid template: unclosed action");
       }
-      String body = t.substring(open + 2, close);
+      int bodyEnd = close;
       int after = close + 2;
-      if (body.startsWith("-")) {
-        text = text.stripTrailing();
-        body = body.substring(1);
-      }
-      if (body.endsWith("-")) {
-        body = body.substring(0, body.length() - 1);
-        while (after < t.length() && Character.isWhitespace(t.charAt(after))) {
+      if (bodyEnd - 2 >= bodyStart
+          && t.charAt(bodyEnd - 1) == '-'
+          && isSpace(t.charAt(bodyEnd - 2))) {
+        bodyEnd -= 2;
+        while (after < t.length() && isSpace(t.charAt(after))) {
           after++;
         }
       }
-      if (!text.isEmpty()) {
-        nodes.add(new Text(text));
+      String body = t.substring(bodyStart, bodyEnd).trim();
+      if (body.startsWith("/*")) {
+        if (!body.endsWith("*/")) {
+          throw new IllegalArgumentException("invalid template: unclosed comment");
+        }
+      } else {
+        parts.add(text.toString());
+        text.setLength(0);
+        parts.add(body);
       }
-      nodes.add(new Action(parseAction(body.trim())));
       i = after;
     }
-    return new GoTemplate(nodes);
   }
 
-  private static List<List<Object>> parseAction(String body) {
+  /** The {@code }}} closing an action, skipping over quoted strings. */
+  private static int findClose(String t, int from) {
+    int i = from;
+    while (i < t.length()) {
+      char c = t.charAt(i);
+      if (c == '"' || c == '`') {
+        int j = i + 1;
+        while (j < t.length() && t.charAt(j) != c) {
+          j += (c == '"' && t.charAt(j) == '\\') ? 2 : 1;
+        }
+        i = j + 1;
+      } else if (c == '}' && i + 1 < t.length() && t.charAt(i + 1) == '}') {
+        return i;
+      } else {
+        i++;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean isSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+  }
+
+  /**
+   * Nodes up to an {@code else} or {@code end} (left at {@code pos[0]} for the caller) or the end
+   * of the template. {@code parts[pos]} is always text.
+   */
+  private static List<Node> block(List<String> parts, int[] pos, boolean nested) {
+    List<Node> out = new ArrayList<>();
+    while (true) {
+      String text = parts.get(pos[0]++);
+      if (!text.isEmpty()) {
+        out.add(new Text(text));
+      }
+      if (pos[0] >= parts.size()) {
+        if (nested) {
+          throw new IllegalArgumentException("invalid template: unexpected EOF, missing {{end}}");
+        }
+        return out;
+      }
+      String action = parts.get(pos[0]);
+      String word = firstWord(action);
+      switch (word) {
+        case "end", "else" -> {
+          if (!nested) {
+            throw new IllegalArgumentException("invalid template: unexpected {{" + word + "}}");
+          }
+          return out;
+        }
+        case "if", "with" -> {
+          pos[0]++;
+          out.add(cond(parts, pos, action.substring(word.length()).trim(), word.equals("with")));
+        }
+        case "range", "define", "template", "block", "break", "continue" ->
+            throw new IllegalArgumentException(
+                "invalid template: {{" + word + "}} is not supported in line_format/label_format");
+        default -> {
+          pos[0]++;
+          out.add(new Print(pipe(action)));
+        }
+      }
+    }
+  }
+
+  /** After {@code {{if p}}}: the branches up to the matching {@code {{end}}}. */
+  private static Cond cond(List<String> parts, int[] pos, String pipeText, boolean with) {
+    if (pipeText.isEmpty()) {
+      throw new IllegalArgumentException(
+          "invalid template: missing value for " + (with ? "with" : "if"));
+    }
+    Pipe p = pipe(pipeText);
+    List<Node> then = block(parts, pos, true);
+    String stop = parts.get(pos[0]++);
+    List<Node> otherwise = List.of();
+    if (firstWord(stop).equals("else")) {
+      String rest = stop.substring(4).trim();
+      if (firstWord(rest).equals("if") || firstWord(rest).equals("with")) {
+        // else if: a nested conditional that shares this one's end
+        String w = firstWord(rest);
+        otherwise = List.of(cond(parts, pos, rest.substring(w.length()).trim(), w.equals("with")));
+        return new Cond(p, with, then, otherwise);
+      }
+      if (!rest.isEmpty()) {
+        throw new IllegalArgumentException("invalid template: unexpected \"" + rest + "\" in else");
+      }
+      otherwise = block(parts, pos, true);
+      String end = parts.get(pos[0]++);
+      if (!firstWord(end).equals("end")) {
+        throw new IllegalArgumentException("invalid template: expected end; found {{" + end + "}}");
+      }
+    }
+    return new Cond(p, with, then, otherwise);
+  }
+
+  private static String firstWord(String action) {
+    int i = 0;
+    while (i < action.length() && Character.isLetter(action.charAt(i))) {
+      i++;
+    }
+    return i < action.length() && !isSpace(action.charAt(i)) && i > 0 ? "" : action.substring(0, i);
+  }
+
+  // ---------------------------------------------------------------- pipelines
+
+  private static Pipe pipe(String body) {
+    int[] pos = {0};
+    Pipe p = pipe(body, pos);
+    if (pos[0] < body.length()) {
+      throw new IllegalArgumentException("invalid template: unexpected \")\" in command");
+    }
+    return p;
+  }
+
+  private static Pipe pipe(String body, int[] pos) {
     List<List<Object>> cmds = new ArrayList<>();
     List<Object> cur = new ArrayList<>();
-    int i = 0;
-    while (i < body.length()) {
-      char c = body.charAt(i);
-      if (Character.isWhitespace(c)) {
-        i++;
+    while (pos[0] < body.length()) {
+      char c = body.charAt(pos[0]);
+      if (isSpace(c)) {
+        pos[0]++;
+      } else if (c == ')') {
+        break;
       } else if (c == '|') {
         cmds.add(cur);
         cur = new ArrayList<>();
-        i++;
+        pos[0]++;
+      } else if (c == '(') {
+        pos[0]++;
+        Pipe inner = pipe(body, pos);
+        if (pos[0] >= body.length() || body.charAt(pos[0]) != ')') {
+          throw new IllegalArgumentException("invalid template: unclosed left paren");
+        }
+        pos[0]++;
+        cur.add(inner);
       } else if (c == '"' || c == '`') {
-        StringBuilder b = new StringBuilder();
-        i++;
-        while (i < body.length() && body.charAt(i) != c) {
-          char d = body.charAt(i++);
-          if (d == '\\' && c == '"' && i < body.length()) {
-            char e = body.charAt(i++);
-            b.append(
-                switch (e) {
-                  case 'n' -> '\n';
-                  case 't' -> '\t';
-                  default -> e;
-                });
-          } else {
-            b.append(d);
-          }
-        }
-        if (i >= body.length()) {
-          throw new IllegalArgumentException("invalid template: unterminated string");
-        }
-        i++;
-        cur.add(b.toString());
+        cur.add(string(body, pos, c));
+      } else if (c == '$') {
+        throw new IllegalArgumentException("invalid template: variables are not supported");
       } else {
-        int s = i;
-        while (i < body.length()
-            && !Character.isWhitespace(body.charAt(i))
-            && body.charAt(i) != '|') {
-          i++;
+        int s = pos[0];
+        while (pos[0] < body.length()
+            && !isSpace(body.charAt(pos[0]))
+            && "|()".indexOf(body.charAt(pos[0])) < 0) {
+          pos[0]++;
         }
-        String w = body.substring(s, i);
-        if (w.startsWith(".")) {
-          cur.add(new Field(w.substring(1)));
-        } else if (Character.isDigit(w.charAt(0)) || w.charAt(0) == '-') {
-          try {
-            cur.add(Double.parseDouble(w));
-          } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("invalid template: bad number " + w);
-          }
-        } else if (FUNCS.contains(w)) {
-          cur.add(new Ident(w));
-        } else {
-          throw new IllegalArgumentException(
-              "invalid template: function \"" + w + "\" not defined");
-        }
+        cur.add(word(body.substring(s, pos[0])));
       }
     }
     cmds.add(cur);
-    for (List<Object> c : cmds) {
-      if (c.isEmpty()) {
+    for (List<Object> cmd : cmds) {
+      if (cmd.isEmpty()) {
         throw new IllegalArgumentException("invalid template: missing value for command");
       }
     }
-    return cmds;
+    return new Pipe(cmds);
   }
 
+  private static String string(String body, int[] pos, char quote) {
+    StringBuilder b = new StringBuilder();
+    int i = pos[0] + 1;
+    while (i < body.length() && body.charAt(i) != quote) {
+      char d = body.charAt(i++);
+      if (d == '\\' && quote == '"' && i < body.length()) {
+        char e = body.charAt(i++);
+        b.append(
+            switch (e) {
+              case 'n' -> '\n';
+              case 't' -> '\t';
+              case 'r' -> '\r';
+              default -> e;
+            });
+      } else {
+        b.append(d);
+      }
+    }
+    if (i >= body.length()) {
+      throw new IllegalArgumentException("invalid template: unterminated quoted string");
+    }
+    pos[0] = i + 1;
+    return b.toString();
+  }
+
+  private static Object word(String w) {
+    if (w.equals(".")) {
+      return new Field("");
+    }
+    if (w.startsWith(".")) {
+      return new Field(w.substring(1));
+    }
+    if (w.equals("true") || w.equals("false")) {
+      return Boolean.valueOf(w);
+    }
+    if (w.equals("nil")) {
+      throw new IllegalArgumentException("invalid template: nil is not a command");
+    }
+    char c0 = w.charAt(0);
+    if (Character.isDigit(c0) || c0 == '-' || c0 == '+' || c0 == '.') {
+      try {
+        return w.contains(".") || w.contains("e") || w.contains("E")
+            ? (Object) Double.parseDouble(w)
+            : (Object) Long.decode(w);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("invalid template: bad number syntax: \"" + w + "\"");
+      }
+    }
+    if (FUNCS.contains(w)) {
+      return new Fn(w);
+    }
+    throw new IllegalArgumentException("invalid template: function \"" + w + "\" not defined");
+  }
+
+  // ---------------------------------------------------------------- execution
+
+  /**
+   * Runs the template.
+   *
+   * @throws IllegalArgumentException when a function fails (wrong arguments, incomparable types)
+   */
   String render(Ctx ctx) {
     StringBuilder out = new StringBuilder();
+    run(nodes, ctx, ctx.labels(), out);
+    return out.toString();
+  }
+
+  private static void run(List<Node> nodes, Ctx ctx, Object dot, StringBuilder out) {
     for (Node n : nodes) {
-      if (n instanceof Text t) {
-        out.append(t.s());
-      } else if (n instanceof Action a) {
-        Object v = null;
-        boolean piped = false;
-        for (List<Object> cmd : a.cmds()) {
-          v = eval(cmd, ctx, piped ? v : null, piped);
-          piped = true;
+      switch (n) {
+        case Text t -> out.append(t.s());
+        case Print p -> out.append(str(eval(p.pipe(), ctx, dot)));
+        case Cond c -> {
+          Object v = eval(c.pipe(), ctx, dot);
+          if (truth(v)) {
+            run(c.then(), ctx, c.with() ? v : dot, out);
+          } else {
+            run(c.otherwise(), ctx, dot, out);
+          }
         }
-        out.append(str(v));
       }
+    }
+  }
+
+  private static Object eval(Pipe p, Ctx ctx, Object dot) {
+    Object v = null;
+    boolean piped = false;
+    for (List<Object> cmd : p.cmds()) {
+      v = command(cmd, ctx, dot, piped, v);
+      piped = true;
+    }
+    return v;
+  }
+
+  private static Object command(List<Object> cmd, Ctx ctx, Object dot, boolean piped, Object in) {
+    Object head = cmd.get(0);
+    if (!(head instanceof Fn fn)) {
+      if (cmd.size() > 1 || piped) {
+        throw new IllegalArgumentException("can't give argument to non-function " + str(head));
+      }
+      return operand(head, ctx, dot);
+    }
+    String f = fn.name();
+    if (f.equals("and") || f.equals("or")) {
+      // short-circuit: the first false (and) or true (or) argument, else the last
+      List<Object> args = new ArrayList<>(cmd.subList(1, cmd.size()));
+      if (piped) {
+        args.add(new Literal(in));
+      }
+      if (args.isEmpty()) {
+        throw new IllegalArgumentException("wrong number of args for " + f + ": want at least 1");
+      }
+      Object v = null;
+      for (Object a : args) {
+        v = a instanceof Literal l ? l.v() : operand(a, ctx, dot);
+        if (truth(v) == f.equals("or")) {
+          return v;
+        }
+      }
+      return v;
+    }
+    List<Object> args = new ArrayList<>(cmd.size());
+    for (int i = 1; i < cmd.size(); i++) {
+      args.add(operand(cmd.get(i), ctx, dot));
+    }
+    if (piped) {
+      args.add(in);
+    }
+    return call(f, args, ctx);
+  }
+
+  /** A value already evaluated (the piped one) among unevaluated operands. */
+  private record Literal(Object v) {}
+
+  private static Object operand(Object o, Ctx ctx, Object dot) {
+    return switch (o) {
+      case Field fd -> field(fd.name(), dot);
+      case Fn fn -> call(fn.name(), List.of(), ctx);
+      case Pipe p -> eval(p, ctx, dot);
+      default -> o;
+    };
+  }
+
+  private static Object field(String name, Object dot) {
+    if (name.isEmpty()) {
+      return dot;
+    }
+    if (dot instanceof Map<?, ?> m) {
+      Object v = m.get(name);
+      return v == null ? "" : v;
+    }
+    throw new IllegalArgumentException("can't evaluate field " + name + " in type string");
+  }
+
+  private static Object call(String f, List<Object> a, Ctx ctx) {
+    return switch (f) {
+      case "__line__" -> ctx.line();
+      case "__timestamp__" -> java.time.Instant.ofEpochSecond(0, ctx.ts()).toString();
+      case "eq" -> {
+        need(f, a, 2, Integer.MAX_VALUE);
+        boolean any = false;
+        for (int i = 1; i < a.size() && !any; i++) {
+          any = compare(f, a.get(0), a.get(i)) == 0;
+        }
+        yield any;
+      }
+      case "ne" -> compare(f, two(f, a, 0), a.get(1)) != 0;
+      case "lt" -> compare(f, two(f, a, 0), a.get(1)) < 0;
+      case "le" -> compare(f, two(f, a, 0), a.get(1)) <= 0;
+      case "gt" -> compare(f, two(f, a, 0), a.get(1)) > 0;
+      case "ge" -> compare(f, two(f, a, 0), a.get(1)) >= 0;
+      case "not" -> {
+        need(f, a, 1, 1);
+        yield !truth(a.get(0));
+      }
+      case "ToLower", "lower" -> s(f, a, 0, 1).toLowerCase(Locale.ROOT);
+      case "ToUpper", "upper" -> s(f, a, 0, 1).toUpperCase(Locale.ROOT);
+      case "title" -> title(s(f, a, 0, 1));
+      case "trim", "trimSpace", "TrimSpace" -> s(f, a, 0, 1).strip();
+      case "trimAll" -> trimAll(s(f, a, 0, 2), s(f, a, 1, 2));
+      case "trimPrefix" -> {
+        String p = s(f, a, 0, 2);
+        String v = s(f, a, 1, 2);
+        yield v.startsWith(p) ? v.substring(p.length()) : v;
+      }
+      case "trimSuffix" -> {
+        String p = s(f, a, 0, 2);
+        String v = s(f, a, 1, 2);
+        yield v.endsWith(p) ? v.substring(0, v.length() - p.length()) : v;
+      }
+      case "hasPrefix" -> s(f, a, 1, 2).startsWith(s(f, a, 0, 2));
+      case "hasSuffix" -> s(f, a, 1, 2).endsWith(s(f, a, 0, 2));
+      case "replace", "Replace" -> s(f, a, 2, 3).replace(s(f, a, 0, 3), s(f, a, 1, 3));
+      case "default" -> {
+        need(f, a, 1, 2);
+        yield a.size() < 2 || !truth(a.get(1)) ? a.get(0) : a.get(1);
+      }
+      case "contains" -> s(f, a, 1, 2).contains(s(f, a, 0, 2));
+      case "len" -> {
+        need(f, a, 1, 1);
+        yield (long) Utf8.length(str(a.get(0)));
+      }
+      case "repeat" -> s(f, a, 1, 2).repeat((int) Math.max(0, toInt(a.get(0))));
+      case "substr" -> {
+        String v = s(f, a, 2, 3);
+        long from = toInt(a.get(0));
+        long to = toInt(a.get(1));
+        if (from < 0) {
+          yield v.substring(0, (int) Math.min(Math.max(to, 0), v.length()));
+        }
+        if (to < 0 || to > v.length()) {
+          yield from > v.length() ? "" : v.substring((int) from);
+        }
+        yield from >= to ? "" : v.substring((int) from, (int) to);
+      }
+      case "trunc" -> {
+        String v = s(f, a, 1, 2);
+        long n = toInt(a.get(0));
+        if (n < 0) {
+          yield v.length() + n > 0 ? v.substring((int) (v.length() + n)) : v;
+        }
+        yield v.length() > n ? v.substring(0, (int) n) : v;
+      }
+      case "printf" -> printf(f, a);
+      case "regexReplaceAll" -> // sprig's order: regex, input, replacement
+          regex(f, s(f, a, 0, 3)).matcher(s(f, a, 1, 3)).replaceAll(goReplacement(s(f, a, 2, 3)));
+      case "regexReplaceAllLiteral" ->
+          regex(f, s(f, a, 0, 3))
+              .matcher(s(f, a, 1, 3))
+              .replaceAll(com.google.re2j.Matcher.quoteReplacement(s(f, a, 2, 3)));
+      case "count" -> {
+        com.google.re2j.Matcher m = regex(f, s(f, a, 0, 2)).matcher(s(f, a, 1, 2));
+        long n = 0;
+        while (m.find()) {
+          n++;
+        }
+        yield n;
+      }
+      case "alignLeft", "alignRight" -> {
+        String v = s(f, a, 1, 2);
+        int n = (int) toInt(a.get(0));
+        int cps = v.codePointCount(0, v.length());
+        if (n < 0) {
+          throw new IllegalArgumentException(f + ": width must not be negative");
+        }
+        if (cps >= n) {
+          yield v.substring(0, v.offsetByCodePoints(0, n));
+        }
+        String pad = " ".repeat(n - cps);
+        yield f.equals("alignLeft") ? v + pad : pad + v;
+      }
+      case "urlencode" -> URLEncoder.encode(s(f, a, 0, 1), StandardCharsets.UTF_8);
+      case "urldecode" -> URLDecoder.decode(s(f, a, 0, 1), StandardCharsets.UTF_8);
+      case "b64enc" ->
+          Base64.getEncoder().encodeToString(s(f, a, 0, 1).getBytes(StandardCharsets.UTF_8));
+      case "b64dec" -> {
+        try {
+          yield new String(Base64.getDecoder().decode(s(f, a, 0, 1)), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+          yield e.getMessage(); // sprig returns the error text
+        }
+      }
+      case "add", "mul", "max", "min" -> {
+        need(f, a, 1, Integer.MAX_VALUE);
+        long r = toInt(a.get(0));
+        for (int i = 1; i < a.size(); i++) {
+          long x = toInt(a.get(i));
+          r =
+              switch (f) {
+                case "add" -> r + x;
+                case "mul" -> r * x;
+                case "max" -> Math.max(r, x);
+                default -> Math.min(r, x);
+              };
+        }
+        yield r;
+      }
+      case "sub" -> toInt(two(f, a, 0)) - toInt(a.get(1));
+      case "div", "mod" -> {
+        long y = toInt(two(f, a, 1));
+        if (y == 0) {
+          throw new IllegalArgumentException(f + ": integer divide by zero");
+        }
+        yield f.equals("div") ? toInt(a.get(0)) / y : toInt(a.get(0)) % y;
+      }
+      case "addf", "mulf", "maxf", "minf" -> {
+        need(f, a, 1, Integer.MAX_VALUE);
+        double r = toFloat(a.get(0));
+        for (int i = 1; i < a.size(); i++) {
+          double x = toFloat(a.get(i));
+          r =
+              switch (f) {
+                case "addf" -> r + x;
+                case "mulf" -> r * x;
+                case "maxf" -> Math.max(r, x);
+                default -> Math.min(r, x);
+              };
+        }
+        yield r;
+      }
+      case "subf" -> toFloat(two(f, a, 0)) - toFloat(a.get(1));
+      case "divf" -> toFloat(two(f, a, 0)) / toFloat(a.get(1));
+      case "ceil" -> Math.ceil(toFloat(one(f, a)));
+      case "floor" -> Math.floor(toFloat(one(f, a)));
+      case "round" -> {
+        need(f, a, 1, 3);
+        double v = toFloat(a.get(0));
+        long places = a.size() > 1 ? toInt(a.get(1)) : 0;
+        double pow = Math.pow(10, places);
+        double x = v * pow;
+        // sprig rounds half away from zero at 0.5
+        double r = x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
+        yield r / pow;
+      }
+      default -> throw new IllegalStateException("BUG: function " + f + " listed but not defined");
+    };
+  }
+
+  private static void need(String f, List<Object> a, int min, int max) {
+    if (a.size() < min || a.size() > max) {
+      throw new IllegalArgumentException(
+          "wrong number of args for " + f + ": want " + min + " got " + a.size());
+    }
+  }
+
+  private static Object one(String f, List<Object> a) {
+    need(f, a, 1, 1);
+    return a.get(0);
+  }
+
+  private static Object two(String f, List<Object> a, int i) {
+    need(f, a, 2, 2);
+    return a.get(i);
+  }
+
+  private static String s(String f, List<Object> a, int i, int n) {
+    need(f, a, n, n);
+    return str(a.get(i));
+  }
+
+  private static Pattern regex(String f, String re) {
+    try {
+      return Pattern.compile(re);
+    } catch (com.google.re2j.PatternSyntaxException e) {
+      throw new IllegalArgumentException(f + ": invalid regular expression: " + re);
+    }
+  }
+
+  /** Go's comparison of basic values: numbers with numbers, strings with strings, bools. */
+  private static int compare(String f, Object x, Object y) {
+    if (x instanceof Number a && y instanceof Number b) {
+      return a instanceof Long && b instanceof Long
+          ? Long.compare(a.longValue(), b.longValue())
+          : Double.compare(a.doubleValue(), b.doubleValue());
+    }
+    if (x instanceof String a && y instanceof String b) {
+      return a.compareTo(b);
+    }
+    if (x instanceof Boolean a && y instanceof Boolean b) {
+      if (!f.equals("eq") && !f.equals("ne")) {
+        throw new IllegalArgumentException("error calling " + f + ": invalid type for comparison");
+      }
+      return a.equals(b) ? 0 : 1;
+    }
+    throw new IllegalArgumentException(
+        "error calling " + f + ": incompatible types for comparison");
+  }
+
+  /** Go's truth: false, 0, "" and nil are false. */
+  private static boolean truth(Object v) {
+    return switch (v) {
+      case null -> false;
+      case Boolean b -> b;
+      case Long l -> l != 0;
+      case Double d -> d != 0;
+      case String s -> !s.isEmpty();
+      case Map<?, ?> m -> !m.isEmpty();
+      default -> true;
+    };
+  }
+
+  /** sprig's toInt64: numbers truncated, strings parsed as whole numbers (else 0), bools 0/1. */
+  private static long toInt(Object v) {
+    return switch (v) {
+      case Long l -> l;
+      case Double d -> (long) d.doubleValue();
+      case Boolean b -> b ? 1 : 0;
+      case String s -> {
+        try {
+          yield Long.decode(s.trim());
+        } catch (NumberFormatException e) {
+          yield 0;
+        }
+      }
+      default -> 0;
+    };
+  }
+
+  /** sprig's toFloat64: strings parsed as numbers (else 0). */
+  private static double toFloat(Object v) {
+    return switch (v) {
+      case Long l -> l;
+      case Double d -> d;
+      case Boolean b -> b ? 1 : 0;
+      case String s -> {
+        try {
+          yield Double.parseDouble(s.trim());
+        } catch (NumberFormatException e) {
+          yield 0;
+        }
+      }
+      default -> 0;
+    };
+  }
+
+  /** Go's printf for the common verbs: %s %v %q %d %f %e %g with flags, width and precision. */
+  private static String printf(String f, List<Object> a) {
+    need(f, a, 1, Integer.MAX_VALUE);
+    String fmt = str(a.get(0));
+    StringBuilder out = new StringBuilder();
+    int arg = 1;
+    int i = 0;
+    while (i < fmt.length()) {
+      char c = fmt.charAt(i);
+      if (c != '%') {
+        out.append(c);
+        i++;
+        continue;
+      }
+      int j = i + 1;
+      while (j < fmt.length() && "+-# 0123456789.".indexOf(fmt.charAt(j)) >= 0) {
+        j++;
+      }
+      if (j >= fmt.length()) {
+        out.append("%!(NOVERB)");
+        break;
+      }
+      char verb = fmt.charAt(j);
+      String spec = fmt.substring(i, j);
+      i = j + 1;
+      if (verb == '%') {
+        out.append('%');
+        continue;
+      }
+      if (arg >= a.size()) {
+        out.append("%!").append(verb).append("(MISSING)");
+        continue;
+      }
+      Object v = a.get(arg++);
+      try {
+        out.append(
+            switch (verb) {
+              case 's', 'v' -> String.format(Locale.ROOT, spec + "s", str(v));
+              case 'q' -> String.format(Locale.ROOT, spec + "s", "\"" + str(v) + "\"");
+              case 'd' ->
+                  v instanceof Long || v instanceof Double
+                      ? String.format(Locale.ROOT, spec + "d", toInt(v))
+                      : "%!d(string=" + str(v) + ")";
+              case 'f', 'e', 'g' ->
+                  v instanceof Long || v instanceof Double
+                      ? String.format(Locale.ROOT, spec + verb, toFloat(v))
+                      : "%!" + verb + "(string=" + str(v) + ")";
+              default -> "%!" + verb + "(" + str(v) + ")";
+            });
+      } catch (java.util.IllegalFormatException e) {
+        throw new IllegalArgumentException("printf: bad format " + spec + verb);
+      }
+    }
+    if (arg < a.size()) {
+      out.append("%!(EXTRA ");
+      for (int k = arg; k < a.size(); k++) {
+        out.append(k > arg ? ", " : "").append(str(a.get(k)));
+      }
+      out.append(')');
     }
     return out.toString();
   }
 
-  private static String str(Object v) {
-    if (v == null) {
-      return "";
+  private static String trimAll(String cutset, String v) {
+    int s = 0;
+    int e = v.length();
+    while (s < e && cutset.indexOf(v.charAt(s)) >= 0) {
+      s++;
     }
-    if (v instanceof Double d) {
-      return d == Math.rint(d) && !Double.isInfinite(d)
-          ? Long.toString(d.longValue())
-          : d.toString();
+    while (e > s && cutset.indexOf(v.charAt(e - 1)) >= 0) {
+      e--;
     }
-    return v.toString();
+    return v.substring(s, e);
   }
 
-  private Object eval(List<Object> cmd, Ctx ctx, Object pipedIn, boolean piped) {
-    Object head = cmd.get(0);
-    if (!(head instanceof Ident fn)) {
-      if (cmd.size() > 1 || piped) {
-        throw new IllegalArgumentException("invalid template: can't give argument to non-function");
-      }
-      return operand(head, ctx);
-    }
-    List<String> args = new ArrayList<>();
-    for (int i = 1; i < cmd.size(); i++) {
-      args.add(str(operand(cmd.get(i), ctx)));
-    }
-    if (piped) {
-      args.add(str(pipedIn));
-    }
-    String f = fn.name();
-    return switch (f) {
-      case "__line__" -> ctx.line();
-      case "__timestamp__" -> java.time.Instant.ofEpochSecond(0, ctx.ts()).toString();
-      case "ToLower", "lower" -> arg(args, 0, f).toLowerCase(Locale.ROOT);
-      case "ToUpper", "upper" -> arg(args, 0, f).toUpperCase(Locale.ROOT);
-      case "title" -> title(arg(args, 0, f));
-      case "trim", "trimSpace", "TrimSpace" -> arg(args, 0, f).strip();
-      case "trimPrefix" -> {
-        String p = arg(args, 0, f);
-        String s = arg(args, 1, f);
-        yield s.startsWith(p) ? s.substring(p.length()) : s;
-      }
-      case "trimSuffix" -> {
-        String p = arg(args, 0, f);
-        String s = arg(args, 1, f);
-        yield s.endsWith(p) ? s.substring(0, s.length() - p.length()) : s;
-      }
-      case "replace", "Replace" -> arg(args, 2, f).replace(arg(args, 0, f), arg(args, 1, f));
-      case "default" -> {
-        String d = arg(args, 0, f);
-        String v = args.size() > 1 ? args.get(1) : "";
-        yield v.isEmpty() ? d : v;
-      }
-      case "contains" -> Boolean.toString(arg(args, 1, f).contains(arg(args, 0, f)));
-      case "len" -> (double) arg(args, 0, f).length();
-      case "repeat" -> arg(args, 1, f).repeat((int) Double.parseDouble(arg(args, 0, f)));
-      case "substr" -> {
-        String s = arg(args, 2, f);
-        int a = (int) Math.max(0, Double.parseDouble(arg(args, 0, f)));
-        int b = (int) Math.min(s.length(), Double.parseDouble(arg(args, 1, f)));
-        yield a >= b ? "" : s.substring(a, b);
-      }
-      case "printf" -> {
-        String fmt = arg(args, 0, f).replace("%v", "%s").replace("%d", "%s");
-        yield String.format(fmt, args.subList(1, args.size()).toArray());
-      }
-      case "regexReplaceAll" ->
-          Pattern.compile(arg(args, 0, f))
-              .matcher(arg(args, 2, f))
-              .replaceAll(goReplacement(arg(args, 1, f)));
-      case "regexReplaceAllLiteral" ->
-          Pattern.compile(arg(args, 0, f))
-              .matcher(arg(args, 2, f))
-              .replaceAll(com.google.re2j.Matcher.quoteReplacement(arg(args, 1, f)));
-      default -> throw new IllegalStateException("BUG: function " + f + " listed but not defined");
+  /** A value as Go's text/template prints it. */
+  static String str(Object v) {
+    return switch (v) {
+      case null -> "<no value>";
+      case Double d -> goFloat(d);
+      case Map<?, ?> m -> "map" + m;
+      default -> v.toString();
     };
+  }
+
+  /** Go's %v of a float64: shortest digits, exponent form below 1e-4 and from 1e21. */
+  static String goFloat(double d) {
+    if (Double.isNaN(d)) {
+      return "NaN";
+    }
+    if (Double.isInfinite(d)) {
+      return d > 0 ? "+Inf" : "-Inf";
+    }
+    if (d == 0) {
+      return (1 / d < 0) ? "-0" : "0";
+    }
+    java.math.BigDecimal b = new java.math.BigDecimal(Double.toString(d)).stripTrailingZeros();
+    int exp = b.precision() - b.scale() - 1;
+    if (exp < -4 || exp >= 21) {
+      String digits = b.unscaledValue().abs().toString();
+      StringBuilder sb = new StringBuilder(d < 0 ? "-" : "");
+      sb.append(digits.charAt(0));
+      if (digits.length() > 1) {
+        sb.append('.').append(digits, 1, digits.length());
+      }
+      sb.append('e').append(exp < 0 ? '-' : '+');
+      int ae = Math.abs(exp);
+      if (ae < 10) {
+        sb.append('0');
+      }
+      return sb.append(ae).toString();
+    }
+    return b.toPlainString();
   }
 
   /** Go's {@code ${1}} group references become RE2/J's {@code $1}. */
@@ -274,36 +898,13 @@ final class GoTemplate {
     return b.toString();
   }
 
-  private static String title(String s) {
-    StringBuilder b = new StringBuilder(s.length());
+  private static String title(String v) {
+    StringBuilder b = new StringBuilder(v.length());
     boolean start = true;
-    for (char c : s.toCharArray()) {
+    for (char c : v.toCharArray()) {
       b.append(start ? Character.toTitleCase(c) : c);
       start = !Character.isLetterOrDigit(c);
     }
     return b.toString();
-  }
-
-  private static String arg(List<String> args, int i, String f) {
-    if (i >= args.size()) {
-      throw new IllegalArgumentException("wrong number of args for " + f);
-    }
-    return args.get(i);
-  }
-
-  private static Object operand(Object o, Ctx ctx) {
-    if (o instanceof Field fd) {
-      String v = ctx.labels().get(fd.name());
-      return v == null ? "" : v;
-    }
-    if (o instanceof Ident id) {
-      return switch (id.name()) {
-        case "__line__" -> ctx.line();
-        case "__timestamp__" -> java.time.Instant.ofEpochSecond(0, ctx.ts()).toString();
-        default ->
-            throw new IllegalArgumentException("invalid template: " + id.name() + " needs args");
-      };
-    }
-    return o;
   }
 }
