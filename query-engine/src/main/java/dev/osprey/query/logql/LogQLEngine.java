@@ -38,8 +38,12 @@ public final class LogQLEngine {
     this.config = config;
   }
 
-  /** One line of a log query's result. */
-  public record Entry(long timestampNanos, String line, Labels metadata) {}
+  /**
+   * One line of a log query's result. With categorized labels, {@code metadata} is the structured
+   * metadata the line still carries after the pipeline and {@code parsed} the labels the pipeline
+   * added; otherwise {@code metadata} is what the line was stored with and {@code parsed} is empty.
+   */
+  public record Entry(long timestampNanos, String line, Labels metadata, Labels parsed) {}
 
   /** A stream of a log query's result: the labels after the pipeline and its lines. */
   public record Stream(Labels labels, List<Entry> entries) {}
@@ -59,6 +63,16 @@ public final class LogQLEngine {
 
   /** Runs a log query over [start, end) in a direction, up to {@code limit} lines. */
   public LogResult logs(LogExpr e, long start, long end, Direction dir, int limit) {
+    return logs(e, start, end, dir, limit, false);
+  }
+
+  /**
+   * Runs a log query; with {@code categorize} (Loki's {@code categorize-labels} encoding flag)
+   * lines are grouped by their stream labels alone and carry their structured metadata and parsed
+   * labels apart.
+   */
+  public LogResult logs(
+      LogExpr e, long start, long end, Direction dir, int limit, boolean categorize) {
     Pipeline p = Pipeline.compile(e.stages());
     Query q = LineFilterQueries.of(e.stages());
     Map<Labels, List<Entry>> out = new LinkedHashMap<>();
@@ -74,7 +88,26 @@ public final class LogQLEngine {
           if (s == null) {
             return true;
           }
-          out.computeIfAbsent(s.labels(), k -> new ArrayList<>()).add(new Entry(ts, s.line, md));
+          if (!categorize) {
+            out.computeIfAbsent(s.labels(), k -> new ArrayList<>())
+                .add(new Entry(ts, s.line, md, Labels.EMPTY));
+          } else {
+            Labels.Builder streamB = Labels.builder();
+            Labels.Builder metaB = Labels.builder();
+            Labels.Builder parsedB = Labels.builder();
+            s.labels.forEach(
+                (k, v) -> {
+                  if (v.equals(stream.get(k))) {
+                    streamB.set(k, v);
+                  } else if (v.equals(md.get(k))) {
+                    metaB.set(k, v);
+                  } else if (!v.isEmpty()) {
+                    parsedB.set(k, v);
+                  }
+                });
+            out.computeIfAbsent(streamB.build(), k -> new ArrayList<>())
+                .add(new Entry(ts, s.line, metaB.build(), parsedB.build()));
+          }
           return ++counts[1] < limit;
         });
     List<Stream> streams = new ArrayList<>(out.size());

@@ -301,12 +301,18 @@ public final class LokiApi implements RouteProvider {
     Expr e = LogQLParser.parse(q);
     long t0 = System.nanoTime();
     if (e instanceof LogExpr log) {
-      LogQLEngine.LogResult r = engine.logs(log, start, end, dir, limit);
+      boolean categorize = categorizeLabels(req);
+      LogQLEngine.LogResult r = engine.logs(log, start, end, dir, limit, categorize);
       return json(
           g -> {
             g.writeStringField("status", "success");
             g.writeObjectFieldStart("data");
             g.writeStringField("resultType", "streams");
+            if (categorize) {
+              g.writeArrayFieldStart("encodingFlags");
+              g.writeString(CATEGORIZE_LABELS);
+              g.writeEndArray();
+            }
             g.writeArrayFieldStart("result");
             List<LogQLEngine.Stream> ss = new ArrayList<>(r.streams());
             ss.sort((a, b) -> a.labels().compareTo(b.labels()));
@@ -318,6 +324,16 @@ public final class LokiApi implements RouteProvider {
                 g.writeStartArray();
                 g.writeString(Long.toString(en.timestampNanos()));
                 g.writeString(en.line());
+                if (categorize && (!en.metadata().isEmpty() || !en.parsed().isEmpty())) {
+                  g.writeStartObject();
+                  if (!en.metadata().isEmpty()) {
+                    writeLabels(g, "structuredMetadata", en.metadata());
+                  }
+                  if (!en.parsed().isEmpty()) {
+                    writeLabels(g, "parsed", en.parsed());
+                  }
+                  g.writeEndObject();
+                }
                 g.writeEndArray();
               }
               g.writeEndArray();
@@ -366,6 +382,25 @@ public final class LokiApi implements RouteProvider {
     double[] a = new double[n];
     java.util.Arrays.fill(a, v);
     return a;
+  }
+
+  private static final String CATEGORIZE_LABELS = "categorize-labels";
+
+  /**
+   * Whether the client asked, as Grafana does, for Loki's {@code categorize-labels} encoding
+   * ({@code X-Loki-Response-Encoding-Flags}, a comma-separated list).
+   */
+  private static boolean categorizeLabels(HttpRequest req) {
+    String flags = req.header("X-Loki-Response-Encoding-Flags");
+    if (flags == null) {
+      return false;
+    }
+    for (String f : flags.split(",")) {
+      if (f.trim().equals(CATEGORIZE_LABELS)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** sort() and sort_desc() order an instant vector by value; other results by labels. */

@@ -245,6 +245,69 @@ class LokiApiTest {
   }
 
   @Test
+  void categorizeLabelsSeparatesStreamMetadataAndParsedLabels() throws Exception {
+    store.append(
+        List.of(
+            new LogStream(
+                Labels.of("app", "meta"),
+                List.of(
+                    new LogEntry(T + 2 * SEC, "level=warn msg=slow", Labels.of("trace_id", "abc")),
+                    new LogEntry(T + 3 * SEC, "plain", Labels.EMPTY)))));
+    store.refresh();
+    String q = "{app=\"meta\"} | logfmt";
+    Map<String, List<String>> params =
+        Map.of(
+            "query", List.of(q),
+            "start", List.of(start()),
+            "end", List.of(end()),
+            "direction", List.of("forward"));
+    Router.Match m = router.match("GET", "/loki/api/v1/query_range");
+    JsonNode j =
+        json(
+            m.route()
+                .handler()
+                .handle(
+                    new HttpRequest(
+                        "GET",
+                        "/loki/api/v1/query_range",
+                        params,
+                        m.pathParams(),
+                        Map.of("x-loki-response-encoding-flags", "categorize-labels"),
+                        new byte[0],
+                        null,
+                        "t")));
+    assertThat(j.at("/data/encodingFlags").toString()).isEqualTo("[\"categorize-labels\"]");
+    assertThat(j.at("/data/result").size()).as("one stream: grouped by stream labels").isEqualTo(1);
+    assertThat(j.at("/data/result/0/stream").toString()).isEqualTo("{\"app\":\"meta\"}");
+    assertThat(j.at("/data/result/0/values/0").toString())
+        .isEqualTo(
+            "[\""
+                + (T + 2 * SEC)
+                + "\",\"level=warn msg=slow\",{\"structuredMetadata\":{\"trace_id\":\"abc\"},"
+                + "\"parsed\":{\"level\":\"warn\",\"msg\":\"slow\"}}]");
+    assertThat(j.at("/data/result/0/values/1").size())
+        .as("nothing to add: two elements")
+        .isEqualTo(2);
+
+    // without the flag: streams by all labels, two elements per entry
+    JsonNode plain =
+        json(
+            get(
+                "/loki/api/v1/query_range",
+                "query",
+                q,
+                "start",
+                start(),
+                "end",
+                end(),
+                "direction",
+                "forward"));
+    assertThat(plain.at("/data/encodingFlags").isMissingNode()).isTrue();
+    assertThat(plain.at("/data/result").size()).isEqualTo(2);
+    assertThat(plain.at("/data/result/0/values/0").size()).isEqualTo(2);
+  }
+
+  @Test
   void errorsAsLoki() throws Exception {
     HttpResponse r = get("/loki/api/v1/query_range", "query", "{app=\"api\"", "start", start());
     assertThat(r.status()).isEqualTo(400);
