@@ -581,12 +581,17 @@ public final class PrometheusApi implements RouteProvider {
     }
   }
 
-  /** The syntax tree as JSON, in the shape of Prometheus's parse_query. */
+  /**
+   * The syntax tree as JSON, in the shape of Prometheus's parse_query ({@code translateAST}):
+   * durations and offsets in milliseconds, selector fields flat in a matrix selector, empty lists
+   * rather than null, vector matching present exactly when both sides are instant vectors (as
+   * upstream's parser leaves it), and keys in sorted order as Go writes a map.
+   */
   static final class AstJson {
     private AstJson() {}
 
     static Object of(Ast.Expr e) {
-      Map<String, Object> m = new LinkedHashMap<>();
+      Map<String, Object> m = new java.util.TreeMap<>();
       switch (e) {
         case Ast.NumberLiteral n -> {
           m.put("type", "numberLiteral");
@@ -605,22 +610,26 @@ public final class PrometheusApi implements RouteProvider {
           m.put("op", u.minus ? "-" : "+");
           m.put("expr", of(u.expr));
         }
-        case Ast.VectorSelector vs -> selector(m, vs);
+        case Ast.VectorSelector vs -> {
+          selector(m, vs);
+          m.put("type", "vectorSelector");
+          m.put("anchored", vs.anchored);
+          m.put("smoothed", vs.smoothed);
+        }
         case Ast.MatrixSelector ms -> {
+          selector(m, ms.vs);
           m.put("type", "matrixSelector");
-          m.put("range", Printer.print(ms.range));
-          Map<String, Object> inner = new LinkedHashMap<>();
-          selector(inner, ms.vs);
-          m.put("vectorSelector", inner);
+          m.put("range", millis(ms.range));
+          m.put("anchored", ms.anchored || ms.vs.anchored);
+          m.put("smoothed", ms.smoothed || ms.vs.smoothed);
         }
         case Ast.SubqueryExpr s -> {
           m.put("type", "subquery");
           m.put("expr", of(s.expr));
-          m.put("range", Printer.print(s.range));
-          m.put("step", s.step == null ? "" : Printer.print(s.step));
-          m.put("offset", s.mods.offsetExpr == null ? "0s" : Printer.print(s.mods.offsetExpr));
-          m.put("timestamp", s.mods.at == null ? null : Math.round(s.mods.at * 1000));
-          m.put("startOrEnd", startOrEnd(s.mods));
+          m.put("range", millis(s.range));
+          m.put("step", s.step == null ? 0L : millis(s.step));
+          modifiers(m, s.mods);
+          m.put("alignEvalTime", false);
         }
         case Ast.BinaryExpr b -> {
           m.put("type", "binaryExpr");
@@ -628,27 +637,11 @@ public final class PrometheusApi implements RouteProvider {
           m.put("lhs", of(b.lhs));
           m.put("rhs", of(b.rhs));
           m.put("bool", b.returnBool);
-          if (b.matching != null) {
-            Map<String, Object> vm = new LinkedHashMap<>();
-            vm.put(
-                "card",
-                switch (b.matching.card) {
-                  case ONE_TO_ONE -> "one-to-one";
-                  case MANY_TO_ONE -> "many-to-one";
-                  case ONE_TO_MANY -> "one-to-many";
-                  case MANY_TO_MANY -> "many-to-many";
-                });
-            vm.put("labels", b.matching.matchingLabels);
-            vm.put("on", b.matching.on);
-            vm.put("include", b.matching.include);
-            m.put("matching", vm);
-          } else {
-            m.put("matching", null);
-          }
+          m.put("matching", matching(b));
         }
         case Ast.Call c -> {
           m.put("type", "call");
-          Map<String, Object> fn = new LinkedHashMap<>();
+          Map<String, Object> fn = new java.util.TreeMap<>();
           fn.put("name", c.fn.name());
           List<String> types = new ArrayList<>();
           for (Ast.ValueType t : c.fn.args()) {
@@ -669,11 +662,39 @@ public final class PrometheusApi implements RouteProvider {
           m.put("op", a.op);
           m.put("expr", of(a.expr));
           m.put("param", a.param == null ? null : of(a.param));
-          m.put("grouping", a.grouping);
+          m.put("grouping", a.grouping == null ? List.of() : a.grouping);
           m.put("without", a.without);
         }
       }
       return m;
+    }
+
+    /** Upstream's parser gives two instant vectors a matching (set operators many-to-many). */
+    private static Object matching(Ast.BinaryExpr b) {
+      if (b.lhs.type() != Ast.ValueType.VECTOR || b.rhs.type() != Ast.ValueType.VECTOR) {
+        return null;
+      }
+      boolean set = b.op.text.equals("and") || b.op.text.equals("or") || b.op.text.equals("unless");
+      Map<String, Object> vm = new java.util.TreeMap<>();
+      Ast.VectorMatching vmx = b.matching;
+      vm.put(
+          "card",
+          set || vmx == null
+              ? (set ? "many-to-many" : "one-to-one")
+              : switch (vmx.card) {
+                case ONE_TO_ONE -> "one-to-one";
+                case MANY_TO_ONE -> "many-to-one";
+                case ONE_TO_MANY -> "one-to-many";
+                case MANY_TO_MANY -> "many-to-many";
+              });
+      vm.put("labels", vmx == null || vmx.matchingLabels == null ? List.of() : vmx.matchingLabels);
+      vm.put("on", vmx != null && vmx.on);
+      vm.put("include", vmx == null || vmx.include == null ? List.of() : vmx.include);
+      Map<String, Object> fill = new java.util.TreeMap<>();
+      fill.put("lhs", vmx == null ? null : vmx.fillLeft);
+      fill.put("rhs", vmx == null ? null : vmx.fillRight);
+      vm.put("fillValues", fill);
+      return vm;
     }
 
     private static String typeName(Ast.ValueType t) {
@@ -685,25 +706,55 @@ public final class PrometheusApi implements RouteProvider {
       };
     }
 
-    private static String startOrEnd(Ast.Modifiers m) {
-      return m.atStartEnd == 1 ? "start" : m.atStartEnd == 2 ? "end" : null;
-    }
-
     private static void selector(Map<String, Object> m, Ast.VectorSelector vs) {
-      m.put("type", "vectorSelector");
       m.put("name", vs.name == null ? "" : vs.name);
       List<Map<String, String>> ms = new ArrayList<>();
       for (LabelMatcher lm : vs.matchers) {
-        Map<String, String> x = new LinkedHashMap<>();
+        Map<String, String> x = new java.util.TreeMap<>();
         x.put("type", lm.type().op());
         x.put("name", lm.name());
         x.put("value", lm.value());
         ms.add(x);
       }
       m.put("matchers", ms);
-      m.put("offset", vs.mods.offsetExpr == null ? "0s" : Printer.print(vs.mods.offsetExpr));
-      m.put("timestamp", vs.mods.at == null ? null : Math.round(vs.mods.at * 1000));
-      m.put("startOrEnd", startOrEnd(vs.mods));
+      modifiers(m, vs.mods);
+    }
+
+    private static void modifiers(Map<String, Object> m, Ast.Modifiers mods) {
+      m.put("offset", mods.offsetExpr == null ? 0L : millis(mods.offsetExpr));
+      m.put("timestamp", mods.at == null ? null : Math.round(mods.at * 1000));
+      m.put("startOrEnd", mods.atStartEnd == 1 ? "start" : mods.atStartEnd == 2 ? "end" : null);
+    }
+
+    /**
+     * A duration expression in milliseconds; 0 when it depends on the query (step(), range()), as
+     * upstream leaves such durations until evaluation.
+     */
+    private static long millis(Ast.Expr e) {
+      double s = seconds(e);
+      return Double.isNaN(s) ? 0 : Math.round(s * 1000);
+    }
+
+    private static double seconds(Ast.Expr e) {
+      return switch (e) {
+        case Ast.NumberLiteral n -> n.val;
+        case Ast.ParenExpr p -> seconds(p.expr);
+        case Ast.UnaryExpr u -> u.minus ? -seconds(u.expr) : seconds(u.expr);
+        case Ast.BinaryExpr b -> {
+          double l = seconds(b.lhs);
+          double r = seconds(b.rhs);
+          yield switch (b.op.text) {
+            case "+" -> l + r;
+            case "-" -> l - r;
+            case "*" -> l * r;
+            case "/" -> l / r;
+            case "%" -> l % r;
+            case "^" -> Math.pow(l, r);
+            default -> Double.NaN;
+          };
+        }
+        default -> Double.NaN;
+      };
     }
   }
 }

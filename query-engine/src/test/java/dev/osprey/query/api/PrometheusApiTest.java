@@ -290,8 +290,63 @@ class PrometheusApiTest {
         .isEqualTo(
             "{\"status\":\"success\",\"data\":\"sum by (job) (rate(up{job=\\\"a\\\"}[5m]))\"}");
     assertThat(body(call("GET", "/api/v1/parse_query", Map.of("query", "up offset 5m"))))
-        .contains("\"type\":\"vectorSelector\"")
-        .contains("\"offset\":\"5m\"");
+        .isEqualTo(
+            "{\"status\":\"success\",\"data\":{\"anchored\":false,\"matchers\":[{\"name\":\"__name__\","
+                + "\"type\":\"=\",\"value\":\"up\"}],\"name\":\"up\",\"offset\":300000,"
+                + "\"smoothed\":false,\"startOrEnd\":null,\"timestamp\":null,\"type\":\"vectorSelector\"}}");
+  }
+
+  /** Expected trees written from upstream's translateAST (web/api/v1/translate_ast.go). */
+  @Test
+  void parseQueryHasUpstreamsShape() throws Exception {
+    assertThat(ast("rate(x[5m] @ 100)"))
+        .isEqualTo(
+            "{\"args\":[{\"anchored\":false,\"matchers\":[{\"name\":\"__name__\",\"type\":\"=\","
+                + "\"value\":\"x\"}],\"name\":\"x\",\"offset\":0,\"range\":300000,"
+                + "\"smoothed\":false,\"startOrEnd\":null,\"timestamp\":100000,"
+                + "\"type\":\"matrixSelector\"}],\"func\":{\"argTypes\":[\"matrix\"],\"name\":\"rate\","
+                + "\"returnType\":\"vector\",\"variadic\":0},\"type\":\"call\"}");
+    assertThat(ast("a / on(b) group_left(c) d"))
+        .contains(
+            "\"matching\":{\"card\":\"many-to-one\",\"fillValues\":{\"lhs\":null,\"rhs\":null},"
+                + "\"include\":[\"c\"],\"labels\":[\"b\"],\"on\":true}")
+        .startsWith("{\"bool\":false,\"lhs\":{");
+    assertThat(ast("a > bool b"))
+        .contains(
+            "\"matching\":{\"card\":\"one-to-one\",\"fillValues\":{\"lhs\":null,\"rhs\":null},"
+                + "\"include\":[],\"labels\":[],\"on\":false}")
+        .startsWith("{\"bool\":true,");
+    assertThat(ast("a and b")).contains("\"card\":\"many-to-many\"");
+    assertThat(ast("1 + up")).contains("\"matching\":null");
+    assertThat(ast("sum(up)"))
+        .isEqualTo(
+            "{\"expr\":{\"anchored\":false,\"matchers\":[{\"name\":\"__name__\",\"type\":\"=\","
+                + "\"value\":\"up\"}],\"name\":\"up\",\"offset\":0,\"smoothed\":false,"
+                + "\"startOrEnd\":null,\"timestamp\":null,\"type\":\"vectorSelector\"},\"grouping\":[],"
+                + "\"op\":\"sum\",\"param\":null,\"type\":\"aggregation\",\"without\":false}");
+    assertThat(ast("max_over_time(up[1h:5m] offset 1m)"))
+        .contains(
+            "{\"alignEvalTime\":false,\"expr\":{\"anchored\":false,\"matchers\":[{\"name\":\"__name__\"")
+        .contains(
+            "\"offset\":60000,\"range\":3600000,\"startOrEnd\":null,\"step\":300000,"
+                + "\"timestamp\":null,\"type\":\"subquery\"}");
+    assertThat(ast("-1.5")).isEqualTo("{\"type\":\"numberLiteral\",\"val\":\"-1.5\"}");
+    assertThat(ast("-(1)"))
+        .isEqualTo(
+            "{\"expr\":{\"expr\":{\"type\":\"numberLiteral\",\"val\":\"1\"},\"type\":\"parenExpr\"},"
+                + "\"op\":\"-\",\"type\":\"unaryExpr\"}");
+    assertThat(ast("topk(3, x @ end())"))
+        .contains("\"param\":{\"type\":\"numberLiteral\",\"val\":\"3\"}")
+        .contains("\"startOrEnd\":\"end\"");
+    assertThat(ast("label_replace(x, \"a\", \"b\", \"c\", \"d\")"))
+        .contains("\"variadic\":0")
+        .contains("{\"type\":\"stringLiteral\",\"val\":\"a\"}");
+  }
+
+  private String ast(String q) throws Exception {
+    String b = body(call("GET", "/api/v1/parse_query", Map.of("query", q)));
+    assertThat(b).startsWith("{\"status\":\"success\",\"data\":");
+    return b.substring("{\"status\":\"success\",\"data\":".length(), b.length() - 1);
   }
 
   @Test
