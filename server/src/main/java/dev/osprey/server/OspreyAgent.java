@@ -2,6 +2,8 @@ package dev.osprey.server;
 
 import dev.osprey.collector.NodeCollector;
 import dev.osprey.collector.NodeCollectorConfig;
+import dev.osprey.collector.kube.PodInfo;
+import dev.osprey.collector.kube.PodMetadata;
 import dev.osprey.collector.kube.PodMetadataSources;
 import dev.osprey.core.config.AgentConfig;
 import dev.osprey.core.config.OspreyConfig;
@@ -11,6 +13,7 @@ import dev.osprey.core.http.Router;
 import dev.osprey.logs.shipper.KubernetesStreamLabels;
 import dev.osprey.logs.shipper.LogShipper;
 import dev.osprey.logs.shipper.MultilineConfig;
+import dev.osprey.logs.shipper.PodLookup;
 import dev.osprey.logs.shipper.ShipperConfig;
 import dev.osprey.pipeline.Forwarder;
 import dev.osprey.pipeline.ForwarderConfig;
@@ -114,18 +117,17 @@ public final class OspreyAgent implements AutoCloseable {
         add(new NodeCollector(collector, metrics::appendSample, registry, pods.pods()));
     nodeCollector.start();
     // Logs: tailer -> logs spool -> Loki push forwarder (inside the shipper).
-    // Pod labels, chosen annotations and node name on log streams: through the same API server
-    // client (a second watch on this node's pods); with the kubelet or no source, path labels only.
+    // Pod labels, chosen annotations and node name on log streams, from the same pod-metadata
+    // source as the container metrics (one kubelet poll or one API server watch per node).
     KubernetesStreamLabels streamLabels =
-        pods.client() == null
+        pods.pods() == PodMetadata.NONE
             ? null
-            : add(
-                new KubernetesStreamLabels(
-                    pods.client(),
-                    plan.nodeName(),
-                    a.kubernetes().logPodLabels(),
-                    a.kubernetes().logPodAnnotations(),
-                    registry));
+            : new KubernetesStreamLabels(
+                podLookup(pods.pods()),
+                plan.nodeName(),
+                a.kubernetes().logPodLabels(),
+                a.kubernetes().logPodAnnotations(),
+                registry);
     LogShipper shipper =
         add(
             new LogShipper(
@@ -179,5 +181,21 @@ public final class OspreyAgent implements AutoCloseable {
     if (http != null) {
       http.close();
     }
+  }
+
+  /** The collector's pod metadata as the log shipper's lookup. */
+  static PodLookup podLookup(PodMetadata pods) {
+    return new PodLookup() {
+      @Override
+      public Pod pod(String uid) {
+        PodInfo p = pods.pod(uid);
+        return p == null ? null : new Pod(p.labels(), p.annotations());
+      }
+
+      @Override
+      public void refresh() {
+        pods.refresh();
+      }
+    };
   }
 }

@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -64,7 +65,9 @@ class AgentPodMetadataTest {
     String podList =
         """
         {"kind":"PodList","apiVersion":"v1","items":[{
-          "metadata":{"name":"cart-1","namespace":"shop","uid":"%s"},
+          "metadata":{"name":"cart-1","namespace":"shop","uid":"%s",
+            "labels":{"app":"cart","pod-template-hash":"5f7d9"},
+            "annotations":{"example.com/owner":"team-cart"}},
           "spec":{"nodeName":"node-1","containers":[{"name":"cart","image":"ghcr.io/acme/cart:1.2"}]},
           "status":{"phase":"Running","containerStatuses":[{"name":"cart",
             "containerID":"containerd://%s","image":"ghcr.io/acme/cart:1.2","restartCount":0}]}}]}
@@ -96,14 +99,14 @@ class AgentPodMetadataTest {
               null,
               null,
               null,
-              null,
-              null);
+              List.of("app"),
+              List.of("example.com/owner"));
       AgentConfig agent =
           new AgentConfig(
               server.baseUrl(),
               dir.resolve("spool").toString(),
               new ByteSize(64L << 20),
-              dir.resolve("no-logs") + "/*/*/*.log",
+              dir.resolve("pods") + "/*/*/*.log",
               cgroup.toString(),
               null,
               Duration.ofSeconds(1),
@@ -132,10 +135,46 @@ class AgentPodMetadataTest {
         assertThat(r.at("/data/result")).hasSize(1);
         assertThat(r.at("/data/result/0/value/1").asDouble()).isEqualTo(7.0);
         assertThat(kubeletCalls.get()).isPositive();
+
+        // the container's log lines carry the pod's labels from the same kubelet list
+        Path log = dir.resolve("pods/shop_cart-1_" + UID + "/cart/0.log");
+        write(log, java.time.Instant.now() + " stdout F cart started\n");
+        String logs =
+            server.baseUrl()
+                + "/loki/api/v1/query_range?query="
+                + URLEncoder.encode("{app=\"cart\"}", StandardCharsets.UTF_8);
+        JsonNode found = null;
+        deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+          found = get(logs);
+          if (found.at("/data/result").size() > 0) {
+            break;
+          }
+          Thread.sleep(200);
+        }
+        assertThat(found.at("/data/result")).hasSize(1);
+        JsonNode stream = found.at("/data/result/0/stream");
+        assertThat(stream.get("namespace").asText()).isEqualTo("shop");
+        assertThat(stream.get("pod").asText()).isEqualTo("cart-1");
+        assertThat(stream.get("container").asText()).isEqualTo("cart");
+        assertThat(stream.get("example_com_owner").asText()).isEqualTo("team-cart");
+        assertThat(stream.get("node_name").asText()).isEqualTo("node-1");
+        assertThat(stream.has("pod_template_hash")).isFalse();
+        assertThat(found.at("/data/result/0/values/0/1").asText()).isEqualTo("cart started");
       }
     } finally {
       kubelet.stop(0);
     }
+  }
+
+  static JsonNode get(String url) throws Exception {
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return new ObjectMapper().readTree(r.body());
   }
 
   static JsonNode query(String base, String q) throws Exception {

@@ -2,105 +2,69 @@ package dev.osprey.logs.shipper;
 
 import dev.osprey.core.labels.Labels;
 import dev.osprey.pipeline.LogEntry;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Adds what the Kubernetes API knows about a log file's pod to its stream labels: the pod labels
- * and annotations whose keys are on an allow-list (names sanitized to label names) and {@code
- * node_name}. Pods come from a fabric8 informer on this node's pods (list, then watch, cached;
- * field selector {@code spec.nodeName}), found by the {@code pod_uid} label the file's path gave.
+ * Adds what Kubernetes knows about a log file's pod to its stream labels: the pod labels and
+ * annotations whose keys are on an allow-list (names sanitized to label names) and {@code
+ * node_name}. Pods come from the agent's pod-metadata source ({@link PodLookup}: the kubelet's list
+ * or an API server watch, shared with the metrics collector), found by the {@code pod_uid} label
+ * the file's path gave.
  *
- * <p>It never blocks shipping: the informer starts without waiting and retries in the background;
- * until a pod is known its lines carry the path labels only, and a pod that appears later (a watch
- * event) labels the lines read after it. Labels from the path win over the API's on a clash.
+ * <p>It never blocks shipping on Kubernetes: until a pod is known its lines carry the path labels
+ * only; an unknown pod makes the source look again in the background (at most once a second, and as
+ * often as the source itself allows) and a stream re-checks its pod at most once a second, so a pod
+ * that appears later labels the lines read after it. Labels from the path win over Kubernetes's on
+ * a clash.
  */
-public final class KubernetesStreamLabels implements AutoCloseable {
+public final class KubernetesStreamLabels {
   /** Loki's default max_label_value_length is 2048; annotations can be far longer. */
   static final int MAX_VALUE_CHARS = 1024;
 
   private static final int MAX_CACHED_STREAMS = 4096;
+  private static final long RECHECK_NANOS = 1_000_000_000L;
 
-  private final SharedIndexInformer<Pod> informer;
+  private final PodLookup pods;
   private final String nodeName;
   private final List<String> podLabelKeys;
   private final List<String> annotationKeys;
-  private final AtomicLong changes = new AtomicLong(1);
-  private volatile int knownPods;
-  // guarded by this: rebuilt when an event came since the last look
-  private long builtAt;
-  private Map<String, Labels> extrasByUid = Map.of();
-  private final Map<Labels, Labels> byStream = new IdentityHashMap<>();
+  private final Counter misses;
+  // guarded by this; keyed by identity: tailers reuse one labels object per stream
+  private final Map<Labels, Cached> byStream = new IdentityHashMap<>();
+
+  private long refreshedAt = System.nanoTime() - RECHECK_NANOS;
+  private final AtomicBoolean refreshing = new AtomicBoolean();
+
+  private record Cached(Labels labels, long checkedAt) {}
 
   /**
-   * Starts watching (without waiting for the first list).
-   *
-   * @param nodeName this node (env NODE_NAME); its pods are watched and it is the {@code node_name}
-   *     label
+   * @param pods this node's pods
+   * @param nodeName this node (env NODE_NAME), the {@code node_name} label; null or empty when
+   *     unknown (no label then)
    * @param podLabelKeys pod label keys to copy, e.g. {@code app.kubernetes.io/name}
    * @param annotationKeys pod annotation keys to copy
    */
   public KubernetesStreamLabels(
-      KubernetesClient client,
+      PodLookup pods,
       String nodeName,
       List<String> podLabelKeys,
       List<String> annotationKeys,
       MeterRegistry registry) {
-    this(client, nodeName, podLabelKeys, annotationKeys, registry, true);
-  }
-
-  /**
-   * @param serverSideSelector false only against fabric8's mock server, which cannot evaluate the
-   *     {@code spec.nodeName} field selector; pods are filtered here either way
-   */
-  KubernetesStreamLabels(
-      KubernetesClient client,
-      String nodeName,
-      List<String> podLabelKeys,
-      List<String> annotationKeys,
-      MeterRegistry registry,
-      boolean serverSideSelector) {
-    if (nodeName == null || nodeName.isEmpty()) {
-      throw new IllegalArgumentException(
-          "cannot watch this node's pods for log labels: the node name is empty");
-    }
-    this.nodeName = nodeName;
+    this.pods = pods;
+    this.nodeName = nodeName == null ? "" : nodeName;
     this.podLabelKeys = List.copyOf(podLabelKeys);
     this.annotationKeys = List.copyOf(annotationKeys);
-    var pods = client.pods().inAnyNamespace();
-    this.informer =
-        (serverSideSelector ? pods.withField("spec.nodeName", nodeName) : pods).runnableInformer(0);
-    informer.exceptionHandler((started, t) -> true); // keep retrying: logs ship meanwhile
-    informer.addEventHandler(
-        new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(Pod obj) {
-            changes.incrementAndGet();
-          }
-
-          @Override
-          public void onUpdate(Pod oldObj, Pod newObj) {
-            changes.incrementAndGet();
-          }
-
-          @Override
-          public void onDelete(Pod obj, boolean deletedFinalStateUnknown) {
-            changes.incrementAndGet();
-          }
-        });
-    Gauge.builder("osprey_log_shipper_kubernetes_pods", this, s -> s.knownPods)
-        .description("Pods of this node known from the API server (for log stream labels)")
-        .register(registry);
-    informer.start();
+    this.misses =
+        Counter.builder("osprey_log_shipper_pod_lookup_misses_total")
+            .description(
+                "Looks for a log file's pod that the pod-metadata source did not know (its lines"
+                    + " ship with path labels until it does)")
+            .register(registry);
   }
 
   /** The entry with its stream labels extended; the same entry when there is nothing to add. */
@@ -120,73 +84,77 @@ public final class KubernetesStreamLabels implements AutoCloseable {
   }
 
   /**
-   * Stream labels plus the pod's. Tailers reuse one labels object per stream, so the result is
-   * cached by identity until the next pod event.
+   * Stream labels plus the pod's. The result is cached per stream (by identity) and its pod looked
+   * at again at most once a second; an unchanged result keeps its identity.
    */
   synchronized Labels labels(Labels stream) {
-    long c = changes.get();
-    if (c != builtAt) {
-      rebuild();
-      byStream.clear();
-      builtAt = c;
+    long now = System.nanoTime();
+    Cached c = byStream.get(stream);
+    if (c != null && now - c.checkedAt() < RECHECK_NANOS) {
+      return c.labels();
     }
-    Labels out = byStream.get(stream);
-    if (out == null) {
-      if (byStream.size() >= MAX_CACHED_STREAMS) {
-        byStream.clear();
+    String uid = stream.get("pod_uid");
+    PodLookup.Pod pod = null;
+    if (!uid.isEmpty()) {
+      pod = pods.pod(uid);
+      if (pod == null) {
+        misses.increment();
+        // at most once a second however many streams miss, and never on the reading thread: a
+        // kubelet that hangs must not stop the tailing
+        if (now - refreshedAt >= RECHECK_NANOS && refreshing.compareAndSet(false, true)) {
+          refreshedAt = now;
+          Thread.ofVirtual()
+              .name("osprey-pod-refresh")
+              .start(
+                  () -> {
+                    try {
+                      pods.refresh();
+                    } catch (RuntimeException e) {
+                      // the source keeps its last good view; lines ship with what is known
+                    } finally {
+                      refreshing.set(false);
+                    }
+                  });
+        }
       }
-      out = extend(stream);
-      byStream.put(stream, out);
     }
+    Labels out = extend(stream, pod);
+    if (c != null && c.labels().equals(out)) {
+      out = c.labels();
+    }
+    if (byStream.size() >= MAX_CACHED_STREAMS && c == null) {
+      byStream.clear();
+    }
+    byStream.put(stream, new Cached(out, now));
     return out;
   }
 
-  private Labels extend(Labels stream) {
-    Labels extras = extrasByUid.get(stream.get("pod_uid"));
-    if (extras == null && stream.has("node_name")) {
+  private Labels extend(Labels stream, PodLookup.Pod pod) {
+    boolean addNode = !nodeName.isEmpty() && !stream.has("node_name");
+    if (pod == null && !addNode) {
       return stream;
     }
     Labels.Builder b = stream.toBuilder();
-    if (!stream.has("node_name")) {
+    if (addNode) {
       b.set("node_name", nodeName);
     }
-    if (extras != null) {
-      extras.forEach(
-          (k, v) -> {
-            if (!stream.has(k)) {
-              b.set(k, v);
-            }
-          });
+    if (pod != null) {
+      copy(pod.labels(), podLabelKeys, stream, b);
+      copy(pod.annotations(), annotationKeys, stream, b);
     }
     return b.build();
   }
 
-  private void rebuild() {
-    Map<String, Labels> m = new HashMap<>();
-    for (Pod p : informer.getStore().list()) {
-      if (p.getMetadata() == null
-          || p.getMetadata().getUid() == null
-          || p.getSpec() == null
-          || !nodeName.equals(p.getSpec().getNodeName())) {
-        continue;
-      }
-      Labels.Builder b = Labels.builder();
-      copy(p.getMetadata().getLabels(), podLabelKeys, b);
-      copy(p.getMetadata().getAnnotations(), annotationKeys, b);
-      m.put(p.getMetadata().getUid(), b.build());
-    }
-    extrasByUid = m;
-    knownPods = m.size();
-  }
-
-  private static void copy(Map<String, String> from, List<String> keys, Labels.Builder to) {
+  private static void copy(
+      Map<String, String> from, List<String> keys, Labels stream, Labels.Builder to) {
     if (from == null) {
       return;
     }
     for (String k : keys) {
       String v = from.get(k);
-      if (v != null && !v.isEmpty()) {
-        to.set(labelName(k), v.length() > MAX_VALUE_CHARS ? v.substring(0, MAX_VALUE_CHARS) : v);
+      String name = labelName(k);
+      if (v != null && !v.isEmpty() && !stream.has(name)) {
+        to.set(name, v.length() > MAX_VALUE_CHARS ? v.substring(0, MAX_VALUE_CHARS) : v);
       }
     }
   }
@@ -209,15 +177,5 @@ public final class KubernetesStreamLabels implements AutoCloseable {
       sb.insert(0, '_');
     }
     return sb.toString();
-  }
-
-  /** Whether the first list has completed. */
-  public boolean hasSynced() {
-    return informer.hasSynced();
-  }
-
-  @Override
-  public void close() {
-    informer.close();
   }
 }

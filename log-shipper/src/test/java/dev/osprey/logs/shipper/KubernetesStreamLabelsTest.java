@@ -3,61 +3,64 @@ package dev.osprey.logs.shipper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.osprey.core.labels.Labels;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Pod labels, chosen annotations and the node name on log streams, from fabric8's mock API server
- * (CRUD mode: real list and watch semantics). No real API server can run on this machine (no
- * cluster, no container runtime), so the mock stands in for it.
+ * Pod labels, chosen annotations and the node name on log streams. The pods come from a map here;
+ * the agent's real sources (the kubelet's list, an API server watch) are exercised end to end in
+ * the server module's AgentPodMetadataTest and in node-collector's PodMetadataSourcesTest.
  */
-@EnableKubernetesMockClient(crud = true)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class KubernetesStreamLabelsTest {
-  static KubernetesClient client;
   @TempDir Path tmp;
 
   static final List<String> LABEL_KEYS = List.of("app", "app.kubernetes.io/name", "9lives");
   static final List<String> ANNOTATION_KEYS = List.of("example.com/owner");
 
-  static Pod pod(String ns, String name, String node, String app) {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withNamespace(ns)
-        .withName(name)
-        .addToLabels("app", app)
-        .addToLabels("app.kubernetes.io/name", app + "-svc")
-        .addToLabels("9lives", "cat")
-        .addToLabels("pod-template-hash", "7d9f8b6c5") // not on the allow-list
-        .addToAnnotations("example.com/owner", "team-" + app)
-        .addToAnnotations("kubectl.kubernetes.io/last-applied-configuration", "{\"huge\":1}")
-        .endMetadata()
-        .withNewSpec()
-        .withNodeName(node)
-        .addNewContainer()
-        .withName("app")
-        .withImage("ghcr.io/acme/" + app + ":1")
-        .endContainer()
-        .endSpec()
-        .build();
+  /** Pods by UID, with a count of refreshes asked for. */
+  static final class MapPods implements PodLookup {
+    final Map<String, Pod> pods = new ConcurrentHashMap<>();
+    final AtomicInteger refreshes = new AtomicInteger();
+
+    @Override
+    public Pod pod(String uid) {
+      return pods.get(uid);
+    }
+
+    @Override
+    public void refresh() {
+      refreshes.incrementAndGet();
+    }
+  }
+
+  static PodLookup.Pod pod(String app) {
+    return new PodLookup.Pod(
+        Map.of(
+            "app",
+            app,
+            "app.kubernetes.io/name",
+            app + "-svc",
+            "9lives",
+            "cat",
+            "pod-template-hash",
+            "7d9f8b6c5"), // not on the allow-list
+        Map.of(
+            "example.com/owner",
+            "team-" + app,
+            "kubectl.kubernetes.io/last-applied-configuration",
+            "{\"huge\":1}"));
   }
 
   static void await(BooleanSupplier cond) throws InterruptedException {
@@ -109,98 +112,124 @@ class KubernetesStreamLabelsTest {
   }
 
   @Test
-  void podLabelsOnStreamsIncludingPodsThatAppearLater() throws Exception {
-    Pod web =
-        client.pods().inNamespace("shop").resource(pod("shop", "web-1", "node-a", "web")).create();
-    client.pods().inNamespace("shop").resource(pod("shop", "other", "node-b", "other")).create();
-    String webUid = web.getMetadata().getUid();
-    Path pods = Files.createDirectories(tmp.resolve("pods"));
-    writeCri(podLog(pods, "shop", "web-1", webUid), "web-line", 20);
+  void labelsAreCachedPerStreamAndUnknownPodsAskTheSourceAgain() throws Exception {
+    MapPods pods = new MapPods();
+    pods.pods.put("u1", pod("web"));
+    KubernetesStreamLabels kube =
+        new KubernetesStreamLabels(
+            pods, "node-a", LABEL_KEYS, ANNOTATION_KEYS, new SimpleMeterRegistry());
+    Labels web = Labels.of("namespace", "shop", "pod", "web-1", "pod_uid", "u1", "app", "mine");
+    Labels got = kube.labels(web);
+    assertThat(got.toString())
+        .isEqualTo(
+            "{_9lives=\"cat\", app=\"mine\", app_kubernetes_io_name=\"web-svc\","
+                + " example_com_owner=\"team-web\", namespace=\"shop\", node_name=\"node-a\","
+                + " pod=\"web-1\", pod_uid=\"u1\"}");
+    assertThat(kube.labels(web)).as("cached: the same object").isSameAs(got);
+    assertThat(pods.refreshes.get()).isZero();
 
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    try (LokiSink sink = new LokiSink();
-        KubernetesStreamLabels kube =
-            new KubernetesStreamLabels(
-                client, "node-a", LABEL_KEYS, ANNOTATION_KEYS, registry, false)) {
-      await(kube::hasSynced); // so the first file's lines all carry the labels
-      assertThat(kube.hasSynced()).isTrue();
-      try (LogShipper shipper =
-          new LogShipper(
-              LogShipperTest.testConfig(pods, tmp.resolve("spool"), sink.base()), registry, kube)) {
-        shipper.start();
-        await(() -> sink.accepted() >= 20);
-        assertThat(
-                linesIn(
-                    sink,
-                    "app=\"web\"",
-                    "app_kubernetes_io_name=\"web-svc\"",
-                    "_9lives=\"cat\"",
-                    "example_com_owner=\"team-web\"",
-                    "node_name=\"node-a\"",
-                    "namespace=\"shop\"",
-                    "pod=\"web-1\"",
-                    "pod_uid=\"" + webUid + "\""))
-            .isEqualTo(20);
-        // not on the allow-lists; the line never in a label value
-        assertThat(sink.streams().keySet())
-            .noneMatch(s -> s.contains("pod_template_hash") || s.contains("last_applied"))
-            .noneMatch(s -> s.contains("web-line"));
+    Labels later = Labels.of("pod_uid", "u2");
+    assertThat(kube.labels(later).has("app")).isFalse();
+    await(() -> pods.refreshes.get() == 1);
+    assertThat(pods.refreshes.get()).as("an unknown pod asks the source to look").isEqualTo(1);
+    assertThat(kube.labels(later).has("app")).as("within a second: cached").isFalse();
+    assertThat(pods.refreshes.get()).isEqualTo(1);
+    pods.pods.put("u2", pod("batch"));
+    await(() -> kube.labels(later).has("app"));
+    assertThat(kube.labels(later).get("app")).isEqualTo("batch");
 
-        // a pod scheduled after start: its watch event brings its labels
-        Pod batch =
-            client
-                .pods()
-                .inNamespace("jobs")
-                .resource(pod("jobs", "batch-1", "node-a", "batch"))
-                .create();
-        String batchUid = batch.getMetadata().getUid();
-        Labels probe = Labels.of("pod_uid", batchUid);
-        await(() -> kube.labels(probe).has("app"));
-        writeCri(podLog(pods, "jobs", "batch-1", batchUid), "batch-line", 10);
-        await(() -> sink.accepted() >= 30);
-        assertThat(linesIn(sink, "app=\"batch\"", "namespace=\"jobs\"", "node_name=\"node-a\""))
-            .isEqualTo(10);
-        // another node's pod is never used
-        assertThat(sink.streams().keySet()).noneMatch(s -> s.contains("app=\"other\""));
-      }
+    KubernetesStreamLabels noNode =
+        new KubernetesStreamLabels(pods, null, LABEL_KEYS, List.of(), new SimpleMeterRegistry());
+    Labels unknown = Labels.of("pod_uid", "u9");
+    assertThat(noNode.labels(unknown)).as("nothing to add: the same labels").isSameAs(unknown);
+  }
+
+  @Test
+  void aHangingSourceNeverBlocksLabelling() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    PodLookup hanging =
+        new PodLookup() {
+          @Override
+          public Pod pod(String uid) {
+            return null;
+          }
+
+          @Override
+          public void refresh() {
+            try {
+              release.await(); // a kubelet that never answers
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        };
+    KubernetesStreamLabels kube =
+        new KubernetesStreamLabels(
+            hanging, "node-a", LABEL_KEYS, List.of(), new SimpleMeterRegistry());
+    try {
+      org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+          java.time.Duration.ofSeconds(10),
+          () -> {
+            for (int i = 0; i < 50; i++) {
+              assertThat(kube.labels(Labels.of("pod_uid", "u" + i)).get("node_name"))
+                  .isEqualTo("node-a");
+              Thread.sleep(50); // past the once-a-second refresh several times
+            }
+          });
+    } finally {
+      release.countDown();
     }
   }
 
   @Test
-  void apiServerDownLogsStillShipWithPathLabels() throws Exception {
-    int closed;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      closed = s.getLocalPort();
-    }
-    Config cfg =
-        new ConfigBuilder(Config.empty())
-            .withMasterUrl("http://127.0.0.1:" + closed)
-            .withRequestTimeout(2000)
-            .withConnectionTimeout(1000)
-            .build();
+  void podLabelsOnShippedStreamsIncludingPodsThatAppearLater() throws Exception {
+    MapPods source = new MapPods();
+    source.pods.put("uid-web", pod("web"));
     Path pods = Files.createDirectories(tmp.resolve("pods"));
-    writeCri(podLog(pods, "shop", "web-1", "uid-1"), "down-line", 25);
+    writeCri(podLog(pods, "shop", "web-1", "uid-web"), "web-line", 20);
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    try (KubernetesClient down = new KubernetesClientBuilder().withConfig(cfg).build();
-        LokiSink sink = new LokiSink();
-        KubernetesStreamLabels kube =
-            new KubernetesStreamLabels(down, "node-a", LABEL_KEYS, ANNOTATION_KEYS, registry);
+    KubernetesStreamLabels kube =
+        new KubernetesStreamLabels(source, "node-a", LABEL_KEYS, ANNOTATION_KEYS, registry);
+    try (LokiSink sink = new LokiSink();
         LogShipper shipper =
             new LogShipper(
                 LogShipperTest.testConfig(pods, tmp.resolve("spool"), sink.base()),
                 registry,
                 kube)) {
       shipper.start();
-      await(() -> sink.accepted() >= 25);
-      assertThat(kube.hasSynced()).isFalse();
-      assertThat(sink.accepted()).isEqualTo(25);
+      await(() -> sink.accepted() >= 20);
+      assertThat(
+              linesIn(
+                  sink,
+                  "app=\"web\"",
+                  "app_kubernetes_io_name=\"web-svc\"",
+                  "_9lives=\"cat\"",
+                  "example_com_owner=\"team-web\"",
+                  "node_name=\"node-a\"",
+                  "namespace=\"shop\"",
+                  "pod=\"web-1\"",
+                  "pod_uid=\"uid-web\""))
+          .isEqualTo(20);
+      // not on the allow-lists; the line never in a label value
       assertThat(sink.streams().keySet())
-          .singleElement()
-          .satisfies(
-              s ->
-                  assertThat(s)
-                      .contains("namespace=\"shop\"", "pod=\"web-1\"", "node_name=\"node-a\"")
-                      .doesNotContain("app="));
+          .noneMatch(s -> s.contains("pod_template_hash") || s.contains("last_applied"))
+          .noneMatch(s -> s.contains("web-line"));
+
+      // a pod the source learns about after its file appeared
+      writeCri(podLog(pods, "jobs", "batch-1", "uid-batch"), "batch-line", 10);
+      await(() -> sink.accepted() >= 30);
+      assertThat(linesIn(sink, "namespace=\"jobs\"", "node_name=\"node-a\"")).isEqualTo(10);
+      assertThat(linesIn(sink, "app=\"batch\"")).isZero();
+      source.pods.put("uid-batch", pod("batch"));
+      Thread.sleep(1100); // past the per-stream re-check
+      Files.writeString(
+          podLog(pods, "jobs", "batch-1", "uid-batch"),
+          Instant.now() + " stdout F batch-late 0\n",
+          java.nio.file.StandardOpenOption.APPEND);
+      await(() -> sink.accepted() >= 31);
+      assertThat(linesIn(sink, "app=\"batch\"", "namespace=\"jobs\"")).isEqualTo(1);
+      assertThat(registry.counter("osprey_log_shipper_pod_lookup_misses_total").count())
+          .isPositive();
     }
   }
 }

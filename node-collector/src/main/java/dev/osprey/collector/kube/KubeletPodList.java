@@ -61,7 +61,7 @@ public final class KubeletPodList implements PodMetadata {
   }
 
   @Override
-  public void refresh() {
+  public synchronized void refresh() {
     if (loaded && System.nanoTime() - loadedAtNanos < minAge.toNanos()) {
       return;
     }
