@@ -14,6 +14,7 @@ import dev.osprey.core.http.Router;
 import dev.osprey.logs.index.LogStore;
 import dev.osprey.logs.index.http.LokiPushRoutes;
 import dev.osprey.query.api.PrometheusApi;
+import dev.osprey.query.api.QueryWarmup;
 import dev.osprey.query.logql.LokiApi;
 import dev.osprey.query.promql.Engine;
 import dev.osprey.tsdb.Tsdb;
@@ -117,9 +118,73 @@ public final class OspreyServer implements AutoCloseable {
       throw new UserError(e.getMessage());
     }
     alerting.start();
+    warmUpQueries();
     ready = true;
     log.info("event=started url={} data_dir={}", http.baseUrl(), dataDir);
     return this;
+  }
+
+  /**
+   * Runs the common PromQL shapes over a scratch tsdb in a temporary directory (its head: the
+   * recent data most queries read) so that the JIT has compiled the query path before the first
+   * user query; see {@link QueryWarmup}. Bounded: about 1 s on an idle 2-core machine, then the
+   * directory is deleted. A failure here loses no data and does not stop the server: it is logged
+   * and start goes on.
+   */
+  private void warmUpQueries() {
+    long t0 = System.nanoTime();
+    Path dir = null;
+    try {
+      dir = java.nio.file.Files.createTempDirectory("osprey-query-warmup-");
+      // scratch data: no fsync, no retention rules, nothing shared with the real tsdb
+      var scratchConfig = new dev.osprey.core.config.TsdbConfig(null, null, null, "never", null);
+      try (Tsdb scratch =
+          Tsdb.open(
+              dir, scratchConfig, new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
+        long end = System.currentTimeMillis() / 60_000 * 60_000;
+        // head only: cutting a block (flush) cost more than the whole budget
+        QueryWarmup.load(scratch, end, 2, 0, QueryWarmup.SCRAPES);
+        long loadMs = (System.nanoTime() - t0) / 1_000_000;
+        long left = WARMUP_BUDGET_MS - (System.nanoTime() - t0) / 1_000_000;
+        QueryWarmup.Report r =
+            QueryWarmup.run(
+                new Engine(scratch, config.query()),
+                end,
+                200,
+                java.time.Duration.ofMillis(Math.max(100, left)));
+        log.info(
+            "event=query_warmup load_ms={} rounds={} queries={} query_ms={} total_ms={}",
+            loadMs,
+            r.rounds(),
+            r.queries(),
+            r.millis(),
+            (System.nanoTime() - t0) / 1_000_000);
+      }
+    } catch (Exception e) {
+      log.warn("event=query_warmup_failed cause=\"{}\"", e.toString());
+    } finally {
+      if (dir != null) {
+        deleteTree(dir);
+      }
+    }
+  }
+
+  private static final long WARMUP_BUDGET_MS = 900;
+
+  private static void deleteTree(Path dir) {
+    try (var s = java.nio.file.Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  java.nio.file.Files.deleteIfExists(p);
+                } catch (java.io.IOException e) {
+                  log.warn("event=query_warmup_cleanup_failed path={} cause=\"{}\"", p, e);
+                }
+              });
+    } catch (java.io.IOException e) {
+      log.warn("event=query_warmup_cleanup_failed path={} cause=\"{}\"", dir, e.toString());
+    }
   }
 
   /** Opens a store and registers it for closing; a failure closes what was opened before. */

@@ -1,0 +1,36 @@
+package dev.osprey.query.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.osprey.core.config.QueryConfig;
+import dev.osprey.core.storage.memory.MemStorage;
+import dev.osprey.query.promql.Engine;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class QueryWarmupTest {
+  private static final long END = 1_764_000_000_000L;
+
+  @Test
+  void everyWarmupQueryRunsAndReturnsSeries() {
+    MemStorage storage = new MemStorage();
+    QueryWarmup.load(storage, END, 2, 0, 200);
+    QueryWarmup.load(storage, END, 2, 200, QueryWarmup.SCRAPES);
+    QueryWarmup.Report r =
+        QueryWarmup.run(new Engine(storage, QueryConfig.DEFAULTS), END, 2, Duration.ofMinutes(2));
+    assertThat(r.rounds()).isEqualTo(2);
+    assertThat(r.queries()).isEqualTo(2 * QueryWarmup.QUERIES.size());
+    // a query over no data would warm little: each shape must find the synthetic series
+    assertThat(r.nonEmpty()).isEqualTo(r.queries());
+  }
+
+  @Test
+  void stopsAtTheBudget() {
+    MemStorage storage = new MemStorage();
+    QueryWarmup.load(storage, END, 1, 0, QueryWarmup.SCRAPES);
+    QueryWarmup.Report r =
+        QueryWarmup.run(new Engine(storage, QueryConfig.DEFAULTS), END, 1000, Duration.ZERO);
+    assertThat(r.queries()).isZero();
+    assertThat(r.rounds()).isZero();
+  }
+}
