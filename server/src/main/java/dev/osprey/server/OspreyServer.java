@@ -127,9 +127,10 @@ public final class OspreyServer implements AutoCloseable {
   /**
    * Runs the common PromQL shapes over a scratch tsdb in a temporary directory (its head: the
    * recent data most queries read) so that the JIT has compiled the query path before the first
-   * user query; see {@link QueryWarmup}. Bounded: about 1 s on an idle 2-core machine, then the
-   * directory is deleted. A failure here loses no data and does not stop the server: it is logged
-   * and start goes on.
+   * user query; see {@link QueryWarmup}. Bounded: 0.9 s of wall time (half of it at most for
+   * writing the data, the query timeout for a query still running at the end), then the directory
+   * is deleted. A failure here loses no data and does not stop the server: it is logged and start
+   * goes on.
    */
   private void warmUpQueries() {
     long t0 = System.nanoTime();
@@ -143,17 +144,23 @@ public final class OspreyServer implements AutoCloseable {
               dir, scratchConfig, new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
         long end = System.currentTimeMillis() / 60_000 * 60_000;
         // head only: cutting a block (flush) cost more than the whole budget
-        QueryWarmup.load(scratch, end, 2, 0, QueryWarmup.SCRAPES);
+        int scrapes =
+            QueryWarmup.load(
+                scratch, end, 2, 0, QueryWarmup.SCRAPES, t0 + WARMUP_BUDGET_MS * 1_000_000 / 2);
         long loadMs = (System.nanoTime() - t0) / 1_000_000;
-        long left = WARMUP_BUDGET_MS - (System.nanoTime() - t0) / 1_000_000;
+        long left = scrapes == 0 ? 0 : WARMUP_BUDGET_MS - loadMs;
+        // cut short, the data ends before `end`: query up to its last scrape
+        long queryEnd = end - (QueryWarmup.SCRAPES - scrapes) * QueryWarmup.STEP_MS;
         QueryWarmup.Report r =
             QueryWarmup.run(
-                new Engine(scratch, config.query()),
-                end,
+                scratch,
+                config.query(),
+                queryEnd,
                 200,
-                java.time.Duration.ofMillis(Math.max(100, left)));
+                java.time.Duration.ofMillis(Math.max(0, left)));
         log.info(
-            "event=query_warmup load_ms={} rounds={} queries={} query_ms={} total_ms={}",
+            "event=query_warmup scrapes={} load_ms={} rounds={} queries={} query_ms={} total_ms={}",
+            scrapes,
             loadMs,
             r.rounds(),
             r.queries(),

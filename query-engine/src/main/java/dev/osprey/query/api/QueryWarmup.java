@@ -1,9 +1,11 @@
 package dev.osprey.query.api;
 
+import dev.osprey.core.config.QueryConfig;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.core.storage.Appender;
 import dev.osprey.core.storage.Storage;
 import dev.osprey.query.promql.Engine;
+import dev.osprey.query.promql.QueryException;
 import dev.osprey.query.promql.QueryResult;
 import java.time.Duration;
 import java.util.List;
@@ -36,7 +38,9 @@ public final class QueryWarmup {
           "avg_over_time(warmup_memory_bytes[5m]) > 0",
           "increase(warmup_cpu_seconds_total[5m])");
 
-  private static final long STEP_MS = 15_000;
+  /** The synthetic data's scrape interval. */
+  public static final long STEP_MS = 15_000;
+
   private static final String[] LE = {"0.005", "0.01", "0.05", "0.1", "0.5", "1", "5", "+Inf"};
 
   /**
@@ -51,9 +55,11 @@ public final class QueryWarmup {
   /**
    * Appends scrapes {@code [from, to)} of the synthetic data to {@code scratch} ({@code
    * podsPerNamespace} pods in each of four namespaces, {@link #SCRAPES} scrapes at 15 s ending at
-   * {@code endMillis}), committing every 60 scrapes.
+   * {@code endMillis}), committing every 60 scrapes; stops early (committing what it wrote) once
+   * {@code System.nanoTime()} passes {@code deadlineNanos}. Returns the scrapes written.
    */
-  public static void load(Storage scratch, long endMillis, int podsPerNamespace, int from, int to) {
+  public static int load(
+      Storage scratch, long endMillis, int podsPerNamespace, int from, int to, long deadlineNanos) {
     long start = endMillis - (SCRAPES - 1) * STEP_MS;
     java.util.ArrayList<Labels> series = new java.util.ArrayList<>();
     for (int ns = 0; ns < 4; ns++) {
@@ -91,7 +97,11 @@ public final class QueryWarmup {
     }
     long[] refs = new long[series.size()];
     Appender app = scratch.appender();
-    for (int k = from; k < to; k++) {
+    int k = from;
+    for (; k < to; k++) {
+      if (System.nanoTime() - deadlineNanos > 0) {
+        break;
+      }
       long t = start + k * STEP_MS;
       for (int i = 0; i < series.size(); i++) {
         String name = series.get(i).get("__name__");
@@ -101,12 +111,13 @@ public final class QueryWarmup {
                 : k * (1 + i % 5) + (i % 3) * 0.25; // counters: never reset
         refs[i] = app.append(refs[i], series.get(i), t, v);
       }
-      if ((k - from) % 60 == 59 || k == to - 1) {
+      if ((k - from) % 60 == 59) {
         app.commit();
         app = scratch.appender();
       }
     }
-    app.rollback(); // the last, empty one
+    app.commit();
+    return k - from;
   }
 
   /**
@@ -114,7 +125,8 @@ public final class QueryWarmup {
    * and writes each result as the API would, until {@code rounds} rounds are done or the budget is
    * spent.
    */
-  public static Report run(Engine engine, long endMillis, int rounds, Duration budget) {
+  public static Report run(
+      Storage storage, QueryConfig config, long endMillis, int rounds, Duration budget) {
     long t0 = System.nanoTime();
     long deadline = t0 + budget.toNanos();
     int done = 0;
@@ -123,10 +135,28 @@ public final class QueryWarmup {
     outer:
     for (int r = 0; r < rounds; r++) {
       for (String q : QUERIES) {
-        if (System.nanoTime() >= deadline) {
+        long leftMs = (deadline - System.nanoTime()) / 1_000_000;
+        if (leftMs <= 0) {
           break outer;
         }
-        QueryResult res = engine.rangeQuery(q, endMillis - 1_800_000, endMillis, 60_000);
+        // the query's own timeout keeps one slow query within the budget too
+        Engine engine =
+            new Engine(
+                storage,
+                leftMs,
+                config.maxSamples(),
+                config.lookbackDelta().toMillis(),
+                60_000,
+                config.maxSeries());
+        QueryResult res;
+        try {
+          res = engine.rangeQuery(q, endMillis - 1_800_000, endMillis, 60_000);
+        } catch (QueryException e) {
+          if (e.kind() == QueryException.Kind.TIMEOUT) {
+            break outer;
+          }
+          throw e;
+        }
         PrometheusApi.ResultJson.write(res, 0);
         queries++;
         if (res.matrix() != null && !res.matrix().isEmpty()) {
