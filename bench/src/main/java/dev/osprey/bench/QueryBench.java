@@ -61,6 +61,19 @@ final class QueryBench implements Callable<Integer> {
       defaultValue = "5")
   int repeat;
 
+  @Option(
+      names = "--warmup",
+      description =
+          "Unmeasured runs of each query on each system before the measured ones, the same for"
+              + " every system (default ${DEFAULT-VALUE}).",
+      defaultValue = "0")
+  int warmup;
+
+  @Option(
+      names = "--runs",
+      description = "Print every measured run's latency, not only the median.")
+  boolean printRuns;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Override
@@ -91,6 +104,7 @@ final class QueryBench implements Callable<Integer> {
       long qStart = (start + 3600_000 > end ? start : start + 3600_000) / 1000;
       long qEnd = end / 1000;
       Map<String, Map<String, Double>> medians = new LinkedHashMap<>();
+      Map<String, Map<String, Double>> cpu = new LinkedHashMap<>();
       List<String> mismatches = new ArrayList<>();
       for (var q : QUERIES.entrySet()) {
         Map<String, Double> row = new LinkedHashMap<>();
@@ -104,8 +118,12 @@ final class QueryBench implements Callable<Integer> {
                   + "&end="
                   + qEnd
                   + "&step=60";
+          for (int i = 0; i < warmup; i++) {
+            e.getValue().get(path);
+          }
           double[] ms = new double[repeat];
           JsonNode last = null;
+          long cpu0 = e.getValue().cpuMillis();
           for (int i = 0; i < repeat; i++) {
             long t0 = System.nanoTime();
             var r = e.getValue().get(path);
@@ -115,6 +133,19 @@ final class QueryBench implements Callable<Integer> {
               System.err.printf("  %s failed on %s: %s%n", e.getKey(), q.getKey(), r.body());
               ms[i] = Double.NaN;
             }
+          }
+          // CPU of the server process per run: robust to other load on the machine, which
+          // stretches wall time but not the work done
+          double cpuMs = (double) (e.getValue().cpuMillis() - cpu0) / repeat;
+          cpu.computeIfAbsent(q.getKey(), k -> new LinkedHashMap<>()).put(e.getKey(), cpuMs);
+          if (printRuns) {
+            StringBuilder runs = new StringBuilder();
+            for (double m : ms) {
+              runs.append(String.format(" %.1f", m));
+            }
+            System.err.printf(
+                "  %-20s %-16s cpu %.1f ms/run; runs, ms:%s%n",
+                q.getKey(), e.getKey(), cpuMs, runs);
           }
           Arrays.sort(ms);
           row.put(e.getKey(), ms[repeat / 2]);
@@ -129,7 +160,16 @@ final class QueryBench implements Callable<Integer> {
         }
         System.err.printf("  %-20s %s%n", q.getKey(), row);
       }
-      print(medians, w.size(), steps, mismatches);
+      print(medians, w.size(), steps, mismatches, null);
+      print(
+          cpu,
+          w.size(),
+          steps,
+          null,
+          String.format(
+              "%nServer process CPU per run, ms (user + system of all its threads from /proc, the"
+                  + " JIT and GC included; mean over the %d measured runs; 10 ms resolution):%n",
+              repeat));
     } finally {
       for (Peer p : peers.values()) {
         p.stop();
@@ -139,13 +179,20 @@ final class QueryBench implements Callable<Integer> {
   }
 
   private void print(
-      Map<String, Map<String, Double>> medians, int n, int steps, List<String> mismatches) {
+      Map<String, Map<String, Double>> medians,
+      int n,
+      int steps,
+      List<String> mismatches,
+      String title) {
     List<String> systems = opts.systems;
     StringBuilder sb = new StringBuilder();
     sb.append(
-        String.format(
-            "%n%d series x %d samples, whole range at a 60 s step, median of %d, %s%n",
-            n, steps, repeat, Instant.now()));
+        title != null
+            ? title
+            : String.format(
+                "%n%d series x %d samples, whole range at a 60 s step, median of %d after %d warm-up"
+                    + " runs, %s%n",
+                n, steps, repeat, warmup, Instant.now()));
     sb.append("| query | ").append(String.join(" ms | ", systems)).append(" ms |");
     boolean ratios = systems.contains("osprey");
     if (ratios && systems.contains("prometheus")) {
@@ -188,6 +235,10 @@ final class QueryBench implements Callable<Integer> {
           String.format(
               "%nmedian of osprey/victoriametrics ratios: %.2f%n",
               vmRatios.get(vmRatios.size() / 2)));
+    }
+    if (mismatches == null) {
+      System.out.print(sb);
+      return;
     }
     sb.append(
         mismatches.isEmpty()

@@ -15,6 +15,7 @@ import dev.osprey.logs.index.LogStore;
 import dev.osprey.logs.index.http.LokiPushRoutes;
 import dev.osprey.logs.index.http.PushLimits;
 import dev.osprey.query.api.PrometheusApi;
+import dev.osprey.query.api.QueryWarmup;
 import dev.osprey.query.logql.LokiApi;
 import dev.osprey.query.promql.Engine;
 import dev.osprey.tsdb.Tsdb;
@@ -126,9 +127,80 @@ public final class OspreyServer implements AutoCloseable {
       throw new UserError(e.getMessage());
     }
     alerting.start();
+    warmUpQueries();
     ready = true;
     log.info("event=started url={} data_dir={}", http.baseUrl(), dataDir);
     return this;
+  }
+
+  /**
+   * Runs the common PromQL shapes over a scratch tsdb in a temporary directory (its head: the
+   * recent data most queries read) so that the JIT has compiled the query path before the first
+   * user query; see {@link QueryWarmup}. Bounded: 0.9 s of wall time (half of it at most for
+   * writing the data, the query timeout for a query still running at the end), then the directory
+   * is deleted. A failure here loses no data and does not stop the server: it is logged and start
+   * goes on.
+   */
+  private void warmUpQueries() {
+    long t0 = System.nanoTime();
+    Path dir = null;
+    try {
+      dir = java.nio.file.Files.createTempDirectory("osprey-query-warmup-");
+      // scratch data: no fsync, no retention rules, nothing shared with the real tsdb
+      var scratchConfig = new dev.osprey.core.config.TsdbConfig(null, null, null, "never", null);
+      try (Tsdb scratch =
+          Tsdb.open(
+              dir, scratchConfig, new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
+        long end = System.currentTimeMillis() / 60_000 * 60_000;
+        // head only: cutting a block (flush) cost more than the whole budget
+        int scrapes =
+            QueryWarmup.load(
+                scratch, end, 2, 0, QueryWarmup.SCRAPES, t0 + WARMUP_BUDGET_MS * 1_000_000 / 2);
+        long loadMs = (System.nanoTime() - t0) / 1_000_000;
+        long left = scrapes == 0 ? 0 : WARMUP_BUDGET_MS - loadMs;
+        // cut short, the data ends before `end`: query up to its last scrape
+        long queryEnd = end - (QueryWarmup.SCRAPES - scrapes) * QueryWarmup.STEP_MS;
+        QueryWarmup.Report r =
+            QueryWarmup.run(
+                scratch,
+                config.query(),
+                queryEnd,
+                200,
+                java.time.Duration.ofMillis(Math.max(0, left)));
+        log.info(
+            "event=query_warmup scrapes={} load_ms={} rounds={} queries={} query_ms={} total_ms={}",
+            scrapes,
+            loadMs,
+            r.rounds(),
+            r.queries(),
+            r.millis(),
+            (System.nanoTime() - t0) / 1_000_000);
+      }
+    } catch (Exception e) {
+      log.warn("event=query_warmup_failed cause=\"{}\"", e.toString());
+    } finally {
+      if (dir != null) {
+        deleteTree(dir);
+      }
+    }
+  }
+
+  private static final long WARMUP_BUDGET_MS = 900;
+
+  private static void deleteTree(Path dir) {
+    try (var s = java.nio.file.Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  java.nio.file.Files.deleteIfExists(p);
+                } catch (java.io.IOException e) {
+                  log.warn("event=query_warmup_cleanup_failed path={} cause=\"{}\"", p, e);
+                }
+              });
+    } catch (java.io.IOException e) {
+      log.warn("event=query_warmup_cleanup_failed path={} cause=\"{}\"", dir, e.toString());
+    }
   }
 
   /** Opens a store and registers it for closing; a failure closes what was opened before. */

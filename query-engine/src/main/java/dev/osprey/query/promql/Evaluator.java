@@ -395,32 +395,43 @@ final class Evaluator {
       }
       SampleIterator it = ss.iterator(reuse);
       reuse = it;
-      long[] t = new long[capacity];
-      double[] v = new double[capacity];
-      // in bulk: the tsdb's chunk iterators decode straight into the arrays
-      int n = it.read(t, v, 0, t.length);
-      while (n == t.length) {
-        if (currentSamples + loadedSamples + n > maxSamples) {
-          tooManySamples(); // before growing the arrays of one long series further
-        }
-        t = Arrays.copyOf(t, n * 2);
-        v = Arrays.copyOf(v, n * 2);
-        n += it.read(t, v, n, t.length - n);
-      }
-      boolean stale = false;
-      for (int i = 0; i < n; i++) {
-        stale |= Double.doubleToRawLongBits(v[i]) == StaleNaN.BITS;
-      }
-      loadedSamples += n;
-      checkSamples();
-      if (n > 0) {
-        l.add(new Loaded(ss.labels(), t, v, n, stale));
-        capacity = Math.max(16, n + (n >> 3));
+      Loaded one = readSeries(ss.labels(), it, capacity);
+      if (one != null) {
+        l.add(one);
+        capacity = Math.max(16, one.n + (one.n >> 3));
       }
       checkDeadline();
     }
     loaded.put(vs, l);
     return l;
+  }
+
+  /**
+   * One series' samples, or null if it has none in range. A method of its own, not the body of the
+   * loop in {@link #load}: the tsdb's whole read path inlines here, and the JIT then compiles this
+   * small method once instead of recompiling (and on-stack replacing) the loop over all series,
+   * which cost seconds of compiler time per query shape.
+   */
+  private Loaded readSeries(Labels labels, SampleIterator it, int capacity) {
+    long[] t = new long[capacity];
+    double[] v = new double[capacity];
+    // in bulk: the tsdb's chunk iterators decode straight into the arrays
+    int n = it.read(t, v, 0, t.length);
+    while (n == t.length) {
+      if (currentSamples + loadedSamples + n > maxSamples) {
+        tooManySamples(); // before growing the arrays of one long series further
+      }
+      t = Arrays.copyOf(t, n * 2);
+      v = Arrays.copyOf(v, n * 2);
+      n += it.read(t, v, n, t.length - n);
+    }
+    boolean stale = false;
+    for (int i = 0; i < n; i++) {
+      stale |= Double.doubleToRawLongBits(v[i]) == StaleNaN.BITS;
+    }
+    loadedSamples += n;
+    checkSamples();
+    return n > 0 ? new Loaded(labels, t, v, n, stale) : null;
   }
 
   /** Records a warning annotation for the node, rendered as the HTTP API shows it. */

@@ -199,8 +199,6 @@ final class FusedAggregation {
     long rangeMs = ms == null ? 0 : ev.durMs(ms.range);
     int[] firstStep = new int[series.size()];
     Arrays.fill(firstStep, -1);
-    Series buf = new Series(null, 16);
-    Sample in1 = new Sample(null, 0, 0, dropName);
     // 1 rate, 2 increase, 3 delta: computed off the loaded arrays (extrapolatedRate)
     int extrapolated =
         fn == null
@@ -211,101 +209,30 @@ final class FusedAggregation {
               case "delta" -> 3;
               default -> 0;
             };
+    Window w =
+        new Window(
+            ev,
+            grid,
+            steps,
+            off,
+            ms,
+            rangeMs,
+            fn,
+            extrapolated,
+            samples,
+            firstStep,
+            cells,
+            order,
+            nGroups,
+            keys,
+            gid,
+            dropName,
+            code,
+            new Series(null, 16),
+            new Sample(null, 0, 0, dropName));
     for (int si = 0; si < series.size(); si++) {
       ev.checkDeadline();
-      Loaded s = series.get(si);
-      boolean mayReset = false;
-      if (extrapolated != 0) {
-        for (int i = 1; i < s.n && !mayReset; i++) {
-          mayReset = s.v[i] < s.v[i - 1];
-        }
-      }
-      int lastHint = -1;
-      int firstHint = -1;
-      for (int k = 0; k < steps; k++) {
-        long ts = grid[0] + k * grid[1];
-        long hi = ts - off;
-        double v;
-        if (ms != null) {
-          long lo = hi - rangeMs;
-          int last = Evaluator.seek(s.t, s.n, hi, lastHint);
-          lastHint = last;
-          int before = Evaluator.seek(s.t, s.n, lo, firstHint);
-          firstHint = before;
-          int first = before + 1;
-          if (first > last) {
-            continue;
-          }
-          int len = last - first + 1;
-          if (extrapolated != 0 && !s.hasStale) {
-            // rate/increase/delta straight off the loaded arrays: no window copy, and no
-            // reset scan for a series that never decreases.
-            samples[k] += len;
-            if (len < 2) {
-              continue; // NaN and no result, as for the copied window
-            }
-            v =
-                FunctionCalls.extrapolatedRate(
-                    s.t,
-                    s.v,
-                    first,
-                    len,
-                    hi - rangeMs,
-                    hi,
-                    rangeMs,
-                    extrapolated != 3,
-                    extrapolated == 1,
-                    mayReset);
-            if (firstStep[si] < 0) {
-              firstStep[si] = k;
-            }
-            accumulate(cells, order, nGroups, keys, gid[si], k, dropName, code, in1, v);
-            continue;
-          }
-          if (buf.t.length < len) {
-            int cap = Math.max(len, buf.t.length * 2);
-            buf.t = new long[cap];
-            buf.v = new double[cap];
-          }
-          if (!s.hasStale) {
-            System.arraycopy(s.t, first, buf.t, 0, len);
-            System.arraycopy(s.v, first, buf.v, 0, len);
-            buf.n = len;
-          } else {
-            buf.n = 0;
-            for (int i = first; i <= last; i++) {
-              if (!StaleNaN.is(s.v[i])) {
-                buf.t[buf.n] = s.t[i];
-                buf.v[buf.n] = s.v[i];
-                buf.n++;
-              }
-            }
-          }
-          if (buf.n == 0) {
-            continue;
-          }
-          samples[k] += buf.n;
-          v = FunctionCalls.windowValue(fn, buf, hi, rangeMs, ts, Double.NaN, Double.NaN);
-          if (Double.isNaN(v) && FunctionCalls.noResult(fn, buf)) {
-            continue;
-          }
-          if (firstStep[si] < 0) {
-            firstStep[si] = k;
-          }
-        } else {
-          int i = Evaluator.seek(s.t, s.n, hi, lastHint);
-          lastHint = i;
-          if (i < 0 || s.t[i] <= hi - ev.lookback) {
-            continue;
-          }
-          v = s.v[i];
-          if (StaleNaN.is(v)) {
-            continue;
-          }
-          samples[k]++;
-        }
-        accumulate(cells, order, nGroups, keys, gid[si], k, dropName, code, in1, v);
-      }
+      feed(w, series.get(si), si);
     }
     if (counterFn) {
       // The step-by-step path notes non-counters step by step, in series order within a step.
@@ -324,5 +251,146 @@ final class FusedAggregation {
       }
     }
     return new Table(order, samples);
+  }
+
+  /** What {@link #feed} needs from {@link #build}: the grid, the window and the output table. */
+  private record Window(
+      Evaluator ev,
+      long[] grid,
+      int steps,
+      long off,
+      MatrixSelector ms,
+      long rangeMs,
+      String fn,
+      int extrapolated,
+      long[] samples,
+      int[] firstStep,
+      Group[][] cells,
+      ArrayList<Group>[] order,
+      int nGroups,
+      ArrayList<Labels> keys,
+      int[] gid,
+      boolean dropName,
+      int code,
+      Series buf,
+      Sample in1) {}
+
+  /**
+   * One series' values at every step into the table. A method of its own, not the body of the loop
+   * in {@link #build}: the JIT compiles a small method per series instead of recompiling (and
+   * on-stack replacing) one huge loop, which cost seconds of compiler time per query shape.
+   */
+  private static void feed(Window w, Loaded s, int si) {
+    Evaluator ev = w.ev;
+    long[] grid = w.grid;
+    int steps = w.steps;
+    long off = w.off;
+    MatrixSelector ms = w.ms;
+    long rangeMs = w.rangeMs;
+    String fn = w.fn;
+    int extrapolated = w.extrapolated;
+    long[] samples = w.samples;
+    int[] firstStep = w.firstStep;
+    Group[][] cells = w.cells;
+    ArrayList<Group>[] order = w.order;
+    int nGroups = w.nGroups;
+    ArrayList<Labels> keys = w.keys;
+    int[] gid = w.gid;
+    boolean dropName = w.dropName;
+    int code = w.code;
+    Series buf = w.buf;
+    Sample in1 = w.in1;
+    boolean mayReset = false;
+    if (extrapolated != 0) {
+      for (int i = 1; i < s.n && !mayReset; i++) {
+        mayReset = s.v[i] < s.v[i - 1];
+      }
+    }
+    int lastHint = -1;
+    int firstHint = -1;
+    for (int k = 0; k < steps; k++) {
+      long ts = grid[0] + k * grid[1];
+      long hi = ts - off;
+      double v;
+      if (ms != null) {
+        long lo = hi - rangeMs;
+        int last = Evaluator.seek(s.t, s.n, hi, lastHint);
+        lastHint = last;
+        int before = Evaluator.seek(s.t, s.n, lo, firstHint);
+        firstHint = before;
+        int first = before + 1;
+        if (first > last) {
+          continue;
+        }
+        int len = last - first + 1;
+        if (extrapolated != 0 && !s.hasStale) {
+          // rate/increase/delta straight off the loaded arrays: no window copy, and no
+          // reset scan for a series that never decreases.
+          samples[k] += len;
+          if (len < 2) {
+            continue; // NaN and no result, as for the copied window
+          }
+          v =
+              FunctionCalls.extrapolatedRate(
+                  s.t,
+                  s.v,
+                  first,
+                  len,
+                  hi - rangeMs,
+                  hi,
+                  rangeMs,
+                  extrapolated != 3,
+                  extrapolated == 1,
+                  mayReset);
+          if (firstStep[si] < 0) {
+            firstStep[si] = k;
+          }
+          accumulate(cells, order, nGroups, keys, gid[si], k, dropName, code, in1, v);
+          continue;
+        }
+        if (buf.t.length < len) {
+          int cap = Math.max(len, buf.t.length * 2);
+          buf.t = new long[cap];
+          buf.v = new double[cap];
+        }
+        if (!s.hasStale) {
+          System.arraycopy(s.t, first, buf.t, 0, len);
+          System.arraycopy(s.v, first, buf.v, 0, len);
+          buf.n = len;
+        } else {
+          buf.n = 0;
+          for (int i = first; i <= last; i++) {
+            if (!StaleNaN.is(s.v[i])) {
+              buf.t[buf.n] = s.t[i];
+              buf.v[buf.n] = s.v[i];
+              buf.n++;
+            }
+          }
+        }
+        if (buf.n == 0) {
+          continue;
+        }
+        samples[k] += buf.n;
+        v = FunctionCalls.windowValue(fn, buf, hi, rangeMs, ts, Double.NaN, Double.NaN);
+        if (Double.isNaN(v) && FunctionCalls.noResult(fn, buf)) {
+          continue;
+        }
+        if (firstStep[si] < 0) {
+          firstStep[si] = k;
+        }
+      } else {
+        int i = Evaluator.seek(s.t, s.n, hi, lastHint);
+        lastHint = i;
+        if (i < 0 || s.t[i] <= hi - ev.lookback) {
+          continue;
+        }
+        v = s.v[i];
+        if (StaleNaN.is(v)) {
+          continue;
+        }
+        samples[k]++;
+      }
+      accumulate(cells, order, nGroups, keys, gid[si], k, dropName, code, in1, v);
+    }
   }
 }
