@@ -127,9 +127,13 @@ public final class OspreyServer implements AutoCloseable {
       throw new UserError(e.getMessage());
     }
     alerting.start();
-    warmUpQueries();
     ready = true;
     log.info("event=started url={} data_dir={}", http.baseUrl(), dataDir);
+    // after ready, on its own thread: start (and a restart after a crash) is not held up by it
+    Thread warmup = new Thread(this::warmUpQueries, "osprey-query-warmup");
+    warmup.setDaemon(true);
+    warmup.setPriority(Thread.MIN_PRIORITY);
+    warmup.start();
     return this;
   }
 

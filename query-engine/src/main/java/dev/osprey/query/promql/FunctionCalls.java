@@ -2,7 +2,6 @@ package dev.osprey.query.promql;
 
 import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
-import com.google.re2j.PatternSyntaxException;
 import dev.osprey.core.labels.LabelMatcher;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.query.promql.Ast.Call;
@@ -389,33 +388,24 @@ final class FunctionCalls {
   }
 
   private static Value labelReplace(Evaluator ev, Call c, long ts) {
-    String dst = strArg(ev, c.args.get(1), ts);
-    String repl = strArg(ev, c.args.get(2), ts);
-    String src = strArg(ev, c.args.get(3), ts);
-    String regex = strArg(ev, c.args.get(4), ts);
-    Pattern p;
+    LabelReplacement r;
     try {
-      p = Pattern.compile("^(?s:" + regex + ")$");
-    } catch (PatternSyntaxException e) {
-      throw QueryException.exec("invalid regular expression in label_replace(): " + regex);
-    }
-    if (!validLabelName(dst)) {
-      throw QueryException.exec("invalid destination label name in label_replace(): " + dst);
+      r =
+          LabelReplacement.of(
+              strArg(ev, c.args.get(1), ts),
+              strArg(ev, c.args.get(2), ts),
+              strArg(ev, c.args.get(3), ts),
+              strArg(ev, c.args.get(4), ts));
+    } catch (IllegalArgumentException e) {
+      throw QueryException.exec(e.getMessage());
     }
     ArrayList<Sample> v = vec(ev, c.args.get(0), ts);
     for (Sample s : v) {
-      String val = s.labels.get(src);
-      Matcher m = p.matcher(val);
-      if (m.matches()) {
-        String res = expand(repl, m, p);
-        s.labels = s.labels.toBuilder().set(dst, res).build();
-        if (res.isEmpty()) {
-          s.labels = s.labels.toBuilder().del(dst).build();
-        }
-        if (dst.equals(Labels.METRIC_NAME)) {
-          s.dropName = false;
-        }
+      Labels out = r.apply(s.labels);
+      if (out != s.labels && r.destination().equals(Labels.METRIC_NAME)) {
+        s.dropName = false;
       }
+      s.labels = out;
     }
     return new VectorV(v);
   }

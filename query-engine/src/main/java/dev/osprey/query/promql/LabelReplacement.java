@@ -41,7 +41,12 @@ public final class LabelReplacement {
     return new LabelReplacement(dst, replacement, src, p);
   }
 
-  /** The labels after the replacement. */
+  /** The label the replacement sets. */
+  public String destination() {
+    return dst;
+  }
+
+  /** The labels after the replacement; the same object when the regex does not match. */
   public Labels apply(Labels in) {
     Matcher m = pattern.matcher(in.get(src));
     if (!m.matches()) {
