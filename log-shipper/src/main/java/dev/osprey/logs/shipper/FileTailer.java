@@ -22,6 +22,35 @@ import java.util.function.Consumer;
  * receiver recognises as replays).
  */
 final class FileTailer implements AutoCloseable {
+  /** Stream indexes in {@link #streams()}. */
+  static final int PLAIN = 0;
+
+  static final int STDOUT = 1;
+  static final int STDERR = 2;
+
+  /**
+   * Where entries go. {@code b[off, off+len)} is the line as valid UTF-8, only valid during the
+   * call (the caller copies it); {@code stream} indexes {@link #streams()}.
+   */
+  interface Sink {
+    void entry(
+        FileTailer source, int stream, long ts, byte[] b, int off, int len, long offset, long next);
+
+    /** A sink that makes a {@link LogEntry} of each entry (tests, tools). */
+    static Sink entries(Consumer<LogEntry> out) {
+      return (t, stream, ts, b, off, len, offset, next) ->
+          out.accept(
+              new LogEntry(
+                  t.streams()[stream],
+                  ts,
+                  new String(b, off, len, StandardCharsets.UTF_8),
+                  Labels.EMPTY,
+                  t.sourceId,
+                  offset,
+                  next));
+    }
+  }
+
   enum Format {
     UNKNOWN,
     CRI,
@@ -47,7 +76,8 @@ final class FileTailer implements AutoCloseable {
   private final Labels plainLabels;
   private final Labels stdoutLabels;
   private final Labels stderrLabels;
-  private final Consumer<LogEntry> sink;
+  private final Labels[] streams;
+  private final Sink sink;
   private final ShipperMetrics metrics;
   private final ByteBuffer readBuf = ByteBuffer.allocate(READ_BUFFER);
   private final CriParser.Result cri = new CriParser.Result();
@@ -95,7 +125,7 @@ final class FileTailer implements AutoCloseable {
       long offset,
       Labels base,
       int maxLine,
-      Consumer<LogEntry> sink,
+      Sink sink,
       ShipperMetrics metrics) {
     this(path, ch, id, id.dev(), id.ino(), offset, base, maxLine, sink, metrics);
   }
@@ -109,7 +139,7 @@ final class FileTailer implements AutoCloseable {
       long offset,
       Labels base,
       int maxLine,
-      Consumer<LogEntry> sink,
+      Sink sink,
       ShipperMetrics metrics) {
     this.path = path;
     this.ch = ch;
@@ -121,6 +151,7 @@ final class FileTailer implements AutoCloseable {
     this.plainLabels = base;
     this.stdoutLabels = base.toBuilder().set("stream", "stdout").build();
     this.stderrLabels = base.toBuilder().set("stream", "stderr").build();
+    this.streams = new Labels[] {plainLabels, stdoutLabels, stderrLabels};
     this.sink = sink;
     this.metrics = metrics;
     this.readPos = offset;
@@ -148,6 +179,11 @@ final class FileTailer implements AutoCloseable {
 
   FileChannel channel() {
     return ch;
+  }
+
+  /** The stream label sets entries refer to: {@link #PLAIN}, {@link #STDOUT}, {@link #STDERR}. */
+  Labels[] streams() {
+    return streams;
   }
 
   Format format() {
@@ -284,8 +320,8 @@ final class FileTailer implements AutoCloseable {
     }
     if (continuing) {
       // The rest of a line whose first pieces were emitted already: raw text, same stream.
-      Labels l = format == Format.PLAIN ? plainLabels : (contStderr ? stderrLabels : stdoutLabels);
-      emit(l, contTs, text(b, off, len), start, complete ? next : lineStart);
+      int l = format == Format.PLAIN ? PLAIN : (contStderr ? STDERR : STDOUT);
+      emit(l, contTs, b, off, len, start, complete ? next : lineStart);
       return;
     }
     switch (format) {
@@ -311,9 +347,11 @@ final class FileTailer implements AutoCloseable {
       flushJoin(start);
       startContinuation(cri.timestampNanos, cri.stderr);
       emit(
-          cri.stderr ? stderrLabels : stdoutLabels,
+          cri.stderr ? STDERR : STDOUT,
           cri.timestampNanos,
-          text(b, cri.messageOffset, msgLen),
+          b,
+          cri.messageOffset,
+          msgLen,
           start,
           lineStart);
       return;
@@ -333,9 +371,11 @@ final class FileTailer implements AutoCloseable {
       }
     }
     emit(
-        cri.stderr ? stderrLabels : stdoutLabels,
+        cri.stderr ? STDERR : STDOUT,
         cri.timestampNanos,
-        text(b, cri.messageOffset, msgLen),
+        b,
+        cri.messageOffset,
+        msgLen,
         start,
         next);
   }
@@ -362,7 +402,7 @@ final class FileTailer implements AutoCloseable {
       flushJoin(start);
       metrics.linesSplit.increment();
     }
-    emit(r.stderr() ? stderrLabels : stdoutLabels, r.timestampNanos(), r.log(), start, next);
+    emit(r.stderr() ? STDERR : STDOUT, r.timestampNanos(), msg, 0, msg.length, start, next);
   }
 
   private void plainLine(byte[] b, int off, int len, long start, long next, boolean complete) {
@@ -370,7 +410,7 @@ final class FileTailer implements AutoCloseable {
     long now = System.currentTimeMillis() * 1_000_000L;
     if (!complete) {
       startContinuation(now, false);
-      emit(plainLabels, now, text(b, off, len), start, lineStart);
+      emit(PLAIN, now, b, off, len, start, lineStart);
       return;
     }
     if (len == 0 || (len == 1 && b[off] == '\r')) {
@@ -382,7 +422,7 @@ final class FileTailer implements AutoCloseable {
       emittedPos = next; // nothing to ship
       return;
     }
-    emit(plainLabels, now, text(b, off, len), start, next);
+    emit(PLAIN, now, b, off, len, start, next);
   }
 
   private void startContinuation(long ts, boolean stderr) {
@@ -417,24 +457,20 @@ final class FileTailer implements AutoCloseable {
     if (joinStart < 0) {
       return;
     }
-    String text = new String(join, 0, joinLen, StandardCharsets.UTF_8);
     long start = joinStart;
-    resetJoin();
-    emit(joinStderr ? stderrLabels : stdoutLabels, joinTs, text, start, resume);
-  }
-
-  private void resetJoin() {
+    int len = joinLen;
     joinStart = -1;
     joinLen = 0;
+    emit(joinStderr ? STDERR : STDOUT, joinTs, join, 0, len, start, resume);
     if (join.length > (1 << 20)) {
       join = new byte[4096];
     }
   }
 
-  private void emit(Labels labels, long ts, String text, long offset, long next) {
+  private void emit(int stream, long ts, byte[] b, int off, int len, long offset, long next) {
     if (joiner != null) {
       if (!continuing) {
-        joiner.line(labels, ts, text, offset, next, System.nanoTime());
+        joiner.line(streams[stream], ts, text(b, off, len), offset, next, System.nanoTime());
         emittedPos = joiner.safePoint();
         return;
       }
@@ -442,7 +478,14 @@ final class FileTailer implements AutoCloseable {
       joiner.flushAll();
       joiner.skip(next);
     }
-    sink.accept(new LogEntry(labels, ts, text, Labels.EMPTY, sourceId, offset, next));
+    if (!Utf8Check.isValid(b, off, len)) {
+      // Invalid UTF-8 is kept with U+FFFD in place of the bad bytes (the JDK decoder's rule).
+      byte[] fixed = text(b, off, len).getBytes(StandardCharsets.UTF_8);
+      b = fixed;
+      off = 0;
+      len = fixed.length;
+    }
+    sink.entry(this, stream, ts, b, off, len, offset, next);
     metrics.lines.increment();
     if (joinStart >= 0) {
       throw new IllegalStateException("BUG: entry emitted while partial lines are pending");
@@ -452,7 +495,9 @@ final class FileTailer implements AutoCloseable {
 
   /** A joined multi-line record from the joiner. */
   private void record(Labels labels, long ts, String text, long offset, long next) {
-    sink.accept(new LogEntry(labels, ts, text, Labels.EMPTY, sourceId, offset, next));
+    byte[] b = text.getBytes(StandardCharsets.UTF_8);
+    int stream = labels == stderrLabels ? STDERR : labels == stdoutLabels ? STDOUT : PLAIN;
+    sink.entry(this, stream, ts, b, 0, b.length, offset, next);
     metrics.lines.increment();
   }
 
