@@ -3,7 +3,10 @@ package dev.osprey.logs.shipper;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.pipeline.LogEntry;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -234,10 +237,7 @@ final class FileTailer implements AutoCloseable {
     }
     byte[] b = readBuf.array();
     int segStart = 0;
-    for (int i = 0; i < n; i++) {
-      if (b[i] != '\n') {
-        continue;
-      }
+    for (int i = indexOfNewline(b, 0, n); i >= 0; i = indexOfNewline(b, i + 1, n)) {
       long nlOffset = readPos + i;
       if (carryLen == 0 && i - segStart <= maxLine) {
         line(b, segStart, i - segStart, nlOffset + 1, true);
@@ -257,6 +257,33 @@ final class FileTailer implements AutoCloseable {
     readPos += n;
     metrics.bytesRead.increment(n);
     return n;
+  }
+
+  private static final VarHandle LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
+
+  /**
+   * The index of the first {@code '\n'} in {@code b[from, end)}, or -1; eight bytes per step (the
+   * agent's JVM runs C1 only, which does not vectorize a byte loop: about 3.5 ns per byte).
+   */
+  static int indexOfNewline(byte[] b, int from, int end) {
+    int i = from;
+    for (; i + 8 <= end; i += 8) {
+      long x = (long) LONG.get(b, i) ^ NEWLINES;
+      long found = (x - ONES) & ~x & 0x8080808080808080L;
+      if (found != 0) {
+        // The lowest flagged byte is a true match (a borrow only flags bytes above one).
+        return i + (Long.numberOfTrailingZeros(found) >>> 3);
+      }
+    }
+    for (; i < end; i++) {
+      if (b[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** At the end of a file that is being let go: the last line had no newline; ship it. */
