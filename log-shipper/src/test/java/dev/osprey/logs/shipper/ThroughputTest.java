@@ -100,8 +100,12 @@ class ThroughputTest {
           bytes / s / (1 << 20),
           lines / s);
       System.out.printf(
-          "THROUGHPUT files=%d start %.2f s, first line spooled after %.2f s%n",
-          files, (tStart - t0) / 1e9, (tFirst - t0) / 1e9);
+          "THROUGHPUT files=%d start %.2f s, first line spooled after %.2f s;"
+              + " tail+spool after start-up: %.1f MiB/s%n",
+          files,
+          (tStart - t0) / 1e9,
+          (tFirst - t0) / 1e9,
+          bytes / ((spooledAt == 0 ? System.nanoTime() : spooledAt) - tStart) * 1e9 / (1 << 20));
       System.out.printf(
           "THROUGHPUT files=%d reader thread CPU %.2f s: %.1f MiB per CPU-second%n",
           files, readerCpuNanos / 1e9, bytes / (readerCpuNanos / 1e9) / (1 << 20));
