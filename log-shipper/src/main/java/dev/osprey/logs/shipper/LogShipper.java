@@ -497,6 +497,15 @@ public final class LogShipper implements AutoCloseable {
     } catch (IOException e) {
       return; // gone already
     }
+    long[] now = FileIdentity.inode(file);
+    if (now == null || now[0] != ino[0] || now[1] != ino[1]) {
+      // Rotated between our stat and our open: the channel may hold the new file under the old
+      // file's inode, which would later pass the old file off as already held (its content never
+      // read, the new one read twice). Look again at the next scan, which reads the rotated file
+      // first.
+      ch.close();
+      return;
+    }
     if (ch.size() == 0) {
       ch.close(); // opened when it has bytes, so the fingerprint means something
       return;
