@@ -1,6 +1,7 @@
 package dev.osprey.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Timestamp;
 import dev.osprey.core.labels.Labels;
@@ -13,10 +14,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import net.openhft.chronicle.bytes.Bytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.xerial.snappy.Snappy;
@@ -196,6 +199,32 @@ class LogBatchTest {
           });
       assertThat(resume[0]).isEqualTo(150);
     }
+  }
+
+  /** A record as another format version would have written it (header byte and CRC changed). */
+  private static byte[] asVersion(SpoolRecord r, int version) {
+    Bytes<byte[]> b = Spool.encodeInto(Bytes.allocateElasticOnHeap(64), r);
+    byte[] arr = Arrays.copyOf(b.underlyingObject(), (int) b.writePosition());
+    arr[0] = (byte) version;
+    int c = arr.length - 4;
+    int crc = RecordFormat.crc32c(arr, 0, c);
+    for (int i = 0; i < 4; i++) {
+      arr[c + i] = (byte) (crc >>> (8 * i));
+    }
+    return arr;
+  }
+
+  @Test
+  void version1RecordsAreReadAndUnknownVersionsRefusedByName() {
+    LogEntry e = new LogEntry(OUT, 5, "old line", null, "1:2:64:ff", 10, 19);
+    assertThat(Spool.decode(asVersion(e, 1), 7).record()).isEqualTo(e);
+    SourceCheckpoint cp =
+        new SourceCheckpoint(List.of(new SourceCheckpoint.Position("1:2:64:ff", "/p", 19, false)));
+    assertThat(Spool.decode(asVersion(cp, 1), 8).record()).isEqualTo(cp);
+    assertThatThrownBy(() -> Spool.decode(asVersion(e, 3), 9))
+        .isInstanceOf(RecordFormat.CorruptRecordException.class)
+        .hasMessageContaining("format version 3")
+        .hasMessageContaining("reads 1 to 2");
   }
 
   /** The hand-written protobuf is byte for byte what protobuf-java writes for the same request. */
