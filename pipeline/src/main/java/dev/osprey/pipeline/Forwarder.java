@@ -151,9 +151,10 @@ public final class Forwarder implements AutoCloseable {
   /** Fills {@code batch}; false when nothing arrived (or stopping). */
   private boolean readBatch(SpoolCursor cursor, List<SpoolEntry> batch) {
     long bytes = 0;
+    long records = 0; // a log batch counts its entries: the limit is on what a request carries
     long deadline = 0;
     long maxAge = config.maxBatchAge().toNanos();
-    while (running && batch.size() < config.maxBatchRecords() && bytes < config.maxBatchBytes()) {
+    while (running && records < config.maxBatchRecords() && bytes < config.maxBatchBytes()) {
       SpoolEntry e = cursor.next();
       if (e == null) {
         if (batch.isEmpty()) {
@@ -174,6 +175,7 @@ public final class Forwarder implements AutoCloseable {
       }
       batch.add(e);
       bytes += e.sizeBytes();
+      records += e.record() instanceof LogBatch l ? l.size() : 1;
     }
     return !batch.isEmpty();
   }

@@ -10,7 +10,8 @@ import java.util.Objects;
  *
  * @param name the destination's name: the cursor name and the {@code destination} metric tag
  * @param endpoint where batches are POSTed
- * @param maxBatchRecords most records per request
+ * @param maxBatchRecords most records per request (a log batch counts as its entries; a request
+ *     ends with the record that reaches the limit, so it may carry up to one batch more)
  * @param maxBatchBytes most spool bytes per request (a batch stops after the record crossing it)
  * @param maxBatchAge how long a batch may wait for more records after its first one
  * @param requestTimeout timeout of one request (a timeout is retried)

@@ -55,9 +55,17 @@ final class RecordDecoder {
     in.readPosition(0);
     in.readLimit(c);
     int version = in.readUnsignedByte();
-    if (version != RecordFormat.VERSION) {
+    if (version < RecordFormat.OLDEST_READABLE_VERSION || version > RecordFormat.VERSION) {
       throw new RecordFormat.CorruptRecordException(
-          "cannot decode record " + Long.toHexString(index) + ": version " + version);
+          "cannot decode record "
+              + Long.toHexString(index)
+              + ": format version "
+              + version
+              + " (this build reads "
+              + RecordFormat.OLDEST_READABLE_VERSION
+              + " to "
+              + RecordFormat.VERSION
+              + ")");
     }
     int type = in.readUnsignedByte();
     long appendMillis = in.readLong();
@@ -79,6 +87,16 @@ final class RecordDecoder {
             yield new LogEntry(stream, ts, line, metadata, source, offset, next);
           }
           case RecordFormat.TYPE_SOURCE_CHECKPOINT -> SourceCheckpoint.readPayload(in);
+          case RecordFormat.TYPE_LOG_BATCH -> {
+            if (version < 2) {
+              throw new RecordFormat.CorruptRecordException(
+                  "cannot decode record " + Long.toHexString(index) + ": log batch in version 1");
+            }
+            int p = (int) in.readPosition();
+            LogBatch b = LogBatch.parse(Arrays.copyOfRange(buf, p, c));
+            in.readPosition(c);
+            yield b;
+          }
           default ->
               throw new RecordFormat.CorruptRecordException(
                   "cannot decode record " + Long.toHexString(index) + ": type " + type);

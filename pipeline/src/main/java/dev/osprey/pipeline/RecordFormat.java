@@ -9,7 +9,7 @@ import net.openhft.chronicle.bytes.Bytes;
  * The versioned binary layout of spool records (see {@code pipeline/docs/format.md}).
  *
  * <pre>
- * u8  version (1)
+ * u8  version (2; version 1 records are still read)
  * u8  type
  * i64 append time, ms since the epoch
  * ... payload (type-specific)
@@ -20,7 +20,11 @@ import net.openhft.chronicle.bytes.Bytes;
  * little-endian (Chronicle Bytes' native order).
  */
 public final class RecordFormat {
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
+
+  /** The oldest version still decoded: version 1 had no log batches, otherwise the same. */
+  public static final int OLDEST_READABLE_VERSION = 1;
+
   public static final int HEADER_BYTES = 10;
   public static final int TRAILER_BYTES = 4;
 
@@ -32,6 +36,9 @@ public final class RecordFormat {
 
   /** Positions of sources ({@link SourceCheckpoint}); not forwarded. */
   public static final int TYPE_SOURCE_CHECKPOINT = 3;
+
+  /** Several log lines of one source ({@link LogBatch}); since version 2. */
+  public static final int TYPE_LOG_BATCH = 4;
 
   /** The largest string accepted when decoding, a guard against corrupt lengths. */
   static final int MAX_STRING_BYTES = 64 << 20;

@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import net.openhft.chronicle.bytes.Bytes;
@@ -57,6 +58,10 @@ public final class Spool implements AutoCloseable {
   private final SingleChronicleQueue queue;
   private final ExcerptAppender appender;
   private final Bytes<byte[]> encodeBuf = Bytes.allocateElasticOnHeap(512);
+
+  /** Held while a document is being written: by {@link #append} and an open {@link LogBatch}. */
+  private final ReentrantLock appendLock = new ReentrantLock();
+
   private final Map<String, LongValue> cursors = new ConcurrentHashMap<>();
   private final MeterRegistry registry;
   private final Counter queued;
@@ -85,7 +90,7 @@ public final class Spool implements AutoCloseable {
             .build();
     this.appender = queue.createAppender();
     appender.singleThreadedCheckDisabled(true);
-    encodeBuf.singleThreadedCheckDisabled(true); // guarded by this spool's monitor
+    encodeBuf.singleThreadedCheckDisabled(true); // guarded by appendLock
     this.cycleFormat = DateTimeFormatter.ofPattern(cycle.format()).withZone(ZoneOffset.UTC);
     String s = config.name();
     this.queued =
@@ -146,13 +151,60 @@ public final class Spool implements AutoCloseable {
   }
 
   /** Appends one record and returns its index. Thread-safe. */
-  public synchronized long append(SpoolRecord record) {
-    checkOpen();
-    Bytes<byte[]> b = encode(record);
-    try (DocumentContext dc = appender.writingDocument()) {
-      dc.wire().bytes().write(b, 0L, b.writePosition());
+  public long append(SpoolRecord record) {
+    appendLock.lock();
+    try {
+      checkOpen();
+      Bytes<byte[]> b = encode(record);
+      try (DocumentContext dc = appender.writingDocument()) {
+        dc.wire().bytes().write(b, 0L, b.writePosition());
+      }
+      queued.increment(record instanceof LogBatch l ? l.size() : 1);
+      return appender.lastIndexAppended();
+    } finally {
+      appendLock.unlock();
     }
-    queued.increment();
+  }
+
+  /**
+   * A writer of {@link LogBatch}es straight into this spool's documents (one per writing thread).
+   * The largest batch worth writing is {@link #maxBatchBytes()}.
+   */
+  public LogBatchWriter logBatchWriter() {
+    return new LogBatchWriter(this);
+  }
+
+  /**
+   * Bytes after which a writer should commit its batch: Chronicle documents must stay well below
+   * the block size, and a forwarder request carries whole records.
+   */
+  public long maxBatchBytes() {
+    return Math.min(256 << 10, config.blockSize() / 8);
+  }
+
+  /** Locks out other writers and opens a document (released by {@link #documentClosed}). */
+  DocumentContext openDocument() {
+    appendLock.lock();
+    try {
+      checkOpen();
+      return appender.writingDocument();
+    } catch (RuntimeException e) {
+      appendLock.unlock();
+      throw e;
+    }
+  }
+
+  void documentClosed(int entries) {
+    try {
+      if (entries > 0) {
+        queued.increment(entries);
+      }
+    } finally {
+      appendLock.unlock();
+    }
+  }
+
+  long lastAppended() {
     return appender.lastIndexAppended();
   }
 

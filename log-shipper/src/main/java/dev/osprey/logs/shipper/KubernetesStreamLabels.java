@@ -1,7 +1,6 @@
 package dev.osprey.logs.shipper;
 
 import dev.osprey.core.labels.Labels;
-import dev.osprey.pipeline.LogEntry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.IdentityHashMap;
@@ -65,22 +64,6 @@ public final class KubernetesStreamLabels {
                 "Looks for a log file's pod that the pod-metadata source did not know (its lines"
                     + " ship with path labels until it does)")
             .register(registry);
-  }
-
-  /** The entry with its stream labels extended; the same entry when there is nothing to add. */
-  public LogEntry enrich(LogEntry e) {
-    Labels stream = labels(e.stream());
-    if (stream == e.stream()) {
-      return e;
-    }
-    return new LogEntry(
-        stream,
-        e.timestampNanos(),
-        e.line(),
-        e.metadata(),
-        e.sourceId(),
-        e.offset(),
-        e.nextOffset());
   }
 
   /**

@@ -3,6 +3,8 @@ package dev.osprey.logs.shipper;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.pipeline.Forwarder;
 import dev.osprey.pipeline.ForwarderConfig;
+import dev.osprey.pipeline.LogBatch;
+import dev.osprey.pipeline.LogBatchWriter;
 import dev.osprey.pipeline.LogEntry;
 import dev.osprey.pipeline.SourceCheckpoint;
 import dev.osprey.pipeline.Spool;
@@ -57,6 +59,15 @@ public final class LogShipper implements AutoCloseable {
 
   private final ShipperConfig config;
   private final Spool spool;
+
+  /**
+   * Entries go into one open batch per file read (a spool record of many lines); it is committed
+   * when another file's entries come, when it is full, before any checkpoint and at the end of each
+   * round, so a checkpoint never names a position whose lines are not in the queue yet.
+   */
+  private final LogBatchWriter batch;
+
+  private FileTailer batchSource;
   private final Forwarder forwarder;
   private final ShipperMetrics metrics;
   private final PodLabels podLabels;
@@ -121,6 +132,7 @@ public final class LogShipper implements AutoCloseable {
             SpoolConfig.Overflow.PAUSE_WRITERS,
             null);
     this.spool = Spool.open(sc, registry);
+    this.batch = spool.logBatchWriter();
     this.forwarder =
         Forwarder.lokiPush(
             spool,
@@ -174,6 +186,12 @@ public final class LogShipper implements AutoCloseable {
     boolean[] found = {false};
     spool.scanBackwards(
         e -> {
+          if (e.record() instanceof LogBatch b && !b.sourceId().isEmpty() && b.size() > 0) {
+            pos.putIfAbsent(
+                b.sourceId(),
+                new SourceCheckpoint.Position(b.sourceId(), "", b.nextOffset(b.size() - 1), false));
+            return true;
+          }
           if (e.record() instanceof LogEntry l && !l.sourceId().isEmpty()) {
             pos.putIfAbsent(
                 l.sourceId(),
@@ -237,6 +255,14 @@ public final class LogShipper implements AutoCloseable {
 
   /** Scan when due, then read; true when something was read. */
   private boolean round() throws IOException {
+    try {
+      return readRound();
+    } finally {
+      commitBatch(); // what was read is in the queue before the reader waits or stops
+    }
+  }
+
+  private boolean readRound() throws IOException {
     long pollNanos = config.pollInterval().toNanos();
     if (firstRound || checkpointDue || System.nanoTime() - lastScan >= pollNanos) {
       if (firstRound) {
@@ -471,6 +497,15 @@ public final class LogShipper implements AutoCloseable {
     } catch (IOException e) {
       return; // gone already
     }
+    long[] now = FileIdentity.inode(file);
+    if (now == null || now[0] != ino[0] || now[1] != ino[1]) {
+      // Rotated between our stat and our open: the channel may hold the new file under the old
+      // file's inode, which would later pass the old file off as already held (its content never
+      // read, the new one read twice). Look again at the next scan, which reads the rotated file
+      // first.
+      ch.close();
+      return;
+    }
     if (ch.size() == 0) {
       ch.close(); // opened when it has bytes, so the fingerprint means something
       return;
@@ -503,7 +538,7 @@ public final class LogShipper implements AutoCloseable {
   private FileTailer newTailer(
       Path logical, FileChannel ch, FileIdentity id, long dev, long ino, long offset, Labels base) {
     return new FileTailer(
-            logical, ch, id, dev, ino, offset, base, config.maxLineBytes(), this::append, metrics)
+            logical, ch, id, dev, ino, offset, base, config.maxLineBytes(), this::entry, metrics)
         .multiline(config.multilineFor(base));
   }
 
@@ -892,15 +927,36 @@ public final class LogShipper implements AutoCloseable {
     return null;
   }
 
-  private void append(LogEntry e) {
-    e = kubernetes != null ? kubernetes.enrich(e) : e;
-    if (spool.currentCycle() != lastCheckpointCycle) {
-      writeCheckpoint(List.of()); // every cycle starts with the positions of every source
+  /** A tailer's entry: into the open batch of its file (see {@link #batch}). */
+  private void entry(
+      FileTailer t, int stream, long ts, byte[] b, int off, int len, long offset, long next) {
+    if (batch.isOpen() && (batchSource != t || batch.bytes() + len > spool.maxBatchBytes())) {
+      commitBatch();
     }
-    spool.append(e);
+    if (!batch.isOpen()) {
+      if (spool.currentCycle() != lastCheckpointCycle) {
+        writeCheckpoint(List.of()); // every cycle starts with the positions of every source
+      }
+      Labels[] streams = t.streams();
+      if (kubernetes != null) {
+        streams = streams.clone();
+        for (int i = 0; i < streams.length; i++) {
+          streams[i] = kubernetes.labels(streams[i]);
+        }
+      }
+      batch.begin(t.sourceId, streams);
+      batchSource = t;
+    }
+    batch.add(stream, ts, offset, next, b, off, len);
+  }
+
+  private void commitBatch() {
+    batchSource = null;
+    batch.commit();
   }
 
   private void writeCheckpoint(List<SourceCheckpoint.Position> extra) {
+    commitBatch(); // the positions below count the open batch's entries as written
     List<SourceCheckpoint.Position> ps = new ArrayList<>(extra);
     ps.addAll(recovered.values()); // known from the last run, not matched to a file yet
     Set<String> live = new HashSet<>();

@@ -1,7 +1,5 @@
 package dev.osprey.logs.shipper;
 
-import java.time.LocalDate;
-
 /** A strict, allocation-free RFC 3339 timestamp parser (nanosecond precision). */
 final class Rfc3339 {
   private Rfc3339() {}
@@ -83,12 +81,10 @@ final class Rfc3339 {
     if (i != end) {
       return Long.MIN_VALUE;
     }
-    long epochDay;
-    try {
-      epochDay = LocalDate.of(year, month, day).toEpochDay();
-    } catch (java.time.DateTimeException e) {
+    if (day > daysInMonth(year, month)) {
       return Long.MIN_VALUE;
     }
+    long epochDay = epochDay(year, month, day);
     long seconds = epochDay * 86400 + hour * 3600L + min * 60L + sec - offsetSeconds;
     if (seconds > Long.MAX_VALUE / 1_000_000_000L - 1
         || seconds < Long.MIN_VALUE / 1_000_000_000L + 1) {
@@ -108,6 +104,29 @@ final class Rfc3339 {
       b[i] = (byte) c;
     }
     return parseNanos(b, 0, b.length);
+  }
+
+  private static int daysInMonth(int year, int month) {
+    return switch (month) {
+      case 2 -> (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28;
+      case 4, 6, 9, 11 -> 30;
+      default -> 31;
+    };
+  }
+
+  /**
+   * Days since 1970-01-01 of a valid proleptic Gregorian date, without allocating (the per-line
+   * {@code LocalDate} cost on the agent's C1-only JVM): the civil-from-days inverse of H. Hinnant's
+   * {@code days_from_civil}.
+   */
+  static long epochDay(int year, int month, int day) {
+    int y = month <= 2 ? year - 1 : year;
+    int era = Math.floorDiv(y, 400);
+    int yoe = y - era * 400;
+    int mp = (month + 9) % 12;
+    int doy = (153 * mp + 2) / 5 + day - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097L + doe - 719468;
   }
 
   private static int digits(byte[] b, int off, int n) {

@@ -33,7 +33,7 @@ class FileTailerTest {
             offset,
             Labels.of("pod", "p"),
             maxLine,
-            out::add,
+            FileTailer.Sink.entries(out::add),
             metrics);
     while (t.poll() > 0) {}
     return t;

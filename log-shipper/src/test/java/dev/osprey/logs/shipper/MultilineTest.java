@@ -61,7 +61,7 @@ class MultilineTest {
                   offset,
                   Labels.of("pod", "p"),
                   1 << 20,
-                  out::add,
+                  FileTailer.Sink.entries(out::add),
                   metrics)
               .multiline(c);
       for (int i = 0; i < 1000 && t.poll() > 0; i++) {}
@@ -217,7 +217,7 @@ class MultilineTest {
                   0,
                   Labels.of("pod", "p"),
                   1 << 20,
-                  out::add,
+                  FileTailer.Sink.entries(out::add),
                   metrics)
               .multiline(MultilineConfig.preset("java"));
       while (t.poll() > 0) {}

@@ -2,6 +2,7 @@ package dev.osprey.logs.shipper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.osprey.pipeline.LogBatch;
 import dev.osprey.pipeline.LogEntry;
 import dev.osprey.pipeline.SpoolCursor;
 import dev.osprey.pipeline.SpoolEntry;
@@ -126,6 +127,8 @@ class RotationRecoveryTest {
       for (SpoolEntry e; (e = c.next()) != null; ) {
         if (e.record() instanceof LogEntry l) {
           out.add(l);
+        } else if (e.record() instanceof LogBatch b) {
+          out.addAll(b.entries());
         }
       }
     }
