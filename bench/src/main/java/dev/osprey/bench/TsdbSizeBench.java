@@ -49,8 +49,8 @@ final class TsdbSizeBench implements Callable<Integer> {
     long vBits;
     long oldBytes;
     long oldChunks;
-    long[] tsModes = new long[2];
-    long[] vModes = new long[4];
+    long[] tsModes = new long[3];
+    long[] vModes = new long[5];
   }
 
   @Override
@@ -163,8 +163,8 @@ final class TsdbSizeBench implements Callable<Integer> {
             dev.osprey.tsdb.block.BlockWriter.SAMPLES_PER_BLOCK_CHUNK));
     sb.append(
         "| kind | series share | samples/chunk | bytes/sample (chunk files) | timestamp bits/sample"
-            + " | value bits/sample | chunk overhead bytes/sample | ts forms grid/dod"
-            + " | value forms xor/dec/for/bits | tags 1-2 at 120, bytes/sample |\n");
+            + " | value bits/sample | chunk overhead bytes/sample | ts forms grid/dod/grid3"
+            + " | value forms xor/dec/for/bits/incr | tags 1-2 at 120, bytes/sample |\n");
     sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
     Acc total = new Acc();
     for (Map.Entry<String, Acc> e : acc.entrySet()) {
@@ -177,10 +177,10 @@ final class TsdbSizeBench implements Callable<Integer> {
       total.vBits += a.vBits;
       total.oldBytes += a.oldBytes;
       total.oldChunks += a.oldChunks;
-      for (int i = 0; i < 2; i++) {
+      for (int i = 0; i < 3; i++) {
         total.tsModes[i] += a.tsModes[i];
       }
-      for (int i = 0; i < 4; i++) {
+      for (int i = 0; i < 5; i++) {
         total.vModes[i] += a.vModes[i];
       }
     }
@@ -201,7 +201,7 @@ final class TsdbSizeBench implements Callable<Integer> {
     double n = a.samples;
     sb.append(
         String.format(
-            "| %s | %.1f%% | %.0f | %.3f | %.2f | %.2f | %.3f | %d/%d | %d/%d/%d/%d | %.3f |%n",
+            "| %s | %.1f%% | %.0f | %.3f | %.2f | %.2f | %.3f | %d/%d/%d | %d/%d/%d/%d/%d | %.3f |%n",
             kind,
             100.0 * n / samples,
             n / a.chunks,
@@ -211,10 +211,12 @@ final class TsdbSizeBench implements Callable<Integer> {
             (a.fileBytes - (a.tsBits + a.vBits) / 8.0) / n,
             a.tsModes[0],
             a.tsModes[1],
+            a.tsModes[2],
             a.vModes[0],
             a.vModes[1],
             a.vModes[2],
             a.vModes[3],
+            a.vModes[4],
             a.oldBytes / n));
   }
 }

@@ -153,6 +153,10 @@ public final class ChunkCodec {
     return Integer.MIN_VALUE;
   }
 
+  static double pow10(int e) {
+    return POW10[e];
+  }
+
   static double toDouble(long m, int e) {
     return e >= 0 ? m / POW10[e] : m * POW10[-e];
   }

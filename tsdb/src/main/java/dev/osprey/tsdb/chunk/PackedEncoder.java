@@ -7,16 +7,26 @@ package dev.osprey.tsdb.chunk;
  * grid form stores a base, an interval and one fixed-width residual per sample instead of a
  * delta-of-delta per sample; values are XOR-coded, or when they are all short decimals, stored as
  * integer deltas either in adaptive widths or frame-of-reference packed (each delta minus the
- * chunk's smallest, in one width). Layout in {@code docs/format/chunks.md}. Not thread-safe;
- * reusable.
+ * chunk's smallest, in one width), or as frame-of-reference deltas of their raw bits, or as decimal
+ * increments (counters summed from short decimals). Layout in {@code docs/format/chunks.md}. Not
+ * thread-safe; reusable.
  */
 final class PackedEncoder {
   static final int TS_GRID = 0;
   static final int TS_DOD = 1;
+  static final int TS_GRID3 = 2;
+
+  /** Largest residual radix for {@link #TS_GRID3} (40^3 < 2^16, for the decoder's division). */
+  static final int MAX_GRID3_RADIX = 40;
+
   static final int V_XOR = 0;
   static final int V_DECIMAL = 1;
   static final int V_FOR = 2;
   static final int V_BITS_FOR = 3;
+  static final int V_INCREMENTS = 4;
+
+  /** Largest decimal exponent tried for increments (10^15 is still exact as a double). */
+  private static final int MAX_INCREMENT_EXP = 15;
 
   /** Grid residuals wider than this are not worth it: the dod form is used instead. */
   private static final int MAX_GRID_WIDTH = 40;
@@ -63,7 +73,7 @@ final class PackedEncoder {
     encodeValues(vs, n, ints, exp);
     out.reset();
     out.writeBits(tsMode, 2);
-    out.writeBits(vMode, 2);
+    out.writeBits(vMode, 3);
     append(out, tsBits);
     append(out, vBits);
   }
@@ -83,9 +93,9 @@ final class PackedEncoder {
     tsBits.reset();
     tsMode = TS_DOD;
     if (n >= 3 && tryGrid(ts, n)) {
-      tsMode = TS_GRID;
-      return;
+      return; // tsMode set by tryGrid
     }
+    tsMode = TS_DOD;
     tsBits.reset();
     writeDodForm(tsBits, ts, n);
   }
@@ -103,6 +113,7 @@ final class PackedEncoder {
     long bestStep = -1;
     int bestWidth = 65;
     long bestBase = 0;
+    long bestRange = 0;
     for (long step : new long[] {fromEnds, median}) {
       if (step <= 0 || step > span) {
         continue;
@@ -123,21 +134,43 @@ final class PackedEncoder {
         bestWidth = width;
         bestStep = step;
         bestBase = lo;
+        bestRange = range;
       }
     }
     if (bestStep <= 0 || bestWidth > MAX_GRID_WIDTH) {
       return false;
     }
+    long radix = bestRange + 1;
+    boolean threes = radix <= MAX_GRID3_RADIX;
+    int width3 = threes ? bitsFor(radix * radix * radix - 1) : 0;
     tsBits.writeVarint(bestBase);
     tsBits.writeUvarint(bestStep);
-    tsBits.writeBits(bestWidth, 6);
-    for (int i = 0; i < n; i++) {
-      tsBits.writeBits(ts[i] - i * bestStep - bestBase, bestWidth);
+    if (threes && (long) width3 * ((n + 2) / 3) < (long) bestWidth * n) {
+      // residuals three at a time in radix (range + 1): jitter of +-2 ms costs 7/3 bits, not 3
+      tsMode = TS_GRID3;
+      tsBits.writeUvarint(radix);
+      for (int i = 0; i < n; i += 3) {
+        long c = 0;
+        for (int j = Math.min(i + 2, n - 1); j >= i; j--) {
+          c = c * radix + (ts[j] - j * bestStep - bestBase);
+        }
+        tsBits.writeBits(c, width3);
+      }
+    } else {
+      tsMode = TS_GRID;
+      tsBits.writeBits(bestWidth, 6);
+      for (int i = 0; i < n; i++) {
+        tsBits.writeBits(ts[i] - i * bestStep - bestBase, bestWidth);
+      }
     }
     // Compare with the dod form, written into tmp.
     tmp.reset();
     writeDodForm(tmp, ts, n);
     return tsBits.bitPos <= tmp.bitPos;
+  }
+
+  static int bitsFor(long v) {
+    return 64 - Long.numberOfLeadingZeros(v);
   }
 
   private long[] deltas = new long[128];
@@ -172,6 +205,13 @@ final class PackedEncoder {
       if (writeBitsFor(tmp, vs, n) && tmp.bitPos < vBits.bitPos) {
         copy(tmp, vBits);
         vMode = V_BITS_FOR;
+      }
+    }
+    if (n >= 2 && exp == Integer.MIN_VALUE) {
+      tmp.reset();
+      if (writeIncrements(tmp, vs, n) && tmp.bitPos < vBits.bitPos) {
+        copy(tmp, vBits);
+        vMode = V_INCREMENTS;
       }
     }
     if (exp == Integer.MIN_VALUE) {
@@ -223,6 +263,74 @@ final class PackedEncoder {
       w.writeBits(sig & 63, 6);
       w.writeBits(x >>> trail, sig);
     }
+  }
+
+  private long[] incs = new long[128];
+
+  /**
+   * Decimal increments: a counter that a program sums up from short decimals ({@code v += 0.37}) is
+   * not a short decimal itself, but each value is exactly {@code v_{i-1} + m_i / 10^e} in double
+   * arithmetic. Stores {@code e}, {@code v0} and the {@code m_i} frame-of-reference packed; used
+   * only when every value is reproduced to its bits.
+   */
+  private boolean writeIncrements(BitWriter w, long[] vs, int n) {
+    if (incs.length < n) {
+      incs = new long[Math.max(n, incs.length * 2)];
+    }
+    for (int i = 0; i < n; i++) {
+      if (!Double.isFinite(Double.longBitsToDouble(vs[i]))) {
+        return false;
+      }
+    }
+    int exp = -1;
+    outer:
+    for (int e = 0; e <= MAX_INCREMENT_EXP; e++) {
+      for (int i = 1; i < n; i++) {
+        double prev = Double.longBitsToDouble(vs[i - 1]);
+        double scaled = (Double.longBitsToDouble(vs[i]) - prev) * ChunkCodec.pow10(e);
+        if (!(Math.abs(scaled) < 0x1p52)) {
+          continue outer;
+        }
+        long m = Math.round(scaled);
+        if (Double.doubleToRawLongBits(prev + ChunkCodec.toDouble(m, e)) == vs[i]) {
+          incs[i] = m;
+        } else if (Double.doubleToRawLongBits(prev + ChunkCodec.toDouble(m - 1, e)) == vs[i]) {
+          incs[i] = m - 1;
+        } else if (Double.doubleToRawLongBits(prev + ChunkCodec.toDouble(m + 1, e)) == vs[i]) {
+          incs[i] = m + 1;
+        } else {
+          continue outer;
+        }
+      }
+      exp = e;
+      break;
+    }
+    if (exp < 0) {
+      return false;
+    }
+    long lo = Long.MAX_VALUE;
+    long hi = Long.MIN_VALUE;
+    for (int i = 1; i < n; i++) {
+      lo = Math.min(lo, incs[i]);
+      hi = Math.max(hi, incs[i]);
+    }
+    long g = 0;
+    for (int i = 1; i < n && g != 1; i++) {
+      g = gcd(g, incs[i] - lo);
+    }
+    if (g == 0) {
+      g = 1;
+    }
+    int width = 64 - Long.numberOfLeadingZeros((hi - lo) / g);
+    w.writeBits(exp, 4);
+    w.writeBits(vs[0], 64);
+    w.writeVarint(lo);
+    w.writeUvarint(g);
+    w.writeBits(width, 6);
+    for (int i = 1; i < n; i++) {
+      w.writeBits((incs[i] - lo) / g, width);
+    }
+    return true;
   }
 
   /**

@@ -28,10 +28,11 @@ public final class PackedIterator implements SampleIterator {
     }
     in.reset(buf, offset);
     int tsMode = (int) in.readBits(2);
-    int vMode = (int) in.readBits(2);
+    int vMode = (int) in.readBits(3);
     switch (tsMode) {
       case PackedEncoder.TS_GRID -> readGrid(count);
       case PackedEncoder.TS_DOD -> readDod(count);
+      case PackedEncoder.TS_GRID3 -> readGrid3(count);
       default -> throw new IllegalStateException("cannot read chunk: timestamp form " + tsMode);
     }
     switch (vMode) {
@@ -39,6 +40,7 @@ public final class PackedIterator implements SampleIterator {
       case PackedEncoder.V_DECIMAL -> readDecimal(count);
       case PackedEncoder.V_FOR -> readFor(count);
       case PackedEncoder.V_BITS_FOR -> readBitsFor(count);
+      case PackedEncoder.V_INCREMENTS -> readIncrements(count);
       default -> throw new IllegalStateException("cannot read chunk: value form " + vMode);
     }
     return this;
@@ -53,6 +55,42 @@ public final class PackedIterator implements SampleIterator {
     for (int i = 0; i < n; i++) {
       ts[i] = t + in.readBits(width);
       t += step;
+    }
+  }
+
+  /**
+   * Residuals three to a code in radix R (at most 40, so codes are below 2^16): digits by
+   * multiplying with ceil(2^32 / R), exact for such codes, instead of dividing.
+   */
+  private void readGrid3(int n) {
+    long base = in.readVarint();
+    long step = in.readUvarint();
+    long radix = in.readUvarint();
+    if (radix < 1 || radix > PackedEncoder.MAX_GRID3_RADIX) {
+      throw new IllegalStateException("cannot read chunk: timestamp radix " + radix);
+    }
+    int width = PackedEncoder.bitsFor(radix * radix * radix - 1);
+    long inv = ((1L << 32) + radix - 1) / radix;
+    long[] ts = this.ts;
+    long t = base;
+    int i = 0;
+    for (; i + 3 <= n; i += 3) {
+      long c = in.readBits(width);
+      long q = (c * inv) >>> 32;
+      long q2 = (q * inv) >>> 32;
+      ts[i] = t + (c - q * radix);
+      ts[i + 1] = t + step + (q - q2 * radix);
+      ts[i + 2] = t + 2 * step + q2;
+      t += 3 * step;
+    }
+    if (i < n) {
+      long c = in.readBits(width);
+      for (; i < n; i++) {
+        long q = (c * inv) >>> 32;
+        ts[i] = t + (c - q * radix);
+        c = q;
+        t += step;
+      }
     }
   }
 
@@ -126,6 +164,21 @@ public final class PackedIterator implements SampleIterator {
     for (int i = 1; i < n; i++) {
       m += lo + g * in.readBits(width);
       vs[i] = Double.doubleToRawLongBits(ChunkCodec.toDouble(m, exp));
+    }
+  }
+
+  private void readIncrements(int n) {
+    long[] vs = this.vs;
+    int exp = (int) in.readBits(4);
+    long bits = in.readBits(64);
+    long lo = in.readVarint();
+    long g = in.readUvarint();
+    int width = (int) in.readBits(6);
+    vs[0] = bits;
+    double v = Double.longBitsToDouble(bits);
+    for (int i = 1; i < n; i++) {
+      v += ChunkCodec.toDouble(lo + g * in.readBits(width), exp);
+      vs[i] = Double.doubleToRawLongBits(v);
     }
   }
 

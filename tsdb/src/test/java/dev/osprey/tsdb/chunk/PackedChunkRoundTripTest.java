@@ -23,10 +23,10 @@ class PackedChunkRoundTripTest {
   @Test
   void everySizeAndShapeRoundTripsBitExact() {
     SplittableRandom r = new SplittableRandom(20261203_3L);
-    int[] tsForms = new int[2];
-    int[] vForms = new int[4];
+    int[] tsForms = new int[3];
+    int[] vForms = new int[5];
     for (int n = 1; n <= 600; n += n < 140 ? 1 : 7) {
-      for (int kind = 0; kind < 11; kind++) {
+      for (int kind = 0; kind < 12; kind++) {
         long[] ts = r.nextBoolean() ? ChunkRoundTripRandomTest.timestamps(n, r) : scrapes(n, r);
         long[] vs = kind < 6 ? ChunkRoundTripRandomTest.values(n, kind, r) : values(n, kind, r);
         int[] st = roundTrip(ts, vs, r);
@@ -43,7 +43,7 @@ class PackedChunkRoundTripTest {
   }
 
   @Test
-  void jitteredScrapesCostThreeBitsOfTimestampPerSample() {
+  void jitteredScrapesCostSevenThirdsBitsOfTimestampPerSample() {
     long[] ts = new long[480];
     long[] vs = new long[480];
     SplittableRandom r = new SplittableRandom(7);
@@ -53,8 +53,8 @@ class PackedChunkRoundTripTest {
     }
     codec.encodePacked(ts, vs, ts.length);
     int[] st = codec.packedStats();
-    assertThat(st[2]).as("grid form").isEqualTo(PackedEncoder.TS_GRID);
-    assertThat(st[0]).isLessThanOrEqualTo(3 * 480 + 100);
+    assertThat(st[2]).as("grid form, residuals in threes").isEqualTo(PackedEncoder.TS_GRID3);
+    assertThat(st[0]).isLessThanOrEqualTo(7 * 480 / 3 + 100);
     assertThat(st[3]).as("decimal frame of reference").isEqualTo(PackedEncoder.V_FOR);
     // deltas are -6..6 pages: 4 bits each once the page size is divided out
     assertThat(st[1]).as("page steps divided out").isLessThanOrEqualTo(4 * 480 + 100);
@@ -122,6 +122,7 @@ class PackedChunkRoundTripTest {
           switch (kind) {
             case 6 -> Double.doubleToRawLongBits(4096.0 * (1000 + r.nextInt(-50, 51))); // pages
             case 7 -> Double.doubleToRawLongBits(v += Math.round(r.nextDouble(1, 30) * 1e9) / 1e9);
+            case 10 -> Double.doubleToRawLongBits(v += r.nextInt(-500, 3000) / 100.0); // increments
             case 8 -> bits += r.nextLong(rate); // raw bit deltas, wrapping around
             case 9 ->
                 r.nextInt(40) == 0
