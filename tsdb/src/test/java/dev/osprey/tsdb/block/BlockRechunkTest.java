@@ -66,6 +66,41 @@ class BlockRechunkTest {
   }
 
   @Test
+  void fullPackedChunksAreCopiedAndSmallOnesMerged() throws IOException {
+    int n = 1000;
+    long[] ts = new long[n];
+    long[] vs = new long[n];
+    for (int i = 0; i < n; i++) {
+      ts[i] = 15_000L * i;
+      vs[i] = Double.doubleToRawLongBits(i * 0.5);
+    }
+    BlockReader first = BlockReader.open(writeInHeadChunks(ts, vs)); // 3 packed chunks of ~333
+    long[] c = first.series(0).chunks();
+    ChunkCodec codec = new ChunkCodec();
+    long[] tail = {15_000L * n, 15_000L * (n + 1)}; // a small head chunk after them
+    long[] tailV = {Double.doubleToRawLongBits(1.0), Double.doubleToRawLongBits(2.0)};
+    Path again;
+    try (BlockWriter w = new BlockWriter(dir, 2)) {
+      for (int j = 0; j < c.length; j += 4) {
+        byte[] bytes = first.chunk(c[j + 3]);
+        w.addChunk(bytes, 0, bytes.length, c[j], c[j + 1], (int) c[j + 2]);
+      }
+      codec.encode(tail, tailV, 2);
+      w.addChunk(codec.bytes(), 0, codec.length(), tail[0], tail[1], 2);
+      w.finishSeries(Labels.of("__name__", "x"));
+      again = w.finish(Long.MIN_VALUE, Long.MIN_VALUE, 2, List.of());
+    }
+    BlockReader second = BlockReader.open(again);
+    long[] c2 = second.series(0).chunks();
+    assertThat(c2.length / 4).isEqualTo(4); // three copied, the small one on its own
+    for (int j = 0; j < c.length; j += 4) {
+      assertThat(second.chunk(c2[j + 3])).isEqualTo(first.chunk(c[j + 3]));
+    }
+    assertThat(c2[4 * 3 + 2]).isEqualTo(2);
+    assertThat(second.chunk(c2[4 * 3 + 3])[0]).isEqualTo(ChunkCodec.PACKED);
+  }
+
+  @Test
   void chunkFileVersionOneStillOpensAndUnknownVersionIsRefused() throws IOException {
     long[] ts = {1000, 2000, 3000};
     long[] vs = {Double.doubleToRawLongBits(1.5), Double.doubleToRawLongBits(2.5), StaleNaN.BITS};
