@@ -10,8 +10,8 @@ import dev.osprey.core.storage.SampleIterator;
  */
 public final class PackedIterator implements SampleIterator {
   private final BitReader in = new BitReader();
-  private long[] ts = new long[128];
-  private long[] vs = new long[128];
+  private long[] ts = new long[0]; // grown to the largest chunk read, no further
+  private long[] vs = new long[0];
   private int count;
   private int pos; // index of the current sample; -1 before the first
 
@@ -23,8 +23,8 @@ public final class PackedIterator implements SampleIterator {
       return this;
     }
     if (ts.length < count) {
-      ts = new long[Math.max(count, ts.length * 2)];
-      vs = new long[ts.length];
+      ts = new long[count];
+      vs = new long[count];
     }
     in.reset(buf, offset);
     int tsMode = (int) in.readBits(2);
