@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
     description = "Benchmarks against Prometheus, VictoriaMetrics and ripgrep on the same data.",
     subcommands = {
       TsdbBench.class,
+      TsdbSizeBench.class,
       DownsampleBench.class,
       QueryBench.class,
       LogsBench.class,

@@ -21,7 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The tsdb's chunk codec on one 120-sample chunk of a realistic series from the bench workload: a
  * cAdvisor CPU counter (nanosecond precision) or a memory gauge (whole pages). Scores are per
- * chunk; divide by 120 for per sample. Run with {@code ./osprey bench jmh ChunkCodec -prof gc}.
+ * chunk; divide by 120 for per sample. {@code encoding} picks the head's encodings (tags 1/2) or
+ * the packed one of blocks (tag 3). Run with {@code ./osprey bench jmh ChunkCodec -prof gc}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -34,6 +35,10 @@ public class ChunkCodecBenchmark {
 
   @Param({"container_cpu_usage_seconds_total", "container_memory_working_set_bytes"})
   public String metric;
+
+  /** {@code head}: tags 1/2 as the head closes chunks; {@code packed}: tag 3, as blocks hold. */
+  @Param({"head", "packed"})
+  public String encoding;
 
   private final long[] ts = new long[N];
   private final long[] vs = new long[N];
@@ -58,13 +63,17 @@ public class ChunkCodecBenchmark {
       ts[k] = w.timestamp(1_700_000_000_000L, series, k, jitter);
       vs[k] = Double.doubleToRawLongBits(w.next(series, values));
     }
-    codec.encode(ts, vs, N);
+    encode();
     encoded = java.util.Arrays.copyOf(codec.bytes(), codec.length());
   }
 
   @Benchmark
   public int encode() {
-    codec.encode(ts, vs, N);
+    if (encoding.equals("packed")) {
+      codec.encodePacked(ts, vs, N);
+    } else {
+      codec.encode(ts, vs, N);
+    }
     return codec.length();
   }
 

@@ -372,6 +372,11 @@ public final class Workload {
     return labels.get(i);
   }
 
+  /** The kind of series {@code i} (counter, gauge, bucket, ...), for size breakdowns. */
+  String kind(int i) {
+    return kind[i].name();
+  }
+
   /** The timestamp (ms) of series {@code i}'s sample at scrape {@code step}, from {@code start}. */
   public long timestamp(long start, int i, int step, SplittableRandom jitter) {
     return start + step * INTERVAL_MS + offset[i] + jitter.nextInt(-2, 3);

@@ -15,7 +15,7 @@ import java.util.Random;
  * optional scrape jitter), and the in-process append rate. Run by hand:
  *
  * <pre>
- * java -cp "$(cat cp.txt):tsdb/target/classes:tsdb/target/test-classes" \
+ * java -cp "tsdb/target/test-classes:bench/target/osprey-bench.jar" \
  *   dev.osprey.tsdb.EncodingMeasurement 10000 6 0
  * </pre>
  *

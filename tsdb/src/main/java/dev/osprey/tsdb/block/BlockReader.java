@@ -104,8 +104,10 @@ public final class BlockReader implements PostingsSource {
         MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
         if (ch.size() < 8
             || m.getInt(0) != BlockWriter.CHUNKS_MAGIC
-            || m.get(4) != BlockWriter.FORMAT_VERSION) {
-          throw corrupt("chunks", "bad magic or version in " + f.getFileName());
+            || m.get(4) < 1
+            || m.get(4) > BlockWriter.CHUNKS_FORMAT_VERSION) {
+          throw corrupt(
+              "chunks", "bad magic or unknown version " + m.get(4) + " in " + f.getFileName());
         }
         chunkFiles[no] = m;
         size += ch.size();

@@ -2,6 +2,10 @@ package dev.osprey.tsdb.block;
 
 import dev.osprey.core.labels.Labels;
 import dev.osprey.core.labels.Utf8Order;
+import dev.osprey.core.storage.SampleIterator;
+import dev.osprey.tsdb.chunk.ChunkCodec;
+import dev.osprey.tsdb.chunk.DecimalIterator;
+import dev.osprey.tsdb.chunk.XorIterator;
 import dev.osprey.tsdb.wal.Buf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +32,16 @@ public final class BlockWriter implements AutoCloseable {
   public static final int CHUNKS_MAGIC = 0x4F535043; // "OSPC"
   public static final int INDEX_MAGIC = 0x4F535049; // "OSPI"
   public static final int FORMAT_VERSION = 1;
+
+  /**
+   * Chunk files: version 1 holds chunks of tags 1 and 2, version 2 also packed chunks (tag 3). The
+   * reader reads both.
+   */
+  public static final int CHUNKS_FORMAT_VERSION = 2;
+
+  /** Raw samples per chunk in blocks (the head cuts at 120; blocks re-chunk to this). */
+  public static final int SAMPLES_PER_BLOCK_CHUNK = 480;
+
   public static final long MAX_CHUNK_FILE = 512L << 20;
 
   /**
@@ -74,8 +89,77 @@ public final class BlockWriter implements AutoCloseable {
     return this;
   }
 
-  /** Adds one chunk of the current series (bytes as written by XorEncoder). */
+  private final ChunkCodec codec = new ChunkCodec();
+  private final XorIterator xorIt = new XorIterator();
+  private final DecimalIterator decIt = new DecimalIterator();
+  private long[] pendT = new long[512];
+  private long[] pendV = new long[512];
+  private int pendN;
+
+  /**
+   * Adds one chunk of the current series (a tagged chunk as {@link ChunkCodec} writes it). In a raw
+   * block the samples are gathered and written at {@link #finishSeries} in packed chunks of up to
+   * {@link #SAMPLES_PER_BLOCK_CHUNK} samples; a downsampled block keeps the chunk as it is.
+   */
   public void addChunk(byte[] b, int off, int len, long mint, long maxt, int count)
+      throws IOException {
+    if (resolution > 0) {
+      writeChunk(b, off, len, mint, maxt, count);
+      return;
+    }
+    if (len > 0 && b[off] == ChunkCodec.PACKED && count >= SAMPLES_PER_BLOCK_CHUNK / 2) {
+      // Already in block form and not small: copied as is, so compacting full blocks stays a
+      // copy (re-encoding costs about 100 ns per sample).
+      flushPending();
+      writeChunk(b, off, len, mint, maxt, count);
+      return;
+    }
+    SampleIterator it = ChunkCodec.iterator(b, off, count, xorIt, decIt);
+    if (pendN + count > pendT.length) {
+      int cap = Math.max(pendN + count, pendT.length * 2);
+      pendT = Arrays.copyOf(pendT, cap);
+      pendV = Arrays.copyOf(pendV, cap);
+    }
+    int n = 0;
+    while (n < count && it.next()) {
+      long t = it.t();
+      if (pendN > 0 && t <= pendT[pendN - 1]) {
+        flushPending(); // overlapping chunks are kept apart, as they came
+      }
+      pendT[pendN] = t;
+      pendV[pendN] = Double.doubleToRawLongBits(it.v());
+      pendN++;
+      n++;
+    }
+    if (n != count) {
+      throw new IllegalStateException(
+          "BUG: chunk said " + count + " samples but held " + n + " in block " + ulid);
+    }
+  }
+
+  /** Writes the gathered samples of the current series in chunks of nearly equal size. */
+  private void flushPending() throws IOException {
+    int total = pendN;
+    if (total == 0) {
+      return;
+    }
+    int chunks = (total + SAMPLES_PER_BLOCK_CHUNK - 1) / SAMPLES_PER_BLOCK_CHUNK;
+    int from = 0;
+    for (int c = 0; c < chunks; c++) {
+      int to = (int) ((long) total * (c + 1) / chunks);
+      int n = to - from;
+      long[] ts = codec.scratchT(n);
+      long[] vs = codec.scratchV(n);
+      System.arraycopy(pendT, from, ts, 0, n);
+      System.arraycopy(pendV, from, vs, 0, n);
+      codec.encodePacked(ts, vs, n);
+      writeChunk(codec.bytes(), 0, codec.length(), ts[0], ts[n - 1], n);
+      from = to;
+    }
+    pendN = 0;
+  }
+
+  private void writeChunk(byte[] b, int off, int len, long mint, long maxt, int count)
       throws IOException {
     if (chunkFile == null || chunkFilePos + len + 20 > MAX_CHUNK_FILE) {
       openChunkFile();
@@ -103,7 +187,8 @@ public final class BlockWriter implements AutoCloseable {
   }
 
   /** Ends the current series, whose chunks were added since the last call. */
-  public void finishSeries(Labels labels) {
+  public void finishSeries(Labels labels) throws IOException {
+    flushPending();
     if (curN == 0) {
       return;
     }
@@ -129,7 +214,7 @@ public final class BlockWriter implements AutoCloseable {
             StandardOpenOption.CREATE_NEW,
             StandardOpenOption.WRITE);
     buf.reset();
-    buf.putInt(CHUNKS_MAGIC).putByte(FORMAT_VERSION).putByte(0).putByte(0).putByte(0);
+    buf.putInt(CHUNKS_MAGIC).putByte(CHUNKS_FORMAT_VERSION).putByte(0).putByte(0).putByte(0);
     writeFully(chunkFile, buf);
     chunkFilePos = buf.length();
   }

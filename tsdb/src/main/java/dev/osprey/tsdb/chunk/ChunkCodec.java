@@ -14,6 +14,9 @@ public final class ChunkCodec {
   public static final byte XOR = 1;
   public static final byte DECIMAL = 2;
 
+  /** Timestamps and values in sections of their own, each in its smallest form; for blocks. */
+  public static final byte PACKED = 3;
+
   private static final double[] POW10 = new double[23];
 
   static {
@@ -25,6 +28,7 @@ public final class ChunkCodec {
   }
 
   private final XorEncoder xor = new XorEncoder(256);
+  private final PackedEncoder packed = new PackedEncoder();
   private final BitWriter bits = new BitWriter();
   private long[] ints = new long[128];
   private byte[] out = new byte[256];
@@ -80,6 +84,31 @@ public final class ChunkCodec {
     outLen = best + 1;
   }
 
+  /**
+   * Encodes samples {@code [0, n)} (n &gt;= 1) in the packed encoding (tag {@link #PACKED}), the
+   * one for chunks of blocks; the result is in {@link #bytes()}.
+   */
+  public void encodePacked(long[] ts, long[] vs, int n) {
+    int exp = decimalExponent(vs, n);
+    packed.encode(ts, vs, n, ints, exp);
+    int len = packed.byteLength();
+    if (out.length < len + 1) {
+      out = new byte[Math.max(len + 1, out.length * 2)];
+    }
+    out[0] = PACKED;
+    System.arraycopy(packed.buffer(), 0, out, 1, len);
+    outLen = len + 1;
+  }
+
+  /**
+   * For size breakdowns, after {@link #encodePacked}: bits of the timestamp section, bits of the
+   * value section, the timestamp form (0 grid, 1 delta-of-delta) and the value form (0 XOR, 1
+   * decimal, 2 decimal frame-of-reference).
+   */
+  public int[] packedStats() {
+    return new int[] {packed.timestampBits(), packed.valueBits(), packed.tsMode(), packed.vMode()};
+  }
+
   /** Encodes what {@code it} yields (up to {@code max} samples), using scratch arrays. */
   public int encode(SampleIterator it, int max, long[] tScratch, long[] vScratch) {
     int n = 0;
@@ -124,6 +153,10 @@ public final class ChunkCodec {
     return Integer.MIN_VALUE;
   }
 
+  static double pow10(int e) {
+    return POW10[e];
+  }
+
   static double toDouble(long m, int e) {
     return e >= 0 ? m / POW10[e] : m * POW10[-e];
   }
@@ -147,30 +180,44 @@ public final class ChunkCodec {
           writeDod(bits, delta - prevDelta);
         }
         prevDelta = delta;
-        long d = ints[i] - prevM;
-        long zz = (d << 1) ^ (d >> 63);
-        if (zz == 0) {
-          bits.writeBits(0, 1);
-        } else {
-          int nb = 64 - Long.numberOfLeadingZeros(zz);
-          if (nb <= width && 2 + width <= 8 + nb) {
-            bits.writeBits(0b10, 2);
-            bits.writeBits(zz, width);
-          } else {
-            width = nb;
-            bits.writeBits(0b11, 2);
-            bits.writeBits(nb & 63, 6); // 64 written as 0
-            bits.writeBits(zz, nb);
-          }
-        }
+        width = writeDecimalDelta(bits, ints[i] - prevM, width);
       }
       prevT = ts[i];
       prevM = ints[i];
     }
   }
 
+  /** One value code of the decimal encoding; returns the width now current. */
+  private static int writeDecimalDelta(BitWriter w, long d, int width) {
+    long zz = (d << 1) ^ (d >> 63);
+    if (zz == 0) {
+      w.writeBits(0, 1);
+      return width;
+    }
+    int nb = 64 - Long.numberOfLeadingZeros(zz);
+    if (nb <= width && 2 + width <= 8 + nb) {
+      w.writeBits(0b10, 2);
+      w.writeBits(zz, width);
+      return width;
+    }
+    w.writeBits(0b11, 2);
+    w.writeBits(nb & 63, 6); // 64 written as 0
+    w.writeBits(zz, nb);
+    return nb;
+  }
+
+  /** The decimal values alone (packed encoding): e, m0, then the value codes of tag 2. */
+  static void writeDecimalValues(BitWriter w, long[] ints, int n, int exp) {
+    w.writeVarint(exp);
+    w.writeVarint(ints[0]);
+    int width = 0;
+    for (int i = 1; i < n; i++) {
+      width = writeDecimalDelta(w, ints[i] - ints[i - 1], width);
+    }
+  }
+
   /** The delta-of-delta bucket code of the XOR encoding (docs/format/chunks.md). */
-  private static void writeDod(BitWriter w, long dod) {
+  static void writeDod(BitWriter w, long dod) {
     if (dod == 0) {
       w.writeBits(0, 1);
     } else if (dod >= -63 && dod <= 64) {
@@ -194,6 +241,7 @@ public final class ChunkCodec {
     return switch (b[off]) {
       case XOR -> xorIt.reset(b, off + 1, count);
       case DECIMAL -> decIt.reset(b, off + 1, count);
+      case PACKED -> decIt.packed().reset(b, off + 1, count);
       default -> throw new IllegalStateException("unknown chunk encoding " + b[off]);
     };
   }

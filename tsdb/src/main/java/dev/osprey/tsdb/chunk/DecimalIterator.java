@@ -13,6 +13,15 @@ public final class DecimalIterator implements SampleIterator {
   private long delta;
   private long m;
   private double v;
+  private PackedIterator packed;
+
+  /** The iterator for packed chunks that goes with this one (so callers keep two iterators). */
+  PackedIterator packed() {
+    if (packed == null) {
+      packed = new PackedIterator();
+    }
+    return packed;
+  }
 
   /**
    * Positions before the first of {@code count} samples of the chunk body at {@code buf[offset]}.

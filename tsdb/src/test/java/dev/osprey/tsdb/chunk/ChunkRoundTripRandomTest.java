@@ -103,7 +103,7 @@ class ChunkRoundTripRandomTest {
         .hasMessageContaining("cannot read chunk");
   }
 
-  private static long[] timestamps(int n, SplittableRandom r) {
+  static long[] timestamps(int n, SplittableRandom r) {
     long[] ts = new long[n];
     long t = r.nextInt(4) == 0 ? -r.nextLong(1L << 50) : r.nextLong(1L << 42);
     long step = 1 + r.nextInt(60_000);
@@ -139,7 +139,7 @@ class ChunkRoundTripRandomTest {
     return ts;
   }
 
-  private static long[] values(int n, int kind, SplittableRandom r) {
+  static long[] values(int n, int kind, SplittableRandom r) {
     long[] vs = new long[n];
     double acc = r.nextInt(1000);
     int digits = r.nextInt(7);
@@ -193,7 +193,7 @@ class ChunkRoundTripRandomTest {
   }
 
   /** Reads in random batches (a few samples by next() first), as the query engine does. */
-  private static void checkBulk(SampleIterator it, long[] ts, long[] vs, SplittableRandom r) {
+  static void checkBulk(SampleIterator it, long[] ts, long[] vs, SplittableRandom r) {
     long[] gotT = new long[ts.length + 8];
     double[] gotV = new double[ts.length + 8];
     int n = 0;
@@ -220,7 +220,7 @@ class ChunkRoundTripRandomTest {
     assertThat(it.next()).isFalse();
   }
 
-  private static void check(SampleIterator it, long[] ts, long[] vs) {
+  static void check(SampleIterator it, long[] ts, long[] vs) {
     for (int i = 0; i < ts.length; i++) {
       assertThat(it.next()).as("sample %d of %d", i, ts.length).isTrue();
       if (it.t() != ts[i] || Double.doubleToRawLongBits(it.v()) != vs[i]) {
