@@ -270,8 +270,13 @@ final class LogPartition implements AutoCloseable {
     return start < to && from < end;
   }
 
+  /**
+   * Makes every line added so far searchable. Blocking: when another thread is refreshing, waits
+   * for it and refreshes again (a non-blocking refresh would return at once, possibly without the
+   * lines added since that other refresh started, and nothing would refresh them later).
+   */
   void refresh() throws IOException {
-    searchers.maybeRefresh();
+    searchers.maybeRefreshBlocking();
   }
 
   void commit() throws IOException {
