@@ -54,7 +54,6 @@ final class LogPartition implements AutoCloseable {
   static final String F_LINE = "line";
   static final String F_LEN = "len";
   static final String F_META = "meta";
-  static final String LABEL_PREFIX = "l.";
 
   static final FieldType LINE_TYPE = new FieldType();
 
@@ -250,9 +249,6 @@ final class LogPartition implements AutoCloseable {
     doc.add(new NumericDocValuesField(F_TS, ts));
     doc.add(new StringField(F_SID, sid, Field.Store.NO));
     doc.add(new SortedDocValuesField(F_STREAM, streamBytes));
-    for (int i = 0; i < stream.size(); i++) {
-      doc.add(new StringField(LABEL_PREFIX + stream.name(i), stream.value(i), Field.Store.NO));
-    }
     doc.add(new Field(F_LINE, e.line(), LINE_TYPE));
     doc.add(new NumericDocValuesField(F_LEN, Utf8.length(e.line())));
     if (!e.metadata().isEmpty()) {

@@ -25,7 +25,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
-import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
@@ -631,10 +630,9 @@ public final class LogStore implements AutoCloseable {
     return out;
   }
 
-  /** A term query on a stream label's exact value, for query-string style callers. */
+  /** Lines of the streams that have label {@code name} equal to {@code value}. */
   public static Query labelTerm(String name, String value) {
-    return new org.apache.lucene.search.TermQuery(
-        new Term(LogPartition.LABEL_PREFIX + name, value));
+    return new StreamLabelQuery(name, value);
   }
 
   /** Name of the full-text field of lines. */

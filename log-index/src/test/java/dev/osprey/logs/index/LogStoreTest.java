@@ -322,6 +322,15 @@ class LogStoreTest {
     assertThat(s.queryString("pe?r AND app:api", NOW - HOUR, NOW + HOUR, 10))
         .extracting(LogStore.Highlighted::highlight)
         .containsExactly("connection reset by <b>peer</b> 10.0.0.7");
+    // labels select streams (through the stream ids, lines carry no label fields)
+    assertThat(s.queryString("reset AND app:web", NOW - HOUR, NOW + HOUR, 10))
+        .extracting(LogStore.Highlighted::line)
+        .containsExactly("connection reset again");
+    assertThat(s.queryString("reset AND env:prod", NOW - HOUR, NOW + HOUR, 10)).hasSize(2);
+    assertThat(s.queryString("reset AND app:nope", NOW - HOUR, NOW + HOUR, 10)).isEmpty();
+    assertThat(s.queryString("reset AND NOT app:api", NOW - HOUR, NOW + HOUR, 10))
+        .extracting(LogStore.Highlighted::line)
+        .containsExactly("connection reset again");
   }
 
   @Test
