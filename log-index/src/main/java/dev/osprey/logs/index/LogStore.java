@@ -64,6 +64,7 @@ public final class LogStore implements AutoCloseable {
   private final Counter linesDiscarded;
   private final Counter bytesAppended;
   private final Timer commitTimer;
+  private final Timer refreshTimer;
   private volatile boolean dirty;
   private volatile long lastRefresh = System.nanoTime();
   private volatile boolean closed;
@@ -112,6 +113,7 @@ public final class LogStore implements AutoCloseable {
     this.linesDiscarded = registry.counter("osprey_logs_lines_too_old_total");
     this.bytesAppended = registry.counter("osprey_logs_bytes_appended_total");
     this.commitTimer = registry.timer("osprey_logs_commit_seconds");
+    this.refreshTimer = registry.timer("osprey_logs_refresh_seconds");
     Gauge.builder("osprey_logs_partitions", partitions, Map::size).register(registry);
     int[] replayed = {0};
     this.wal =
@@ -318,7 +320,8 @@ public final class LogStore implements AutoCloseable {
 
   /** Makes every appended line visible to searches now. */
   public void refresh() {
-    lastRefresh = System.nanoTime();
+    long t0 = System.nanoTime();
+    lastRefresh = t0;
     try {
       for (LogPartition p : partitions.values()) {
         try {
@@ -332,6 +335,7 @@ public final class LogStore implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot refresh log index: " + e.getMessage(), e);
     }
+    refreshTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
   }
 
   private void refreshIfDirty() {
