@@ -24,4 +24,9 @@ final class Hashing {
     }
     return fmix(h1 ^ fmix(h2 + n));
   }
+
+  /** The key of a stream and timestamp: what the index can rebuild without reading lines. */
+  static long streamTimeKey(long streamHash, long ts) {
+    return fmix(fmix(streamHash ^ 0x2545F4914F6CDD1DL) + ts);
+  }
 }

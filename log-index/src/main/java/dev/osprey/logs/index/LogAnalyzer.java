@@ -18,16 +18,42 @@ public final class LogAnalyzer extends Analyzer {
     return new TokenStreamComponents(new LogTokenizer());
   }
 
-  /** Reads the whole value (lines are bounded in size) and walks it. */
+  /**
+   * Reads the whole value (lines are bounded in size) into a char array and walks it once per
+   * token; ASCII chars are classified through a table. Emits exactly the tokens {@link LogTokens}
+   * describes.
+   */
   static final class LogTokenizer extends Tokenizer {
+    private static final byte SEP = 1;
+    private static final byte WORD = 2;
+    private static final byte TRIM = 4;
+    private static final byte[] ASCII = new byte[128];
+
+    static {
+      for (char c = 0; c < 128; c++) {
+        ASCII[c] =
+            (byte)
+                ((LogTokens.isCoarseSeparator(c) ? SEP : 0)
+                    | (LogTokens.isWordChar(c) ? WORD : 0)
+                    | (c == '.' || c == ':' ? TRIM : 0));
+      }
+    }
+
+    private static boolean isSep(char c) {
+      return c < 128 ? (ASCII[c] & SEP) != 0 : LogTokens.isCoarseSeparator(c);
+    }
+
+    private static boolean isWord(char c) {
+      return c < 128 ? (ASCII[c] & WORD) != 0 : LogTokens.isWordChar(c);
+    }
+
     private final CharTermAttribute term = addAttribute(CharTermAttribute.class);
     private final OffsetAttribute offset = addAttribute(OffsetAttribute.class);
     private final PositionIncrementAttribute posInc =
         addAttribute(PositionIncrementAttribute.class);
-    private final StringBuilder buf = new StringBuilder();
-    private final char[] chunk = new char[4096];
+    private char[] buf = new char[1024];
+    private int len;
     private int pos; // scan position in buf
-    private int coarseStart;
     private int coarseEnd; // current coarse token, when emitting parts
     private int partPos; // next part scan position, or -1 when none pending
     private boolean afterWhole; // the next part shares the whole token's position
@@ -35,10 +61,16 @@ public final class LogAnalyzer extends Analyzer {
     @Override
     public void reset() throws IOException {
       super.reset();
-      buf.setLength(0);
-      int n;
-      while ((n = input.read(chunk)) > 0) {
-        buf.append(chunk, 0, n);
+      len = 0;
+      while (true) {
+        if (len == buf.length) {
+          buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+        }
+        int n = input.read(buf, len, buf.length - len);
+        if (n < 0) {
+          break;
+        }
+        len += n;
       }
       pos = 0;
       partPos = -1;
@@ -47,6 +79,8 @@ public final class LogAnalyzer extends Analyzer {
     @Override
     public boolean incrementToken() {
       clearAttributes();
+      final char[] b = buf;
+      final int n = len;
       while (true) {
         if (partPos >= 0) {
           if (nextPart()) {
@@ -54,32 +88,47 @@ public final class LogAnalyzer extends Analyzer {
           }
           partPos = -1;
         }
-        int n = buf.length();
-        while (pos < n && LogTokens.isCoarseSeparator(buf.charAt(pos))) {
+        while (pos < n && isSep(b[pos])) {
           pos++;
         }
         if (pos >= n) {
           return false;
         }
         int s = pos;
-        while (pos < n && !LogTokens.isCoarseSeparator(buf.charAt(pos))) {
+        boolean punct = false;
+        while (pos < n && !isSep(b[pos])) {
+          punct |= !isWord(b[pos]);
           pos++;
         }
-        int[] t = LogTokens.trimCoarse(buf, s, pos);
-        if (t == null) {
-          continue;
+        int e = pos;
+        if (punct) { // trim the leading and trailing .: (only non-word chars can be trimmed)
+          while (s < e && (b[s] == '.' || b[s] == ':')) {
+            s++;
+          }
+          while (e > s && (b[e - 1] == '.' || b[e - 1] == ':')) {
+            e--;
+          }
+          if (s == e) {
+            continue;
+          }
+          punct = false;
+          for (int i = s; i < e; i++) {
+            if (!isWord(b[i])) {
+              punct = true;
+              break;
+            }
+          }
         }
-        coarseStart = t[0];
-        coarseEnd = t[1];
-        partPos = coarseStart;
+        coarseEnd = e;
+        partPos = s;
         afterWhole = false;
-        if (LogTokens.hasInnerPunct(buf, coarseStart, coarseEnd)) {
-          if (coarseEnd - coarseStart <= LogTokens.MAX_TERM) {
-            emit(coarseStart, coarseEnd, 1, false);
+        if (punct) {
+          if (e - s <= LogTokens.MAX_TERM) {
+            emit(s, e, 1, false);
             afterWhole = true;
           } else { // too long to index whole: mark the line instead
             term.setEmpty().append(LogTokens.LONG_WORD);
-            offset.setOffset(correctOffset(coarseStart), correctOffset(coarseEnd));
+            offset.setOffset(correctOffset(s), correctOffset(e));
             posInc.setPositionIncrement(1);
           }
           return true;
@@ -88,51 +137,54 @@ public final class LogAnalyzer extends Analyzer {
     }
 
     private boolean nextPart() {
+      final char[] b = buf;
       int i = partPos;
-      while (i < coarseEnd) {
-        while (i < coarseEnd && !LogTokens.isWordChar(buf.charAt(i))) {
-          i++;
-        }
-        if (i >= coarseEnd) {
-          break;
-        }
-        int s = i;
-        while (i < coarseEnd && LogTokens.isWordChar(buf.charAt(i))) {
-          i++;
-        }
-        if (i - s > LogTokens.MAX_TERM) {
-          partPos = i;
-          term.setEmpty().append(LogTokens.LONG_WORD);
-          offset.setOffset(correctOffset(s), correctOffset(i));
-          posInc.setPositionIncrement(1);
-          afterWhole = false;
-          return true;
-        }
-        partPos = i;
-        emit(s, i, afterWhole ? 0 : 1, true);
+      int end = coarseEnd;
+      while (i < end && !isWord(b[i])) {
+        i++;
+      }
+      if (i >= end) {
+        partPos = end;
+        return false;
+      }
+      int s = i;
+      while (i < end && isWord(b[i])) {
+        i++;
+      }
+      partPos = i;
+      if (i - s > LogTokens.MAX_TERM) {
+        term.setEmpty().append(LogTokens.LONG_WORD);
+        offset.setOffset(correctOffset(s), correctOffset(i));
+        posInc.setPositionIncrement(1);
         afterWhole = false;
         return true;
       }
-      partPos = coarseEnd;
-      return false;
+      emit(s, i, afterWhole ? 0 : 1, true);
+      afterWhole = false;
+      return true;
     }
 
     /** A term; a part gets its mark (length and class, see {@link LogTokens#part}). */
     private void emit(int s, int e, int inc, boolean part) {
-      term.setEmpty();
-      if (part) {
-        term.append(LogTokens.PART_MARK);
-      }
+      int k = part ? 1 : 0;
+      char[] t = term.resizeBuffer(e - s + k);
+      final char[] b = buf;
       boolean hex = true;
       for (int i = s; i < e; i++) {
-        char c = buf.charAt(i);
-        char l = Character.isUpperCase(c) ? Character.toLowerCase(c) : c;
+        char c = b[i];
+        char l;
+        if (c < 128) {
+          l = c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+        } else {
+          l = Character.isUpperCase(c) ? Character.toLowerCase(c) : c;
+        }
         hex &= (l >= '0' && l <= '9') || (l >= 'a' && l <= 'f');
-        term.append(l);
+        t[k++] = l;
       }
       if (part) {
-        term.buffer()[0] = LogTokens.mark(e - s, hex);
+        t[0] = LogTokens.mark(e - s, hex);
       }
+      term.setLength(k);
       offset.setOffset(correctOffset(s), correctOffset(e));
       posInc.setPositionIncrement(inc);
     }
@@ -140,7 +192,7 @@ public final class LogAnalyzer extends Analyzer {
     @Override
     public void end() throws IOException {
       super.end();
-      int f = correctOffset(buf.length());
+      int f = correctOffset(len);
       offset.setOffset(f, f);
     }
   }

@@ -7,13 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.apache.lucene.codecs.lucene104.Lucene104Codec;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.FieldType;
-import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
@@ -24,12 +24,22 @@ import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.NumericDocValues;
 import org.apache.lucene.index.SortedDocValues;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
 import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.IndexSortSortedNumericDocValuesRangeQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreMode;
+import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.Sort;
 import org.apache.lucene.search.SortField;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.Weight;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.BytesRef;
 
@@ -44,8 +54,6 @@ final class LogPartition implements AutoCloseable {
   static final String F_LINE = "line";
   static final String F_LEN = "len";
   static final String F_META = "meta";
-  static final String F_KEY = "dk";
-  static final String LABEL_PREFIX = "l.";
 
   static final FieldType LINE_TYPE = new FieldType();
 
@@ -68,9 +76,15 @@ final class LogPartition implements AutoCloseable {
   final Map<String, Labels> streams = new ConcurrentHashMap<>();
 
   /**
-   * Dedup keys of the lines here, loaded when the partition is first written to in this process and
-   * dropped when it has gone cold (so a week of partitions does not sit in memory).
+   * Dedup state, loaded when the partition is first written to in this process and dropped when it
+   * has gone cold (so a week of partitions does not sit in memory). {@code diskKeys} holds the
+   * (stream, timestamp) keys of the lines that were in the index when it was loaded, rebuilt from
+   * the timestamp and stream doc values (no key is stored per line); a line whose (stream,
+   * timestamp) is there is compared with the stored lines of that stream and timestamp. {@code
+   * keys} holds the full (stream, timestamp, line) keys of the lines added since.
    */
+  private LongSet diskKeys;
+
   private LongSet keys;
 
   private volatile long lastAddNanos = System.nanoTime();
@@ -124,26 +138,77 @@ final class LogPartition implements AutoCloseable {
   }
 
   /**
-   * Loads the dedup keys of every line the writer holds (refreshing first, so lines added since the
-   * last refresh are counted). Caller holds the lock of {@code this}.
+   * Loads the (stream, timestamp) keys of every line the writer holds (refreshing first, so lines
+   * added since the last refresh are counted) and starts an empty set of full keys. Every line
+   * added later is in {@code keys}, so every searcher acquired from now on shows every line that is
+   * not. Caller holds the lock of {@code this}.
    */
-  private LongSet loadKeys() throws IOException {
+  private void loadKeys() throws IOException {
     LongSet set = new LongSet();
     searchers.maybeRefreshBlocking();
     IndexSearcher s = searchers.acquire();
     try {
       for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
-        NumericDocValues dk = leaf.reader().getNumericDocValues(F_KEY);
-        if (dk != null) {
-          for (int d = dk.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = dk.nextDoc()) {
-            set.add(dk.longValue());
+        NumericDocValues ts = leaf.reader().getNumericDocValues(F_TS);
+        SortedDocValues stream = leaf.reader().getSortedDocValues(F_STREAM);
+        if (ts == null || stream == null) {
+          continue;
+        }
+        long[] hashByOrd = new long[stream.getValueCount()];
+        for (int o = 0; o < hashByOrd.length; o++) {
+          BytesRef b = stream.lookupOrd(o);
+          hashByOrd[o] = Codec.decodeLabels(b.bytes, b.offset, b.length).hash();
+        }
+        for (int d = ts.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = ts.nextDoc()) {
+          if (!stream.advanceExact(d)) {
+            throw new IllegalStateException("BUG: document without stream labels");
           }
+          set.add(Hashing.streamTimeKey(hashByOrd[stream.ordValue()], ts.longValue()));
         }
       }
     } finally {
       searchers.release(s);
     }
-    return set;
+    diskKeys = set;
+    keys = new LongSet();
+  }
+
+  /** Whether the index holds {@code line} in stream {@code sid} at {@code ts}. */
+  private boolean indexed(String sid, long ts, String line) throws IOException {
+    IndexSearcher s = searchers.acquire();
+    try {
+      BooleanQuery q =
+          new BooleanQuery.Builder()
+              .add(new TermQuery(new Term(F_SID, sid)), BooleanClause.Occur.FILTER)
+              .add(timeRange(ts, ts), BooleanClause.Occur.FILTER)
+              .build();
+      Weight w = s.createWeight(s.rewrite(q), ScoreMode.COMPLETE_NO_SCORES, 1f);
+      for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+        Scorer sc = w.scorer(leaf);
+        if (sc == null) {
+          continue;
+        }
+        StoredFields stored = leaf.reader().storedFields();
+        DocIdSetIterator it = sc.iterator();
+        for (int d = it.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = it.nextDoc()) {
+          if (line.equals(stored.document(d, Set.of(F_LINE)).get(F_LINE))) {
+            return true;
+          }
+        }
+      }
+      return false;
+    } finally {
+      searchers.release(s);
+    }
+  }
+
+  /**
+   * Timestamps in [from, to] (inclusive): a binary search over the time-sorted doc values of each
+   * segment, with a doc-value scan as fallback where a segment is not sorted.
+   */
+  static Query timeRange(long from, long to) {
+    return new IndexSortSortedNumericDocValuesRangeQuery(
+        F_TS, from, to, NumericDocValuesField.newSlowRangeQuery(F_TS, from, to));
   }
 
   /** Drops the dedup keys when the partition ended over a span ago and saw no add for 10 min. */
@@ -151,6 +216,7 @@ final class LogPartition implements AutoCloseable {
     if (nowNanos - end > end - start && System.nanoTime() - lastAddNanos > COLD_NANOS) {
       synchronized (this) {
         keys = null;
+        diskKeys = null;
       }
     }
   }
@@ -165,45 +231,48 @@ final class LogPartition implements AutoCloseable {
    */
   boolean add(Labels stream, String sid, BytesRef streamBytes, LogEntry e) throws IOException {
     long key = Hashing.entryKey(stream.hash(), e.timestampNanos(), e.line());
+    long ts = e.timestampNanos();
     synchronized (this) {
       if (keys == null) {
-        keys = loadKeys();
+        loadKeys();
       }
-      if (!keys.add(key)) {
+      if (keys.contains(key)
+          || (diskKeys.contains(Hashing.streamTimeKey(stream.hash(), ts))
+              && indexed(sid, ts, e.line()))) {
         return false;
       }
+      keys.add(key);
     }
     lastAddNanos = System.nanoTime();
     streams.putIfAbsent(sid, stream);
     Document doc = new Document();
-    long ts = e.timestampNanos();
-    doc.add(new LongPoint(F_TS, ts));
     doc.add(new NumericDocValuesField(F_TS, ts));
     doc.add(new StringField(F_SID, sid, Field.Store.NO));
     doc.add(new SortedDocValuesField(F_STREAM, streamBytes));
-    for (int i = 0; i < stream.size(); i++) {
-      doc.add(new StringField(LABEL_PREFIX + stream.name(i), stream.value(i), Field.Store.NO));
-    }
     doc.add(new Field(F_LINE, e.line(), LINE_TYPE));
     doc.add(new NumericDocValuesField(F_LEN, Utf8.length(e.line())));
     if (!e.metadata().isEmpty()) {
       doc.add(new StoredField(F_META, Codec.encodeLabels(e.metadata())));
     }
-    doc.add(new NumericDocValuesField(F_KEY, key));
     writer.addDocument(doc);
     return true;
   }
 
   synchronized int dedupKeys() {
-    return keys == null ? -1 : keys.size();
+    return keys == null ? -1 : keys.size() + diskKeys.size();
   }
 
   boolean overlaps(long from, long to) {
     return start < to && from < end;
   }
 
+  /**
+   * Makes every line added so far searchable. Blocking: when another thread is refreshing, waits
+   * for it and refreshes again (a non-blocking refresh would return at once, possibly without the
+   * lines added since that other refresh started, and nothing would refresh them later).
+   */
   void refresh() throws IOException {
-    searchers.maybeRefresh();
+    searchers.maybeRefreshBlocking();
   }
 
   void commit() throws IOException {

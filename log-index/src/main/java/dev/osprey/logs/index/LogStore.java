@@ -25,12 +25,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
-import org.apache.lucene.document.LongPoint;
-import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
-import org.apache.lucene.search.IndexSortSortedNumericDocValuesRangeQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.TermInSetQuery;
 import org.apache.lucene.util.BytesRef;
@@ -42,21 +39,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Appends go to the WAL (reaching the OS before the call returns), then to the partition's
  * IndexWriter; a line whose dedup key (stream, timestamp, line) is already in its partition is
- * skipped, so an agent's replay adds nothing. While the store is being searched, readers are
- * refreshed every {@value #REFRESH_MS} ms; a search of an idle store refreshes first. So a line is
- * searchable within a second of its append returning (at once after {@link #refresh()}), and bulk
- * ingest with nobody searching does not cut a tiny segment every second; partitions are committed
- * every {@link LogIndexConfig#commitInterval()} and at close, after which the WAL segments they
- * cover are deleted. Retention drops whole partitions.
+ * skipped, so an agent's replay adds nothing. Readers are refreshed every {@value #REFRESH_MS} ms
+ * while lines are arriving (on their own thread, so a commit does not hold them up), so a line is
+ * searchable within about a second of its append returning (at once after {@link #refresh()}), and
+ * the first search after a bulk ingest does not pay for flushing the whole indexing buffer;
+ * partitions are committed every {@link LogIndexConfig#commitInterval()} and at close, after which
+ * the WAL segments they cover are deleted. Retention drops whole partitions.
  */
 public final class LogStore implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LogStore.class);
-  static final long REFRESH_MS = 1000;
-
-  /**
-   * A store not searched for this long skips scheduled refreshes (as Elasticsearch's idle shards).
-   */
-  static final long SEARCH_IDLE_NANOS = 30_000_000_000L;
+  static final long REFRESH_MS = 500;
 
   private final Path dir;
   private final LogIndexConfig config;
@@ -66,13 +58,14 @@ public final class LogStore implements AutoCloseable {
   private final Object walMutex = new Object();
   private final LogWal wal;
   private final ScheduledExecutorService scheduler;
+  private final ScheduledExecutorService refresher;
   private final Counter linesAppended;
   private final Counter linesDuplicate;
   private final Counter linesDiscarded;
   private final Counter bytesAppended;
   private final Timer commitTimer;
+  private final Timer refreshTimer;
   private volatile boolean dirty;
-  private volatile long lastSearch = System.nanoTime() - SEARCH_IDLE_NANOS;
   private volatile long lastRefresh = System.nanoTime();
   private volatile boolean closed;
   private final java.util.concurrent.CopyOnWriteArrayList<AppendListener> listeners =
@@ -120,6 +113,7 @@ public final class LogStore implements AutoCloseable {
     this.linesDiscarded = registry.counter("osprey_logs_lines_too_old_total");
     this.bytesAppended = registry.counter("osprey_logs_bytes_appended_total");
     this.commitTimer = registry.timer("osprey_logs_commit_seconds");
+    this.refreshTimer = registry.timer("osprey_logs_refresh_seconds");
     Gauge.builder("osprey_logs_partitions", partitions, Map::size).register(registry);
     int[] replayed = {0};
     this.wal =
@@ -146,7 +140,14 @@ public final class LogStore implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
               });
-      scheduler.scheduleWithFixedDelay(
+      refresher =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "osprey-logstore-refresh");
+                t.setDaemon(true);
+                return t;
+              });
+      refresher.scheduleWithFixedDelay(
           () -> guard("refresh", this::refreshIfDirty),
           REFRESH_MS,
           REFRESH_MS,
@@ -170,6 +171,7 @@ public final class LogStore implements AutoCloseable {
           TimeUnit.SECONDS);
     } else {
       scheduler = null;
+      refresher = null;
     }
   }
 
@@ -318,28 +320,38 @@ public final class LogStore implements AutoCloseable {
 
   /** Makes every appended line visible to searches now. */
   public void refresh() {
-    lastRefresh = System.nanoTime();
+    long t0 = System.nanoTime();
+    lastRefresh = t0;
     try {
       for (LogPartition p : partitions.values()) {
-        p.refresh();
+        try {
+          p.refresh();
+        } catch (org.apache.lucene.store.AlreadyClosedException e) {
+          if (partitions.get(p.start) == p) {
+            throw e;
+          } // else dropped by retention meanwhile
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot refresh log index: " + e.getMessage(), e);
     }
+    refreshTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
   }
 
   private void refreshIfDirty() {
-    if (dirty && System.nanoTime() - lastSearch < SEARCH_IDLE_NANOS) {
+    if (dirty) {
       dirty = false;
       refresh();
     }
   }
 
-  /** Before a search: catch up when the last refresh is older than the refresh interval. */
+  /**
+   * Before a search: catch up when lines arrived and the last refresh is older than twice the
+   * refresh interval (the scheduled refresh fell behind, or there is none).
+   */
   private void beforeSearch() {
     long now = System.nanoTime();
-    lastSearch = now;
-    if (dirty && now - lastRefresh >= REFRESH_MS * 1_000_000L) {
+    if (dirty && now - lastRefresh >= 2 * REFRESH_MS * 1_000_000L) {
       dirty = false;
       refresh();
     }
@@ -445,13 +457,9 @@ public final class LogStore implements AutoCloseable {
     return sids;
   }
 
-  /**
-   * [from, to): a binary search over the time-sorted doc values of each segment, with the points as
-   * fallback where a segment is not sorted.
-   */
+  /** [from, to). */
   private static Query timeRange(long from, long to) {
-    return new IndexSortSortedNumericDocValuesRangeQuery(
-        LogPartition.F_TS, from, to - 1, LongPoint.newRangeQuery(LogPartition.F_TS, from, to - 1));
+    return LogPartition.timeRange(from, to - 1);
   }
 
   /** Builds the Lucene query of a partition; null when no stream there matches. */
@@ -626,10 +634,9 @@ public final class LogStore implements AutoCloseable {
     return out;
   }
 
-  /** A term query on a stream label's exact value, for query-string style callers. */
+  /** Lines of the streams that have label {@code name} equal to {@code value}. */
   public static Query labelTerm(String name, String value) {
-    return new org.apache.lucene.search.TermQuery(
-        new Term(LogPartition.LABEL_PREFIX + name, value));
+    return new StreamLabelQuery(name, value);
   }
 
   /** Name of the full-text field of lines. */
@@ -644,12 +651,14 @@ public final class LogStore implements AutoCloseable {
     if (closed) {
       return;
     }
-    if (scheduler != null) {
-      scheduler.shutdown();
-      try {
-        scheduler.awaitTermination(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    for (ScheduledExecutorService ex : new ScheduledExecutorService[] {refresher, scheduler}) {
+      if (ex != null) {
+        ex.shutdown();
+        try {
+          ex.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
     commit();

@@ -83,7 +83,7 @@ final class QueryStrings {
           protected Query getFieldQuery(String field, String text, boolean quoted)
               throws ParseException {
             if (!field.equals(LogPartition.F_LINE)) {
-              return new TermQuery(new Term(LogPartition.LABEL_PREFIX + field, text));
+              return new StreamLabelQuery(field, text);
             }
             if (!quoted) {
               return super.getFieldQuery(field, text, false);

@@ -32,6 +32,62 @@ class LogAnalyzerTest {
     return out;
   }
 
+  /** Every token with its position increment and offsets. */
+  static List<String> detailed(org.apache.lucene.analysis.Analyzer a, String text)
+      throws IOException {
+    List<String> out = new ArrayList<>();
+    try (TokenStream ts = a.tokenStream("line", text)) {
+      CharTermAttribute t = ts.addAttribute(CharTermAttribute.class);
+      PositionIncrementAttribute p = ts.addAttribute(PositionIncrementAttribute.class);
+      org.apache.lucene.analysis.tokenattributes.OffsetAttribute o =
+          ts.addAttribute(org.apache.lucene.analysis.tokenattributes.OffsetAttribute.class);
+      ts.reset();
+      while (ts.incrementToken()) {
+        out.add(t + "/" + p.getPositionIncrement() + "/" + o.startOffset() + "-" + o.endOffset());
+      }
+      ts.end();
+      out.add("end " + o.endOffset());
+    }
+    return out;
+  }
+
+  @Test
+  void sameTokensAsTheReferenceTokenizer() throws IOException {
+    List<String> lines =
+        new ArrayList<>(
+            List.of(
+                "",
+                "   ",
+                "..::..",
+                "a",
+                "10.149.87.48 - - [22/Nov/2026:04:32:38 +0000] \"GET /static/app.js50455"
+                    + " HTTP/1.1\" 200 49434 \"-\" \"Mozilla/5.0 (X11; Linux x86_64)\" rt=0.959",
+                "{\"ts\":\"2026-11-22T04:18:00Z\",\"trace_id\":\"12a7eff0e4955f2d318357424d1bab30\"}",
+                "\tat com.example.service.OrderService.process(OrderService.java:276)",
+                "Größe ÄÖÜ straße İstanbul ΣΊΣΥΦΟΣ 東京:タワー.",
+                "emoji \uD83D\uDE00x\uD83D\uDE00 caf\u00E9\u0301 \u00A0nbsp\u2003em",
+                "trailing. :leading ::both.. a.b. .c.d",
+                "x".repeat(LogTokens.MAX_TERM) + " " + "y".repeat(LogTokens.MAX_TERM + 1),
+                "a/" + "z".repeat(LogTokens.MAX_TERM) + "/b " + "w".repeat(300) + ".v",
+                "q".repeat(3000)));
+    java.util.Random r = new java.util.Random(42);
+    String alphabet = "aZ09 .:-_/\\\"'=|,;()[]{}<>\t\nÄé\u00A0\u2003ß\uD83D\uDE00";
+    for (int i = 0; i < 2000; i++) {
+      StringBuilder b = new StringBuilder();
+      int n = r.nextInt(i < 1900 ? 40 : 3000);
+      for (int k = 0; k < n; k++) {
+        b.append(alphabet.charAt(r.nextInt(alphabet.length())));
+      }
+      lines.add(b.toString());
+    }
+    try (LogAnalyzer now = new LogAnalyzer();
+        ReferenceLogAnalyzer ref = new ReferenceLogAnalyzer()) {
+      for (String l : lines) {
+        assertThat(detailed(now, l)).as(l).isEqualTo(detailed(ref, l));
+      }
+    }
+  }
+
   @Test
   void ipIsFindableWholeAndByParts() throws IOException {
     assertThat(tokens("from 10.0.12.1:8080."))

@@ -167,6 +167,61 @@ class LogStoreTest {
   }
 
   @Test
+  void dedupAfterRestartComparesLinesThatShareStreamAndTimestamp() throws IOException {
+    LogStore s = open(dir);
+    Labels api = Labels.of("app", "api");
+    Labels web = Labels.of("app", "web");
+    s.append(
+        List.of(
+            new LogStream(api, List.of(new LogEntry(NOW, "a"), new LogEntry(NOW, "b"))),
+            new LogStream(web, List.of(new LogEntry(NOW, "a")))));
+    s.close();
+    open.remove(s);
+    LogStore s2 = open(dir);
+    // same stream and timestamp as lines on disk: only the ones with the same text are replays
+    LogStore.AppendResult r =
+        s2.append(
+            List.of(
+                new LogStream(
+                    api,
+                    List.of(
+                        new LogEntry(NOW, "a"),
+                        new LogEntry(NOW, "c"),
+                        new LogEntry(NOW, "b"),
+                        new LogEntry(NOW + 1, "a"))),
+                new LogStream(web, List.of(new LogEntry(NOW, "b"), new LogEntry(NOW, "a")))));
+    assertThat(r.appended()).isEqualTo(3);
+    assertThat(r.duplicates()).isEqualTo(3);
+    // and the lines just added are replays too, before any refresh
+    assertThat(s2.append(List.of(new LogStream(api, List.of(new LogEntry(NOW, "c"))))).duplicates())
+        .isEqualTo(1);
+    s2.refresh();
+    assertThat(all(s2, req(List.of(), null, true, 0)))
+        .extracting(h -> h.stream().get("app") + ":" + h.line())
+        .containsExactlyInAnyOrder("api:a", "api:b", "web:a", "api:c", "web:b", "api:a");
+  }
+
+  @Test
+  void linesBecomeSearchableWithoutASearchOrAnExplicitRefresh() throws Exception {
+    LogStore s = LogStore.open(dir, CONFIG, new SimpleMeterRegistry(), true);
+    open.add(s);
+    s.append(List.of(stream("api", NOW, "x", "y")));
+    LogPartition p = s.partitionsForTest().iterator().next();
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    int docs = 0;
+    while (docs < 2 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      org.apache.lucene.search.IndexSearcher is = p.searchers.acquire();
+      try {
+        docs = is.getIndexReader().numDocs();
+      } finally {
+        p.searchers.release(is);
+      }
+    }
+    assertThat(docs).isEqualTo(2);
+  }
+
+  @Test
   void uncommittedLinesAreRecoveredFromTheWalAfterACrash() throws IOException {
     LogStore s = open(dir);
     s.append(List.of(stream("api", NOW, "committed")));
@@ -267,6 +322,15 @@ class LogStoreTest {
     assertThat(s.queryString("pe?r AND app:api", NOW - HOUR, NOW + HOUR, 10))
         .extracting(LogStore.Highlighted::highlight)
         .containsExactly("connection reset by <b>peer</b> 10.0.0.7");
+    // labels select streams (through the stream ids, lines carry no label fields)
+    assertThat(s.queryString("reset AND app:web", NOW - HOUR, NOW + HOUR, 10))
+        .extracting(LogStore.Highlighted::line)
+        .containsExactly("connection reset again");
+    assertThat(s.queryString("reset AND env:prod", NOW - HOUR, NOW + HOUR, 10)).hasSize(2);
+    assertThat(s.queryString("reset AND app:nope", NOW - HOUR, NOW + HOUR, 10)).isEmpty();
+    assertThat(s.queryString("reset AND NOT app:api", NOW - HOUR, NOW + HOUR, 10))
+        .extracting(LogStore.Highlighted::line)
+        .containsExactly("connection reset again");
   }
 
   @Test
