@@ -159,6 +159,16 @@ public final class Head {
     minValidFloor = Math.max(minValidFloor, t);
   }
 
+  /**
+   * The labels of the live series with reference {@code ref} (as {@link HeadAppender#append}
+   * returns it), or null when there is none; passing them back with the reference lets an append
+   * skip comparing label sets.
+   */
+  public Labels labelsOf(long ref) {
+    MemSeries s = byId(ref);
+    return s == null || s.dead ? null : s.labels;
+  }
+
   MemSeries byId(long ref) {
     if (ref <= 0 || ref > Integer.MAX_VALUE) {
       return null;
