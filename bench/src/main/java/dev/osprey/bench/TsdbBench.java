@@ -89,6 +89,8 @@ final class TsdbBench implements Callable<Integer> {
     if (Runtime.version().feature() >= 24) {
       out.addAll(Arrays.asList(p.getProperty("osprey.jvm.flags.jdk24", "").trim().split("\\s+")));
     }
+    // the server runs with the launcher's server-only flags (heap sizing), as ./osprey server
+    out.addAll(Arrays.asList(p.getProperty("osprey.jvm.flags.server", "").trim().split("\\s+")));
     out.removeIf(String::isEmpty);
     return out;
   }
