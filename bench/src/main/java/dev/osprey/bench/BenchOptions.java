@@ -44,7 +44,8 @@ final class BenchOptions {
     return switch (sys) {
       case "prometheus" -> new Peers.Prometheus(work);
       case "victoriametrics" -> new Peers.VictoriaMetrics(work);
-      case "osprey" -> new Peers.Osprey(work, ospreyJar.toAbsolutePath(), TsdbBench.jvmFlags());
+      case "osprey" ->
+          new Peers.Osprey(work, ospreyJar.toAbsolutePath(), TsdbBench.serverJvmFlags());
       default ->
           throw new IllegalArgumentException(
               "unknown system " + sys + " (osprey, prometheus, victoriametrics)");

@@ -152,7 +152,8 @@ final class LogsBench implements Callable<Integer> {
         "  generated %,d raw bytes and the push bodies in %.1f s%n",
         rawBytes, (System.nanoTime() - t0) / 1e9);
 
-    Peers.Osprey osprey = new Peers.Osprey(work, ospreyJar.toAbsolutePath(), TsdbBench.jvmFlags());
+    Peers.Osprey osprey =
+        new Peers.Osprey(work, ospreyJar.toAbsolutePath(), TsdbBench.serverJvmFlags());
     try {
       osprey.start();
       // One search before the push, so that "searchable after" measures the index, not the

@@ -136,7 +136,10 @@ final class Peers {
     List<String> command() {
       List<String> c = new ArrayList<>();
       c.add(ProcessHandle.current().info().command().orElse("java"));
-      c.addAll(jvmFlags);
+      Path jarDir = jar.toAbsolutePath().getParent();
+      for (String f : jvmFlags) {
+        c.add(f.replace("@jardir@", jarDir.toString())); // as the launcher does
+      }
       c.add("-jar");
       c.add(jar.toString());
       c.add("server");

@@ -111,6 +111,38 @@ final class RemoteWriteReplay {
     }
   }
 
+  /**
+   * Builds and compresses {@code requests} requests without sending them, so that the client's own
+   * code is compiled before the first system is measured (otherwise the first system in the run
+   * pays for the client's JIT warm-up and the later ones do not).
+   */
+  void warmUp(int requests) throws IOException {
+    Workload w = workload.copy();
+    SplittableRandom values = new SplittableRandom(1);
+    SplittableRandom jitter = new SplittableRandom(2);
+    long sink = 0;
+    for (int r = 0; r < requests; r++) {
+      Remote.WriteRequest.Builder req = Remote.WriteRequest.newBuilder();
+      for (int k = 0; k < BATCH; k++) {
+        int i = (r * BATCH + k) % w.size();
+        Remote.TimeSeries.Builder ts = Remote.TimeSeries.newBuilder();
+        Labels l = w.labels(i);
+        for (int j = 0; j < l.size(); j++) {
+          ts.addLabels(Remote.Label.newBuilder().setName(l.name(j)).setValue(l.value(j)));
+        }
+        ts.addSamples(
+            Remote.Sample.newBuilder()
+                .setValue(w.next(i, values))
+                .setTimestamp(w.timestamp(start, i, 0, jitter)));
+        req.addTimeseries(ts);
+      }
+      sink += Snappy.compress(req.build().toByteArray()).length;
+    }
+    if (sink < 0) {
+      throw new IllegalStateException("BUG: negative size");
+    }
+  }
+
   private void send(String url, Remote.WriteRequest req) throws IOException, InterruptedException {
     byte[] body = Snappy.compress(req.toByteArray());
     long backoff = 50;

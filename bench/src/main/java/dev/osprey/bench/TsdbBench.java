@@ -63,6 +63,8 @@ final class TsdbBench implements Callable<Integer> {
         "osprey bench tsdb: %d series x %d scrapes at 15 s = %s samples; data in %s%n",
         w.size(), steps, Progress.human((long) w.size() * steps), work);
     Map<String, Result> results = new LinkedHashMap<>();
+    System.err.printf("  warming up the remote_write client ...%n");
+    new RemoteWriteReplay(w, start, steps, shards).warmUp(200);
     for (String sys : systems) {
       Peer peer = opts.peer(sys, work);
       results.put(sys, measure(peer, w, start, steps));
@@ -88,6 +90,27 @@ final class TsdbBench implements Callable<Integer> {
     out.addAll(Arrays.asList(p.getProperty("osprey.jvm.flags", "").trim().split("\\s+")));
     if (Runtime.version().feature() >= 24) {
       out.addAll(Arrays.asList(p.getProperty("osprey.jvm.flags.jdk24", "").trim().split("\\s+")));
+    }
+    out.removeIf(String::isEmpty);
+    return out;
+  }
+
+  /**
+   * The flags of {@code ./osprey server}: {@link #jvmFlags()} plus the server-only ones (heap
+   * sizing, class-data-sharing archive with {@code @jardir@} left for the peer to fill in).
+   */
+  static List<String> serverJvmFlags() throws Exception {
+    List<String> out = new ArrayList<>(jvmFlags());
+    Path props = Path.of("jvm.properties");
+    if (!Files.exists(props)) {
+      return out;
+    }
+    java.util.Properties p = new java.util.Properties();
+    try (var in = Files.newInputStream(props)) {
+      p.load(in);
+    }
+    for (String key : List.of("osprey.jvm.flags.server", "osprey.jvm.flags.server.cds")) {
+      out.addAll(Arrays.asList(p.getProperty(key, "").trim().split("\\s+")));
     }
     out.removeIf(String::isEmpty);
     return out;

@@ -48,6 +48,9 @@ class ServerCrashIT {
     if (Runtime.version().feature() >= 24) {
       out.addAll(Arrays.asList(p.getProperty("osprey.jvm.flags.jdk24").trim().split("\\s+")));
     }
+    // the server as the launcher starts it, with its heap settings
+    out.addAll(Arrays.asList(p.getProperty("osprey.jvm.flags.server", "").trim().split("\\s+")));
+    out.removeIf(String::isEmpty);
     return out;
   }
 

@@ -159,6 +159,16 @@ public final class Head {
     minValidFloor = Math.max(minValidFloor, t);
   }
 
+  /**
+   * The labels of the live series with reference {@code ref} (as {@link HeadAppender#append}
+   * returns it), or null when there is none; passing them back with the reference lets an append
+   * skip comparing label sets.
+   */
+  public Labels labelsOf(long ref) {
+    MemSeries s = byId(ref);
+    return s == null || s.dead ? null : s.labels;
+  }
+
   MemSeries byId(long ref) {
     if (ref <= 0 || ref > Integer.MAX_VALUE) {
       return null;
@@ -214,16 +224,23 @@ public final class Head {
   }
 
   /**
-   * Logs a batch to the WAL, makes it durable as the fsync policy says, and applies it. Samples
-   * that a concurrent commit made invalid since they were checked are dropped and counted.
+   * Logs a batch to the WAL, applies it, and returns once it is durable as the fsync policy says
+   * (so concurrent readers may see it a moment before a machine crash could no longer lose it).
+   * Samples that a concurrent commit made invalid since they were checked are dropped and counted.
    */
   void commit(Buf record, int[] ids, long[] ts, long[] vs, int n) {
+    long pos = -1;
     synchronized (commitLock) {
       if (wal != null) {
         wal.log(record.array(), record.length());
-        wal.flush();
+        pos = wal.write();
       }
       applyLocked(ids, ts, vs, n);
+    }
+    // with wal_fsync: always, the fsync runs outside the commit lock, shared by the commits that
+    // wait for it (group commit); the appender's commit, and so the 2xx, comes after it
+    if (pos >= 0 && wal.syncsEachCommit()) {
+      wal.syncTo(pos);
     }
   }
 

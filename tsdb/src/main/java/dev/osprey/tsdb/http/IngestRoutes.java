@@ -1,6 +1,5 @@
 package dev.osprey.tsdb.http;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.osprey.core.http.ApiException;
 import dev.osprey.core.http.HttpRequest;
 import dev.osprey.core.http.HttpResponse;
@@ -8,7 +7,8 @@ import dev.osprey.core.http.RouteProvider;
 import dev.osprey.core.http.Router;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.core.storage.Storage;
-import dev.osprey.core.wire.prompb.Remote;
+import dev.osprey.tsdb.Tsdb;
+import dev.osprey.tsdb.head.Head;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.BufferedInputStream;
@@ -45,6 +45,7 @@ public final class IngestRoutes implements RouteProvider {
   private final Counter rwInvalid;
   private final Counter importSamples;
   private final Counter importInvalid;
+  private final SeriesRefCache refs = new SeriesRefCache();
 
   public IngestRoutes(Storage storage, MeterRegistry registry) {
     this.storage = storage;
@@ -68,6 +69,10 @@ public final class IngestRoutes implements RouteProvider {
         .register(registry);
   }
 
+  SeriesRefCache refsForTest() {
+    return refs;
+  }
+
   @Override
   public void register(Router router) {
     router.post("/api/v1/write", this::remoteWrite);
@@ -81,30 +86,52 @@ public final class IngestRoutes implements RouteProvider {
     } catch (IOException e) {
       throw ApiException.badData("cannot decode remote write request: snappy: " + e.getMessage());
     }
-    Remote.WriteRequest req;
     try {
-      req = Remote.WriteRequest.parseFrom(raw);
-    } catch (InvalidProtocolBufferException e) {
+      RemoteWriteReader.validate(raw, raw.length);
+    } catch (RemoteWriteReader.MalformedException e) {
       throw ApiException.badData("cannot decode remote write request: protobuf: " + e.getMessage());
     }
+    RemoteWriteReader r = new RemoteWriteReader(raw, raw.length);
     IngestBatch batch = new IngestBatch(storage, Integer.MAX_VALUE, false);
+    Head head = storage instanceof Tsdb db ? db.head() : null;
     Labels.Builder b = Labels.builder();
     String[] why = new String[1];
     boolean ok = false;
     try {
-      for (Remote.TimeSeries ts : req.getTimeseriesList()) {
-        Labels labels = RemoteWriteDecoder.labels(ts.getLabelsList(), b, why);
-        if (labels == null) {
-          for (int i = 0; i < ts.getSamplesCount() + ts.getHistogramsCount(); i++) {
-            batch.reject(why[0]);
-          }
-          continue;
-        }
+      while (r.nextSeries()) {
+        // a known series is found by the hash of its label bytes, its labels never decoded
+        long hash = 0;
         long ref = 0;
-        for (Remote.Sample s : ts.getSamplesList()) {
-          ref = batch.append(ref, labels, s.getTimestamp(), s.getValue());
+        Labels labels = null;
+        boolean cacheable = head != null && r.labelsContiguous();
+        if (cacheable) {
+          hash = r.labelsHash();
+          int cached = refs.get(hash);
+          if (cached != 0) {
+            Labels known = head.labelsOf(cached);
+            if (known != null && r.labelsEqual(known)) {
+              ref = cached;
+              labels = known;
+            }
+          }
         }
-        for (int i = 0; i < ts.getHistogramsCount(); i++) {
+        if (labels == null) {
+          labels = RemoteWriteDecoder.labels(r.labelStrings(), b, why);
+          if (labels == null) {
+            for (int i = 0; i < r.sampleCount() + r.histogramCount(); i++) {
+              batch.reject(why[0]);
+            }
+            continue;
+          }
+        }
+        long first = ref;
+        while (r.nextSample()) {
+          ref = batch.append(ref, labels, r.t(), r.v());
+        }
+        if (cacheable && ref != first) {
+          refs.put(hash, ref, head.numSeries());
+        }
+        for (int i = 0; i < r.histogramCount(); i++) {
           batch.reject("native histograms are not supported (series " + labels + ")");
         }
       }

@@ -14,20 +14,32 @@ final class RemoteWriteDecoder {
    * or invalid name, or an invalid metric name.
    */
   static Labels labels(List<Remote.Label> protos, Labels.Builder b, String[] why) {
+    String[] raw = new String[2 * protos.size()];
+    for (int i = 0; i < protos.size(); i++) {
+      raw[2 * i] = protos.get(i).getName();
+      raw[2 * i + 1] = protos.get(i).getValue();
+    }
+    return labels(raw, b, why);
+  }
+
+  /**
+   * The same from the request's label pairs in its order ({@code raw[2i]} a name, {@code raw[2i+1]}
+   * its value); {@code raw} may be reused for the result.
+   */
+  static Labels labels(String[] raw, Labels.Builder b, String[] why) {
     // fast path: senders write labels sorted by name (the spec asks them to), so the array can be
     // used as it is once checked; otherwise the builder sorts
-    int n = protos.size();
-    String[] nv = new String[2 * n];
+    int n = raw.length / 2;
+    String[] nv = raw;
     int k = 0;
     boolean sorted = true;
     for (int i = 0; i < n; i++) {
-      Remote.Label l = protos.get(i);
-      String name = l.getName();
+      String name = raw[2 * i];
       if (!Labels.isValidLabelName(name)) {
         why[0] = "invalid label name " + Labels.quote(name);
         return null;
       }
-      String value = l.getValue();
+      String value = raw[2 * i + 1];
       if (value.isEmpty()) {
         continue; // x="" is the same as no label x
       }

@@ -56,6 +56,10 @@ public final class Wal implements Closeable {
   private int segment;
   private long segmentBytes;
   private boolean dirty;
+  private long written; // bytes handed to segment files since open (a position in the log)
+  private final java.util.concurrent.atomic.AtomicLong synced =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final Object syncLock = new Object();
 
   private Wal(Path dir, String fsync, long segmentSize, MeterRegistry registry) {
     this.dir = dir;
@@ -313,6 +317,66 @@ public final class Wal implements Closeable {
     }
   }
 
+  /** Whether each commit must be fsynced before it is answered (policy {@code always}). */
+  public boolean syncsEachCommit() {
+    return fsync.equals("always");
+  }
+
+  /**
+   * Writes buffered records to the file without fsync (a process crash can no longer lose them);
+   * returns the log position after them, for {@link #syncTo}.
+   */
+  public synchronized long write() {
+    try {
+      flushLocked();
+      return written;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write WAL segment " + segment, e);
+    }
+  }
+
+  /**
+   * Returns once everything up to log position {@code pos} is fsynced: group commit. One fsync at a
+   * time; it covers everything written before it started, so commits that wait meanwhile usually
+   * find their position covered and return without an fsync of their own. The WAL's lock is not
+   * held during the fsync: other commits go on writing.
+   */
+  public void syncTo(long pos) {
+    synchronized (syncLock) {
+      if (synced.get() >= pos) {
+        return;
+      }
+      FileChannel ch;
+      long target;
+      synchronized (this) {
+        if (channel == null) {
+          return; // closed: close() fsynced
+        }
+        try {
+          flushLocked();
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot write WAL segment " + segment, e);
+        }
+        target = written;
+        ch = channel;
+        dirty = false;
+      }
+      long start = System.nanoTime();
+      try {
+        ch.force(false);
+        fsyncTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+      } catch (java.nio.channels.ClosedChannelException e) {
+        // the segment was cut meanwhile, which fsyncs before closing
+      } catch (IOException e) {
+        synchronized (this) {
+          dirty = true;
+        }
+        throw new UncheckedIOException("cannot fsync WAL segment " + segment, e);
+      }
+      synced.accumulateAndGet(target, Math::max);
+    }
+  }
+
   /** Writes buffered records to the file, and fsyncs when the policy is {@code always}. */
   public synchronized void flush() {
     try {
@@ -369,6 +433,7 @@ public final class Wal implements Closeable {
       channel.write(bb);
     }
     segmentBytes += pending.length();
+    written += pending.length();
     bytesWritten.increment(pending.length());
     pending.reset();
     dirty = true;
@@ -379,6 +444,7 @@ public final class Wal implements Closeable {
     channel.force(false);
     fsyncTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
     dirty = false;
+    synced.accumulateAndGet(written, Math::max);
   }
 
   private void cutSegment() throws IOException {

@@ -34,12 +34,14 @@ class IngestRoutesTest {
   @TempDir Path dir;
   private Tsdb db;
   private Router router;
+  private IngestRoutes routes;
 
   @BeforeEach
   void setUp() {
     db = Tsdb.open(dir, new TsdbConfig(null, null, null, "never"), new SimpleMeterRegistry());
     router = new Router();
-    new IngestRoutes(db, new SimpleMeterRegistry()).register(router);
+    routes = new IngestRoutes(db, new SimpleMeterRegistry());
+    routes.register(router);
   }
 
   @AfterEach
@@ -151,6 +153,79 @@ class IngestRoutesTest {
     assertThat(samples(LabelMatcher.equal("job", "a")))
         .containsExactly(new S(5000, 1), new S(6000, 3));
     assertThat(samples(LabelMatcher.equal("job", "b"))).containsExactly(new S(7000, 7));
+  }
+
+  @Test
+  void knownSeriesAreFoundByTheirLabelBytes() throws Exception {
+    String[] a = {"__name__", "up", "job", "a"};
+    String[] b = {"__name__", "up", "job", "b"};
+    for (int i = 1; i <= 3; i++) {
+      HttpResponse r =
+          write(
+              ts(a, new long[] {1000L * i}, new double[] {i}),
+              ts(b, new long[] {1000L * i}, new double[] {-i}));
+      assertThat(r.status()).isEqualTo(204);
+    }
+    assertThat(routes.refsForTest().size()).isEqualTo(2);
+    assertThat(db.head().numSeries()).isEqualTo(2);
+    assertThat(samples(LabelMatcher.equal("job", "a")))
+        .containsExactly(new S(1000, 1), new S(2000, 2), new S(3000, 3));
+    assertThat(samples(LabelMatcher.equal("job", "b")))
+        .containsExactly(new S(1000, -1), new S(2000, -2), new S(3000, -3));
+  }
+
+  @Test
+  void aWrongOrStaleCachedReferenceNeverMisplacesASample() throws Exception {
+    String[] a = {"__name__", "up", "job", "a"};
+    String[] b = {"__name__", "up", "job", "b"};
+    String[] c = {"__name__", "up", "job", "c"};
+    write(ts(a, new long[] {1000}, new double[] {1}), ts(b, new long[] {1000}, new double[] {2}));
+    long refOfB = db.head().appender().append(0, Labels.of(b), 1000, 2);
+    // as if a's and c's label bytes collided with b's, or named a series removed since
+    routes.refsForTest().put(labelsHash(a), refOfB, 10);
+    routes.refsForTest().put(labelsHash(c), 1_000_000, 10);
+    assertThat(
+            write(
+                    ts(a, new long[] {2000}, new double[] {10}),
+                    ts(c, new long[] {2000}, new double[] {30}))
+                .status())
+        .isEqualTo(204);
+    assertThat(samples(LabelMatcher.equal("job", "a")))
+        .containsExactly(new S(1000, 1), new S(2000, 10));
+    assertThat(samples(LabelMatcher.equal("job", "b"))).containsExactly(new S(1000, 2));
+    assertThat(samples(LabelMatcher.equal("job", "c"))).containsExactly(new S(2000, 30));
+  }
+
+  private static long labelsHash(String[] labels) throws Exception {
+    byte[] req =
+        Remote.WriteRequest.newBuilder()
+            .addTimeseries(ts(labels, new long[] {1}, new double[] {1}))
+            .build()
+            .toByteArray();
+    RemoteWriteReader r = new RemoteWriteReader(req, req.length);
+    assertThat(r.nextSeries()).isTrue();
+    return r.labelsHash();
+  }
+
+  @Test
+  void malformedProtobufIs400AndStoresNothing() throws Exception {
+    byte[] good =
+        Remote.WriteRequest.newBuilder()
+            .addTimeseries(
+                ts(new String[] {"__name__", "up", "job", "a"}, new long[] {1}, new double[] {1}))
+            .build()
+            .toByteArray();
+    byte[] bad = java.util.Arrays.copyOf(good, good.length + 3);
+    bad[good.length] = 0x0A; // a second TimeSeries whose length runs past the end
+    bad[good.length + 1] = 0x40;
+    bad[good.length + 2] = 0x0A;
+    assertThatThrownBy(() -> post("/api/v1/write", "application/x-protobuf", Snappy.compress(bad)))
+        .isInstanceOf(ApiException.class)
+        .hasMessageContaining("cannot decode remote write request: protobuf:")
+        .hasMessageContaining("at byte")
+        .extracting(e -> ((ApiException) e).status())
+        .isEqualTo(400);
+    assertThat(db.head().numSeries()).isZero();
   }
 
   @Test

@@ -103,6 +103,18 @@ public final class RemoteWriteMeasurement {
     System.out.printf(
         "series=%d samples=%d remote_write handler: %.0f samples/s (1 thread); heap/series=%.0f bytes (incl. %d samples each)%n",
         n, totalSamples, totalSamples / secs, (double) (after - base) / n, steps);
+    if (Boolean.getBoolean("histogram")) {
+      // the biggest heap items with the head still open (-Dhistogram=true)
+      Process p =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                  Long.toString(ProcessHandle.current().pid()),
+                  "GC.class_histogram")
+              .redirectErrorStream(true)
+              .start();
+      p.getInputStream().transferTo(System.out);
+      p.waitFor();
+    }
     db.close();
   }
 }

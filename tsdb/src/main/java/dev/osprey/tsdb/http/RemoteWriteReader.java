@@ -1,0 +1,542 @@
+package dev.osprey.tsdb.http;
+
+import dev.osprey.core.labels.Labels;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads a serialized {@code prometheus.WriteRequest} (remote_write 1.0) in place, without the
+ * generated protobuf classes: no object per label, sample or series. The labels of a series are a
+ * byte range of the request; {@link #labelsHash()} hashes those bytes so that a known series is
+ * found without decoding its label strings (see {@link SeriesRefCache}), and {@link
+ * #labelsEqual(Labels)} checks a hit against the series' labels.
+ *
+ * <p>{@link #validate} walks the whole request first (every length, wire type and UTF-8 string the
+ * generated parser checks), so that a malformed request is refused before any sample is stored; the
+ * reading methods then trust the structure. As in protobuf, a field with an unknown number or an
+ * unexpected wire type is skipped, and a scalar field that occurs twice takes its last value.
+ */
+final class RemoteWriteReader {
+  private static final VarHandle LONG_LE =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private static final int VARINT = 0;
+  private static final int I64 = 1;
+  private static final int LEN = 2;
+  private static final int SGROUP = 3;
+  private static final int EGROUP = 4;
+  private static final int I32 = 5;
+
+  /** Thrown by {@link #validate} for a malformed request; the message names the byte offset. */
+  static final class MalformedException extends Exception {
+    MalformedException(String message) {
+      super(message);
+    }
+  }
+
+  private final byte[] b;
+  private final int end;
+  private int pos; // next WriteRequest field
+
+  // the current TimeSeries
+  private int tsStart;
+  private int tsEnd;
+  private int labelsStart;
+  private int labelsEnd;
+  private boolean labelsContiguous;
+  private int labelCount;
+  private int sampleCount;
+  private int histogramCount;
+  // sample cursor
+  private int samplePos;
+  private long t;
+  private double v;
+
+  RemoteWriteReader(byte[] b, int len) {
+    this.b = b;
+    this.end = len;
+  }
+
+  // ---- validation --------------------------------------------------------------------------
+
+  /** Checks the whole request; throws with the reason and byte offset when it is malformed. */
+  static void validate(byte[] b, int len) throws MalformedException {
+    new Validator(b).message(0, len, Validator.WRITE_REQUEST);
+  }
+
+  private static final class Validator {
+    static final int WRITE_REQUEST = 0;
+    static final int TIME_SERIES = 1;
+    static final int LABEL = 2;
+    static final int SAMPLE = 3;
+    static final int EXEMPLAR = 4;
+    static final int METADATA = 5;
+    static final int HISTOGRAM = 6;
+    static final int OTHER = 7; // bucket spans: scalars only
+
+    private final byte[] b;
+    private int p;
+
+    Validator(byte[] b) {
+      this.b = b;
+    }
+
+    void message(int start, int end, int type) throws MalformedException {
+      p = start;
+      while (p < end) {
+        int tagAt = p;
+        long tag = varint(end);
+        int field = (int) (tag >>> 3);
+        int wt = (int) (tag & 7);
+        if (field == 0) {
+          throw new MalformedException("invalid tag (zero) at byte " + tagAt);
+        }
+        switch (wt) {
+          case VARINT -> varint(end);
+          case I64 -> skip(8, end);
+          case I32 -> skip(4, end);
+          case LEN -> {
+            int n = length(end);
+            int s = p;
+            int e = s + n;
+            int sub = nested(type, field);
+            if (sub >= 0) {
+              message(s, e, sub);
+            } else if (isString(type, field)) {
+              utf8(s, e);
+            }
+            p = e;
+          }
+          case SGROUP -> group(field, end, tagAt);
+          default -> throw new MalformedException("invalid wire type " + wt + " at byte " + tagAt);
+        }
+      }
+      if (p != end) {
+        throw new MalformedException("truncated message at byte " + end);
+      }
+    }
+
+    private static int nested(int type, int field) {
+      return switch (type) {
+        case WRITE_REQUEST -> field == 1 ? TIME_SERIES : field == 3 ? METADATA : -1;
+        case TIME_SERIES ->
+            switch (field) {
+              case 1 -> LABEL;
+              case 2 -> SAMPLE;
+              case 3 -> EXEMPLAR;
+              case 4 -> HISTOGRAM;
+              default -> -1;
+            };
+        case EXEMPLAR -> field == 1 ? LABEL : -1;
+        case HISTOGRAM -> field == 8 || field == 11 ? OTHER : -1;
+        default -> -1;
+      };
+    }
+
+    private static boolean isString(int type, int field) {
+      return (type == LABEL && (field == 1 || field == 2))
+          || (type == METADATA && (field == 2 || field == 4 || field == 5));
+    }
+
+    private void group(int field, int end, int at) throws MalformedException {
+      group(field, end, at, 0);
+    }
+
+    private void group(int field, int end, int at, int depth) throws MalformedException {
+      if (depth >= 100) {
+        throw new MalformedException("groups nested too deep at byte " + at);
+      }
+      while (true) {
+        if (p >= end) {
+          throw new MalformedException("unterminated group at byte " + at);
+        }
+        int tagAt = p;
+        long tag = varint(end);
+        int wt = (int) (tag & 7);
+        switch (wt) {
+          case VARINT -> varint(end);
+          case I64 -> skip(8, end);
+          case I32 -> skip(4, end);
+          case LEN -> skip(length(end), end);
+          case SGROUP -> group((int) (tag >>> 3), end, tagAt, depth + 1);
+          case EGROUP -> {
+            if ((int) (tag >>> 3) != field) {
+              throw new MalformedException("mismatched end group at byte " + tagAt);
+            }
+            return;
+          }
+          default -> throw new MalformedException("invalid wire type " + wt + " at byte " + tagAt);
+        }
+      }
+    }
+
+    private void skip(int n, int end) throws MalformedException {
+      if (n > end - p) {
+        throw new MalformedException("truncated field at byte " + p);
+      }
+      p += n;
+    }
+
+    private int length(int end) throws MalformedException {
+      int at = p;
+      long n = varint(end);
+      if (n < 0 || n > end - p) {
+        throw new MalformedException("length " + n + " past the end of its message at byte " + at);
+      }
+      return (int) n;
+    }
+
+    private long varint(int end) throws MalformedException {
+      long r = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        if (p >= end) {
+          throw new MalformedException("truncated varint at byte " + p);
+        }
+        byte x = b[p++];
+        r |= (long) (x & 0x7F) << shift;
+        if (x >= 0) {
+          return r;
+        }
+      }
+      throw new MalformedException("malformed varint at byte " + p);
+    }
+
+    private void utf8(int s, int e) throws MalformedException {
+      int i = s;
+      while (i < e && b[i] >= 0) {
+        i++;
+      }
+      while (i < e) {
+        int c = b[i] & 0xFF;
+        int n;
+        int min;
+        if (c < 0x80) {
+          i++;
+          continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+          n = 1;
+          min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+          n = 2;
+          min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+          n = 3;
+          min = 0x10000;
+        } else {
+          throw new MalformedException("invalid UTF-8 in a string at byte " + i);
+        }
+        if (i + n >= e) {
+          throw new MalformedException("invalid UTF-8 in a string at byte " + i);
+        }
+        int cp = c & (0x3F >> n);
+        for (int k = 1; k <= n; k++) {
+          int cc = b[i + k] & 0xFF;
+          if ((cc & 0xC0) != 0x80) {
+            throw new MalformedException("invalid UTF-8 in a string at byte " + i);
+          }
+          cp = (cp << 6) | (cc & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+          throw new MalformedException("invalid UTF-8 in a string at byte " + i);
+        }
+        i += n + 1;
+      }
+    }
+  }
+
+  // ---- reading (after validate) ------------------------------------------------------------
+
+  /** Moves to the next TimeSeries; false at the end of the request. */
+  boolean nextSeries() {
+    while (pos < end) {
+      int tag = (int) varintAt(pos);
+      pos = varintEnd;
+      int wt = tag & 7;
+      if (tag == (1 << 3 | LEN)) {
+        int n = (int) varintAt(pos);
+        tsStart = varintEnd;
+        tsEnd = tsStart + n;
+        pos = tsEnd;
+        scanSeries();
+        return true;
+      }
+      pos = skipValue(pos, wt, tag >>> 3);
+    }
+    return false;
+  }
+
+  private void scanSeries() {
+    labelsStart = -1;
+    labelsEnd = -1;
+    labelsContiguous = true;
+    labelCount = 0;
+    sampleCount = 0;
+    histogramCount = 0;
+    samplePos = tsStart;
+    int p = tsStart;
+    boolean inLabels = false;
+    while (p < tsEnd) {
+      int fieldStart = p;
+      int tag = (int) varintAt(p);
+      p = varintEnd;
+      int next = skipValue(p, tag & 7, tag >>> 3);
+      if (tag == (1 << 3 | LEN)) {
+        if (labelsStart < 0) {
+          labelsStart = fieldStart;
+        } else if (!inLabels) {
+          labelsContiguous = false;
+        }
+        labelsEnd = next;
+        labelCount++;
+        inLabels = true;
+      } else {
+        inLabels = false;
+        if (tag == (2 << 3 | LEN)) {
+          sampleCount++;
+        } else if (tag == (4 << 3 | LEN)) {
+          histogramCount++;
+        }
+      }
+      p = next;
+    }
+    if (labelsStart < 0) {
+      labelsStart = tsStart;
+      labelsEnd = tsStart;
+    }
+  }
+
+  int sampleCount() {
+    return sampleCount;
+  }
+
+  int histogramCount() {
+    return histogramCount;
+  }
+
+  /**
+   * Whether the series' labels are one run of bytes (as every sender writes them), so that {@link
+   * #labelsHash()} identifies them.
+   */
+  boolean labelsContiguous() {
+    return labelsContiguous;
+  }
+
+  /** A 64-bit hash of the bytes of the series' label fields. */
+  long labelsHash() {
+    return hash(b, labelsStart, labelsEnd);
+  }
+
+  static long hash(byte[] b, int off, int end) {
+    long h = 0x9E3779B97F4A7C15L ^ (end - off);
+    int i = off;
+    for (; i + 8 <= end; i += 8) {
+      long k = (long) LONG_LE.get(b, i) * 0x87c37b91114253d5L;
+      h ^= Long.rotateLeft(k, 31) * 0x4cf5ad432745937fL;
+      h = Long.rotateLeft(h, 27) * 5 + 0x52dce729L;
+    }
+    long k = 0;
+    for (int s = 0; i < end; i++, s += 8) {
+      k |= (b[i] & 0xFFL) << s;
+    }
+    h ^= Long.rotateLeft(k * 0x87c37b91114253d5L, 31) * 0x4cf5ad432745937fL;
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    h *= 0xc4ceb9fe1a85ec53L;
+    h ^= h >>> 33;
+    return h;
+  }
+
+  // Label field ranges of the label being read: name [nameOff, nameEnd), value [valueOff, valueEnd)
+  private int nameOff;
+  private int nameEnd;
+  private int valueOff;
+  private int valueEnd;
+
+  /** Reads the Label message at {@code p} (its tag already read); returns the end of it. */
+  private int readLabel(int p) {
+    int n = (int) varintAt(p);
+    int s = varintEnd;
+    int e = s + n;
+    nameOff = nameEnd = valueOff = valueEnd = s;
+    int q = s;
+    while (q < e) {
+      int tag = (int) varintAt(q);
+      q = varintEnd;
+      if (tag == (1 << 3 | LEN) || tag == (2 << 3 | LEN)) {
+        int len = (int) varintAt(q);
+        int o = varintEnd;
+        if (tag == (1 << 3 | LEN)) {
+          nameOff = o;
+          nameEnd = o + len;
+        } else {
+          valueOff = o;
+          valueEnd = o + len;
+        }
+        q = o + len;
+      } else {
+        q = skipValue(q, tag & 7, tag >>> 3);
+      }
+    }
+    return e;
+  }
+
+  /**
+   * Whether the series' labels, as {@link #labels} would build them, equal {@code l}: the same
+   * pairs in the same (sorted) order with no empty value. ASCII only; anything else answers false
+   * and the caller builds the labels.
+   */
+  boolean labelsEqual(Labels l) {
+    if (!labelsContiguous || labelCount != l.size()) {
+      return false;
+    }
+    int p = labelsStart;
+    for (int i = 0; i < labelCount; i++) {
+      p = varintEnd(p); // the tag (1 << 3 | LEN)
+      p = readLabel(p);
+      if (valueOff == valueEnd
+          || !asciiEquals(nameOff, nameEnd, l.name(i))
+          || !asciiEquals(valueOff, valueEnd, l.value(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean asciiEquals(int off, int e, String s) {
+    if (s.length() != e - off) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      byte x = b[off + i];
+      if (x < 0 || x != s.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The series' label pairs as strings, in the request's order: {@code nv[2i], nv[2i+1]}. */
+  String[] labelStrings() {
+    String[] nv = new String[2 * labelCount];
+    int p = tsStart;
+    int k = 0;
+    while (p < tsEnd) {
+      int tag = (int) varintAt(p);
+      p = varintEnd;
+      if (tag == (1 << 3 | LEN)) {
+        p = readLabel(p);
+        nv[k++] = string(nameOff, nameEnd);
+        nv[k++] = string(valueOff, valueEnd);
+      } else {
+        p = skipValue(p, tag & 7, tag >>> 3);
+      }
+    }
+    return nv;
+  }
+
+  private String string(int off, int e) {
+    return off == e ? "" : new String(b, off, e - off, StandardCharsets.UTF_8);
+  }
+
+  /** Moves to the series' next sample; false after the last. */
+  boolean nextSample() {
+    int p = samplePos;
+    while (p < tsEnd) {
+      int tag = (int) varintAt(p);
+      p = varintEnd;
+      if (tag == (2 << 3 | LEN)) {
+        int n = (int) varintAt(p);
+        int s = varintEnd;
+        int e = s + n;
+        samplePos = e;
+        long ts = 0;
+        long vBits = 0;
+        int q = s;
+        while (q < e) {
+          int ft = (int) varintAt(q);
+          q = varintEnd;
+          if (ft == (1 << 3 | I64)) {
+            vBits = (long) LONG_LE.get(b, q);
+            q += 8;
+          } else if (ft == (2 << 3 | VARINT)) {
+            ts = varintAt(q);
+            q = varintEnd;
+          } else {
+            q = skipValue(q, ft & 7, ft >>> 3);
+          }
+        }
+        t = ts;
+        v = Double.longBitsToDouble(vBits);
+        return true;
+      }
+      p = skipValue(p, tag & 7, tag >>> 3);
+    }
+    samplePos = tsEnd;
+    return false;
+  }
+
+  long t() {
+    return t;
+  }
+
+  double v() {
+    return v;
+  }
+
+  // ---- primitives (on validated input) -----------------------------------------------------
+
+  private int varintEnd;
+
+  /** The varint at {@code p}; its end goes to {@link #varintEnd}. */
+  private long varintAt(int p) {
+    byte x = b[p];
+    if (x >= 0) {
+      varintEnd = p + 1;
+      return x;
+    }
+    long r = x & 0x7F;
+    for (int shift = 7; ; shift += 7) {
+      x = b[++p];
+      r |= (long) (x & 0x7F) << shift;
+      if (x >= 0) {
+        varintEnd = p + 1;
+        return r;
+      }
+    }
+  }
+
+  private int varintEnd(int p) {
+    while (b[p] < 0) {
+      p++;
+    }
+    return p + 1;
+  }
+
+  /** Skips the value of a field whose tag ended at {@code p}; returns the position after it. */
+  private int skipValue(int p, int wt, int field) {
+    return switch (wt) {
+      case VARINT -> varintEnd(p);
+      case I64 -> p + 8;
+      case I32 -> p + 4;
+      case LEN -> {
+        int n = (int) varintAt(p);
+        yield varintEnd + n;
+      }
+      case SGROUP -> {
+        int q = p;
+        while (true) {
+          int tag = (int) varintAt(q);
+          q = varintEnd;
+          if ((tag & 7) == EGROUP && (tag >>> 3) == field) {
+            yield q;
+          }
+          q = skipValue(q, tag & 7, tag >>> 3);
+        }
+      }
+      default -> throw new IllegalStateException("BUG: wire type " + wt + " after validation");
+    };
+  }
+}
