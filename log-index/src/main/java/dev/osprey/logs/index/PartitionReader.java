@@ -43,12 +43,16 @@ final class PartitionReader {
     int doc;
     long t;
 
-    Leaf(LeafReaderContext ctx, boolean needLine) throws IOException {
+    /**
+     * @param hits about how many of the segment's docs will be read over {@code span} docs: dense
+     *     reads take the sequential stored-fields reader, sparse ones the ordinary one
+     */
+    Leaf(LeafReaderContext ctx, boolean needLine, long hits, long span) throws IOException {
       this.ctx = ctx;
       this.ts = ctx.reader().getNumericDocValues(LogPartition.F_TS);
       this.len = ctx.reader().getNumericDocValues(LogPartition.F_LEN);
       this.stream = ctx.reader().getSortedDocValues(LogPartition.F_STREAM);
-      this.stored = needLine ? sequentialStoredFields(ctx) : null;
+      this.stored = needLine ? storedFields(ctx, hits, span) : null;
       this.labelsByOrd = new Labels[stream == null ? 0 : stream.getValueCount()];
       this.live = ctx.reader().getLiveDocs();
     }
@@ -103,11 +107,17 @@ final class PartitionReader {
   }
 
   /**
-   * Stored fields for reading docs in increasing order: the codec's merge instance decompresses
-   * each block once for all its docs, where the ordinary reader decompresses per document.
+   * Below this share of a span's docs, hits are read with the ordinary stored-fields reader: the
+   * codec's merge instance decompresses each whole block (hundreds of KiB with BEST_COMPRESSION)
+   * once for all its docs, which pays when a block holds several hits, while the ordinary reader
+   * decompresses only the part of a block that holds the document, which pays for a rare needle.
    */
-  private static StoredFields sequentialStoredFields(LeafReaderContext ctx) throws IOException {
-    if (ctx.reader() instanceof CodecReader cr) {
+  static final int SPARSE_DOCS_PER_HIT = 1024;
+
+  /** Stored fields for reading about {@code hits} docs in increasing order over {@code span}. */
+  private static StoredFields storedFields(LeafReaderContext ctx, long hits, long span)
+      throws IOException {
+    if (hits * SPARSE_DOCS_PER_HIT >= span && ctx.reader() instanceof CodecReader cr) {
       return cr.getFieldsReader().getMergeInstance();
     }
     return ctx.reader().storedFields();
@@ -155,8 +165,9 @@ final class PartitionReader {
       if (sc == null) {
         continue;
       }
-      Leaf l = new Leaf(ctx, needLine);
-      l.it = sc.iterator();
+      DocIdSetIterator it = sc.iterator();
+      Leaf l = new Leaf(ctx, needLine, it.cost(), ctx.reader().maxDoc());
+      l.it = it;
       if (l.advance()) {
         pq.add(l);
       }
@@ -275,7 +286,7 @@ final class PartitionReader {
       }
       below = docs[CHUNK - n];
       // docs[CHUNK-n .. CHUNK) ascending; read in that order into slots 0..n
-      Leaf leaf = new Leaf(ctx, needLine);
+      Leaf leaf = new Leaf(ctx, needLine, n, docs[CHUNK - 1] - docs[CHUNK - n] + 1L);
       for (int k = 0; k < n; k++) {
         int doc = docs[CHUNK - n + k];
         final int slot = k;
