@@ -27,30 +27,10 @@ class ContainersSymlinkTest {
     Files.createDirectories(web.getParent());
     Files.createFile(web);
     Files.createSymbolicLink(containers.resolve("web_default_nginx-0123abcd.log"), web);
-    ShipperConfig base =
-        LogShipperTest.testConfig(
-            pods, tmp.resolve("spool"), java.net.URI.create("http://127.0.0.1:1"));
     try (LokiSink sink = new LokiSink();
         LogShipper shipper =
             new LogShipper(
-                new ShipperConfig(
-                    containers + "/*.log",
-                    base.spoolDir(),
-                    sink.base(),
-                    "test",
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    0,
-                    0,
-                    Duration.ofMillis(100),
-                    null,
-                    1000,
-                    Duration.ofMillis(50),
-                    null),
+                LogShipperTest.testConfig(containers + "/*.log", tmp.resolve("spool"), sink.base()),
                 new SimpleMeterRegistry())) {
       shipper.start();
       LogWriter first = new LogWriter(web, "web", 3000, 1000, LogWriter.Rotation.KUBELET);

@@ -17,8 +17,13 @@ class LogShipperTest {
   @TempDir Path tmp;
 
   static ShipperConfig testConfig(Path pods, Path spool, java.net.URI server) {
+    return testConfig(pods + "/*/*/*.log", spool, server);
+  }
+
+  /** Small batches and short waits, for tests; {@code glob} picks the files. */
+  static ShipperConfig testConfig(String glob, Path spool, java.net.URI server) {
     return new ShipperConfig(
-        pods + "/*/*/*.log",
+        glob,
         spool,
         server,
         "test",

@@ -1,6 +1,7 @@
 package dev.osprey.tsdb.http;
 
 import dev.osprey.core.labels.Labels;
+import dev.osprey.core.util.Utf8;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -204,44 +205,9 @@ final class RemoteWriteReader {
     }
 
     private void utf8(int s, int e) throws MalformedException {
-      int i = s;
-      while (i < e && b[i] >= 0) {
-        i++;
-      }
-      while (i < e) {
-        int c = b[i] & 0xFF;
-        int n;
-        int min;
-        if (c < 0x80) {
-          i++;
-          continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-          n = 1;
-          min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-          n = 2;
-          min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-          n = 3;
-          min = 0x10000;
-        } else {
-          throw new MalformedException("invalid UTF-8 in a string at byte " + i);
-        }
-        if (i + n >= e) {
-          throw new MalformedException("invalid UTF-8 in a string at byte " + i);
-        }
-        int cp = c & (0x3F >> n);
-        for (int k = 1; k <= n; k++) {
-          int cc = b[i + k] & 0xFF;
-          if ((cc & 0xC0) != 0x80) {
-            throw new MalformedException("invalid UTF-8 in a string at byte " + i);
-          }
-          cp = (cp << 6) | (cc & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-          throw new MalformedException("invalid UTF-8 in a string at byte " + i);
-        }
-        i += n + 1;
+      int at = Utf8.invalidAt(b, s, e - s);
+      if (at >= 0) {
+        throw new MalformedException("invalid UTF-8 in a string at byte " + at);
       }
     }
   }
