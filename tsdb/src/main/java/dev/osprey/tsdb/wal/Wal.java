@@ -361,18 +361,7 @@ public final class Wal implements Closeable {
         ch = channel;
         dirty = false;
       }
-      long start = System.nanoTime();
-      try {
-        ch.force(false);
-        fsyncTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
-      } catch (java.nio.channels.ClosedChannelException e) {
-        // the segment was cut meanwhile, which fsyncs before closing
-      } catch (IOException e) {
-        synchronized (this) {
-          dirty = true;
-        }
-        throw new UncheckedIOException("cannot fsync WAL segment " + segment, e);
-      }
+      forceOutsideLock(ch);
       synced.accumulateAndGet(target, Math::max);
     }
   }
@@ -410,6 +399,14 @@ public final class Wal implements Closeable {
       ch = channel;
       dirty = false;
     }
+    forceOutsideLock(ch);
+  }
+
+  /**
+   * Fsyncs {@code ch} without holding the WAL's lock; a channel closed meanwhile was fsynced by
+   * whoever closed it (a segment cut or close), a failure marks the WAL dirty again.
+   */
+  private void forceOutsideLock(FileChannel ch) {
     long start = System.nanoTime();
     try {
       ch.force(false);
