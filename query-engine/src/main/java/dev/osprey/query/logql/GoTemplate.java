@@ -2,6 +2,7 @@ package dev.osprey.query.logql;
 
 import com.google.re2j.Pattern;
 import dev.osprey.core.util.Utf8;
+import dev.osprey.query.promql.GoFloat;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -843,40 +844,10 @@ final class GoTemplate {
   static String str(Object v) {
     return switch (v) {
       case null -> "<no value>";
-      case Double d -> goFloat(d);
+      case Double d -> GoFloat.formatG(d); // fmt's %v: 1e+06 from a million on
       case Map<?, ?> m -> "map" + m;
       default -> v.toString();
     };
-  }
-
-  /** Go's %v of a float64: shortest digits, exponent form below 1e-4 and from 1e21. */
-  static String goFloat(double d) {
-    if (Double.isNaN(d)) {
-      return "NaN";
-    }
-    if (Double.isInfinite(d)) {
-      return d > 0 ? "+Inf" : "-Inf";
-    }
-    if (d == 0) {
-      return (1 / d < 0) ? "-0" : "0";
-    }
-    java.math.BigDecimal b = new java.math.BigDecimal(Double.toString(d)).stripTrailingZeros();
-    int exp = b.precision() - b.scale() - 1;
-    if (exp < -4 || exp >= 21) {
-      String digits = b.unscaledValue().abs().toString();
-      StringBuilder sb = new StringBuilder(d < 0 ? "-" : "");
-      sb.append(digits.charAt(0));
-      if (digits.length() > 1) {
-        sb.append('.').append(digits, 1, digits.length());
-      }
-      sb.append('e').append(exp < 0 ? '-' : '+');
-      int ae = Math.abs(exp);
-      if (ae < 10) {
-        sb.append('0');
-      }
-      return sb.append(ae).toString();
-    }
-    return b.toPlainString();
   }
 
   /** Go's {@code ${1}} group references become RE2/J's {@code $1}. */

@@ -53,8 +53,8 @@ class GoTemplateTest {
         .isEqualTo("0.25 3 7.5 0.75");
     assertThat(run("{{ round 2.345 2 }} {{ ceil 1.2 }} {{ floor -1.2 }} {{ round -2.5 }}"))
         .isEqualTo("2.35 2 -2 -3");
-    assertThat(run("{{ addf 1e21 0 }} {{ divf 1 100000 }} {{ divf 1 3 }}"))
-        .isEqualTo("1e+21 1e-05 0.3333333333333333");
+    assertThat(run("{{ addf 1e21 0 }} {{ divf 1 100000 }} {{ divf 1 3 }} {{ mulf 1000 1000 }}"))
+        .isEqualTo("1e+21 1e-05 0.3333333333333333 1e+06");
   }
 
   @Test
