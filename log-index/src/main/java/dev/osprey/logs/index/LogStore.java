@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class LogStore implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LogStore.class);
-  static final long REFRESH_MS = 500;
+  static final long REFRESH_MS = 200;
 
   private final Path dir;
   private final LogIndexConfig config;
