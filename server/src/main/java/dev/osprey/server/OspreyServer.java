@@ -64,12 +64,36 @@ public final class OspreyServer implements AutoCloseable {
     Router router = new Router();
     List<RouteProvider> providers = new ArrayList<>();
     providers.add(new SelfRoutes(registry, () -> ready));
-    Tsdb tsdb = open("tsdb", () -> Tsdb.open(dataDir.resolve("tsdb"), config.tsdb(), registry));
+    // the log index opens beside the tsdb (each replays its own WAL): a restart takes the longer
+    // of the two, not their sum
+    java.util.concurrent.FutureTask<LogStore> logsOpening =
+        new java.util.concurrent.FutureTask<>(
+            () -> LogStore.open(dataDir.resolve("logs"), config.logs(), registry));
+    Thread.ofPlatform().name("osprey-open-log-index").start(logsOpening);
+    Tsdb tsdb;
+    try {
+      tsdb = open("tsdb", () -> Tsdb.open(dataDir.resolve("tsdb"), config.tsdb(), registry));
+    } catch (RuntimeException e) {
+      try {
+        logsOpening.get().close();
+      } catch (Exception ignored) {
+        // it failed to open as well, or closing it failed: the tsdb's error is the one to report
+      }
+      throw e;
+    }
     providers.add(new IngestRoutes(tsdb, registry));
     providers.add(new AdminRoutes(tsdb));
     providers.add(new PrometheusApi(tsdb, config.query(), registry));
     LogStore logs =
-        open("log index", () -> LogStore.open(dataDir.resolve("logs"), config.logs(), registry));
+        open(
+            "log index",
+            () -> {
+              try {
+                return logsOpening.get();
+              } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof Exception x ? x : e;
+              }
+            });
     providers.add(
         new LokiPushRoutes(
             logs,
