@@ -178,13 +178,6 @@ class AgentPodMetadataTest {
   }
 
   static JsonNode query(String base, String q) throws Exception {
-    String url = base + "/api/v1/query?query=" + URLEncoder.encode(q, StandardCharsets.UTF_8);
-    HttpResponse<String> r =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(url)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-    return new ObjectMapper().readTree(r.body());
+    return get(base + "/api/v1/query?query=" + URLEncoder.encode(q, StandardCharsets.UTF_8));
   }
 }

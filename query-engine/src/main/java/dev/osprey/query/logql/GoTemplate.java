@@ -356,14 +356,7 @@ final class GoTemplate {
     while (i < body.length() && body.charAt(i) != quote) {
       char d = body.charAt(i++);
       if (d == '\\' && quote == '"' && i < body.length()) {
-        char e = body.charAt(i++);
-        b.append(
-            switch (e) {
-              case 'n' -> '\n';
-              case 't' -> '\t';
-              case 'r' -> '\r';
-              default -> e;
-            });
+        b.append(Logfmt.unescape(body.charAt(i++)));
       } else {
         b.append(d);
       }

@@ -42,14 +42,7 @@ final class Logfmt {
               break;
             }
             if (c == '\\' && i < n) {
-              char e = s.charAt(i++);
-              b.append(
-                  switch (e) {
-                    case 'n' -> '\n';
-                    case 't' -> '\t';
-                    case 'r' -> '\r';
-                    default -> e;
-                  });
+              b.append(unescape(s.charAt(i++)));
             } else {
               b.append(c);
             }
@@ -71,5 +64,17 @@ final class Logfmt {
       }
     }
     return out;
+  }
+
+  /**
+   * The character a backslash escape stands for in a quoted value: n, t and r as in C, else itself.
+   */
+  static char unescape(char e) {
+    return switch (e) {
+      case 'n' -> '\n';
+      case 't' -> '\t';
+      case 'r' -> '\r';
+      default -> e;
+    };
   }
 }

@@ -58,6 +58,11 @@ class LokiApiTest {
   }
 
   HttpResponse get(String path, String... kv) throws Exception {
+    return get(Map.of(), path, kv);
+  }
+
+  /** A GET with request headers (names in lower case, as the HTTP kit keeps them). */
+  HttpResponse get(Map<String, String> headers, String path, String... kv) throws Exception {
     Map<String, List<String>> params = new LinkedHashMap<>();
     for (int i = 0; i < kv.length; i += 2) {
       params.computeIfAbsent(kv[i], k -> new ArrayList<>()).add(kv[i + 1]);
@@ -67,7 +72,7 @@ class LokiApiTest {
     return m.route()
         .handler()
         .handle(
-            new HttpRequest("GET", path, params, m.pathParams(), Map.of(), new byte[0], null, "t"));
+            new HttpRequest("GET", path, params, m.pathParams(), headers, new byte[0], null, "t"));
   }
 
   static JsonNode json(HttpResponse r) throws IOException {
@@ -255,27 +260,19 @@ class LokiApiTest {
                     new LogEntry(T + 3 * SEC, "plain", Labels.EMPTY)))));
     store.refresh();
     String q = "{app=\"meta\"} | logfmt";
-    Map<String, List<String>> params =
-        Map.of(
-            "query", List.of(q),
-            "start", List.of(start()),
-            "end", List.of(end()),
-            "direction", List.of("forward"));
-    Router.Match m = router.match("GET", "/loki/api/v1/query_range");
     JsonNode j =
         json(
-            m.route()
-                .handler()
-                .handle(
-                    new HttpRequest(
-                        "GET",
-                        "/loki/api/v1/query_range",
-                        params,
-                        m.pathParams(),
-                        Map.of("x-loki-response-encoding-flags", "categorize-labels"),
-                        new byte[0],
-                        null,
-                        "t")));
+            get(
+                Map.of("x-loki-response-encoding-flags", "categorize-labels"),
+                "/loki/api/v1/query_range",
+                "query",
+                q,
+                "start",
+                start(),
+                "end",
+                end(),
+                "direction",
+                "forward"));
     assertThat(j.at("/data/encodingFlags").toString()).isEqualTo("[\"categorize-labels\"]");
     assertThat(j.at("/data/result").size()).as("one stream: grouped by stream labels").isEqualTo(1);
     assertThat(j.at("/data/result/0/stream").toString()).isEqualTo("{\"app\":\"meta\"}");
