@@ -6,6 +6,9 @@ import dev.osprey.query.promql.GoFloat;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -20,24 +23,31 @@ import java.util.Set;
  * <p>Text and {@code {{ }}} actions, with {@code {{- }} and {@code -}}} trimming the whitespace
  * next to them and {@code {{/* comments *\/}}}. Actions: a pipeline of commands separated by {@code
  * |} (the value of each is passed as the last argument of the next), {@code if} / {@code else if} /
- * {@code else} / {@code end}, and {@code with} (which sets the dot). Operands: {@code .label},
- * {@code .} (the dot), string, raw string, number and boolean literals, parenthesised pipelines and
- * functions. Truth is Go's: false, 0, "" and nil are false.
+ * {@code else} / {@code end}, {@code with} (which sets the dot), and {@code range} over a map (keys
+ * in sorted order), a list or an integer, with {@code else} when there is nothing to visit.
+ * Variables: {@code $} (the labels), {@code $x := pipeline}, {@code $x = pipeline}, {@code range
+ * $i, $v := pipeline}, scoped to the enclosing control structure as in Go. Operands: {@code
+ * .label}, {@code .a.b} (fields of JSON objects), {@code .} (the dot), {@code $x.a}, {@code
+ * (pipeline).a}, string, raw string, number and boolean literals, parenthesised pipelines and
+ * functions. Truth is Go's: false, 0, "", empty lists and maps, and nil are false.
  *
  * <p>Functions: {@code __line__ __timestamp__}; comparison {@code eq ne lt le gt ge and or not};
- * strings {@code ToLower ToUpper lower upper title trim trimSpace TrimSpace trimAll trimPrefix
- * trimSuffix hasPrefix hasSuffix replace Replace contains default len repeat substr trunc printf
- * regexReplaceAll regexReplaceAllLiteral count alignLeft alignRight urlencode urldecode b64enc
- * b64dec}; integer math {@code add sub mul div mod max min} (arguments converted as sprig does: a
- * string that is not a whole number is 0); float math {@code addf subf mulf divf maxf minf ceil
- * floor round}. Not supported, refused when the template is parsed: {@code range}, {@code
- * define}/{@code template}/{@code block}, variables, and the date functions.
+ * strings {@code ToLower ToUpper lower upper title trim trimSpace TrimSpace Trim TrimLeft TrimRight
+ * TrimPrefix TrimSuffix trimAll trimPrefix trimSuffix hasPrefix hasSuffix replace Replace contains
+ * default len repeat substr trunc indent nindent printf regexReplaceAll regexReplaceAllLiteral
+ * count alignLeft alignRight urlencode urldecode b64enc b64dec}; conversions {@code int float64
+ * bytes duration duration_seconds fromJson}; integer math {@code add sub mul div mod max min}
+ * (arguments converted as sprig does: a string that is not a whole number is 0); float math {@code
+ * addf subf mulf divf maxf minf ceil floor round}; dates ({@link GoTime}, Go layouts, the server's
+ * zone is UTC) {@code date toDate toDateInZone now unixEpoch unixEpochMillis unixEpochNanos
+ * unixToTime}. Not supported, refused when the template is parsed: {@code define}/{@code
+ * template}/{@code block} and {@code break}/{@code continue}.
  */
 final class GoTemplate {
   /** What a template sees: the labels, the line and its timestamp (ns). */
   record Ctx(Map<String, String> labels, String line, long ts) {}
 
-  private sealed interface Node permits Text, Print, Cond {}
+  private sealed interface Node permits Text, Print, Cond, Range {}
 
   private record Text(String s) implements Node {}
 
@@ -47,10 +57,25 @@ final class GoTemplate {
   private record Cond(Pipe pipe, boolean with, List<Node> then, List<Node> otherwise)
       implements Node {}
 
-  private record Pipe(List<List<Object>> cmds) {}
+  /** {@code {{range}}}: the body once per element (the dot set to it), else when there are none. */
+  private record Range(Pipe pipe, List<Node> body, List<Node> otherwise) implements Node {}
 
-  /** {@code .name}; the empty name is the dot itself. */
-  private record Field(String name) {}
+  /**
+   * Commands separated by {@code |}, optionally declaring ({@code $x := }) or assigning ({@code $x
+   * = }) variables; {@code range} may declare two ({@code $i, $v := }).
+   */
+  private record Pipe(List<String> decl, boolean assign, List<List<Object>> cmds) {}
+
+  /** {@code .a.b}: fields of the dot; the empty path is the dot itself. */
+  private record Field(List<String> path) {}
+
+  /**
+   * {@code $x.a.b}: a variable and fields of it; {@code $} is the data the template started with.
+   */
+  private record Var(String name, List<String> path) {}
+
+  /** {@code (pipeline).a.b}. */
+  private record Chain(Pipe base, List<String> path) {}
 
   private record Fn(String name) {}
 
@@ -113,7 +138,28 @@ final class GoTemplate {
           "minf",
           "ceil",
           "floor",
-          "round");
+          "round",
+          "int",
+          "float64",
+          "Trim",
+          "TrimLeft",
+          "TrimRight",
+          "TrimPrefix",
+          "TrimSuffix",
+          "indent",
+          "nindent",
+          "bytes",
+          "duration",
+          "duration_seconds",
+          "fromJson",
+          "date",
+          "toDate",
+          "toDateInZone",
+          "now",
+          "unixEpoch",
+          "unixEpochMillis",
+          "unixEpochNanos",
+          "unixToTime");
 
   private final List<Node> nodes;
 
@@ -246,7 +292,11 @@ final class GoTemplate {
           pos[0]++;
           out.add(cond(parts, pos, action.substring(word.length()).trim(), word.equals("with")));
         }
-        case "range", "define", "template", "block", "break", "continue" ->
+        case "range" -> {
+          pos[0]++;
+          out.add(range(parts, pos, action.substring(5).trim()));
+        }
+        case "define", "template", "block", "break", "continue" ->
             throw new IllegalArgumentException(
                 "invalid template: {{" + word + "}} is not supported in line_format/label_format");
         default -> {
@@ -287,6 +337,32 @@ final class GoTemplate {
     return new Cond(p, with, then, otherwise);
   }
 
+  /** After {@code {{range p}}}: the body and the else branch up to the matching {@code {{end}}}. */
+  private static Range range(List<String> parts, int[] pos, String pipeText) {
+    if (pipeText.isEmpty()) {
+      throw new IllegalArgumentException("invalid template: missing value for range");
+    }
+    Pipe p = pipe(pipeText);
+    if (p.assign() || p.decl().size() > 2) {
+      throw new IllegalArgumentException("invalid template: bad declaration in range");
+    }
+    List<Node> body = block(parts, pos, true);
+    String stop = parts.get(pos[0]++);
+    List<Node> otherwise = List.of();
+    if (firstWord(stop).equals("else")) {
+      if (!stop.substring(4).trim().isEmpty()) {
+        throw new IllegalArgumentException(
+            "invalid template: unexpected \"" + stop + "\" in range");
+      }
+      otherwise = block(parts, pos, true);
+      String end = parts.get(pos[0]++);
+      if (!firstWord(end).equals("end")) {
+        throw new IllegalArgumentException("invalid template: expected end; found {{" + end + "}}");
+      }
+    }
+    return new Range(p, body, otherwise);
+  }
+
   private static String firstWord(String action) {
     int i = 0;
     while (i < action.length() && Character.isLetter(action.charAt(i))) {
@@ -297,13 +373,27 @@ final class GoTemplate {
 
   // ---------------------------------------------------------------- pipelines
 
+  private static final Pattern DECL =
+      Pattern.compile("^(\\$[\\p{L}\\p{N}_]*)(?:\\s*,\\s*(\\$[\\p{L}\\p{N}_]*))?\\s*(:=|=)");
+
   private static Pipe pipe(String body) {
+    List<String> decl = new ArrayList<>(2);
+    boolean assign = false;
+    com.google.re2j.Matcher m = DECL.matcher(body);
     int[] pos = {0};
+    if (m.find()) {
+      decl.add(m.group(1));
+      if (m.group(2) != null) {
+        decl.add(m.group(2));
+      }
+      assign = m.group(3).equals("=");
+      pos[0] = m.end();
+    }
     Pipe p = pipe(body, pos);
     if (pos[0] < body.length()) {
       throw new IllegalArgumentException("invalid template: unexpected \")\" in command");
     }
-    return p;
+    return new Pipe(decl, assign, p.cmds());
   }
 
   private static Pipe pipe(String body, int[] pos) {
@@ -326,18 +416,27 @@ final class GoTemplate {
           throw new IllegalArgumentException("invalid template: unclosed left paren");
         }
         pos[0]++;
-        cur.add(inner);
+        if (pos[0] < body.length() && body.charAt(pos[0]) == '.') {
+          int s = pos[0];
+          pos[0] = wordEnd(body, s);
+          cur.add(new Chain(inner, path(body.substring(s + 1, pos[0]))));
+        } else {
+          cur.add(inner);
+        }
       } else if (c == '"' || c == '`') {
         cur.add(string(body, pos, c));
       } else if (c == '$') {
-        throw new IllegalArgumentException("invalid template: variables are not supported");
+        int s = pos[0];
+        pos[0] = wordEnd(body, s);
+        String w = body.substring(s, pos[0]);
+        int dot = w.indexOf('.');
+        cur.add(
+            dot < 0
+                ? new Var(w, List.of())
+                : new Var(w.substring(0, dot), path(w.substring(dot + 1))));
       } else {
         int s = pos[0];
-        while (pos[0] < body.length()
-            && !isSpace(body.charAt(pos[0]))
-            && "|()".indexOf(body.charAt(pos[0])) < 0) {
-          pos[0]++;
-        }
+        pos[0] = wordEnd(body, s);
         cur.add(word(body.substring(s, pos[0])));
       }
     }
@@ -347,7 +446,28 @@ final class GoTemplate {
         throw new IllegalArgumentException("invalid template: missing value for command");
       }
     }
-    return new Pipe(cmds);
+    return new Pipe(List.of(), false, cmds);
+  }
+
+  private static int wordEnd(String body, int from) {
+    int i = from;
+    while (i < body.length() && !isSpace(body.charAt(i)) && "|()".indexOf(body.charAt(i)) < 0) {
+      i++;
+    }
+    return i;
+  }
+
+  private static List<String> path(String fields) {
+    if (fields.isEmpty()) {
+      return List.of();
+    }
+    for (String f : fields.split("\\.", -1)) {
+      if (f.isEmpty()) {
+        throw new IllegalArgumentException(
+            "invalid template: bad field syntax: \"." + fields + "\"");
+      }
+    }
+    return List.of(fields.split("\\."));
   }
 
   private static String string(String body, int[] pos, char quote) {
@@ -370,10 +490,10 @@ final class GoTemplate {
 
   private static Object word(String w) {
     if (w.equals(".")) {
-      return new Field("");
+      return new Field(List.of());
     }
-    if (w.startsWith(".")) {
-      return new Field(w.substring(1));
+    if (w.startsWith(".") && !w.matches("\\.[0-9].*")) {
+      return new Field(path(w.substring(1)));
     }
     if (w.equals("true") || w.equals("false")) {
       return Boolean.valueOf(w);
@@ -406,44 +526,147 @@ final class GoTemplate {
    */
   String render(Ctx ctx) {
     StringBuilder out = new StringBuilder();
-    run(nodes, ctx, ctx.labels(), out);
+    State st = new State(ctx);
+    st.declare("$", ctx.labels());
+    run(nodes, st, ctx.labels(), out);
     return out.toString();
   }
 
-  private static void run(List<Node> nodes, Ctx ctx, Object dot, StringBuilder out) {
+  /** One execution: the line's context and the variables in scope, innermost last. */
+  private static final class State {
+    final Ctx ctx;
+    final List<String> names = new ArrayList<>(4);
+    final List<Object> values = new ArrayList<>(4);
+
+    State(Ctx ctx) {
+      this.ctx = ctx;
+    }
+
+    void declare(String name, Object v) {
+      names.add(name);
+      values.add(v);
+    }
+
+    void assign(String name, Object v) {
+      values.set(index(name), v);
+    }
+
+    Object get(String name) {
+      return values.get(index(name));
+    }
+
+    private int index(String name) {
+      int i = names.lastIndexOf(name);
+      if (i < 0) {
+        throw new IllegalArgumentException("undefined variable: " + name);
+      }
+      return i;
+    }
+
+    /** Drops the variables declared since {@code mark} (the end of a control structure). */
+    void pop(int mark) {
+      names.subList(mark, names.size()).clear();
+      values.subList(mark, values.size()).clear();
+    }
+  }
+
+  private static void run(List<Node> nodes, State st, Object dot, StringBuilder out) {
     for (Node n : nodes) {
       switch (n) {
         case Text t -> out.append(t.s());
-        case Print p -> out.append(str(eval(p.pipe(), ctx, dot)));
-        case Cond c -> {
-          Object v = eval(c.pipe(), ctx, dot);
-          if (truth(v)) {
-            run(c.then(), ctx, c.with() ? v : dot, out);
-          } else {
-            run(c.otherwise(), ctx, dot, out);
+        case Print p -> {
+          Object v = eval(p.pipe(), st, dot);
+          if (p.pipe().decl().isEmpty()) {
+            out.append(str(v));
           }
         }
+        case Cond c -> {
+          int mark = st.names.size();
+          Object v = eval(c.pipe(), st, dot);
+          if (truth(v)) {
+            run(c.then(), st, c.with() ? v : dot, out);
+          } else {
+            run(c.otherwise(), st, dot, out);
+          }
+          st.pop(mark);
+        }
+        case Range r -> range(r, st, dot, out);
       }
     }
   }
 
-  private static Object eval(Pipe p, Ctx ctx, Object dot) {
+  private static void range(Range r, State st, Object dot, StringBuilder out) {
+    int mark = st.names.size();
+    Pipe p = r.pipe();
+    Object v = eval(new Pipe(List.of(), false, p.cmds()), st, dot);
+    List<Object[]> items = new ArrayList<>(); // {key or index, element}
+    switch (v) {
+      case null -> {}
+      case Map<?, ?> m -> {
+        List<String> keys = new ArrayList<>();
+        m.keySet().forEach(k -> keys.add(String.valueOf(k)));
+        keys.sort(null); // Go visits map keys in sorted order
+        for (String k : keys) {
+          items.add(new Object[] {k, m.get(k)});
+        }
+      }
+      case List<?> l -> {
+        for (int i = 0; i < l.size(); i++) {
+          items.add(new Object[] {(long) i, l.get(i)});
+        }
+      }
+      case Long n -> {
+        if (p.decl().size() > 1) {
+          throw new IllegalArgumentException(
+              "can't use " + n + " to iterate over more than one variable");
+        }
+        for (long i = 0; i < n; i++) {
+          items.add(new Object[] {i, i});
+        }
+      }
+      default -> throw new IllegalArgumentException("range can't iterate over " + str(v));
+    }
+    for (Object[] it : items) {
+      int inner = st.names.size();
+      if (p.decl().size() == 1) {
+        st.declare(p.decl().get(0), it[1]);
+      } else if (p.decl().size() == 2) {
+        st.declare(p.decl().get(0), it[0]);
+        st.declare(p.decl().get(1), it[1]);
+      }
+      run(r.body(), st, it[1], out);
+      st.pop(inner);
+    }
+    if (items.isEmpty()) {
+      run(r.otherwise(), st, dot, out);
+    }
+    st.pop(mark);
+  }
+
+  private static Object eval(Pipe p, State st, Object dot) {
     Object v = null;
     boolean piped = false;
     for (List<Object> cmd : p.cmds()) {
-      v = command(cmd, ctx, dot, piped, v);
+      v = command(cmd, st, dot, piped, v);
       piped = true;
+    }
+    if (!p.decl().isEmpty()) {
+      if (p.assign()) {
+        st.assign(p.decl().get(0), v);
+      } else {
+        st.declare(p.decl().get(0), v);
+      }
     }
     return v;
   }
 
-  private static Object command(List<Object> cmd, Ctx ctx, Object dot, boolean piped, Object in) {
+  private static Object command(List<Object> cmd, State st, Object dot, boolean piped, Object in) {
     Object head = cmd.get(0);
     if (!(head instanceof Fn fn)) {
       if (cmd.size() > 1 || piped) {
         throw new IllegalArgumentException("can't give argument to non-function " + str(head));
       }
-      return operand(head, ctx, dot);
+      return operand(head, st, dot);
     }
     String f = fn.name();
     if (f.equals("and") || f.equals("or")) {
@@ -457,7 +680,7 @@ final class GoTemplate {
       }
       Object v = null;
       for (Object a : args) {
-        v = a instanceof Literal l ? l.v() : operand(a, ctx, dot);
+        v = a instanceof Literal l ? l.v() : operand(a, st, dot);
         if (truth(v) == f.equals("or")) {
           return v;
         }
@@ -466,41 +689,49 @@ final class GoTemplate {
     }
     List<Object> args = new ArrayList<>(cmd.size());
     for (int i = 1; i < cmd.size(); i++) {
-      args.add(operand(cmd.get(i), ctx, dot));
+      args.add(operand(cmd.get(i), st, dot));
     }
     if (piped) {
       args.add(in);
     }
-    return call(f, args, ctx);
+    return call(f, args, st.ctx);
   }
 
   /** A value already evaluated (the piped one) among unevaluated operands. */
   private record Literal(Object v) {}
 
-  private static Object operand(Object o, Ctx ctx, Object dot) {
+  private static Object operand(Object o, State st, Object dot) {
     return switch (o) {
-      case Field fd -> field(fd.name(), dot);
-      case Fn fn -> call(fn.name(), List.of(), ctx);
-      case Pipe p -> eval(p, ctx, dot);
+      case Field fd -> fields(dot, fd.path(), dot);
+      case Var v -> fields(st.get(v.name()), v.path(), dot);
+      case Chain c -> fields(eval(c.base(), st, dot), c.path(), dot);
+      case Fn fn -> call(fn.name(), List.of(), st.ctx);
+      case Pipe p -> eval(p, st, dot);
       default -> o;
     };
   }
 
-  private static Object field(String name, Object dot) {
-    if (name.isEmpty()) {
-      return dot;
+  /**
+   * Fields of a value: a label map gives "" for a missing label (Loki's missingkey=zero over
+   * strings), a JSON object nothing ({@code <no value>}).
+   */
+  private static Object fields(Object v, List<String> path, Object dot) {
+    for (String name : path) {
+      if (v instanceof Map<?, ?> m) {
+        Object x = m.get(name);
+        v = x == null && !(m instanceof JsonObject) ? "" : x;
+      } else {
+        throw new IllegalArgumentException(
+            "can't evaluate field " + name + " in type " + goType(v));
+      }
     }
-    if (dot instanceof Map<?, ?> m) {
-      Object v = m.get(name);
-      return v == null ? "" : v;
-    }
-    throw new IllegalArgumentException("can't evaluate field " + name + " in type string");
+    return v;
   }
 
   private static Object call(String f, List<Object> a, Ctx ctx) {
     return switch (f) {
       case "__line__" -> ctx.line();
-      case "__timestamp__" -> java.time.Instant.ofEpochSecond(0, ctx.ts()).toString();
+      case "__timestamp__" -> GoTime.ofEpochNanos(ctx.ts());
       case "eq" -> {
         need(f, a, 2, Integer.MAX_VALUE);
         boolean any = false;
@@ -647,6 +878,53 @@ final class GoTemplate {
       case "divf" -> toFloat(two(f, a, 0)) / toFloat(a.get(1));
       case "ceil" -> Math.ceil(toFloat(one(f, a)));
       case "floor" -> Math.floor(toFloat(one(f, a)));
+      case "int" -> toInt(one(f, a));
+      case "float64" -> toFloat(one(f, a));
+      case "Trim" -> trimAll(s(f, a, 1, 2), s(f, a, 0, 2)); // Go's strings.Trim(s, cutset)
+      case "TrimLeft" -> trimLeft(s(f, a, 0, 2), s(f, a, 1, 2));
+      case "TrimRight" -> trimRight(s(f, a, 0, 2), s(f, a, 1, 2));
+      case "TrimPrefix" -> {
+        String v = s(f, a, 0, 2);
+        yield v.startsWith(s(f, a, 1, 2)) ? v.substring(s(f, a, 1, 2).length()) : v;
+      }
+      case "TrimSuffix" -> {
+        String v = s(f, a, 0, 2);
+        String x = s(f, a, 1, 2);
+        yield v.endsWith(x) ? v.substring(0, v.length() - x.length()) : v;
+      }
+      case "indent", "nindent" -> {
+        String pad = " ".repeat((int) Math.max(0, toInt(two(f, a, 0))));
+        String v = pad + str(a.get(1)).replace("\n", "\n" + pad);
+        yield f.equals("nindent") ? "\n" + v : v;
+      }
+      case "bytes" -> bytes(s(f, a, 0, 1));
+      case "duration", "duration_seconds" -> durationSeconds(s(f, a, 0, 1));
+      case "fromJson" -> fromJson(s(f, a, 0, 1));
+      case "now" -> {
+        need(f, a, 0, 0);
+        Instant now = Instant.now();
+        yield new GoTime(now, ZoneOffset.UTC, "UTC");
+      }
+      case "date" -> {
+        // sprig: a time, or Unix seconds; anything else is now
+        Object d = two(f, a, 1);
+        GoTime t =
+            switch (d) {
+              case GoTime g -> g;
+              case Long l -> GoTime.ofEpochSeconds(l);
+              default -> new GoTime(Instant.now(), ZoneOffset.UTC, "UTC");
+            };
+        yield t.in(ZoneOffset.UTC).format(str(a.get(0)));
+      }
+      case "toDate" -> toDate(s(f, a, 0, 2), s(f, a, 1, 2), ZoneOffset.UTC);
+      case "toDateInZone" -> {
+        ZoneId z = GoTime.zone(s(f, a, 1, 3));
+        yield toDate(s(f, a, 0, 3), s(f, a, 2, 3), z == null ? ZoneOffset.UTC : z);
+      }
+      case "unixEpoch" -> Long.toString(time(f, one(f, a)).instant().getEpochSecond());
+      case "unixEpochMillis" -> Long.toString(time(f, one(f, a)).instant().toEpochMilli());
+      case "unixEpochNanos" -> Long.toString(time(f, one(f, a)).unixNanos());
+      case "unixToTime" -> unixToTime(s(f, a, 0, 1));
       case "round" -> {
         need(f, a, 1, 3);
         double v = toFloat(a.get(0));
@@ -720,6 +998,7 @@ final class GoTemplate {
       case Double d -> d != 0;
       case String s -> !s.isEmpty();
       case Map<?, ?> m -> !m.isEmpty();
+      case List<?> l -> !l.isEmpty();
       default -> true;
     };
   }
@@ -821,6 +1100,147 @@ final class GoTemplate {
     return out.toString();
   }
 
+  private static GoTime time(String f, Object v) {
+    if (v instanceof GoTime t) {
+      return t;
+    }
+    throw new IllegalArgumentException(
+        "error calling " + f + ": wrong type for value; expected time.Time; got " + goType(v));
+  }
+
+  private static String goType(Object v) {
+    return switch (v) {
+      case null -> "<nil>";
+      case String s -> "string";
+      case Long l -> "int";
+      case Double d -> "float64";
+      case Boolean b -> "bool";
+      case GoTime t -> "time.Time";
+      case List<?> l -> "[]interface {}";
+      default -> "map[string]interface {}";
+    };
+  }
+
+  /** Go's ParseInLocation; a value that does not parse is the zero time, as sprig's toDate. */
+  private static GoTime toDate(String layout, String v, ZoneId zone) {
+    try {
+      return GoTime.parse(layout, v, zone);
+    } catch (IllegalArgumentException | java.time.DateTimeException e) {
+      return GoTime.ZERO;
+    }
+  }
+
+  /** Loki's unixToTime: the epoch's length says its unit (days, s, ms, us or ns). */
+  private static GoTime unixToTime(String epoch) {
+    long n;
+    try {
+      n = Long.parseLong(epoch);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "error calling unixToTime: unable to parse time '" + epoch + "'");
+    }
+    return switch (epoch.length()) {
+      case 5 -> GoTime.ofEpochSeconds(n * 86400);
+      case 10 -> GoTime.ofEpochSeconds(n);
+      case 13 -> GoTime.ofEpochNanos(n * 1_000_000);
+      case 16 -> GoTime.ofEpochNanos(n * 1_000);
+      case 19 -> GoTime.ofEpochNanos(n);
+      default ->
+          throw new IllegalArgumentException(
+              "error calling unixToTime: unable to parse time '" + epoch + "'");
+    };
+  }
+
+  /** go-humanize's ParseBytes ("1.5 KiB", "42", "1,000 kB"), as a float64 of whole bytes. */
+  private static double bytes(String v) {
+    double b = Lexer.parseBytes(v.replace(",", ""));
+    if (b < 0) {
+      throw new IllegalArgumentException("error calling bytes: unhandled size: " + v);
+    }
+    return Math.floor(b);
+  }
+
+  private static final com.google.re2j.Pattern GO_DURATION =
+      com.google.re2j.Pattern.compile("[-+]?(0|([0-9]*(\\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+)");
+
+  /** Go's time.ParseDuration, in seconds. */
+  private static double durationSeconds(String v) {
+    if (!GO_DURATION.matches(v) || v.matches("[-+]?\\.?[a-zµμ].*")) {
+      throw new IllegalArgumentException(
+          "error calling duration: time: invalid duration \"" + v + "\"");
+    }
+    String body = v.replace('μ', 'µ');
+    boolean neg = body.startsWith("-");
+    body = body.startsWith("-") || body.startsWith("+") ? body.substring(1) : body;
+    long ns = body.equals("0") ? 0 : Lexer.parseDuration(body);
+    long sec = ns / 1_000_000_000L;
+    double d = sec + (ns % 1_000_000_000L) / 1e9;
+    return neg ? -d : d;
+  }
+
+  private static final com.fasterxml.jackson.core.JsonFactory JSON =
+      new com.fasterxml.jackson.core.JsonFactory();
+
+  /** A JSON object from {@code fromJson}: keys sorted, as Go prints and ranges over maps. */
+  private static final class JsonObject extends java.util.TreeMap<String, Object> {}
+
+  /** sprig's fromJson: objects, arrays, float64 numbers, strings, bools, nil; nil when invalid. */
+  private static Object fromJson(String v) {
+    try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(v)) {
+      if (p.nextToken() == null) {
+        return null;
+      }
+      Object o = jsonValue(p);
+      return p.nextToken() == null ? o : null;
+    } catch (java.io.IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static Object jsonValue(com.fasterxml.jackson.core.JsonParser p)
+      throws java.io.IOException {
+    return switch (p.currentToken()) {
+      case START_OBJECT -> {
+        JsonObject m = new JsonObject();
+        while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+          String k = p.currentName();
+          p.nextToken();
+          m.put(k, jsonValue(p));
+        }
+        yield m;
+      }
+      case START_ARRAY -> {
+        List<Object> l = new ArrayList<>();
+        while (p.nextToken() != com.fasterxml.jackson.core.JsonToken.END_ARRAY) {
+          l.add(jsonValue(p));
+        }
+        yield l;
+      }
+      case VALUE_STRING -> p.getText();
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getDoubleValue();
+      case VALUE_TRUE -> true;
+      case VALUE_FALSE -> false;
+      case VALUE_NULL -> null;
+      default -> throw new java.io.IOException("unexpected " + p.currentToken());
+    };
+  }
+
+  private static String trimLeft(String v, String cutset) {
+    int s = 0;
+    while (s < v.length() && cutset.indexOf(v.charAt(s)) >= 0) {
+      s++;
+    }
+    return v.substring(s);
+  }
+
+  private static String trimRight(String v, String cutset) {
+    int e = v.length();
+    while (e > 0 && cutset.indexOf(v.charAt(e - 1)) >= 0) {
+      e--;
+    }
+    return v.substring(0, e);
+  }
+
   private static String trimAll(String cutset, String v) {
     int s = 0;
     int e = v.length();
@@ -838,9 +1258,28 @@ final class GoTemplate {
     return switch (v) {
       case null -> "<no value>";
       case Double d -> GoFloat.formatG(d); // fmt's %v: 1e+06 from a million on
-      case Map<?, ?> m -> "map" + m;
+      case Map<?, ?> m -> {
+        StringBuilder b = new StringBuilder("map[");
+        new java.util.TreeMap<>(m)
+            .forEach(
+                (k, x) ->
+                    b.append(b.length() > 4 ? " " : "").append(k).append(':').append(inner(x)));
+        yield b.append(']').toString();
+      }
+      case List<?> l -> {
+        StringBuilder b = new StringBuilder("[");
+        for (Object x : l) {
+          b.append(b.length() > 1 ? " " : "").append(inner(x));
+        }
+        yield b.append(']').toString();
+      }
       default -> v.toString();
     };
+  }
+
+  /** A value inside a map or slice, as fmt prints it there: nil is {@code <nil>}. */
+  private static String inner(Object v) {
+    return v == null ? "<nil>" : str(v);
   }
 
   /** Go's {@code ${1}} group references become RE2/J's {@code $1}. */

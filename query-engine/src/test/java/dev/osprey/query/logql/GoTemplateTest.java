@@ -82,14 +82,22 @@ class GoTemplateTest {
 
   @Test
   void errorsAtParseAndRunTime() {
-    assertThatThrownBy(() -> GoTemplate.compile("{{ range .x }}{{ end }}"))
-        .hasMessageContaining("{{range}} is not supported");
+    assertThatThrownBy(() -> GoTemplate.compile("{{ range .x }}{{ break }}{{ end }}"))
+        .hasMessageContaining("{{break}} is not supported");
     assertThatThrownBy(() -> GoTemplate.compile("{{ if .x }}a"))
         .hasMessageContaining("missing {{end}}");
     assertThatThrownBy(() -> GoTemplate.compile("a{{ end }}"))
         .hasMessageContaining("unexpected {{end}}");
-    assertThatThrownBy(() -> GoTemplate.compile("{{ $x := 1 }}"))
-        .hasMessageContaining("variables are not supported");
+    assertThatThrownBy(() -> run("{{ if true }}{{ $y := 1 }}{{ end }}{{ $y }}"))
+        .hasMessageContaining("undefined variable: $y");
+    assertThatThrownBy(() -> run("{{ range .app }}{{ end }}"))
+        .hasMessageContaining("range can't iterate over api");
+    assertThatThrownBy(() -> run("{{ unixEpoch .app }}"))
+        .hasMessageContaining("expected time.Time; got string");
+    assertThatThrownBy(() -> run("{{ unixToTime \"123\" }}"))
+        .hasMessageContaining("unable to parse time '123'");
+    assertThatThrownBy(() -> run("{{ duration \"1d\" }}"))
+        .hasMessageContaining("invalid duration \"1d\"");
     assertThatThrownBy(() -> GoTemplate.compile("{{ nope .x }}"))
         .hasMessageContaining("function \"nope\" not defined");
     assertThatThrownBy(() -> GoTemplate.compile("{{ (lower .app }}"))
@@ -99,5 +107,106 @@ class GoTemplateTest {
         .hasMessageContaining("incompatible types for comparison");
     assertThatThrownBy(() -> run("{{ div 1 0 }}")).hasMessageContaining("divide by zero");
     assertThatThrownBy(() -> run("{{ lower }}")).hasMessageContaining("wrong number of args");
+  }
+
+  private static final GoTemplate.Ctx AT =
+      new GoTemplate.Ctx(
+          Map.of(
+              "app", "api",
+              "js", "{\"foo\":{\"bar\":\"baz\"}}",
+              "queries", "[{\"query\":\"a\"},{\"query\":\"b\"}]",
+              "list", "[\"x\",\"y\"]"),
+          "line",
+          1_700_000_000_123_456_789L);
+
+  private static String at(String t) {
+    return GoTemplate.compile(t).render(AT);
+  }
+
+  @Test
+  void datesFormatWithGoLayouts() {
+    assertThat(at("{{ __timestamp__ }}")).isEqualTo("2023-11-14 22:13:20.123456789 +0000 UTC");
+    assertThat(at("{{ __timestamp__ | date \"2006-01-02T15:04:05.00Z-07:00\" }}"))
+        .isEqualTo("2023-11-14T22:13:20.12Z+00:00");
+    assertThat(at("{{ __timestamp__ | unixEpoch }} {{ unixEpochMillis __timestamp__ }}"))
+        .isEqualTo("1700000000 1700000000123");
+    assertThat(at("{{ __timestamp__ | unixEpochNanos }}")).isEqualTo("1700000000123456789");
+    assertThat(at("{{ date \"Mon Jan _2 15:04:05 MST 2006\" __timestamp__ }}"))
+        .isEqualTo("Tue Nov 14 22:13:20 UTC 2023");
+    assertThat(at("{{ date \"Monday, January 2, 2006 3:04PM\" 0 }}"))
+        .isEqualTo("Thursday, January 1, 1970 12:00AM");
+    assertThat(at("{{ date \"02/01/06 03:04:05,000 pm Z07\" __timestamp__ }}"))
+        .isEqualTo("14/11/23 10:13:20,123 pm Z");
+    assertThat(at("{{ date \"2006 002 __2 .999 .9 _2\" __timestamp__ }}"))
+        .isEqualTo("2023 318 318 .123 .1 14");
+    assertThat(at("{{ date \"2006\" .app | len }}")).isEqualTo("4"); // not a time: now
+  }
+
+  @Test
+  void datesParseWithGoLayouts() {
+    assertThat(at("{{ toDate \"2006-01-02\" \"2021-11-02\" }}"))
+        .isEqualTo("2021-11-02 00:00:00 +0000 UTC");
+    assertThat(
+            at("{{ toDate \"2006-01-02\" \"nope\" }} | {{ toDate \"2006-01-02\" \"2021-02-30\" }}"))
+        .isEqualTo("0001-01-01 00:00:00 +0000 UTC | 0001-01-01 00:00:00 +0000 UTC");
+    assertThat(
+            at(
+                "{{ toDateInZone \"2006-01-02 15:04\" \"Europe/Berlin\" \"2021-07-01 12:00\" }} {{"
+                    + " toDateInZone \"2006-01-02 15:04\" \"Europe/Berlin\" \"2021-07-01 12:00\" |"
+                    + " unixEpoch }}"))
+        .isEqualTo("2021-07-01 12:00:00 +0200 CEST 1625133600");
+    assertThat(at("{{ toDate \"2006-01-02T15:04:05Z07:00\" \"2021-11-02T10:00:00+05:30\" }}"))
+        .isEqualTo("2021-11-02 10:00:00 +0530 +0530");
+    assertThat(
+            at("{{ toDate \"2006-01-02T15:04:05.999999999Z07:00\" \"2021-11-02T10:00:00.5Z\" }}"))
+        .isEqualTo("2021-11-02 10:00:00.5 +0000 UTC");
+    assertThat(at("{{ toDate \"15:04:05\" \"10:30:00.25\" }}"))
+        .isEqualTo("0000-01-01 10:30:00.25 +0000 UTC");
+    assertThat(at("{{ toDate \"3:04PM Jan  2\" \"1:05PM feb 3\" | date \"15:04 01-02\" }}"))
+        .isEqualTo("13:05 02-03");
+    assertThat(at("{{ toDate \"2006 002\" \"2024 060\" | date \"01-02\" }}")).isEqualTo("02-29");
+    assertThat(at("{{ unixToTime \"1679577215\" | date \"2006-01-02 15:04:05\" }}"))
+        .isEqualTo("2023-03-23 13:13:35");
+    assertThat(at("{{ (unixToTime \"19373\") | date \"2006-01-02\" }}")).isEqualTo("2023-01-16");
+    assertThat(at("{{ unixToTime \"1679577215123\" | unixEpochMillis }}"))
+        .isEqualTo("1679577215123");
+    assertThat(at("{{ now | unixEpoch | len }}")).isEqualTo("10");
+  }
+
+  @Test
+  void conversionsAndStrings() {
+    assertThat(at("{{ bytes \"1.5 KiB\" }} {{ bytes \"2MB\" }} {{ bytes \"42\" }}"))
+        .isEqualTo("1536 2e+06 42");
+    assertThat(
+            at(
+                "{{ duration \"1h30m\" }} {{ duration_seconds \"250ms\" }} {{ duration \"-1.5s\" }}"))
+        .isEqualTo("5400 0.25 -1.5");
+    assertThat(at("{{ indent 2 \"a\\nb\" }}|{{ nindent 1 \"c\" }}")).isEqualTo("  a\n  b|\n c");
+    assertThat(
+            at(
+                "{{ Trim \"xxhixx\" \"x\" }} {{ TrimLeft \"xxhixx\" \"x\" }} {{ TrimRight \"xxhixx\""
+                    + " \"x\" }} {{ TrimPrefix \"xxhi\" \"x\" }} {{ TrimSuffix \"hixx\" \"x\" }}"))
+        .isEqualTo("hi hixx xxhi xhi hix");
+    assertThat(at("{{ \"3\" | int }} {{ \"3.5\" | float64 }} {{ int 3.9 }}")).isEqualTo("3 3.5 3");
+  }
+
+  @Test
+  void jsonRangeAndVariables() {
+    assertThat(at("{{ fromJson \"{\\\"foo\\\": 55, \\\"a\\\": [1, \\\"x\\\", null]}\" }}"))
+        .isEqualTo("map[a:[1 x <nil>] foo:55]");
+    assertThat(at("{{ (fromJson .js).foo }} {{ (fromJson .js).foo.bar }} {{ fromJson \"nope\" }}"))
+        .isEqualTo("map[bar:baz] baz <no value>");
+    assertThat(at("{{ range $q := fromJson .queries }}[{{ $q.query }}]{{ end }}"))
+        .isEqualTo("[a][b]");
+    assertThat(at("{{ range $i, $v := fromJson .list }}{{ $i }}={{ $v }} {{ end }}"))
+        .isEqualTo("0=x 1=y ");
+    assertThat(at("{{ range fromJson \"[]\" }}x{{ else }}empty{{ end }}")).isEqualTo("empty");
+    assertThat(at("{{ range $k, $v := . }}{{ $k }};{{ end }}")).isEqualTo("app;js;list;queries;");
+    assertThat(
+            at(
+                "{{ range 3 }}{{ . }}{{ end }}|{{ range fromJson .list }}{{ $.app }}{{ . }}{{ end }}"))
+        .isEqualTo("012|apixapiy");
+    assertThat(at("{{ $x := .app }}{{ $x }}-{{ $x = \"b\" }}{{ $x }}")).isEqualTo("api-b");
+    assertThat(at("{{ with $x := .app }}{{ $x }}{{ . }}{{ end }}")).isEqualTo("apiapi");
   }
 }
