@@ -38,7 +38,10 @@ public final class Ast {
     REGEX("|~"),
     NOT_REGEX("!~"),
     PATTERN("|>"),
-    NOT_PATTERN("!>");
+    NOT_PATTERN("!>"),
+    /** {@code |= ip("...")}: the value is the pattern. */
+    IP("|= ip"),
+    NOT_IP("!= ip");
 
     final String op;
 
@@ -81,13 +84,16 @@ public final class Ast {
       implements Stage {}
 
   /** A label filter expression. */
-  public sealed interface LabelFilter permits And, Or, StringFilter, NumberFilter {}
+  public sealed interface LabelFilter permits And, Or, StringFilter, NumberFilter, IpFilter {}
 
   public record And(LabelFilter l, LabelFilter r) implements LabelFilter {}
 
   public record Or(LabelFilter l, LabelFilter r) implements LabelFilter {}
 
   public record StringFilter(LabelMatcher matcher) implements LabelFilter {}
+
+  /** {@code name = ip("...")} or {@code name != ip("...")}. */
+  public record IpFilter(String name, boolean negate, String pattern) implements LabelFilter {}
 
   /** Kinds of typed literals in numeric label filters. */
   public enum NumKind {

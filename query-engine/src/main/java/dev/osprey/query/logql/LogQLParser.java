@@ -405,6 +405,22 @@ public final class LogQLParser {
               case "!>" -> FilterOp.NOT_PATTERN;
               default -> FilterOp.NOT_REGEX;
             };
+        if (peek().is("ip") && peek(1).is("(")) {
+          next();
+          next();
+          Tok p = peek();
+          String pattern = expectString();
+          expect(")");
+          if (op != FilterOp.CONTAINS && op != FilterOp.NOT_CONTAINS) {
+            throw new LogQLParseException(
+                input, t.pos(), "ip: invalid operation: only |= and != take ip(...)");
+          }
+          ipPattern(pattern, p);
+          stages.add(
+              new LineFilter(
+                  op == FilterOp.CONTAINS ? FilterOp.IP : FilterOp.NOT_IP, List.of(pattern)));
+          continue;
+        }
         List<String> vals = new ArrayList<>();
         vals.add(expectString());
         while (peek().is("or") && peek(1).type() == T.STRING) {
@@ -575,6 +591,14 @@ public final class LogQLParser {
     return out;
   }
 
+  private void ipPattern(String pattern, Tok at) {
+    try {
+      IpMatcher.of(pattern);
+    } catch (IllegalArgumentException e) {
+      throw new LogQLParseException(input, at.pos(), e.getMessage());
+    }
+  }
+
   private LabelFilter labelFilterExpr() {
     LabelFilter l = labelFilterAnd();
     while (peek().is("or")) {
@@ -603,6 +627,19 @@ public final class LogQLParser {
     String name = expectIdent();
     Tok op = next();
     Tok v = peek();
+    if (v.is("ip") && peek(1).is("(")) {
+      next();
+      next();
+      Tok p = peek();
+      String pattern = expectString();
+      expect(")");
+      if (!op.is("=") && !op.is("==") && !op.is("!=")) {
+        throw new LogQLParseException(
+            input, op.pos(), "ip: invalid operation: only = and != take ip(...)");
+      }
+      ipPattern(pattern, p);
+      return new IpFilter(name, op.is("!="), pattern);
+    }
     if (v.type() == T.STRING) {
       next();
       LabelMatcher.Type type =

@@ -211,6 +211,11 @@ final class Pipeline {
           return any != neg;
         };
       }
+      case IP, NOT_IP -> {
+        IpMatcher m = IpMatcher.of(vals.get(0));
+        boolean neg = f.op() == FilterOp.NOT_IP;
+        yield s -> m.matches(s.line) != neg;
+      }
       case REGEX, NOT_REGEX -> {
         List<Pattern> ps = new ArrayList<>();
         for (String v : vals) {
@@ -427,7 +432,17 @@ final class Pipeline {
       case Or o -> labelFilter(o.l(), s) || labelFilter(o.r(), s);
       case StringFilter sf -> sf.matcher().matches(s.get(sf.matcher().name()));
       case NumberFilter nf -> numberFilter(nf, s);
+      case IpFilter ip -> ipFilter(ip, s);
     };
+  }
+
+  /** Loki's: a line with an error passes, a missing label does not. */
+  private static boolean ipFilter(IpFilter f, State s) {
+    if (s.hasErr()) {
+      return true;
+    }
+    String v = s.labels.get(f.name());
+    return v != null && IpMatcher.cached(f.pattern()).matches(v) != f.negate();
   }
 
   private static boolean numberFilter(NumberFilter nf, State s) {
