@@ -175,7 +175,8 @@ final class GoTemplate {
   static GoTemplate compile(String t) {
     List<String> parts = split(t);
     int[] pos = {0};
-    List<Node> body = block(parts, pos, false);
+    List<String> vars = new ArrayList<>(List.of("$"));
+    List<Node> body = block(parts, pos, false, vars);
     if (pos[0] < parts.size()) {
       throw new IllegalArgumentException(
           "invalid template: unexpected {{" + parts.get(pos[0]) + "}}");
@@ -266,7 +267,8 @@ final class GoTemplate {
    * Nodes up to an {@code else} or {@code end} (left at {@code pos[0]} for the caller) or the end
    * of the template. {@code parts[pos]} is always text.
    */
-  private static List<Node> block(List<String> parts, int[] pos, boolean nested) {
+  private static List<Node> block(
+      List<String> parts, int[] pos, boolean nested, List<String> vars) {
     List<Node> out = new ArrayList<>();
     while (true) {
       String text = parts.get(pos[0]++);
@@ -290,31 +292,34 @@ final class GoTemplate {
         }
         case "if", "with" -> {
           pos[0]++;
-          out.add(cond(parts, pos, action.substring(word.length()).trim(), word.equals("with")));
+          out.add(
+              cond(parts, pos, action.substring(word.length()).trim(), word.equals("with"), vars));
         }
         case "range" -> {
           pos[0]++;
-          out.add(range(parts, pos, action.substring(5).trim()));
+          out.add(range(parts, pos, action.substring(5).trim(), vars));
         }
         case "define", "template", "block", "break", "continue" ->
             throw new IllegalArgumentException(
                 "invalid template: {{" + word + "}} is not supported in line_format/label_format");
         default -> {
           pos[0]++;
-          out.add(new Print(pipe(action)));
+          out.add(new Print(pipe(action, vars)));
         }
       }
     }
   }
 
   /** After {@code {{if p}}}: the branches up to the matching {@code {{end}}}. */
-  private static Cond cond(List<String> parts, int[] pos, String pipeText, boolean with) {
+  private static Cond cond(
+      List<String> parts, int[] pos, String pipeText, boolean with, List<String> vars) {
     if (pipeText.isEmpty()) {
       throw new IllegalArgumentException(
           "invalid template: missing value for " + (with ? "with" : "if"));
     }
-    Pipe p = pipe(pipeText);
-    List<Node> then = block(parts, pos, true);
+    int mark = vars.size();
+    Pipe p = pipe(pipeText, vars);
+    List<Node> then = block(parts, pos, true, vars);
     String stop = parts.get(pos[0]++);
     List<Node> otherwise = List.of();
     if (firstWord(stop).equals("else")) {
@@ -322,31 +327,35 @@ final class GoTemplate {
       if (firstWord(rest).equals("if") || firstWord(rest).equals("with")) {
         // else if: a nested conditional that shares this one's end
         String w = firstWord(rest);
-        otherwise = List.of(cond(parts, pos, rest.substring(w.length()).trim(), w.equals("with")));
+        otherwise =
+            List.of(cond(parts, pos, rest.substring(w.length()).trim(), w.equals("with"), vars));
+        vars.subList(mark, vars.size()).clear();
         return new Cond(p, with, then, otherwise);
       }
       if (!rest.isEmpty()) {
         throw new IllegalArgumentException("invalid template: unexpected \"" + rest + "\" in else");
       }
-      otherwise = block(parts, pos, true);
+      otherwise = block(parts, pos, true, vars);
       String end = parts.get(pos[0]++);
       if (!firstWord(end).equals("end")) {
         throw new IllegalArgumentException("invalid template: expected end; found {{" + end + "}}");
       }
     }
+    vars.subList(mark, vars.size()).clear();
     return new Cond(p, with, then, otherwise);
   }
 
   /** After {@code {{range p}}}: the body and the else branch up to the matching {@code {{end}}}. */
-  private static Range range(List<String> parts, int[] pos, String pipeText) {
+  private static Range range(List<String> parts, int[] pos, String pipeText, List<String> vars) {
     if (pipeText.isEmpty()) {
       throw new IllegalArgumentException("invalid template: missing value for range");
     }
-    Pipe p = pipe(pipeText);
+    int mark = vars.size();
+    Pipe p = pipe(pipeText, vars);
     if (p.assign() || p.decl().size() > 2) {
       throw new IllegalArgumentException("invalid template: bad declaration in range");
     }
-    List<Node> body = block(parts, pos, true);
+    List<Node> body = block(parts, pos, true, vars);
     String stop = parts.get(pos[0]++);
     List<Node> otherwise = List.of();
     if (firstWord(stop).equals("else")) {
@@ -354,12 +363,13 @@ final class GoTemplate {
         throw new IllegalArgumentException(
             "invalid template: unexpected \"" + stop + "\" in range");
       }
-      otherwise = block(parts, pos, true);
+      otherwise = block(parts, pos, true, vars);
       String end = parts.get(pos[0]++);
       if (!firstWord(end).equals("end")) {
         throw new IllegalArgumentException("invalid template: expected end; found {{" + end + "}}");
       }
     }
+    vars.subList(mark, vars.size()).clear();
     return new Range(p, body, otherwise);
   }
 
@@ -376,7 +386,11 @@ final class GoTemplate {
   private static final Pattern DECL =
       Pattern.compile("^(\\$[\\p{L}\\p{N}_]*)(?:\\s*,\\s*(\\$[\\p{L}\\p{N}_]*))?\\s*(:=|=)");
 
-  private static Pipe pipe(String body) {
+  /**
+   * An action's pipeline; a declaration adds its variables to {@code vars} (the names in scope), a
+   * use of a name not in scope is refused as Go's parser refuses it.
+   */
+  private static Pipe pipe(String body, List<String> vars) {
     List<String> decl = new ArrayList<>(2);
     boolean assign = false;
     com.google.re2j.Matcher m = DECL.matcher(body);
@@ -388,15 +402,22 @@ final class GoTemplate {
       }
       assign = m.group(3).equals("=");
       pos[0] = m.end();
+      for (String v : decl) {
+        if (assign) {
+          checkVar(v, vars);
+        } else {
+          vars.add(v);
+        }
+      }
     }
-    Pipe p = pipe(body, pos);
+    Pipe p = pipe(body, pos, vars);
     if (pos[0] < body.length()) {
       throw new IllegalArgumentException("invalid template: unexpected \")\" in command");
     }
     return new Pipe(decl, assign, p.cmds());
   }
 
-  private static Pipe pipe(String body, int[] pos) {
+  private static Pipe pipe(String body, int[] pos, List<String> vars) {
     List<List<Object>> cmds = new ArrayList<>();
     List<Object> cur = new ArrayList<>();
     while (pos[0] < body.length()) {
@@ -411,7 +432,7 @@ final class GoTemplate {
         pos[0]++;
       } else if (c == '(') {
         pos[0]++;
-        Pipe inner = pipe(body, pos);
+        Pipe inner = pipe(body, pos, vars);
         if (pos[0] >= body.length() || body.charAt(pos[0]) != ')') {
           throw new IllegalArgumentException("invalid template: unclosed left paren");
         }
@@ -430,6 +451,7 @@ final class GoTemplate {
         pos[0] = wordEnd(body, s);
         String w = body.substring(s, pos[0]);
         int dot = w.indexOf('.');
+        checkVar(dot < 0 ? w : w.substring(0, dot), vars);
         cur.add(
             dot < 0
                 ? new Var(w, List.of())
@@ -447,6 +469,12 @@ final class GoTemplate {
       }
     }
     return new Pipe(List.of(), false, cmds);
+  }
+
+  private static void checkVar(String name, List<String> vars) {
+    if (!vars.contains(name)) {
+      throw new IllegalArgumentException("invalid template: undefined variable \"" + name + "\"");
+    }
   }
 
   private static int wordEnd(String body, int from) {

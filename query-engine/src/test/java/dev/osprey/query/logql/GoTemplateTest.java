@@ -88,8 +88,12 @@ class GoTemplateTest {
         .hasMessageContaining("missing {{end}}");
     assertThatThrownBy(() -> GoTemplate.compile("a{{ end }}"))
         .hasMessageContaining("unexpected {{end}}");
-    assertThatThrownBy(() -> run("{{ if true }}{{ $y := 1 }}{{ end }}{{ $y }}"))
-        .hasMessageContaining("undefined variable: $y");
+    assertThatThrownBy(() -> GoTemplate.compile("{{ if true }}{{ $y := 1 }}{{ end }}{{ $y }}"))
+        .hasMessageContaining("undefined variable \"$y\"");
+    assertThatThrownBy(() -> GoTemplate.compile("{{ range $i, $v := . }}{{ end }}{{ $v.x }}"))
+        .hasMessageContaining("undefined variable \"$v\"");
+    assertThatThrownBy(() -> GoTemplate.compile("{{ $z = 1 }}"))
+        .hasMessageContaining("undefined variable \"$z\"");
     assertThatThrownBy(() -> run("{{ range .app }}{{ end }}"))
         .hasMessageContaining("range can't iterate over api");
     assertThatThrownBy(() -> run("{{ unixEpoch .app }}"))
