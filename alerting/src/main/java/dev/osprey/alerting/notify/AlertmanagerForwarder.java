@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 public final class AlertmanagerForwarder {
   private static final Logger log = LoggerFactory.getLogger(AlertmanagerForwarder.class);
   private final List<Target> targets;
-  private final List<java.net.http.HttpClient> clients;
+  private final List<java.util.function.Supplier<java.net.http.HttpClient>> clients;
   private final Dispatcher.Sleeper sleeper;
 
   /**
@@ -98,7 +98,7 @@ public final class AlertmanagerForwarder {
       Duration backoff = Duration.ofMillis(200);
       for (int attempt = 1; attempt <= 3; attempt++) {
         try {
-          HttpIntegrations.post(clients.get(i), target.http(), url, body, target.timeout());
+          HttpIntegrations.post(clients.get(i).get(), target.http(), url, body, target.timeout());
           ok++;
           break;
         } catch (Integration.RetryableException e) {

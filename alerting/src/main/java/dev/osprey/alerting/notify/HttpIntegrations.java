@@ -15,28 +15,41 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** The HTTP receivers: webhook (version 4), Slack incoming webhook, PagerDuty Events API v2. */
 public final class HttpIntegrations {
   static final String USER_AGENT = "Alertmanager/0.27.0 (Osprey)";
-  private static final HttpClient CLIENT =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  /**
+   * The shared client, built on first use: building one loads the JDK's TLS stack and trust store,
+   * which a server that has not yet sent a notification should not pay for at start.
+   */
+  private static final class Shared {
+    static final HttpClient CLIENT =
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  }
 
   private HttpIntegrations() {}
 
-  /** A client for these settings: the shared one unless TLS or redirects differ. */
-  static HttpClient client(HttpConfig http) {
-    return http.caFile() == null
-            && !http.insecureSkipVerify()
-            && http.followRedirects() == HttpConfig.DEFAULT.followRedirects()
-            && http.enableHttp2() == HttpConfig.DEFAULT.enableHttp2()
-        ? CLIENT
-        : http.client();
+  /**
+   * A client for these settings: the shared one (built when first sent with) unless TLS or
+   * redirects differ; then its own, built now so that a bad {@code tls_config} fails the config.
+   */
+  static Supplier<HttpClient> client(HttpConfig http) {
+    if (http.caFile() == null
+        && !http.insecureSkipVerify()
+        && http.followRedirects() == HttpConfig.DEFAULT.followRedirects()
+        && http.enableHttp2() == HttpConfig.DEFAULT.enableHttp2()) {
+      return () -> Shared.CLIENT;
+    }
+    HttpClient own = http.client();
+    return () -> own;
   }
 
   /** POSTs JSON with the shared client and no authorization. */
   static void post(String url, Object body, Duration timeout) throws Exception {
-    post(CLIENT, HttpConfig.DEFAULT, url, body, timeout);
+    post(Shared.CLIENT, HttpConfig.DEFAULT, url, body, timeout);
   }
 
   /** POSTs JSON; 2xx is success, 429/5xx/I-O retryable, other statuses permanent. */
@@ -89,7 +102,7 @@ public final class HttpIntegrations {
 
   /** Alertmanager's webhook integration: the version-4 message, truncated at max_alerts. */
   public static Integration webhook(AmConfig.WebhookConfig c) {
-    HttpClient httpClient = client(c.http());
+    Supplier<HttpClient> httpClient = client(c.http());
     return new Integration() {
       @Override
       public String name() {
@@ -109,14 +122,14 @@ public final class HttpIntegrations {
           truncated = shown.size() - c.maxAlerts();
           shown = shown.subList(0, c.maxAlerts());
         }
-        post(httpClient, c.http(), c.url(), d.webhookPayload(truncated, shown), c.timeout());
+        post(httpClient.get(), c.http(), c.url(), d.webhookPayload(truncated, shown), c.timeout());
       }
     };
   }
 
   /** Slack's incoming webhook with one attachment, as Alertmanager builds it. */
   public static Integration slack(AmConfig.SlackConfig c, Renderer r) {
-    HttpClient httpClient = client(c.http());
+    Supplier<HttpClient> httpClient = client(c.http());
     return new Integration() {
       @Override
       public String name() {
@@ -155,14 +168,14 @@ public final class HttpIntegrations {
           msg.put("link_names", true);
         }
         msg.put("attachments", List.of(att));
-        post(httpClient, c.http(), c.apiUrl(), msg, Duration.ZERO);
+        post(httpClient.get(), c.http(), c.apiUrl(), msg, Duration.ZERO);
       }
     };
   }
 
   /** PagerDuty Events API v2: trigger while anything fires, resolve after; dedup by group key. */
   public static Integration pagerduty(AmConfig.PagerDutyConfig c, Renderer r) {
-    HttpClient httpClient = client(c.http());
+    Supplier<HttpClient> httpClient = client(c.http());
     return new Integration() {
       @Override
       public String name() {
@@ -209,7 +222,7 @@ public final class HttpIntegrations {
         // images and links are omitempty in Alertmanager's message and unsupported here
         msg.put("client", client);
         msg.put("client_url", get(f, "client_url", d.alertmanagerURL(), r, d));
-        post(httpClient, c.http(), c.url(), msg, Duration.ZERO);
+        post(httpClient.get(), c.http(), c.url(), msg, Duration.ZERO);
       }
     };
   }
