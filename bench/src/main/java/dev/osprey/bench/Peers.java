@@ -136,9 +136,11 @@ final class Peers {
     List<String> command() {
       List<String> c = new ArrayList<>();
       c.add(ProcessHandle.current().info().command().orElse("java"));
-      Path jarDir = jar.toAbsolutePath().getParent();
-      for (String f : jvmFlags) {
-        c.add(f.replace("@jardir@", jarDir.toString())); // as the launcher does
+      c.addAll(jvmFlags);
+      try {
+        c.addAll(TsdbBench.serverCacheFlags(jar)); // chosen at each start, as the launcher does
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot read jvm.properties: " + e, e);
       }
       c.add("-jar");
       c.add(jar.toString());

@@ -97,21 +97,46 @@ final class TsdbBench implements Callable<Integer> {
 
   /**
    * The flags of {@code ./osprey server}: {@link #jvmFlags()} plus the server-only ones (heap
-   * sizing, class-data-sharing archive with {@code @jardir@} left for the peer to fill in).
+   * sizing); the class cache flags come from {@link #serverCacheFlags} at each start.
    */
   static List<String> serverJvmFlags() throws Exception {
     List<String> out = new ArrayList<>(jvmFlags());
+    out.addAll(property("osprey.jvm.flags.server"));
+    return out;
+  }
+
+  /**
+   * The class cache flags for a server start from {@code jar}, chosen as the launcher chooses: on
+   * JDK 25+ use the ahead-of-time cache beside the jar when it is newer than the jar, else record
+   * one; on older JDKs the dynamic CDS archive.
+   */
+  static List<String> serverCacheFlags(Path jar) throws Exception {
+    Path dir = jar.toAbsolutePath().getParent();
+    String key = "osprey.jvm.flags.server.cds";
+    if (Runtime.version().feature() >= 25) {
+      Path aot = dir.resolve("osprey-server.aot");
+      boolean fresh =
+          Files.exists(aot)
+              && Files.getLastModifiedTime(aot).compareTo(Files.getLastModifiedTime(jar)) > 0;
+      key = fresh ? "osprey.jvm.flags.server.aot" : "osprey.jvm.flags.server.aot.record";
+    }
+    List<String> out = new ArrayList<>();
+    for (String f : property(key)) {
+      out.add(f.replace("@jardir@", dir.toString()));
+    }
+    return out;
+  }
+
+  private static List<String> property(String key) throws Exception {
     Path props = Path.of("jvm.properties");
     if (!Files.exists(props)) {
-      return out;
+      return List.of();
     }
     java.util.Properties p = new java.util.Properties();
     try (var in = Files.newInputStream(props)) {
       p.load(in);
     }
-    for (String key : List.of("osprey.jvm.flags.server", "osprey.jvm.flags.server.cds")) {
-      out.addAll(Arrays.asList(p.getProperty(key, "").trim().split("\\s+")));
-    }
+    List<String> out = new ArrayList<>(Arrays.asList(p.getProperty(key, "").trim().split("\\s+")));
     out.removeIf(String::isEmpty);
     return out;
   }
