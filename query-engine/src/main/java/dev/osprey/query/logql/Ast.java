@@ -57,7 +57,9 @@ public final class Ast {
   public record JsonParser(List<Extraction> params) implements Stage {}
 
   /** {@code logfmt}, optionally with extractions. */
-  public record LogfmtParser(List<Extraction> params) implements Stage {}
+  /** {@code | logfmt [--strict] [--keep-empty] [extractions]}. */
+  public record LogfmtParser(List<Extraction> params, boolean strict, boolean keepEmpty)
+      implements Stage {}
 
   public record Extraction(String label, String path) {}
 

@@ -459,12 +459,30 @@ public final class LogQLParser {
         }
         case "logfmt" -> {
           next();
-          while (peek().is("-")) { // flags such as --strict are accepted and ignored
-            next();
-            next();
-            expectIdent();
+          boolean strict = false;
+          boolean keepEmpty = false;
+          while (peek().is("-") && peek(1).is("-")) {
+            // a flag is the text up to the next blank: --keep-empty lexes as several tokens
+            Tok f = peek();
+            int end = f.pos();
+            while (end < input.length()
+                && !Character.isWhitespace(input.charAt(end))
+                && input.charAt(end) != '|') {
+              end++;
+            }
+            String flag = input.substring(f.pos(), end);
+            switch (flag) {
+              case "--strict" -> strict = true;
+              case "--keep-empty" -> keepEmpty = true;
+              default ->
+                  throw new LogQLParseException(
+                      input, f.pos(), "syntax error: unexpected logfmt flag " + flag);
+            }
+            while (peek().pos() < end && p < toks.size() - 1) {
+              next();
+            }
           }
-          return new LogfmtParser(extractions());
+          return new LogfmtParser(extractions(), strict, keepEmpty);
         }
         case "regexp" -> {
           next();

@@ -131,7 +131,7 @@ final class Pipeline {
     return switch (st) {
       case LineFilter f -> lineFilter(f);
       case JsonParser j -> j.params().isEmpty() ? Pipeline::jsonAll : jsonPaths(j.params());
-      case LogfmtParser l -> logfmt(l.params());
+      case LogfmtParser l -> logfmt(l);
       case RegexpParser r -> regexp(Pattern.compile(r.regex()));
       case PatternParser p -> {
         PatternMatcher m = PatternMatcher.compile(p.pattern());
@@ -384,27 +384,32 @@ final class Pipeline {
     return true;
   }
 
-  private static Step logfmt(List<Extraction> params) {
-    Map<String, String> wanted = new LinkedHashMap<>();
-    for (Extraction e : params) {
-      wanted.put(e.path(), e.label());
+  /**
+   * Loki's logfmt stage: every pair, or with extractions ({@code | logfmt a="key"}) the wanted keys
+   * under their labels; only {@code --strict} turns a syntax error into {@code LogfmtParserErr}
+   * (pairs before it kept).
+   */
+  private static Step logfmt(LogfmtParser l) {
+    Map<String, List<String>> wanted = new LinkedHashMap<>();
+    for (Extraction e : l.params()) {
+      wanted.computeIfAbsent(e.path(), k -> new ArrayList<>()).add(e.label());
     }
     return s -> {
-      Map<String, String> kv = Logfmt.parse(s.line);
-      if (kv == null) {
-        s.setErr("LogfmtParserErr", "malformed logfmt");
-        return true;
-      }
-      if (wanted.isEmpty()) {
-        kv.forEach(s::extracted);
-      } else {
-        wanted.forEach(
-            (path, label) -> {
-              String v = kv.get(path);
-              if (v != null) {
-                s.extracted(label, v);
-              }
-            });
+      String err =
+          Logfmt.decode(
+              s.line,
+              l.strict(),
+              l.keepEmpty(),
+              wanted.isEmpty()
+                  ? s::extracted
+                  : (k, v) -> {
+                    List<String> labels = wanted.get(k);
+                    if (labels != null) {
+                      labels.forEach(label -> s.extracted(label, v));
+                    }
+                  });
+      if (err != null && l.strict()) {
+        s.setErr("LogfmtParserErr", err);
       }
       return true;
     };
