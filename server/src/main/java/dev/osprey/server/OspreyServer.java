@@ -21,6 +21,7 @@ import dev.osprey.query.promql.Engine;
 import dev.osprey.tsdb.Tsdb;
 import dev.osprey.tsdb.http.AdminRoutes;
 import dev.osprey.tsdb.http.IngestRoutes;
+import dev.osprey.tsdb.http.StatusRoutes;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -83,6 +84,7 @@ public final class OspreyServer implements AutoCloseable {
     }
     providers.add(new IngestRoutes(tsdb, registry));
     providers.add(new AdminRoutes(tsdb));
+    providers.add(new StatusRoutes(tsdb));
     providers.add(new PrometheusApi(tsdb, config.query(), registry));
     LogStore logs =
         open(

@@ -136,7 +136,7 @@ public final class Head {
     return arena;
   }
 
-  MemPostings postings() {
+  public MemPostings postings() {
     return postings;
   }
 
