@@ -139,12 +139,16 @@ final class MemSeries {
     codec.encode(ts, vs, open.count());
     long ref = arena.put(codec.bytes(), codec.length(), open.lastT());
     chunks = addChunk(chunks, nChunks++, ref, open.firstT(), open.lastT(), open.count());
-    open.reset();
+    // a new buffer of a quarter of this chunk's size: a full-size one kept for the series' whole
+    // life is what most of the open chunk's heap used to be; this one grows as samples come
+    open.reset(open.byteLength() / 4);
   }
 
   private static long[] addChunk(long[] a, int i, long ref, long mint, long maxt, int count) {
     if (4 * i + 4 > a.length) {
-      a = Arrays.copyOf(a, Math.max(8, a.length * 2));
+      // room for this chunk and the next: a head holds a few chunks per series, so doubling
+      // would leave up to half the array empty on every series
+      a = Arrays.copyOf(a, 4 * i + 8);
     }
     a[4 * i] = ref;
     a[4 * i + 1] = mint;
