@@ -1,15 +1,18 @@
 package dev.osprey.tsdb.chunk;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 
 /**
  * Holds the bytes of closed head chunks off the Java heap, in 1 MiB direct buffers, so that the
  * heap holds only small per-series state however many samples the head keeps. Chunks are immutable
- * once put; a page is dropped as a whole when every chunk in it is older than the head's truncation
- * point (its native memory goes with the buffer object, at a garbage collection; the JDK collects
- * when direct memory runs short). Readers copy the chunks they read into arrays of their own, so
- * dropping a page never invalidates a running query.
+ * once put; a page is released as a whole when every chunk in it is older than the head's
+ * truncation point, and kept in a pool for the chunks that come next (a head cut every two hours
+ * releases about as many pages as the next two hours fill). Pages beyond the pool's bound are
+ * dropped; their native memory goes with the buffer object at a garbage collection (the JDK also
+ * collects when direct memory runs short). Readers copy the chunks they read into arrays of their
+ * own, under the arena's lock, so releasing a page never changes what a running query reads.
  *
  * <p>(Java 21 has the foreign-memory API only as a preview; direct buffers do the same here.)
  *
@@ -22,6 +25,7 @@ public final class ChunkArena implements AutoCloseable {
   private static final int MAX_PAGES = 1 << BITS; // the reference stays positive
 
   private ByteBuffer[] pages = new ByteBuffer[4];
+  private final ArrayDeque<ByteBuffer> pool = new ArrayDeque<>();
   private long[] pageMaxT = new long[4];
   private int current = -1;
   private int offset = PAGE_SIZE;
@@ -42,7 +46,8 @@ public final class ChunkArena implements AutoCloseable {
         pages = Arrays.copyOf(pages, pages.length * 2);
         pageMaxT = Arrays.copyOf(pageMaxT, pageMaxT.length * 2);
       }
-      pages[current] = ByteBuffer.allocateDirect(PAGE_SIZE);
+      ByteBuffer reused = pool.pollFirst();
+      pages[current] = reused != null ? reused : ByteBuffer.allocateDirect(PAGE_SIZE);
       pageMaxT[current] = Long.MIN_VALUE;
       offset = 0;
       bytesAllocated += PAGE_SIZE;
@@ -92,8 +97,18 @@ public final class ChunkArena implements AutoCloseable {
   }
 
   private void free(int i) {
+    // pooled up to as many pages as are in use: a head that shrank does not keep its peak
+    pool.addFirst(pages[i]);
     pages[i] = null;
     bytesAllocated -= PAGE_SIZE;
+    while (pool.size() > bytesAllocated / PAGE_SIZE) {
+      pool.pollLast();
+    }
+  }
+
+  /** Pages released and kept for reuse. */
+  public synchronized int pooledPages() {
+    return pool.size();
   }
 
   public synchronized long bytesUsed() {
@@ -113,5 +128,6 @@ public final class ChunkArena implements AutoCloseable {
         free(i);
       }
     }
+    pool.clear();
   }
 }

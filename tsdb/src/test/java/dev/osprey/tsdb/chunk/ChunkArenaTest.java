@@ -54,6 +54,7 @@ class ChunkArenaTest {
       // 10 chunks per page: pages 0 and 1 end before t=20000, page 2 holds t=20000..29000
       long released = a.releaseBefore(20_000);
       assertThat(released).isEqualTo(2L * ChunkArena.PAGE_SIZE);
+      assertThat(a.pooledPages()).isEqualTo(2);
       assertThat(a.bytesAllocated()).isEqualTo(before - released);
       assertThatThrownBy(() -> a.read(refs[0]))
           .isInstanceOf(IllegalStateException.class)
@@ -63,6 +64,20 @@ class ChunkArenaTest {
       // the page being filled is never freed, however old
       assertThat(a.releaseBefore(Long.MAX_VALUE)).isEqualTo(ChunkArena.PAGE_SIZE);
       assertThat(a.read(refs[39])[0]).isEqualTo((byte) 39);
+      assertThat(a.pooledPages()).isEqualTo(1); // no more than the one page in use
+      // pooled pages are filled again: the new chunks read back, not the old bytes
+      long[] again = new long[20];
+      for (int i = 0; i < again.length; i++) {
+        byte[] c = new byte[100_000];
+        Arrays.fill(c, (byte) (100 + i));
+        again[i] = a.put(c, c.length, 50_000L + i);
+      }
+      assertThat(a.pooledPages()).isZero();
+      for (int i = 0; i < again.length; i++) {
+        byte[] got = a.read(again[i]);
+        assertThat(got[0]).isEqualTo((byte) (100 + i));
+        assertThat(got[99_999]).isEqualTo((byte) (100 + i));
+      }
     }
   }
 
