@@ -28,18 +28,6 @@ public final class XorEncoder {
     buf = new byte[Math.max(16, initialBytes)];
   }
 
-  /**
-   * Starts a new chunk in a new buffer of about {@code initialBytes} (it grows as needed): for an
-   * encoder kept open for a long time, so it does not keep the largest buffer it ever needed.
-   */
-  public void reset(int initialBytes) {
-    buf = new byte[Math.max(16, initialBytes)];
-    bitPos = 0;
-    count = 0;
-    leading = 0xff;
-    trailing = 0;
-  }
-
   /** Starts a new chunk, keeping the buffer. */
   public void reset() {
     Arrays.fill(buf, 0, byteLength(), (byte) 0);

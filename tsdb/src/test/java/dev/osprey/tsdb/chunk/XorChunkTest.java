@@ -126,30 +126,4 @@ class XorChunkTest {
     assertThat(it.t()).isEqualTo(40);
     assertThat(it.seek(1000)).isFalse();
   }
-
-  @Test
-  void resetToASmallBufferEncodesTheSameBytes() {
-    Random r = new Random(3);
-    XorEncoder reused = new XorEncoder(64);
-    reused.reset();
-    for (int chunk = 0; chunk < 30; chunk++) {
-      int n = 1 + r.nextInt(150);
-      XorEncoder fresh = new XorEncoder();
-      fresh.reset();
-      long t = 1_700_000_000_000L + chunk * 10_000_000L;
-      for (int i = 0; i < n; i++) {
-        t += 15_000 + r.nextInt(20) - 10;
-        long v = Double.doubleToRawLongBits(r.nextInt(100_000) / 100.0);
-        fresh.append(t, v);
-        reused.append(t, v);
-      }
-      assertThat(Arrays.copyOf(reused.buffer(), reused.byteLength()))
-          .as("chunk %d", chunk)
-          .isEqualTo(Arrays.copyOf(fresh.buffer(), fresh.byteLength()));
-      // as the head does after a cut: a buffer smaller than the chunk just written
-      reused.reset(reused.byteLength() / 4);
-      assertThat(reused.count()).isZero();
-      assertThat(reused.byteLength()).isZero();
-    }
-  }
 }
