@@ -782,6 +782,7 @@ public final class Tsdb implements Storage {
       try {
         wal.close();
       } finally {
+        head.close();
         try {
           lock.release();
           lockChannel.close();

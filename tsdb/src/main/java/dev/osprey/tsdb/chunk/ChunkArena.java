@@ -1,23 +1,36 @@
 package dev.osprey.tsdb.chunk;
 
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 
 /**
- * Holds the bytes of closed head chunks in large pages, so that millions of chunks cost a few
- * thousand arrays instead of millions. Chunks are immutable once put; a page is released as a whole
- * when every chunk in it is older than the head's truncation point. Readers keep a reference to the
- * page array they read, so releasing a page never invalidates a running query.
+ * Holds the bytes of closed head chunks off the Java heap, in 1 MiB direct buffers, so that the
+ * heap holds only small per-series state however many samples the head keeps. Chunks are immutable
+ * once put; a page is released as a whole when every chunk in it is older than the head's
+ * truncation point, and kept in a pool for the chunks that come next (a head cut every two hours
+ * releases about as many pages as the next two hours fill). Pages beyond the pool's bound are
+ * dropped; their native memory goes with the buffer object at a garbage collection (the JDK also
+ * collects when direct memory runs short). Readers copy the chunks they read into arrays of their
+ * own, under the arena's lock, so releasing a page never changes what a running query reads.
  *
- * <p>A chunk reference is {@code page << 32 | offset}.
+ * <p>(Java 21 has the foreign-memory API only as a preview; direct buffers do the same here.)
+ *
+ * <p>A chunk reference is {@code page << 42 | offset << 21 | length}.
  */
-public final class ChunkArena {
+public final class ChunkArena implements AutoCloseable {
   public static final int PAGE_SIZE = 1 << 20;
+  private static final int BITS = 21;
+  private static final long MASK = (1L << BITS) - 1;
+  private static final int MAX_PAGES = 1 << BITS; // the reference stays positive
 
-  private byte[][] pages = new byte[4][];
+  private ByteBuffer[] pages = new ByteBuffer[4];
+  private final ArrayDeque<ByteBuffer> pool = new ArrayDeque<>();
   private long[] pageMaxT = new long[4];
   private int current = -1;
   private int offset = PAGE_SIZE;
   private long bytesUsed;
+  private long bytesAllocated;
 
   /** Copies {@code len} bytes of {@code src} into the arena; returns the chunk reference. */
   public synchronized long put(byte[] src, int len, long maxT) {
@@ -26,59 +39,95 @@ public final class ChunkArena {
     }
     if (offset + len > PAGE_SIZE) {
       current++;
+      if (current == MAX_PAGES) {
+        throw new IllegalStateException("cannot add a head chunk: " + MAX_PAGES + " pages in use");
+      }
       if (current == pages.length) {
         pages = Arrays.copyOf(pages, pages.length * 2);
         pageMaxT = Arrays.copyOf(pageMaxT, pageMaxT.length * 2);
       }
-      pages[current] = new byte[PAGE_SIZE];
+      ByteBuffer reused = pool.pollFirst();
+      pages[current] = reused != null ? reused : ByteBuffer.allocateDirect(PAGE_SIZE);
       pageMaxT[current] = Long.MIN_VALUE;
       offset = 0;
+      bytesAllocated += PAGE_SIZE;
     }
-    long ref = ((long) current << 32) | offset;
-    System.arraycopy(src, 0, pages[current], offset, len);
+    long ref = ((long) current << (2 * BITS)) | ((long) offset << BITS) | len;
+    pages[current].put(offset, src, 0, len);
     offset += len;
     bytesUsed += len;
     pageMaxT[current] = Math.max(pageMaxT[current], maxT);
     return ref;
   }
 
-  /** The page holding chunk {@code ref}. */
-  public synchronized byte[] page(long ref) {
-    byte[] p = pages[(int) (ref >>> 32)];
+  /** The length in bytes of chunk {@code ref}. */
+  public static int length(long ref) {
+    return (int) (ref & MASK);
+  }
+
+  /** Copies chunk {@code ref} into {@code dst} at {@code at}; returns {@code at} + its length. */
+  public synchronized int copy(long ref, byte[] dst, int at) {
+    int page = (int) (ref >>> (2 * BITS));
+    ByteBuffer p = page <= current ? pages[page] : null;
     if (p == null) {
       throw new IllegalStateException("BUG: chunk " + Long.toHexString(ref) + " was released");
     }
-    return p;
+    int len = length(ref);
+    p.get((int) ((ref >>> BITS) & MASK), dst, at, len);
+    return at + len;
   }
 
-  public static int offset(long ref) {
-    return (int) ref;
+  /** Chunk {@code ref} in an array of its own (padded, so bit readers take their fast path). */
+  public byte[] read(long ref) {
+    byte[] b = new byte[length(ref) + 8];
+    copy(ref, b, 0);
+    return b;
   }
 
-  /** Releases the full pages whose chunks all end before {@code t}. Returns bytes released. */
+  /** Drops the full pages whose chunks all end before {@code t}. Returns bytes released. */
   public synchronized long releaseBefore(long t) {
     long released = 0;
     for (int i = 0; i < current; i++) {
       if (pages[i] != null && pageMaxT[i] < t) {
-        pages[i] = null;
+        free(i);
         released += PAGE_SIZE;
       }
     }
     return released;
   }
 
+  private void free(int i) {
+    // pooled up to as many pages as are in use: a head that shrank does not keep its peak
+    pool.addFirst(pages[i]);
+    pages[i] = null;
+    bytesAllocated -= PAGE_SIZE;
+    while (pool.size() > bytesAllocated / PAGE_SIZE) {
+      pool.pollLast();
+    }
+  }
+
+  /** Pages released and kept for reuse. */
+  public synchronized int pooledPages() {
+    return pool.size();
+  }
+
   public synchronized long bytesUsed() {
     return bytesUsed;
   }
 
-  /** Bytes of pages held, used or not. */
+  /** Bytes of native pages held, used or not. */
   public synchronized long bytesAllocated() {
-    long n = 0;
+    return bytesAllocated;
+  }
+
+  /** Drops every page; chunks of this arena must not be read afterwards. */
+  @Override
+  public synchronized void close() {
     for (int i = 0; i <= current; i++) {
       if (pages[i] != null) {
-        n += PAGE_SIZE;
+        free(i);
       }
     }
-    return n;
+    pool.clear();
   }
 }

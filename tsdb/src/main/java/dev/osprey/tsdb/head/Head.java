@@ -427,6 +427,11 @@ public final class Head {
     }
   }
 
+  /** Frees the head's chunk memory; the head must not be used afterwards. */
+  public void close() {
+    arena.close();
+  }
+
   /** Applies one WAL record during replay (before {@link #setWal}). */
   public void replay(byte[] payload, int len) {
     WalRecords.decode(payload, len, replayHandler);

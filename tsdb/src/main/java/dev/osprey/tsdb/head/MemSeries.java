@@ -84,8 +84,8 @@ final class MemSeries {
           long ref = oooChunks[4 * k];
           SampleIterator it =
               ChunkCodec.iterator(
-                  arena.page(ref),
-                  ChunkArena.offset(ref),
+                  arena.read(ref),
+                  0,
                   (int) oooChunks[4 * k + 3],
                   new XorIterator(),
                   new DecimalIterator());
@@ -139,12 +139,16 @@ final class MemSeries {
     codec.encode(ts, vs, open.count());
     long ref = arena.put(codec.bytes(), codec.length(), open.lastT());
     chunks = addChunk(chunks, nChunks++, ref, open.firstT(), open.lastT(), open.count());
+    // the buffer is kept: starting each chunk in a small new one (tried) made garbage that
+    // outlived young collections and raised the RSS after ingest more than it saved
     open.reset();
   }
 
   private static long[] addChunk(long[] a, int i, long ref, long mint, long maxt, int count) {
     if (4 * i + 4 > a.length) {
-      a = Arrays.copyOf(a, Math.max(8, a.length * 2));
+      // room for this chunk and the next: a head holds a few chunks per series, so doubling
+      // would leave up to half the array empty on every series
+      a = Arrays.copyOf(a, 4 * i + 8);
     }
     a[4 * i] = ref;
     a[4 * i + 1] = mint;
@@ -204,23 +208,32 @@ final class MemSeries {
     int[] offsets = new int[total];
     int[] counts = new int[total];
     long[] ends = new long[total];
+    // the closed chunks overlapping the range are copied out of the arena into one array
+    int bytes = 8; // padding: bit readers read 8 bytes at a time
+    for (int i = 0; i < nChunks; i++) {
+      if (chunks[4 * i + 2] >= mint && chunks[4 * i + 1] <= maxt) {
+        bytes += ChunkArena.length(chunks[4 * i]);
+      }
+    }
+    byte[] copy = bytes > 8 ? new byte[bytes] : null;
+    int at = 0;
     int k = 0;
     for (int i = 0; i < nChunks; i++) {
       if (chunks[4 * i + 2] < mint || chunks[4 * i + 1] > maxt) {
         continue;
       }
-      long ref = chunks[4 * i];
-      pages[k] = arena.page(ref);
-      offsets[k] = ChunkArena.offset(ref);
+      pages[k] = copy;
+      offsets[k] = at;
+      at = arena.copy(chunks[4 * i], copy, at);
       counts[k] = (int) chunks[4 * i + 3];
       ends[k] = chunks[4 * i + 2];
       k++;
     }
     if (open.count() > 0 && open.firstT() <= maxt && open.lastT() >= mint) {
-      byte[] copy = new byte[open.byteLength() + 1];
-      copy[0] = ChunkCodec.XOR;
-      System.arraycopy(open.buffer(), 0, copy, 1, open.byteLength());
-      pages[k] = copy;
+      byte[] o = new byte[open.byteLength() + 1 + 8];
+      o[0] = ChunkCodec.XOR;
+      System.arraycopy(open.buffer(), 0, o, 1, open.byteLength());
+      pages[k] = o;
       offsets[k] = 0;
       counts[k] = open.count();
       ends[k] = open.lastT();
@@ -240,8 +253,8 @@ final class MemSeries {
       long ref = oooChunks[4 * i];
       parts[p++] =
           new ChunkChainIterator(
-              new byte[][] {arena.page(ref)},
-              new int[] {ChunkArena.offset(ref)},
+              new byte[][] {arena.read(ref)},
+              new int[] {0},
               new int[] {(int) oooChunks[4 * i + 3]},
               new long[] {oooChunks[4 * i + 2]},
               1,
