@@ -827,7 +827,7 @@ public final class LogShipper implements AutoCloseable {
         }
         long[] ino = FileIdentity.inode(f);
         if (ino != null && held != null && held.sameInode(ino[0], ino[1])) {
-          bound = bound == null || n.compareTo(bound) > 0 ? n : bound;
+          bound = bound == null || ROTATED_ORDER.compare(n, bound) > 0 ? n : bound;
         }
         siblings.add(f);
       }
@@ -837,11 +837,11 @@ public final class LogShipper implements AutoCloseable {
     if (bound == null && seenPaths.contains(logical)) {
       return; // a path we follow with no rename seen (copytruncate copies are not rotations)
     }
-    siblings.sort(Comparator.comparing(f -> f.getFileName().toString()));
+    siblings.sort(Comparator.comparing(f -> f.getFileName().toString(), ROTATED_ORDER));
     Labels base = podLabels.labelsFor(logical);
     for (Path f : siblings) {
       String n = f.getFileName().toString();
-      if (base == null || (bound != null && n.compareTo(bound) <= 0)) {
+      if (base == null || (bound != null && ROTATED_ORDER.compare(n, bound) <= 0)) {
         continue;
       }
       if (bound == null && modifiedMillis(f) < unseenSinceMillis) {
@@ -870,6 +870,30 @@ public final class LogShipper implements AutoCloseable {
       lastRotatedName.put(logical, bound);
     }
   }
+
+  /**
+   * Order of rotated files' names: kubelet's timestamps sort as text; numbered copies ({@code
+   * 0.log.2} before {@code 0.log.10}) by number, where text order read generation 10 between 1 and
+   * 2 (seen in the kill soak when the shipper first looked after ten copies existed).
+   */
+  static final Comparator<String> ROTATED_ORDER =
+      (a, b) -> {
+        int i = a.lastIndexOf('.');
+        int j = b.lastIndexOf('.');
+        String x = a.substring(i + 1);
+        String y = b.substring(j + 1);
+        if (i == j
+            && a.regionMatches(0, b, 0, i)
+            && !x.isEmpty()
+            && !y.isEmpty()
+            && x.length() < 10
+            && y.length() < 10
+            && x.chars().allMatch(Character::isDigit)
+            && y.chars().allMatch(Character::isDigit)) {
+          return Integer.compare(Integer.parseInt(x), Integer.parseInt(y));
+        }
+        return a.compareTo(b);
+      };
 
   private static long modifiedMillis(Path f) {
     try {
@@ -934,7 +958,7 @@ public final class LogShipper implements AutoCloseable {
       log.info("event=resume_rotated path={} file={} offset={}", path, f.file(), p.offset());
     }
     if (!found.isEmpty()) {
-      found.sort(Comparator.comparing(f -> f.file().getFileName().toString()));
+      found.sort(Comparator.comparing(f -> f.file().getFileName().toString(), ROTATED_ORDER));
       for (Found f : found) {
         openFiles.incrementAndGet();
         startDraining(f.tailer());

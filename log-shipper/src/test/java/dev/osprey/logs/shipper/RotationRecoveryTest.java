@@ -309,6 +309,28 @@ class RotationRecoveryTest {
   }
 
   @Test
+  void tenAndMoreNumberedCopiesOfAFileSeenLateAreReadInNumberOrder() throws Exception {
+    try (LogShipper a = shipper()) {
+      // The path is first looked at after twelve copies exist (a slow start): 0.log.10 must come
+      // after 0.log.9, not after 0.log.1.
+      long now = System.currentTimeMillis();
+      for (int i = 0; i < 12; i++) {
+        write(10);
+        Path copy = log().resolveSibling("0.log." + (++copies));
+        Files.copy(log(), copy);
+        Files.setLastModifiedTime(copy, FileTime.fromMillis(now + 1000L * (i + 1)));
+        try (FileChannel ch = FileChannel.open(log(), StandardOpenOption.WRITE)) {
+          ch.truncate(0);
+        }
+      }
+      write(5);
+      settle(a);
+      assertExactlyOnce(a);
+      assertThat(lost(a)).isZero();
+    }
+  }
+
+  @Test
   void kubeletRotationsWhileDownAndWhileDrainingAreReadInOrder() throws Exception {
     write(60);
     try (LogShipper a = shipper()) {
