@@ -31,13 +31,24 @@ public final class LogBatch implements SpoolRecord {
   private final String sourceId;
   private final Labels[] streams;
   private final byte[] payload;
+  private final int from;
+  private final int to;
   private final int[] entryAt;
   private final int count;
 
-  private LogBatch(String sourceId, Labels[] streams, byte[] payload, int[] entryAt, int count) {
+  private LogBatch(
+      String sourceId,
+      Labels[] streams,
+      byte[] payload,
+      int from,
+      int to,
+      int[] entryAt,
+      int count) {
     this.sourceId = sourceId;
     this.streams = streams;
     this.payload = payload;
+    this.from = from;
+    this.to = to;
     this.entryAt = entryAt;
     this.count = count;
   }
@@ -48,8 +59,18 @@ public final class LogBatch implements SpoolRecord {
    * @throws RecordFormat.CorruptRecordException when a length or stream index does not check out
    */
   static LogBatch parse(byte[] payload) {
+    return parse(payload, 0, payload.length);
+  }
+
+  /**
+   * Parses the payload in {@code payload[from, to)}; the array is kept (the caller gives it up), so
+   * reading a batch from the spool copies its bytes once, from the queue into that array.
+   */
+  static LogBatch parse(byte[] payload, int from, int to) {
     Bytes<byte[]> in = Bytes.wrapForRead(payload);
     in.singleThreadedCheckDisabled(true);
+    in.readPosition(from);
+    in.readLimit(to);
     String source = RecordFormat.readString(in);
     long n = in.readStopBit();
     if (n <= 0 || n > 255 || n > in.readRemaining()) {
@@ -62,13 +83,13 @@ public final class LogBatch implements SpoolRecord {
     int p = (int) in.readPosition();
     int[] at = new int[16];
     int count = 0;
-    while (p < payload.length) {
-      if (payload.length - p < ENTRY_HEADER_BYTES) {
+    while (p < to) {
+      if (to - p < ENTRY_HEADER_BYTES) {
         throw new RecordFormat.CorruptRecordException("cannot read log batch: entry at " + p);
       }
       int stream = payload[p] & 0xff;
       int len = (int) INT.get(payload, p + 25);
-      if (stream >= n || len < 0 || len > payload.length - p - ENTRY_HEADER_BYTES) {
+      if (stream >= n || len < 0 || len > to - p - ENTRY_HEADER_BYTES) {
         throw new RecordFormat.CorruptRecordException(
             "cannot read log batch: entry at " + p + " stream " + stream + " length " + len);
       }
@@ -78,7 +99,7 @@ public final class LogBatch implements SpoolRecord {
       at[count++] = p;
       p += ENTRY_HEADER_BYTES + len;
     }
-    return new LogBatch(source, streams, payload, at, count);
+    return new LogBatch(source, streams, payload, from, to, at, count);
   }
 
   @Override
@@ -88,7 +109,7 @@ public final class LogBatch implements SpoolRecord {
 
   @Override
   public void writePayload(Bytes<?> out) {
-    out.write(payload);
+    out.write(payload, from, to - from);
   }
 
   /** Identity of the source file every entry came from ({@code ""} when there is none). */

@@ -15,6 +15,10 @@ import org.xerial.snappy.Snappy;
  * by stream and keep their spool order within each stream. Structured metadata carries the entry's
  * metadata and, when {@code sourcePosition} is on, {@code source} and {@code offset}, which let a
  * receiver recognise a replayed entry (delivery is at least once).
+ *
+ * <p>One encoder per forwarder (not thread-safe): the request and compression buffers are reused
+ * from one request to the next, so a request costs one copy of each line (spool batch to request)
+ * and the compression; only the compressed body is a new array.
  */
 public final class LokiPushEncoder implements PayloadEncoder {
   public static final String SOURCE = "source";
@@ -23,6 +27,8 @@ public final class LokiPushEncoder implements PayloadEncoder {
       Map.of("Content-Encoding", "snappy", "Content-Type", "application/x-protobuf");
 
   private final boolean sourcePosition;
+  private byte[] raw = new byte[0];
+  private byte[] compressed = new byte[0];
 
   public LokiPushEncoder(boolean sourcePosition) {
     this.sourcePosition = sourcePosition;
@@ -60,7 +66,10 @@ public final class LokiPushEncoder implements PayloadEncoder {
       s.size = s.measure(sourcePosition);
       total += 1 + varintSize(s.size) + s.size;
     }
-    byte[] buf = new byte[total];
+    if (raw.length < total) {
+      raw = new byte[Math.max(total, raw.length + raw.length / 2)];
+    }
+    byte[] buf = raw;
     int p = 0;
     for (Stream s : streams.values()) {
       buf[p++] = 0x0a; // PushRequest.streams = 1
@@ -71,9 +80,12 @@ public final class LokiPushEncoder implements PayloadEncoder {
       throw new IllegalStateException("BUG: push request is " + p + " bytes, measured " + total);
     }
     try {
-      byte[] out = new byte[Snappy.maxCompressedLength(total)];
-      int len = Snappy.compress(buf, 0, total, out, 0);
-      return new Payload(Arrays.copyOf(out, len), HEADERS, n);
+      int max = Snappy.maxCompressedLength(total);
+      if (compressed.length < max) {
+        compressed = new byte[Math.max(max, compressed.length + compressed.length / 2)];
+      }
+      int len = Snappy.compress(buf, 0, total, compressed, 0);
+      return new Payload(Arrays.copyOf(compressed, len), HEADERS, n);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot compress Loki push request", e);
     }

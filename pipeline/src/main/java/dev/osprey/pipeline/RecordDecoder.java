@@ -11,6 +11,7 @@ import net.openhft.chronicle.bytes.Bytes;
  */
 final class RecordDecoder {
   private byte[] buf = new byte[4096];
+  private byte[] cur = buf; // the array being decoded, which {@link #in} reads
   private Bytes<byte[]> in = wrap(buf);
   private byte[] lastLabelsRaw = new byte[256];
   private int lastLabelsLen = -1;
@@ -28,21 +29,35 @@ final class RecordDecoder {
       throw new RecordFormat.CorruptRecordException(
           "cannot decode record " + Long.toHexString(index) + ": only " + len + " bytes");
     }
+    if (doc.readUnsignedByte(doc.readPosition() + 1) == RecordFormat.TYPE_LOG_BATCH) {
+      // A log batch outlives this call (the forwarder gathers several): read it into an array of
+      // its own, which the batch keeps, instead of into the scratch buffer and copying it again.
+      byte[] own = new byte[len];
+      doc.read(own, 0, len);
+      return decode(own, len, index, true);
+    }
     if (len > buf.length) {
       buf = new byte[Math.max(len, buf.length * 2)];
-      in = wrap(buf);
     }
     doc.read(buf, 0, len);
-    return decode(buf, len, index);
+    return decode(buf, len, index, false);
   }
 
   SpoolEntry decode(byte[] arr, int len, long index) {
+    return decode(arr, len, index, false);
+  }
+
+  /**
+   * Decodes {@code arr[0, len)}; with {@code owned}, the array is handed over and a log batch keeps
+   * it, otherwise a log batch copies its payload out (the array is reused).
+   */
+  private SpoolEntry decode(byte[] arr, int len, long index, boolean owned) {
     if (len < RecordFormat.HEADER_BYTES + RecordFormat.TRAILER_BYTES) {
       throw new RecordFormat.CorruptRecordException(
           "cannot decode record " + Long.toHexString(index) + ": only " + len + " bytes");
     }
-    if (arr != buf) {
-      buf = arr;
+    if (cur != arr) {
+      cur = arr;
       in = wrap(arr);
     }
     int c = len - RecordFormat.TRAILER_BYTES;
@@ -93,7 +108,8 @@ final class RecordDecoder {
                   "cannot decode record " + Long.toHexString(index) + ": log batch in version 1");
             }
             int p = (int) in.readPosition();
-            LogBatch b = LogBatch.parse(Arrays.copyOfRange(buf, p, c));
+            LogBatch b =
+                owned ? LogBatch.parse(arr, p, c) : LogBatch.parse(Arrays.copyOfRange(arr, p, c));
             in.readPosition(c);
             yield b;
           }
@@ -109,7 +125,7 @@ final class RecordDecoder {
     int start = (int) in.readPosition();
     int end = labelsEnd(start);
     int n = end - start;
-    if (n == lastLabelsLen && Arrays.equals(buf, start, end, lastLabelsRaw, 0, n)) {
+    if (n == lastLabelsLen && Arrays.equals(cur, start, end, lastLabelsRaw, 0, n)) {
       in.readPosition(end);
       return lastLabels;
     }
@@ -117,7 +133,7 @@ final class RecordDecoder {
     if (n > lastLabelsRaw.length) {
       lastLabelsRaw = new byte[Math.max(n, lastLabelsRaw.length * 2)];
     }
-    System.arraycopy(buf, start, lastLabelsRaw, 0, n);
+    System.arraycopy(cur, start, lastLabelsRaw, 0, n);
     lastLabelsLen = n;
     lastLabels = l;
     return l;

@@ -191,16 +191,113 @@ class ForwarderTest {
     }
   }
 
+  /**
+   * Appends {@code batches} log batches of {@code lines} lines each ("line <k>", k counting up).
+   */
+  private static void appendBatches(Spool spool, int batches, int lines) {
+    LogBatchWriter w = spool.logBatchWriter();
+    int k = 0;
+    for (int b = 0; b < batches; b++) {
+      w.begin("f", new Labels[] {Labels.of("s", "0")});
+      for (int i = 0; i < lines; i++, k++) {
+        byte[] line = ("line " + k).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        w.add(0, 1000L + k, k, k + 1, line, 0, line.length);
+      }
+      assertThat(w.commit()).isNotNegative();
+    }
+  }
+
+  private double sent(String destination) {
+    return registry
+        .counter("osprey_pipeline_records_sent", "spool", "logs", "destination", destination)
+        .count();
+  }
+
+  @Test
+  void batchRecordsLimitCountsTheLinesOfLogBatchesNotTheBatches() throws Exception {
+    List<Integer> perRequest = new CopyOnWriteArrayList<>();
+    List<String> got = new CopyOnWriteArrayList<>();
+    try (HttpSink sink =
+            new HttpSink(
+                body -> {
+                  List<String> l = lines(body, false);
+                  perRequest.add(l.size());
+                  got.addAll(l);
+                });
+        Spool spool =
+            Spool.open(SpoolConfig.logs(dir, 1L << 30).withRollCycle("FAST_HOURLY"), registry)) {
+      appendBatches(spool, 10, 100); // written before the forwarder starts: one read sees them all
+      ForwarderConfig cfg =
+          fast("n", sink, "/loki/api/v1/push").withBatch(250, 1 << 20, Duration.ofSeconds(2));
+      try (Forwarder f = Forwarder.lokiPush(spool, cfg, registry).start()) {
+        await(() -> sent("n") == 1000);
+      }
+      // A request ends with the batch that reaches 250 lines: three batches, 300 lines. Counted
+      // per batch, the limit would let one request carry all ten.
+      assertThat(perRequest).containsExactly(300, 300, 300, 100);
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        expected.add("0:line " + i);
+      }
+      assertThat(got).containsExactlyElementsOf(expected);
+    }
+  }
+
+  @Test
+  void aReceiverThatNeverAnswersIsTimedOutAndRetriedAndNothingIsLost() throws Exception {
+    List<String> got = new CopyOnWriteArrayList<>();
+    try (HttpSink sink = new HttpSink(body -> got.addAll(lines(body, false)));
+        Spool spool =
+            Spool.open(SpoolConfig.logs(dir, 1L << 30).withRollCycle("FAST_HOURLY"), registry)) {
+      sink.script.addAll(List.of(HttpSink.HANG, HttpSink.HANG));
+      appendBatches(spool, 3, 40);
+      ForwarderConfig cfg =
+          fast("t", sink, "/loki/api/v1/push")
+              .withBatch(1000, 1 << 20, Duration.ofMillis(50))
+              .withRequestTimeout(Duration.ofMillis(300));
+      long t0 = System.nanoTime();
+      try (Forwarder f = Forwarder.lokiPush(spool, cfg, registry).start()) {
+        await(() -> sent("t") == 120);
+        appendBatches(spool, 1, 5); // and the forwarder goes on after the outage
+        await(() -> got.size() == 125);
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(20));
+      // Two requests hung and timed out; the third carried the same body and was accepted.
+      assertThat(sink.all).hasSizeGreaterThanOrEqualTo(3);
+      assertThat(sink.all.get(1).body()).isEqualTo(sink.all.get(0).body());
+      assertThat(sink.accepted.get(0).body()).isEqualTo(sink.all.get(0).body());
+      assertThat(
+              registry
+                  .counter("osprey_pipeline_records_retried", "spool", "logs", "destination", "t")
+                  .count())
+          .isEqualTo(240);
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < 120; i++) {
+        expected.add("0:line " + i);
+      }
+      for (int i = 0; i < 5; i++) {
+        expected.add("0:line " + i); // the second appendBatches counts from 0 again
+      }
+      assertThat(got).containsExactlyElementsOf(expected);
+    }
+  }
+
   /** "stream:line" for every entry, in request order. */
   private static List<String> lines(byte[] body) {
+    return lines(body, true);
+  }
+
+  private static List<String> lines(byte[] body, boolean withPosition) {
     try {
       List<String> out = new ArrayList<>();
       for (Push.StreamAdapter s : Push.PushRequest.parseFrom(body).getStreamsList()) {
         String stream = s.getLabels().replaceAll("\\{s=\"(\\d)\"}", "$1");
         for (Push.EntryAdapter e : s.getEntriesList()) {
-          assertThat(e.getStructuredMetadataList())
-              .extracting(Push.LabelPairAdapter::getName)
-              .containsExactly("source", "offset");
+          if (withPosition) {
+            assertThat(e.getStructuredMetadataList())
+                .extracting(Push.LabelPairAdapter::getName)
+                .containsExactly("source", "offset");
+          }
           out.add(stream + ":" + e.getLine());
         }
       }

@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,6 +103,12 @@ public final class LogShipper implements AutoCloseable {
 
   /** Tests: runs between resuming the checkpointed files and the first scan. */
   Runnable afterResumeHook;
+
+  /**
+   * Tests: runs in {@link #openStable} between the stat of a path and its open, where a rotation
+   * can slip in; set it to rotate a file at exactly that moment.
+   */
+  Consumer<Path> betweenStatAndOpen;
 
   private long lastScan;
 
@@ -491,17 +498,13 @@ public final class LogShipper implements AutoCloseable {
    * parked copytruncate generation; an empty file is left for a later look.
    */
   private void open(Path file, long[] ino, Labels base) throws IOException {
-    FileChannel ch;
-    try {
-      ch = FileTailer.openChannel(file);
-    } catch (IOException e) {
+    Opened o = openStable(file);
+    if (o == null) {
       return; // gone already
     }
-    long[] now = FileIdentity.inode(file);
-    if (now == null || now[0] != ino[0] || now[1] != ino[1]) {
-      // Rotated between our stat and our open: the channel may hold the new file under the old
-      // file's inode, which would later pass the old file off as already held (its content never
-      // read, the new one read twice). Look again at the next scan, which reads the rotated file
+    FileChannel ch = o.ch();
+    if (!o.is(ino)) {
+      // Rotated since the scan's stat: look again at the next scan, which reads the rotated file
       // first.
       ch.close();
       return;
@@ -523,6 +526,48 @@ public final class LogShipper implements AutoCloseable {
       }
     }
     activate(file, ch, id, offset, base);
+  }
+
+  /** A channel and the (device, inode) of the file it reads. */
+  private record Opened(long[] ino, FileChannel ch) {
+    boolean is(long[] other) {
+      return other != null && ino[0] == other[0] && ino[1] == other[1];
+    }
+  }
+
+  /**
+   * Opens the file at {@code path} together with its (device, inode): stat, open, stat again, and
+   * only when both stats agree is the channel known to read that inode. A path stat-ed and then
+   * opened separately can be rotated in between (kubelet's rename and new file, a copy replaced by
+   * logrotate), and a channel on the new file recorded under the old file's inode passes the old
+   * file off as already held: its content is never read and the new one is read twice. When the
+   * stats differ, looks again (a few times).
+   *
+   * @return null when there is no file at the path (or it keeps changing)
+   */
+  private Opened openStable(Path path) throws IOException {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      long[] before = FileIdentity.inode(path);
+      if (before == null) {
+        return null;
+      }
+      Consumer<Path> hook = betweenStatAndOpen;
+      if (hook != null) {
+        hook.accept(path);
+      }
+      FileChannel ch;
+      try {
+        ch = FileTailer.openChannel(path);
+      } catch (IOException e) {
+        continue; // renamed or deleted in between: look again
+      }
+      Opened o = new Opened(before, ch);
+      if (o.is(FileIdentity.inode(path))) {
+        return o;
+      }
+      ch.close();
+    }
+    return null;
   }
 
   private void activate(Path file, FileChannel ch, FileIdentity id, long offset, Labels base) {
@@ -601,17 +646,56 @@ public final class LogShipper implements AutoCloseable {
     }
     long[] pathIno = {t.id.dev(), t.id.ino()};
     FileChannel ch = null;
-    long[] ino = FileIdentity.inode(t.path);
-    if (ino != null && t.id.sameInode(ino[0], ino[1])) {
-      try {
-        ch = FileTailer.openChannel(t.path);
-      } catch (IOException e) {
-        ch = null;
-      }
+    Opened o = openStable(t.path);
+    if (o != null && o.is(pathIno)) {
+      ch = o.ch();
+    } else if (o != null) {
+      o.ch().close(); // a new file at the path: the next scan opens it, after what is queued here
     }
-    FileIdentity now = ch != null && ch.size() > 0 ? FileIdentity.of(ino[0], ino[1], ch) : null;
+    FileIdentity now =
+        ch != null && ch.size() > 0 ? FileIdentity.of(pathIno[0], pathIno[1], ch) : null;
     lost(t.path, drainCopies(t.path, pathIno, List.of(was), now, base), "copy gone");
+    if (ch == null && drainRenamed(t.path, pathIno, base)) {
+      return;
+    }
     afterCopies(t.path, ch, now, base);
+  }
+
+  /**
+   * The truncated file is no longer at its path: renamed away as kubelet rotates. What was written
+   * to it after the truncation is read from 0 under its new name (after the copies, before the file
+   * now at the path), and rotated files after it as usual.
+   *
+   * @return true when it was found and queued
+   */
+  private boolean drainRenamed(Path logical, long[] ino, Labels base) throws IOException {
+    Path found = null;
+    try (DirectoryStream<Path> files =
+        Files.newDirectoryStream(logical.getParent(), logical.getFileName() + ".*")) {
+      for (Path f : files) {
+        long[] i = FileIdentity.inode(f);
+        if (i != null && i[0] == ino[0] && i[1] == ino[1] && !heldElsewhere(i)) {
+          found = f;
+          break;
+        }
+      }
+    } catch (IOException e) {
+      return false;
+    }
+    Opened o = found == null ? null : openStable(found);
+    if (o == null || !o.is(ino) || o.ch().size() == 0) {
+      if (o != null) {
+        o.ch().close();
+      }
+      return false;
+    }
+    FileIdentity id = FileIdentity.of(ino[0], ino[1], o.ch());
+    openFiles.incrementAndGet();
+    startDraining(newTailer(logical, o.ch(), id, ino[0], ino[1], 0, base).readingFile(found));
+    metrics.rotations.increment();
+    log.debug("event=truncated_then_rotated path={} file={}", logical, found);
+    drainRotatedAfter(logical, id);
+    return true;
   }
 
   /** The truncated file: read it from 0, or, while it is empty, park the newest generation read. */
@@ -678,10 +762,13 @@ public final class LogShipper implements AutoCloseable {
     copies.sort(Comparator.comparingLong(Copy::mtime).thenComparing(c -> c.path().toString()));
     List<Known> missing = new ArrayList<>(known);
     for (Copy c : copies) {
-      FileChannel ch;
-      try {
-        ch = FileTailer.openChannel(c.path());
-      } catch (IOException e) {
+      Opened o = openStable(c.path());
+      if (o == null) {
+        continue;
+      }
+      FileChannel ch = o.ch();
+      if (!o.is(c.ino())) {
+        ch.close(); // replaced since the listing (logrotate renumbers its copies): not this copy
         continue;
       }
       Known k = null;
@@ -740,7 +827,7 @@ public final class LogShipper implements AutoCloseable {
         }
         long[] ino = FileIdentity.inode(f);
         if (ino != null && held != null && held.sameInode(ino[0], ino[1])) {
-          bound = bound == null || n.compareTo(bound) > 0 ? n : bound;
+          bound = bound == null || ROTATED_ORDER.compare(n, bound) > 0 ? n : bound;
         }
         siblings.add(f);
       }
@@ -750,24 +837,24 @@ public final class LogShipper implements AutoCloseable {
     if (bound == null && seenPaths.contains(logical)) {
       return; // a path we follow with no rename seen (copytruncate copies are not rotations)
     }
-    siblings.sort(Comparator.comparing(f -> f.getFileName().toString()));
+    siblings.sort(Comparator.comparing(f -> f.getFileName().toString(), ROTATED_ORDER));
     Labels base = podLabels.labelsFor(logical);
     for (Path f : siblings) {
       String n = f.getFileName().toString();
-      if (base == null || (bound != null && n.compareTo(bound) <= 0)) {
+      if (base == null || (bound != null && ROTATED_ORDER.compare(n, bound) <= 0)) {
         continue;
       }
       if (bound == null && modifiedMillis(f) < unseenSinceMillis) {
         continue; // rotated before we were watching: not ours to ship
       }
-      long[] ino = FileIdentity.inode(f);
-      if (ino == null || heldElsewhere(ino)) {
+      Opened o = openStable(f);
+      if (o == null) {
         continue;
       }
-      FileChannel ch;
-      try {
-        ch = FileTailer.openChannel(f);
-      } catch (IOException e) {
+      long[] ino = o.ino();
+      FileChannel ch = o.ch();
+      if (heldElsewhere(ino)) {
+        ch.close();
         continue;
       }
       FileTailer t =
@@ -783,6 +870,30 @@ public final class LogShipper implements AutoCloseable {
       lastRotatedName.put(logical, bound);
     }
   }
+
+  /**
+   * Order of rotated files' names: kubelet's timestamps sort as text; numbered copies ({@code
+   * 0.log.2} before {@code 0.log.10}) by number, where text order read generation 10 between 1 and
+   * 2 (seen in the kill soak when the shipper first looked after ten copies existed).
+   */
+  static final Comparator<String> ROTATED_ORDER =
+      (a, b) -> {
+        int i = a.lastIndexOf('.');
+        int j = b.lastIndexOf('.');
+        String x = a.substring(i + 1);
+        String y = b.substring(j + 1);
+        if (i == j
+            && a.regionMatches(0, b, 0, i)
+            && !x.isEmpty()
+            && !y.isEmpty()
+            && x.length() < 10
+            && y.length() < 10
+            && x.chars().allMatch(Character::isDigit)
+            && y.chars().allMatch(Character::isDigit)) {
+          return Integer.compare(Integer.parseInt(x), Integer.parseInt(y));
+        }
+        return a.compareTo(b);
+      };
 
   private static long modifiedMillis(Path f) {
     try {
@@ -824,7 +935,10 @@ public final class LogShipper implements AutoCloseable {
       return; // filtered out by this run's settings
     }
     seenPaths.add(path);
-    long[] atPath = FileIdentity.inode(path);
+    // Opened now, with its inode, so that the file classified as "still at the path" is the one
+    // read: a rotation between a stat and a later open would read the new file as the old one.
+    Opened opened = openStable(path);
+    long[] atPath = opened == null ? null : opened.ino();
     List<Known> inPlace = new ArrayList<>();
     List<Found> found = new ArrayList<>();
     boolean movedLost = false;
@@ -844,7 +958,7 @@ public final class LogShipper implements AutoCloseable {
       log.info("event=resume_rotated path={} file={} offset={}", path, f.file(), p.offset());
     }
     if (!found.isEmpty()) {
-      found.sort(Comparator.comparing(f -> f.file().getFileName().toString()));
+      found.sort(Comparator.comparing(f -> f.file().getFileName().toString(), ROTATED_ORDER));
       for (Found f : found) {
         openFiles.incrementAndGet();
         startDraining(f.tailer());
@@ -855,15 +969,12 @@ public final class LogShipper implements AutoCloseable {
       readUnseenSince(path);
     }
     if (inPlace.isEmpty()) {
+      if (opened != null) {
+        opened.ch().close();
+      }
       return; // the file now at the path (if any) is new: the scan opens it from 0
     }
-    FileChannel ch;
-    try {
-      ch = FileTailer.openChannel(path);
-    } catch (IOException e) {
-      lost(path, inPlace, "gone before read to its end");
-      return;
-    }
+    FileChannel ch = opened.ch();
     Known cur = null;
     for (Known k : inPlace) {
       if (ch.size() >= k.offset() && k.id().fingerprintMatches(ch)) {
@@ -916,8 +1027,12 @@ public final class LogShipper implements AutoCloseable {
         if (ino == null || !id.sameInode(ino[0], ino[1]) || heldElsewhere(ino)) {
           continue;
         }
-        FileChannel ch = FileTailer.openChannel(f);
-        if (!id.fingerprintMatches(ch) || ch.size() < offset) {
+        Opened o = openStable(f);
+        if (o == null) {
+          continue;
+        }
+        FileChannel ch = o.ch();
+        if (!o.is(ino) || !id.fingerprintMatches(ch) || ch.size() < offset) {
           ch.close();
           continue;
         }

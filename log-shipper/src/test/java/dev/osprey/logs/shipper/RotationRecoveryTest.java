@@ -241,6 +241,95 @@ class RotationRecoveryTest {
     }
   }
 
+  /**
+   * Runs {@code rotation} once, the first time the shipper has stat-ed the log's path and is about
+   * to open it: the moment a rotation turns the stat-ed file and the opened one into two files.
+   */
+  private void rotateBetweenStatAndOpen(LogShipper s, IoAction rotation) {
+    boolean[] done = {false};
+    s.betweenStatAndOpen =
+        path -> {
+          if (done[0] || !path.equals(log())) {
+            return;
+          }
+          done[0] = true;
+          try {
+            rotation.run();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        };
+  }
+
+  interface IoAction {
+    void run() throws IOException;
+  }
+
+  @Test
+  void aCheckpointedFileRotatedBetweenStatAndOpenOnResumeIsReadToItsEnd() throws Exception {
+    write(30);
+    try (LogShipper a = shipper()) {
+      settle(a);
+    }
+    write(20); // unread at the restart
+    try (LogShipper b = shipper()) {
+      rotateBetweenStatAndOpen(
+          b,
+          () -> {
+            kubeletRotate();
+            write(10);
+          });
+      settle(b);
+      write(5);
+      settle(b);
+      assertExactlyOnce(b);
+      assertThat(lost(b)).isZero();
+    }
+  }
+
+  @Test
+  void aFileTruncatedThenRotatedBetweenStatAndOpenLosesNothing() throws Exception {
+    write(30);
+    try (LogShipper a = shipper()) {
+      settle(a);
+      copytruncate();
+      write(10); // into the truncated file, which kubelet-style rotation then renames away
+      rotateBetweenStatAndOpen(
+          a,
+          () -> {
+            kubeletRotate();
+            write(5);
+          });
+      settle(a);
+      write(3);
+      settle(a);
+      assertExactlyOnce(a);
+      assertThat(lost(a)).isZero();
+    }
+  }
+
+  @Test
+  void tenAndMoreNumberedCopiesOfAFileSeenLateAreReadInNumberOrder() throws Exception {
+    try (LogShipper a = shipper()) {
+      // The path is first looked at after twelve copies exist (a slow start): 0.log.10 must come
+      // after 0.log.9, not after 0.log.1.
+      long now = System.currentTimeMillis();
+      for (int i = 0; i < 12; i++) {
+        write(10);
+        Path copy = log().resolveSibling("0.log." + (++copies));
+        Files.copy(log(), copy);
+        Files.setLastModifiedTime(copy, FileTime.fromMillis(now + 1000L * (i + 1)));
+        try (FileChannel ch = FileChannel.open(log(), StandardOpenOption.WRITE)) {
+          ch.truncate(0);
+        }
+      }
+      write(5);
+      settle(a);
+      assertExactlyOnce(a);
+      assertThat(lost(a)).isZero();
+    }
+  }
+
   @Test
   void kubeletRotationsWhileDownAndWhileDrainingAreReadInOrder() throws Exception {
     write(60);
