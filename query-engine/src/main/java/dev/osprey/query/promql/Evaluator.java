@@ -1,5 +1,6 @@
 package dev.osprey.query.promql;
 
+import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.labels.LabelMatcher;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.core.storage.Querier;
@@ -159,12 +160,20 @@ final class Evaluator {
     /** Whether any value is a staleness marker (windows without one are copied wholesale). */
     final boolean hasStale;
 
+    /** Per sample its native histogram, or null for a float sample; null when all are floats. */
+    final FloatHistogram[] h;
+
     Loaded(Labels labels, long[] t, double[] v, int n, boolean hasStale) {
+      this(labels, t, v, n, hasStale, null);
+    }
+
+    Loaded(Labels labels, long[] t, double[] v, int n, boolean hasStale, FloatHistogram[] h) {
       this.labels = labels;
       this.t = t;
       this.v = v;
       this.n = n;
       this.hasStale = hasStale;
+      this.h = h;
     }
   }
 
@@ -413,6 +422,9 @@ final class Evaluator {
    * which cost seconds of compiler time per query shape.
    */
   private Loaded readSeries(Labels labels, SampleIterator it, int capacity) {
+    if (it.mayHaveHistograms()) {
+      return readMixedSeries(labels, it, capacity);
+    }
     long[] t = new long[capacity];
     double[] v = new double[capacity];
     // in bulk: the tsdb's chunk iterators decode straight into the arrays
@@ -433,6 +445,42 @@ final class Evaluator {
     checkSamples();
     return n > 0 ? new Loaded(labels, t, v, n, stale) : null;
   }
+
+  /** A series that may hold histogram samples: read one sample at a time. */
+  private Loaded readMixedSeries(Labels labels, SampleIterator it, int capacity) {
+    long[] t = new long[capacity];
+    double[] v = new double[capacity];
+    FloatHistogram[] h = new FloatHistogram[capacity];
+    int n = 0;
+    boolean stale = false;
+    boolean anyHist = false;
+    while (it.next()) {
+      if (n == t.length) {
+        if (currentSamples + loadedSamples + n > maxSamples) {
+          tooManySamples();
+        }
+        t = Arrays.copyOf(t, n * 2);
+        v = Arrays.copyOf(v, n * 2);
+        h = Arrays.copyOf(h, n * 2);
+      }
+      t[n] = it.t();
+      FloatHistogram hist = it.histogram();
+      h[n] = hist;
+      v[n] = hist == null ? it.v() : 0;
+      anyHist |= hist != null;
+      stale |= hist == null && Double.doubleToRawLongBits(v[n]) == StaleNaN.BITS;
+      n++;
+    }
+    loadedSamples += n;
+    checkSamples();
+    if (anyHist) {
+      hasHistograms = true;
+    }
+    return n > 0 ? new Loaded(labels, t, v, n, stale, anyHist ? h : null) : null;
+  }
+
+  /** Whether any selector of this query loaded a histogram sample (fused paths then step aside). */
+  boolean hasHistograms;
 
   /** Records a warning annotation for the node, rendered as the HTTP API shows it. */
   void warn(Expr node, String msg) {
@@ -595,6 +643,10 @@ final class Evaluator {
       if (i < 0 || s.t[i] <= ref - lookback) {
         continue;
       }
+      if (s.h != null && s.h[i] != null) {
+        out.add(new Sample(s.labels, s.h[i], s.t[i], false));
+        continue;
+      }
       double v = s.v[i];
       if (StaleNaN.is(v)) {
         continue;
@@ -633,7 +685,16 @@ final class Evaluator {
       r.labels = s.labels;
       r.n = 0;
       r.dropName = false;
-      if (!s.hasStale) {
+      r.h = null;
+      if (s.h != null) {
+        for (int i = first; i <= last; i++) {
+          if (s.h[i] != null) {
+            r.addHistogram(s.t[i], s.h[i]);
+          } else if (!StaleNaN.is(s.v[i])) {
+            r.add(s.t[i], s.v[i]);
+          }
+        }
+      } else if (!s.hasStale) {
         int len = last - first + 1;
         System.arraycopy(s.t, first, r.t, 0, len);
         System.arraycopy(s.v, first, r.v, 0, len);
@@ -685,7 +746,11 @@ final class Evaluator {
       } else if (v instanceof VectorV vv) {
         for (Sample smp : vv.samples()) {
           Series r = acc.computeIfAbsent(smp.labels, k -> new Series(k, 8));
-          r.add(t, smp.v);
+          if (smp.h != null) {
+            r.addHistogram(t, smp.h);
+          } else {
+            r.add(t, smp.v);
+          }
           if (smp.dropName) {
             r.dropName = true;
           }
