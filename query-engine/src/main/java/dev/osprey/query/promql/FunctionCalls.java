@@ -231,7 +231,7 @@ final class FunctionCalls {
           "histogram_avg",
           "histogram_stddev",
           "histogram_stdvar" ->
-          new VectorV(new ArrayList<>()); // floats only: no native histograms
+          new VectorV(NativeHistograms.property(name, vec(ev, c.args.get(0), ts), ts));
       default -> rangeFunction(ev, c, ts, name);
     };
   }

@@ -308,4 +308,250 @@ final class NativeHistograms {
     }
     return factor;
   }
+
+  // ------------------------------------------------------------ bucket iteration
+
+  /** One bucket of a histogram in ascending order: negative, zero, positive. */
+  record Bucket(double lower, double upper, double count, boolean zero) {}
+
+  /** Every bucket, negative ones first (most negative first), then zero, then positive. */
+  static ArrayList<Bucket> buckets(FloatHistogram h) {
+    ArrayList<Bucket> out = new ArrayList<>(h.positiveBuckets() + h.negativeBuckets() + 1);
+    for (int k = h.negativeBuckets() - 1; k >= 0; k--) {
+      int idx = h.negativeIndex(k);
+      out.add(new Bucket(-h.upperBound(idx), -h.lowerBound(idx), h.negativeCount(k), false));
+    }
+    if (!h.usesCustomBuckets() && (h.zeroThreshold() != 0 || h.zeroCount() != 0)) {
+      out.add(new Bucket(-h.zeroThreshold(), h.zeroThreshold(), h.zeroCount(), true));
+    }
+    for (int k = 0; k < h.positiveBuckets(); k++) {
+      int idx = h.positiveIndex(k);
+      out.add(new Bucket(h.lowerBound(idx), h.upperBound(idx), h.positiveCount(k), false));
+    }
+    return out;
+  }
+
+  /** Upstream's HistogramQuantile for one native histogram. */
+  static double quantile(Evaluator ev, Expr node, double q, FloatHistogram h, String metric) {
+    if (q < 0) {
+      return Double.NEGATIVE_INFINITY;
+    }
+    if (q > 1) {
+      return Double.POSITIVE_INFINITY;
+    }
+    if (h.count() == 0 || Double.isNaN(q)) {
+      return Double.NaN;
+    }
+    ArrayList<Bucket> bs = buckets(h);
+    boolean forward = Double.isNaN(h.sum()) || q < 0.5;
+    double rank = forward ? q * h.count() : (1 - q) * h.count();
+    double count = 0;
+    Bucket b = null;
+    for (int k = 0; k < bs.size(); k++) {
+      Bucket x = bs.get(forward ? k : bs.size() - 1 - k);
+      if (x.count == 0) {
+        continue;
+      }
+      b = x;
+      count += x.count;
+      if (count >= rank) {
+        break;
+      }
+    }
+    if (b == null) {
+      return Double.NaN;
+    }
+    double lower = b.lower;
+    double upper = b.upper;
+    if (!h.usesCustomBuckets() && lower < 0 && upper > 0) {
+      if (h.negativeBuckets() == 0 && h.positiveBuckets() > 0) {
+        lower = 0;
+      } else if (h.positiveBuckets() == 0 && h.negativeBuckets() > 0) {
+        upper = 0;
+      }
+    } else if (h.usesCustomBuckets()) {
+      if (lower == Double.NEGATIVE_INFINITY) {
+        if (upper <= 0) {
+          return upper;
+        }
+        lower = 0;
+      } else if (upper == Double.POSITIVE_INFINITY) {
+        return lower;
+      }
+    }
+    if (count > h.count()) {
+      count = h.count();
+    }
+    if (count < rank) {
+      if (Double.isNaN(h.sum())) {
+        ev.info(
+            node,
+            "input to histogram_quantile has NaN observations, result is NaN for metric name "
+                + GoFloat.quote(metric));
+        return Double.NaN;
+      }
+      return upper;
+    }
+    if (Double.isNaN(h.sum())) {
+      ev.info(
+          node,
+          "input to histogram_quantile has NaN observations, result is skewed higher for metric"
+              + " name "
+              + GoFloat.quote(metric));
+    }
+    if (forward) {
+      rank -= count - b.count;
+    } else {
+      rank = count - rank;
+    }
+    double fraction = rank / b.count;
+    if (h.usesCustomBuckets() || (lower <= 0 && upper >= 0)) {
+      return lower + (upper - lower) * fraction;
+    }
+    double logLower = log2(Math.abs(lower));
+    double logUpper = log2(Math.abs(upper));
+    if (lower > 0) {
+      return Math.pow(2, logLower + (logUpper - logLower) * fraction);
+    }
+    return -Math.pow(2, logUpper + (logLower - logUpper) * (1 - fraction));
+  }
+
+  private static double log2(double x) {
+    if (x > 0 && !Double.isInfinite(x)) {
+      int e = Math.getExponent(x);
+      if (x == Math.scalb(1.0, e)) {
+        return e;
+      }
+    }
+    return Math.log(x) / Math.log(2);
+  }
+
+  /** Upstream's HistogramFraction for one native histogram. */
+  static double fraction(double lo, double hi, FloatHistogram h) {
+    if (h.count() == 0 || Double.isNaN(lo) || Double.isNaN(hi)) {
+      return Double.NaN;
+    }
+    if (lo >= hi) {
+      return 0;
+    }
+    double rank = 0;
+    double lowerRank = 0;
+    double upperRank = 0;
+    boolean lowerSet = false;
+    boolean upperSet = false;
+    for (Bucket x : buckets(h)) {
+      double bl = x.lower;
+      double bu = x.upper;
+      boolean zero = false;
+      if (bl <= 0 && bu >= 0 && !h.usesCustomBuckets()) {
+        zero = true;
+        if (h.negativeBuckets() == 0 && h.positiveBuckets() > 0) {
+          bl = 0;
+        } else if (h.positiveBuckets() == 0 && h.negativeBuckets() > 0) {
+          bu = 0;
+        }
+      }
+      if (h.usesCustomBuckets() && bl == Double.NEGATIVE_INFINITY && bu > 0) {
+        bl = 0;
+      }
+      if (!lowerSet && bl >= lo) {
+        lowerRank = rank;
+        lowerSet = true;
+      }
+      if (!upperSet && bl >= hi) {
+        upperRank = rank;
+        upperSet = true;
+      }
+      if (lowerSet && upperSet) {
+        break;
+      }
+      boolean linear = h.usesCustomBuckets() || zero;
+      if (!lowerSet && bl < lo && bu > lo) {
+        lowerRank = interpolate(rank, x.count, bl, bu, lo, linear);
+        lowerSet = true;
+      }
+      if (!upperSet && bl < hi && bu > hi) {
+        upperRank = interpolate(rank, x.count, bl, bu, hi, linear);
+        upperSet = true;
+      }
+      if (lowerSet && upperSet) {
+        break;
+      }
+      rank += x.count;
+    }
+    if (!lowerSet || lowerRank > h.count()) {
+      lowerRank = h.count();
+    }
+    if (!upperSet || upperRank > h.count()) {
+      upperRank = h.count();
+    }
+    return (upperRank - lowerRank) / h.count();
+  }
+
+  private static double interpolate(
+      double rank, double count, double bl, double bu, double v, boolean linear) {
+    if (linear) {
+      if (Double.isInfinite(bu) || Double.isInfinite(bl)) {
+        return Double.isInfinite(bu) ? rank : rank + count;
+      }
+      return rank + count * (v - bl) / (bu - bl);
+    }
+    double logLower = log2(Math.abs(bl));
+    double logUpper = log2(Math.abs(bu));
+    double logV = log2(Math.abs(v));
+    double f;
+    if (v > 0) {
+      f = (logV - logLower) / (logUpper - logLower);
+    } else {
+      f = 1 - ((logV - logUpper) / (logLower - logUpper));
+    }
+    return rank + count * f;
+  }
+
+  /** histogram_count/sum/avg/stddev/stdvar: one float per histogram sample, floats dropped. */
+  static ArrayList<Sample> property(String name, ArrayList<Sample> in, long ts) {
+    ArrayList<Sample> out = new ArrayList<>(in.size());
+    for (Sample s : in) {
+      FloatHistogram h = s.h;
+      if (h == null) {
+        continue;
+      }
+      double v =
+          switch (name) {
+            case "histogram_count" -> h.count();
+            case "histogram_sum" -> h.sum();
+            case "histogram_avg" -> h.sum() / h.count();
+            default -> {
+              double var = variance(h);
+              yield name.equals("histogram_stddev") ? Math.sqrt(var) : var;
+            }
+          };
+      out.add(new Sample(s.labels, v, ts, true));
+    }
+    return out;
+  }
+
+  private static double variance(FloatHistogram h) {
+    double mean = h.sum() / h.count();
+    double[] k = new double[] {0, 0};
+    for (Bucket b : buckets(h)) {
+      if (b.count == 0) {
+        continue;
+      }
+      double val;
+      if (h.usesCustomBuckets()) {
+        val = (b.upper + b.lower) / 2.0;
+      } else if (b.lower <= 0 && b.upper >= 0) {
+        val = 0;
+      } else {
+        val = Math.sqrt(b.upper * b.lower);
+        if (b.upper < 0) {
+          val = -val;
+        }
+      }
+      double delta = val - mean;
+      FunctionCalls.kahan(b.count * delta * delta, k[0], k[1], k);
+    }
+    return (k[0] + k[1]) / h.count();
+  }
 }
