@@ -614,6 +614,9 @@ final class Evaluator {
     }
     ArrayList<Sample> in = ((VectorV) v).samples();
     for (Sample s : in) {
+      if (s.h != null) {
+        s.h = s.h.mul(-1);
+      }
       s.v = -s.v;
       s.dropName = true;
     }
@@ -833,9 +836,30 @@ final class Evaluator {
   private ArrayList<Sample> vectorScalar(
       BinaryExpr b, ArrayList<Sample> vec, double scalar, boolean swap) {
     ArrayList<Sample> out = new ArrayList<>(vec.size());
+    NativeHistograms.Elem e = null;
     for (Sample s : vec) {
       double l = swap ? scalar : s.v;
       double r = swap ? s.v : scalar;
+      if (s.h != null) {
+        if (e == null) {
+          e = new NativeHistograms.Elem();
+        }
+        if (!NativeHistograms.binop(this, b, l, swap ? null : s.h, r, swap ? s.h : null, e)) {
+          continue;
+        }
+        if (b.op.isComparison() && b.returnBool) {
+          s.h = null;
+          s.v = e.keep ? 1 : 0;
+          s.dropName = true;
+        } else if (!e.keep) {
+          continue;
+        } else if (!b.op.isComparison()) {
+          s.h = e.h;
+          s.dropName = true;
+        }
+        out.add(s);
+        continue;
+      }
       if (b.op.isComparison()) {
         boolean keep = compare(b.op, l, r);
         if (b.returnBool) {
@@ -1000,13 +1024,31 @@ final class Evaluator {
       Map<Labels, Set<Labels>> matched) {
     double fl = ls.v;
     double fr = rs.v;
+    FloatHistogram hl = ls.h;
+    FloatHistogram hr = rs.h;
     if (oneToMany) {
       fl = rs.v;
       fr = ls.v;
+      hl = rs.h;
+      hr = ls.h;
     }
     double value;
     boolean keep = true;
-    if (b.op.isComparison()) {
+    FloatHistogram hv = null;
+    if (hl != null || hr != null) {
+      NativeHistograms.Elem e = new NativeHistograms.Elem();
+      if (!NativeHistograms.binop(this, b, fl, hl, fr, hr, e)) {
+        return null;
+      }
+      keep = e.keep;
+      value = e.f;
+      hv = e.h;
+      if (b.op.isComparison() && b.returnBool) {
+        value = keep ? 1 : 0;
+        hv = null;
+        keep = true;
+      }
+    } else if (b.op.isComparison()) {
       keep = compare(b.op, fl, fr);
       value = fl;
       if (b.returnBool) {
@@ -1039,7 +1081,9 @@ final class Evaluator {
       inserted.add(metric);
     }
     boolean drop = b.returnBool || !b.op.isComparison();
-    return new Sample(metric, value, ls.t, drop || (b.op.isComparison() && ls.dropName));
+    Sample out = new Sample(metric, value, ls.t, drop || (b.op.isComparison() && ls.dropName));
+    out.h = hv;
+    return out;
   }
 
   private static Labels resultMetric(Labels lhs, Labels rhs, VectorMatching vm) {

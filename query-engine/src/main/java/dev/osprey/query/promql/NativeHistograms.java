@@ -554,4 +554,83 @@ final class NativeHistograms {
     }
     return (k[0] + k[1]) / h.count();
   }
+
+  // ------------------------------------------------------------ binary operators
+
+  /** The outcome of one element pair of a binary operation involving a histogram. */
+  static final class Elem {
+    double f;
+    FloatHistogram h;
+    boolean keep;
+  }
+
+  /**
+   * Upstream's vectorElemBinop where at least one side is a histogram. False when the pair is
+   * dropped for incompatible types (with upstream's info); else {@code out} holds the result.
+   */
+  static boolean binop(
+      Evaluator ev,
+      Ast.BinaryExpr b,
+      double fl,
+      FloatHistogram hl,
+      double fr,
+      FloatHistogram hr,
+      Elem out) {
+    Ast.Op op = b.op;
+    out.f = 0;
+    out.h = null;
+    out.keep = true;
+    try {
+      if (hl == null) {
+        if (op == Ast.Op.MUL) {
+          out.h = hr.mul(fl);
+          return true;
+        }
+      } else if (hr == null) {
+        if (op == Ast.Op.MUL) {
+          out.h = hl.mul(fr);
+          return true;
+        }
+        if (op == Ast.Op.DIV) {
+          out.h = hl.div(fr);
+          return true;
+        }
+      } else {
+        FloatHistogram.Notes notes = new FloatHistogram.Notes();
+        switch (op) {
+          case ADD -> {
+            out.h = hl.add(hr, notes);
+            annotate(ev, b, b, notes, "addition");
+            return true;
+          }
+          case SUB -> {
+            out.h = hl.sub(hr, notes);
+            annotate(ev, b, b, notes, "subtraction");
+            return true;
+          }
+          case EQLC, NEQ -> {
+            out.h = hl;
+            boolean eq = hl.equalsIgnoringHint(hr);
+            out.keep = op == Ast.Op.EQLC ? eq : !eq;
+            return true;
+          }
+          default -> {}
+        }
+      }
+    } catch (FloatHistogram.IncompatibleSchemaException e) {
+      ev.warn(b, schemaMixMessage(""));
+      return false;
+    }
+    ev.info(
+        b,
+        "incompatible sample types encountered for binary operator "
+            + GoFloat.quote(op.text)
+            + ": "
+            + (hl == null ? "float" : "histogram")
+            + " "
+            + op.text
+            + " "
+            + (hr == null ? "float" : "histogram"));
+    return false;
+  }
 }
