@@ -855,7 +855,7 @@ final class Evaluator {
           continue;
         } else if (!b.op.isComparison()) {
           s.h = e.h;
-          s.dropName = true;
+          s.dropName |= b.op != Op.TRIM_UPPER && b.op != Op.TRIM_LOWER;
         }
         out.add(s);
         continue;

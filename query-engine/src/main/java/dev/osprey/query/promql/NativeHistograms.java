@@ -595,6 +595,10 @@ final class NativeHistograms {
           out.h = hl.div(fr);
           return true;
         }
+        if (op == Ast.Op.TRIM_UPPER || op == Ast.Op.TRIM_LOWER) {
+          out.h = trim(hl, fr, op == Ast.Op.TRIM_UPPER);
+          return true;
+        }
       } else {
         FloatHistogram.Notes notes = new FloatHistogram.Notes();
         switch (op) {
@@ -632,5 +636,166 @@ final class NativeHistograms {
             + " "
             + (hr == null ? "float" : "histogram"));
     return false;
+  }
+
+  // ------------------------------------------------------------ trim operators
+
+  /**
+   * {@code h </ x} (upper: keep observations below x) and {@code h >/ x} (keep those above): a
+   * bucket the cutoff falls into keeps the interpolated part of its count (logarithmically in
+   * exponential buckets, linearly in custom and zero buckets), and the sum is re-estimated from the
+   * kept buckets (geometric mean of exponential bounds, arithmetic mean otherwise). A histogram
+   * nothing is cut from is returned unchanged.
+   */
+  static FloatHistogram trim(FloatHistogram h, double x, boolean upper) {
+    boolean custom = h.usesCustomBuckets();
+    double zeroCount = 0;
+    double count = 0;
+    double sum = 0;
+    boolean changed = false;
+    int[] pIdx = new int[h.positiveBuckets()];
+    double[] pCnt = new double[h.positiveBuckets()];
+    int[] nIdx = new int[h.negativeBuckets()];
+    double[] nCnt = new double[h.negativeBuckets()];
+    // negative buckets, zero bucket, positive buckets: index k < 0 marks the zero bucket
+    int total = nIdx.length + pIdx.length + 1;
+    for (int k = 0; k < total; k++) {
+      double lo;
+      double hi;
+      double c;
+      boolean zero = false;
+      int side; // -1 negative, 0 zero, 1 positive
+      int j;
+      if (k < nIdx.length) {
+        j = k;
+        int idx = h.negativeIndex(j);
+        lo = -h.upperBound(idx);
+        hi = -h.lowerBound(idx);
+        c = h.negativeCount(j);
+        side = -1;
+      } else if (k == nIdx.length) {
+        j = -1;
+        if (custom) {
+          continue;
+        }
+        lo = -h.zeroThreshold();
+        hi = h.zeroThreshold();
+        c = h.zeroCount();
+        zero = true;
+        side = 0;
+        if (h.negativeBuckets() == 0 && h.positiveBuckets() > 0) {
+          lo = 0;
+        } else if (h.positiveBuckets() == 0 && h.negativeBuckets() > 0) {
+          hi = 0;
+        }
+      } else {
+        j = k - nIdx.length - 1;
+        int idx = h.positiveIndex(j);
+        lo = h.lowerBound(idx);
+        hi = h.upperBound(idx);
+        c = h.positiveCount(j);
+        side = 1;
+      }
+      // containment by the real bounds; the first custom bucket counts from 0 when it reaches
+      // above 0, and a cut through an infinitely wide part removes the whole bucket
+      double origLo = lo;
+      if (custom && lo == Double.NEGATIVE_INFINITY && hi > 0) {
+        lo = 0;
+      }
+      boolean linear = custom || zero;
+      double kept;
+      double klo = lo;
+      double khi = hi;
+      if (upper ? hi <= x : origLo >= x) {
+        kept = c;
+      } else if (upper ? origLo >= x : hi <= x) {
+        kept = 0;
+      } else if (custom && hi == Double.POSITIVE_INFINITY && origLo != Double.NEGATIVE_INFINITY) {
+        // the +Inf bucket: all of it lies above any finite cut
+        kept = upper ? 0 : c;
+        klo = x;
+      } else if (custom
+          && origLo == Double.NEGATIVE_INFINITY
+          && (hi == Double.POSITIVE_INFINITY || !(hi > 0 && x >= 0))) {
+        // the first bucket below 0: all of it lies below the cut
+        kept = upper && hi <= 0 ? c : 0;
+        khi = x;
+        klo = Double.NEGATIVE_INFINITY;
+      } else {
+        double below = belowFraction(lo, hi, x, linear);
+        kept = upper ? c * below : c * (1 - below);
+        if (upper) {
+          khi = x;
+        } else {
+          klo = x;
+        }
+      }
+      if (kept != c) {
+        changed = true;
+      }
+      count += kept;
+      if (kept != 0) {
+        sum += kept * representative(klo, khi, linear);
+      }
+      if (side < 0) {
+        nIdx[j] = h.negativeIndex(j);
+        nCnt[j] = kept;
+      } else if (side == 0) {
+        zeroCount = kept;
+      } else {
+        pIdx[j] = h.positiveIndex(j);
+        pCnt[j] = kept;
+      }
+    }
+    if (!changed) {
+      return h;
+    }
+    return FloatHistogram.ofSparse(
+        h.schema(),
+        h.zeroThreshold(),
+        zeroCount,
+        count,
+        sum,
+        pIdx,
+        pCnt,
+        nIdx,
+        nCnt,
+        h.customValues(),
+        h.counterResetHint());
+  }
+
+  /** The fraction of a bucket's observations below x (lo &lt; x &lt; hi). */
+  private static double belowFraction(double lo, double hi, double x, boolean linear) {
+    if (linear) {
+      if (Double.isInfinite(hi)) {
+        return 0;
+      }
+      if (Double.isInfinite(lo)) {
+        return 1;
+      }
+      return (x - lo) / (hi - lo);
+    }
+    if (x > 0 || lo >= 0) {
+      double logLo = log2(Math.abs(lo));
+      double logHi = log2(Math.abs(hi));
+      return (log2(Math.abs(x)) - logLo) / (logHi - logLo);
+    }
+    double logLo = log2(Math.abs(lo));
+    double logHi = log2(Math.abs(hi));
+    return 1 - ((log2(Math.abs(x)) - logHi) / (logLo - logHi));
+  }
+
+  private static double representative(double lo, double hi, boolean linear) {
+    if (hi == Double.POSITIVE_INFINITY) {
+      return lo;
+    }
+    if (lo == Double.NEGATIVE_INFINITY) {
+      return hi;
+    }
+    if (linear) {
+      return (lo + hi) / 2;
+    }
+    double g = Math.sqrt(lo * hi);
+    return hi < 0 ? -g : g;
   }
 }
