@@ -292,14 +292,21 @@ public final class FloatHistogram {
     return scale(d, true);
   }
 
+  /** Scaled counts, zero counts compacted away; division by zero removes every bucket. */
   private FloatHistogram scale(double f, boolean divide) {
-    double[] p = posCnt.clone();
-    double[] n = negCnt.clone();
-    for (int i = 0; i < p.length; i++) {
-      p[i] = divide ? p[i] / f : p[i] * f;
-    }
-    for (int i = 0; i < n.length; i++) {
-      n[i] = divide ? n[i] / f : n[i] * f;
+    Sparse p = new Sparse(NO_IDX, NO_CNT, 0);
+    Sparse n = p;
+    if (!(divide && f == 0)) {
+      double[] pc = posCnt.clone();
+      double[] nc = negCnt.clone();
+      for (int i = 0; i < pc.length; i++) {
+        pc[i] = divide ? pc[i] / f : pc[i] * f;
+      }
+      for (int i = 0; i < nc.length; i++) {
+        nc[i] = divide ? nc[i] / f : nc[i] * f;
+      }
+      p = new Sparse(posIdx, pc, pc.length).compact();
+      n = new Sparse(negIdx, nc, nc.length).compact();
     }
     return new FloatHistogram(
         schema,
@@ -307,10 +314,10 @@ public final class FloatHistogram {
         divide ? zeroCount / f : zeroCount * f,
         divide ? count / f : count * f,
         divide ? sum / f : sum * f,
-        posIdx,
-        p,
-        negIdx,
-        n,
+        p.idx,
+        p.cnt,
+        n.idx,
+        n.cnt,
         customValues,
         hint);
   }

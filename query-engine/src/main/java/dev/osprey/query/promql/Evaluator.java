@@ -339,16 +339,29 @@ final class Evaluator {
       case ParenExpr p -> computeBounds(p.expr, mint, maxt);
       case UnaryExpr u -> computeBounds(u.expr, mint, maxt);
       case BinaryExpr b -> {
+        boolean outerStats = statsDecoding;
+        statsDecoding = false; // operators (trim, +, -) need the buckets
         computeBounds(b.lhs, mint, maxt);
         computeBounds(b.rhs, mint, maxt);
+        statsDecoding = outerStats;
       }
       case Call c -> {
+        boolean outerStats = statsDecoding;
+        String fn = c.fn.name();
+        if (fn.equals("histogram_count")
+            || fn.equals("histogram_sum")
+            || fn.equals("histogram_avg")) {
+          statsDecoding = true;
+        } else if (fn.equals("histogram_quantile") || fn.equals("histogram_fraction")) {
+          statsDecoding = false;
+        }
         for (Expr a : c.args) {
           if (a instanceof MatrixSelector m) {
             funcs.put(m.vs, c.fn.name());
           }
           computeBounds(a, mint, maxt);
         }
+        statsDecoding = outerStats;
       }
       case AggregateExpr a -> {
         if (subqueryDepth == 0 && interval > 0) {
@@ -365,8 +378,17 @@ final class Evaluator {
     }
   }
 
+  /** Whether the selectors being visited only feed histogram_count/sum/avg. */
+  private boolean statsDecoding;
+
+  /** Selectors whose histograms are read as count and sum only (upstream's stats decoding). */
+  private final Map<VectorSelector, Boolean> statsSelectors = new IdentityHashMap<>();
+
   private void addBounds(
       VectorSelector vs, Modifiers m, long mint, long maxt, long range, long after) {
+    if (statsDecoding) {
+      statsSelectors.put(vs, Boolean.TRUE);
+    }
     long off = offsetMs(m);
     long lo = (m.hasAt() ? refTime(m, mint) : mint) - off - range;
     long hi = (m.hasAt() ? refTime(m, maxt) : maxt) - off + after;
@@ -405,6 +427,9 @@ final class Evaluator {
       SampleIterator it = ss.iterator(reuse);
       reuse = it;
       Loaded one = readSeries(ss.labels(), it, capacity);
+      if (one != null && one.h != null && statsSelectors.containsKey(vs)) {
+        statsOnly(one.h, one.n);
+      }
       if (one != null) {
         l.add(one);
         capacity = Math.max(16, one.n + (one.n >> 3));
@@ -477,6 +502,42 @@ final class Evaluator {
       hasHistograms = true;
     }
     return n > 0 ? new Loaded(labels, t, v, n, stale, anyHist ? h : null) : null;
+  }
+
+  /**
+   * Upstream's HistogramStatsIterator: histograms reduced to count and sum, and where storage
+   * reported no counter-reset hint, the hint from comparing with the previous histogram (reset or
+   * not), since the buckets that reset detection needs are gone afterwards.
+   */
+  private static void statsOnly(FloatHistogram[] h, int n) {
+    FloatHistogram prev = null;
+    for (int i = 0; i < n; i++) {
+      FloatHistogram cur = h[i];
+      if (cur == null) {
+        continue;
+      }
+      FloatHistogram.CounterResetHint hint = cur.counterResetHint();
+      if (hint == FloatHistogram.CounterResetHint.UNKNOWN && prev != null) {
+        hint =
+            cur.detectReset(prev)
+                ? FloatHistogram.CounterResetHint.COUNTER_RESET
+                : FloatHistogram.CounterResetHint.NOT_COUNTER_RESET;
+      }
+      h[i] =
+          FloatHistogram.ofSparse(
+              0,
+              0,
+              0,
+              cur.count(),
+              cur.sum(),
+              new int[0],
+              new double[0],
+              new int[0],
+              new double[0],
+              null,
+              hint);
+      prev = cur;
+    }
   }
 
   /** Whether any selector of this query loaded a histogram sample (fused paths then step aside). */
@@ -615,7 +676,7 @@ final class Evaluator {
     ArrayList<Sample> in = ((VectorV) v).samples();
     for (Sample s : in) {
       if (s.h != null) {
-        s.h = s.h.mul(-1);
+        s.h = s.h.mul(-1).withHint(FloatHistogram.CounterResetHint.GAUGE);
       }
       s.v = -s.v;
       s.dropName = true;

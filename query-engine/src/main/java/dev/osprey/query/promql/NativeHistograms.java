@@ -270,6 +270,7 @@ final class NativeHistograms {
         || last.counterResetHint() != CounterResetHint.GAUGE) {
       ev.warn(arg, notGauge(s));
     }
+    notes.counterResetCollision = false; // hints of a counter's own samples do not collide
     annotate(ev, c, arg, notes, "subtraction");
     return h.withHint(CounterResetHint.GAUGE);
   }
@@ -608,7 +609,7 @@ final class NativeHistograms {
             return true;
           }
           case SUB -> {
-            out.h = hl.sub(hr, notes);
+            out.h = hl.sub(hr, notes).withHint(CounterResetHint.GAUGE);
             annotate(ev, b, b, notes, "subtraction");
             return true;
           }
