@@ -525,7 +525,7 @@ final class Evaluator {
       }
       h[i] =
           FloatHistogram.ofSparse(
-              0,
+              cur.schema(), // kept so that exponential and custom buckets still do not mix
               0,
               0,
               cur.count(),
@@ -534,7 +534,7 @@ final class Evaluator {
               new double[0],
               new int[0],
               new double[0],
-              null,
+              cur.customValues(),
               hint);
       prev = cur;
     }
