@@ -104,14 +104,14 @@ final class Aggregations {
                 || code == STD
                 || code == QUANTILE
                 || op.equals("topk")
-                || op.equals("bottomk")
-                || countValues)) {
+                || op.equals("bottomk"))) {
           ev.info(a.expr, "ignored histogram in " + op + " aggregation");
           continue;
         }
         int id;
         if (countValues) {
-          Labels metric = s.labels.toBuilder().set(valueLabel, GoFloat.formatF(s.v)).build();
+          String value = s.h != null ? NativeHistograms.goString(s.h) : GoFloat.formatF(s.v);
+          Labels metric = s.labels.toBuilder().set(valueLabel, value).build();
           id = ids.idOfKey(groupKey(metric, a.without, ids.groupSet));
         } else {
           id = ids.idOf(s.labels, a.without);

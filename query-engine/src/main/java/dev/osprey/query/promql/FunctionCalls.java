@@ -109,6 +109,7 @@ final class FunctionCalls {
         ArrayList<Sample> v = vec(ev, c.args.get(0), ts);
         boolean direct = a instanceof VectorSelector;
         for (Sample s : v) {
+          s.h = null; // a histogram sample's timestamp is a float
           s.v = (direct ? s.t : ts) / 1000.0;
           s.dropName = true;
         }

@@ -93,6 +93,8 @@ final class NativeHistograms {
               r += s.v[i] < s.v[i - 1] ? 1 : 0;
             } else if (p != null && h != null) {
               r += h.detectReset(p) ? 1 : 0;
+            } else {
+              r++; // a switch between float and histogram counts as a reset
             }
           } else {
             if (p == null && h == null) {
@@ -798,5 +800,26 @@ final class NativeHistograms {
     }
     double g = Math.sqrt(lo * hi);
     return hi < 0 ? -g : g;
+  }
+
+  /** Upstream's FloatHistogram.String(), which count_values uses as the label value. */
+  static String goString(FloatHistogram h) {
+    StringBuilder sb = new StringBuilder("{count:");
+    sb.append(GoFloat.formatG(h.count())).append(", sum:").append(GoFloat.formatG(h.sum()));
+    for (Bucket b : buckets(h)) {
+      if (b.count == 0) {
+        continue;
+      }
+      boolean negative = !b.zero && b.upper <= 0 && !h.usesCustomBuckets();
+      sb.append(", ")
+          .append(negative || b.zero ? '[' : '(')
+          .append(GoFloat.formatG(b.lower))
+          .append(',')
+          .append(GoFloat.formatG(b.upper))
+          .append(negative ? ')' : ']')
+          .append(':')
+          .append(GoFloat.formatG(b.count));
+    }
+    return sb.append('}').toString();
   }
 }
