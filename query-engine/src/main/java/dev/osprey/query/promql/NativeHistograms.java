@@ -822,4 +822,55 @@ final class NativeHistograms {
     }
     return sb.append('}').toString();
   }
+
+  /**
+   * An anchored (or smoothed, when its boundary points are histograms) range function over points
+   * that hold histograms: no extrapolation, the first point is the value at the range start.
+   */
+  static Sample anchored(
+      Evaluator ev, Ast.MatrixSelector ms, String fn, Series pts, long rangeMs, long ts) {
+    int nh = 0;
+    for (int i = 0; i < pts.n; i++) {
+      nh += pts.histogram(i) != null ? 1 : 0;
+    }
+    if (fn.equals("changes") || fn.equals("resets")) {
+      Object o = range(ev, null, ms, fn, pts, 0, 0, ts, false);
+      return o instanceof Sample smp ? smp : null;
+    }
+    if (nh != pts.n) {
+      ev.warn(ms, mixMessage(pts));
+      return null;
+    }
+    boolean counter = !fn.equals("delta");
+    FloatHistogram first = pts.histogram(0);
+    FloatHistogram last = pts.histogram(pts.n - 1);
+    for (int i = 0; i < pts.n; i++) {
+      if (pts.histogram(i).usesCustomBuckets() != first.usesCustomBuckets()) {
+        ev.warn(ms, schemaMixMessage(pts.labels.metricName()));
+        return null;
+      }
+    }
+    FloatHistogram.Notes notes = new FloatHistogram.Notes();
+    FloatHistogram h = last.sub(first, notes);
+    if (counter) {
+      for (int i = 1; i < pts.n; i++) {
+        FloatHistogram cur = pts.histogram(i);
+        if (cur.counterResetHint() == CounterResetHint.GAUGE) {
+          ev.warn(ms, notCounter(pts));
+        }
+        if (cur.detectReset(pts.histogram(i - 1))) {
+          h = h.add(pts.histogram(i - 1), notes);
+        }
+      }
+    } else if (first.counterResetHint() != CounterResetHint.GAUGE
+        || last.counterResetHint() != CounterResetHint.GAUGE) {
+      ev.warn(ms, notGauge(pts));
+    }
+    notes.counterResetCollision = false;
+    annotate(ev, ms, ms, notes, "subtraction");
+    if (fn.equals("rate")) {
+      h = h.div(rangeMs / 1000.0);
+    }
+    return new Sample(pts.labels, h.withHint(CounterResetHint.GAUGE), ts, true);
+  }
 }
