@@ -1,5 +1,6 @@
 package dev.osprey.core.storage;
 
+import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.labels.Labels;
 
 /**
@@ -18,6 +19,17 @@ public interface Appender {
    * @return the series reference, to pass on later calls for the same series
    */
   long append(long ref, Labels labels, long t, double v);
+
+  /**
+   * Adds a native-histogram sample. Storages that keep floats only (the tsdb, for now) do not
+   * override it and refuse.
+   *
+   * @return the series reference, as {@link #append}
+   */
+  default long appendHistogram(long ref, Labels labels, long t, FloatHistogram h) {
+    throw new UnsupportedOperationException(
+        "cannot append histogram sample: this storage keeps float samples only");
+  }
 
   /** Makes every sample appended so far durable and visible to queriers. */
   void commit();

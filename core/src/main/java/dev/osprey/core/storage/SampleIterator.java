@@ -1,5 +1,7 @@
 package dev.osprey.core.storage;
 
+import dev.osprey.core.histogram.FloatHistogram;
+
 /** A cursor over one series' samples in time order. No object per sample, no boxing. */
 public interface SampleIterator {
   /** Advances to the next sample; false when there is none. */
@@ -16,6 +18,23 @@ public interface SampleIterator {
 
   /** Value of the current sample. Stale markers are returned as they were stored. */
   double v();
+
+  /**
+   * Whether this series may hold native-histogram samples. False (the default) promises that every
+   * sample is a float, so a reader may use {@link #read} alone; when true the reader asks {@link
+   * #histogram()} per sample.
+   */
+  default boolean mayHaveHistograms() {
+    return false;
+  }
+
+  /**
+   * The current sample's native histogram, or null when it is a float sample (then {@link #v()}
+   * holds its value). Default: floats only.
+   */
+  default FloatHistogram histogram() {
+    return null;
+  }
 
   /**
    * Copies the next samples, at most {@code max}, into {@code t} and {@code v} from index {@code

@@ -1,6 +1,7 @@
 package dev.osprey.query.api;
 
 import dev.osprey.core.config.QueryConfig;
+import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.http.ApiException;
 import dev.osprey.core.http.HttpRequest;
 import dev.osprey.core.http.HttpResponse;
@@ -462,6 +463,14 @@ public final class PrometheusApi implements RouteProvider {
             }
             sb.append("{\"metric\":");
             labels(sb, s.labels);
+            if (s.h != null) {
+              sb.append(",\"histogram\":[");
+              ts(sb, r.time());
+              sb.append(',');
+              histogram(sb, s.h);
+              sb.append("]}");
+              continue;
+            }
             sb.append(",\"value\":[");
             ts(sb, r.time());
             sb.append(",\"").append(GoFloat.formatF(s.v)).append("\"]}");
@@ -480,16 +489,37 @@ public final class PrometheusApi implements RouteProvider {
             }
             sb.append("{\"metric\":");
             labels(sb, s.labels);
-            sb.append(",\"values\":[");
+            int floats = 0;
             for (int i = 0; i < s.n; i++) {
-              if (i > 0) {
-                sb.append(',');
+              if (s.histogram(i) != null) {
+                continue;
               }
+              sb.append(floats++ == 0 ? ",\"values\":[" : ",");
               sb.append('[');
               ts(sb, s.t[i]);
               sb.append(",\"").append(GoFloat.formatF(s.v[i])).append("\"]");
             }
-            sb.append("]}");
+            if (floats > 0) {
+              sb.append(']');
+            }
+            if (s.h != null) {
+              int hs = 0;
+              for (int i = 0; i < s.n; i++) {
+                if (s.histogram(i) == null) {
+                  continue;
+                }
+                sb.append(hs++ == 0 ? ",\"histograms\":[" : ",");
+                sb.append('[');
+                ts(sb, s.t[i]);
+                sb.append(',');
+                histogram(sb, s.histogram(i));
+                sb.append(']');
+              }
+              if (hs > 0) {
+                sb.append(']');
+              }
+            }
+            sb.append('}');
           }
           sb.append(']');
         }
@@ -499,6 +529,53 @@ public final class PrometheusApi implements RouteProvider {
       annotations(sb, "infos", r.infos());
       sb.append('}');
       return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A native histogram as Prometheus's API writes it: count and sum as strings, then the
+     * non-empty buckets in ascending order as [boundary rule, lower, upper, count], the rule 0 for
+     * (lower, upper], 1 for [lower, upper), 3 for the closed zero bucket.
+     */
+    static void histogram(StringBuilder sb, FloatHistogram h) {
+      sb.append("{\"count\":\"")
+          .append(GoFloat.formatF(h.count()))
+          .append("\",\"sum\":\"")
+          .append(GoFloat.formatF(h.sum()))
+          .append('"');
+      int n = 0;
+      for (int k = h.negativeBuckets() - 1; k >= 0; k--) {
+        int idx = h.negativeIndex(k);
+        n = bucket(sb, n, 1, -h.upperBound(idx), -h.lowerBound(idx), h.negativeCount(k));
+      }
+      if (!h.usesCustomBuckets()) {
+        n = bucket(sb, n, 3, -h.zeroThreshold(), h.zeroThreshold(), h.zeroCount());
+      }
+      for (int k = 0; k < h.positiveBuckets(); k++) {
+        int idx = h.positiveIndex(k);
+        n = bucket(sb, n, 0, h.lowerBound(idx), h.upperBound(idx), h.positiveCount(k));
+      }
+      if (n > 0) {
+        sb.append(']');
+      }
+      sb.append('}');
+    }
+
+    private static int bucket(
+        StringBuilder sb, int n, int rule, double lower, double upper, double count) {
+      if (count == 0) {
+        return n; // upstream leaves empty buckets out
+      }
+      sb.append(n == 0 ? ",\"buckets\":[" : ",");
+      sb.append('[')
+          .append(rule)
+          .append(",\"")
+          .append(GoFloat.formatF(lower))
+          .append("\",\"")
+          .append(GoFloat.formatF(upper))
+          .append("\",\"")
+          .append(GoFloat.formatF(count))
+          .append("\"]");
+      return n + 1;
     }
 
     private static void annotations(StringBuilder sb, String key, List<String> l) {

@@ -1,5 +1,6 @@
 package dev.osprey.query.promql;
 
+import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.query.promql.Ast.AggregateExpr;
 import dev.osprey.query.promql.Values.Sample;
@@ -18,6 +19,11 @@ final class Aggregations {
 
   static final class Group {
     Labels labels;
+    FloatHistogram hist; // sum/avg of the group's histograms
+    int nHist;
+    int nFloat;
+    boolean histFailed;
+    Sample firstHist;
     double value;
     double kahanC;
     double mean;
@@ -89,11 +95,23 @@ final class Aggregations {
     // Groups of this step, in first-seen order (the order results come out in).
     Group[] byId = ids.scratch;
     ArrayList<Group> groups = new ArrayList<>();
+    FloatHistogram.Notes notes = new FloatHistogram.Notes();
     try {
       for (Sample s : in) {
+        if (s.h != null
+            && (code == MAX
+                || code == MIN
+                || code == STD
+                || code == QUANTILE
+                || op.equals("topk")
+                || op.equals("bottomk"))) {
+          ev.info(a.expr, "ignored histogram in " + op + " aggregation");
+          continue;
+        }
         int id;
         if (countValues) {
-          Labels metric = s.labels.toBuilder().set(valueLabel, GoFloat.formatF(s.v)).build();
+          String value = s.h != null ? NativeHistograms.goString(s.h) : GoFloat.formatF(s.v);
+          Labels metric = s.labels.toBuilder().set(valueLabel, value).build();
           id = ids.idOfKey(groupKey(metric, a.without, ids.groupSet));
         } else {
           id = ids.idOf(s.labels, a.without);
@@ -113,7 +131,28 @@ final class Aggregations {
         if (s.dropName) {
           g.dropName = true;
         }
+        if ((code == SUM || code == AVG)) {
+          if (s.h != null) {
+            addHistogram(ev, a, g, s, code == AVG, notes);
+            continue;
+          }
+          g.nFloat++;
+        }
         add(code, g, s);
+      }
+      if (code == SUM || code == AVG) {
+        groups.removeIf(
+            g -> {
+              if (g.nHist == 0) {
+                return false;
+              }
+              if (g.nFloat > 0) {
+                ev.warn(a.expr, "encountered a mix of histograms and floats for aggregation");
+                return true;
+              }
+              return g.histFailed;
+            });
+        NativeHistograms.annotate(ev, a, a.expr, notes, "aggregation");
       }
     } finally {
       for (Group g : groups) {
@@ -128,6 +167,10 @@ final class Aggregations {
     ArrayList<Sample> out = new ArrayList<>(groups.size());
     for (Group g : groups) {
       boolean drop = g.dropName && g.labels.has(Labels.METRIC_NAME);
+      if (g.hist != null && g.nFloat == 0) {
+        out.add(new Sample(g.labels, g.hist, ts, drop));
+        continue;
+      }
       switch (op) {
         case "sum" -> out.add(new Sample(g.labels, g.value + g.kahanC, ts, drop));
         case "avg" -> {
@@ -226,6 +269,31 @@ final class Aggregations {
       return b.build();
     }
     return metric.keep(groupSet);
+  }
+
+  /** sum/avg of histograms: the running sum or (avg) the incremental mean. */
+  private static void addHistogram(
+      Evaluator ev, AggregateExpr a, Group g, Sample s, boolean avg, FloatHistogram.Notes notes) {
+    g.nHist++;
+    if (g.histFailed) {
+      return;
+    }
+    if (g.hist == null) {
+      g.hist = s.h;
+      g.firstHist = s;
+      return;
+    }
+    try {
+      if (avg) {
+        double n = g.nHist;
+        g.hist = g.hist.add(s.h.div(n).sub(g.hist.div(n), notes), notes);
+      } else {
+        g.hist = g.hist.add(s.h, notes);
+      }
+    } catch (FloatHistogram.IncompatibleSchemaException e) {
+      g.histFailed = true;
+      ev.warn(a.expr, NativeHistograms.schemaMixMessage(g.firstHist.labels.metricName()));
+    }
   }
 
   static void add(int op, Group g, Sample s) {

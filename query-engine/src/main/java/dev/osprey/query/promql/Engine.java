@@ -107,7 +107,9 @@ public final class Engine {
             if (!seen.add(l)) {
               throw QueryException.exec("vector cannot contain metrics with the same labelset");
             }
-            out.add(new Sample(l, s.v, timeMillis, false));
+            Sample o = new Sample(l, s.v, timeMillis, false);
+            o.h = s.h;
+            out.add(o);
           }
           yield new QueryResult(
               QueryResult.Type.VECTOR, timeMillis, 0, null, out, null, ev.warnings, ev.infos);
@@ -172,7 +174,12 @@ public final class Engine {
             if (!seen.add(l)) {
               throw QueryException.exec("vector cannot contain metrics with the same labelset");
             }
-            acc.computeIfAbsent(l, k -> new Series(k, 16)).add(ts, s.v);
+            Series r = acc.computeIfAbsent(l, k -> new Series(k, 16));
+            if (s.h != null) {
+              r.addHistogram(ts, s.h);
+            } else {
+              r.add(ts, s.v);
+            }
           }
           points += vec.samples().size();
         }

@@ -1,5 +1,6 @@
 package dev.osprey.query.promql;
 
+import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.labels.LabelMatcher;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.core.storage.Querier;
@@ -159,12 +160,20 @@ final class Evaluator {
     /** Whether any value is a staleness marker (windows without one are copied wholesale). */
     final boolean hasStale;
 
+    /** Per sample its native histogram, or null for a float sample; null when all are floats. */
+    final FloatHistogram[] h;
+
     Loaded(Labels labels, long[] t, double[] v, int n, boolean hasStale) {
+      this(labels, t, v, n, hasStale, null);
+    }
+
+    Loaded(Labels labels, long[] t, double[] v, int n, boolean hasStale, FloatHistogram[] h) {
       this.labels = labels;
       this.t = t;
       this.v = v;
       this.n = n;
       this.hasStale = hasStale;
+      this.h = h;
     }
   }
 
@@ -330,16 +339,29 @@ final class Evaluator {
       case ParenExpr p -> computeBounds(p.expr, mint, maxt);
       case UnaryExpr u -> computeBounds(u.expr, mint, maxt);
       case BinaryExpr b -> {
+        boolean outerStats = statsDecoding;
+        statsDecoding = false; // operators (trim, +, -) need the buckets
         computeBounds(b.lhs, mint, maxt);
         computeBounds(b.rhs, mint, maxt);
+        statsDecoding = outerStats;
       }
       case Call c -> {
+        boolean outerStats = statsDecoding;
+        String fn = c.fn.name();
+        if (fn.equals("histogram_count")
+            || fn.equals("histogram_sum")
+            || fn.equals("histogram_avg")) {
+          statsDecoding = true;
+        } else if (fn.equals("histogram_quantile") || fn.equals("histogram_fraction")) {
+          statsDecoding = false;
+        }
         for (Expr a : c.args) {
           if (a instanceof MatrixSelector m) {
             funcs.put(m.vs, c.fn.name());
           }
           computeBounds(a, mint, maxt);
         }
+        statsDecoding = outerStats;
       }
       case AggregateExpr a -> {
         if (subqueryDepth == 0 && interval > 0) {
@@ -356,8 +378,17 @@ final class Evaluator {
     }
   }
 
+  /** Whether the selectors being visited only feed histogram_count/sum/avg. */
+  private boolean statsDecoding;
+
+  /** Selectors whose histograms are read as count and sum only (upstream's stats decoding). */
+  private final Map<VectorSelector, Boolean> statsSelectors = new IdentityHashMap<>();
+
   private void addBounds(
       VectorSelector vs, Modifiers m, long mint, long maxt, long range, long after) {
+    if (statsDecoding) {
+      statsSelectors.put(vs, Boolean.TRUE);
+    }
     long off = offsetMs(m);
     long lo = (m.hasAt() ? refTime(m, mint) : mint) - off - range;
     long hi = (m.hasAt() ? refTime(m, maxt) : maxt) - off + after;
@@ -396,6 +427,9 @@ final class Evaluator {
       SampleIterator it = ss.iterator(reuse);
       reuse = it;
       Loaded one = readSeries(ss.labels(), it, capacity);
+      if (one != null && one.h != null && statsSelectors.containsKey(vs)) {
+        statsOnly(one.h, one.n);
+      }
       if (one != null) {
         l.add(one);
         capacity = Math.max(16, one.n + (one.n >> 3));
@@ -413,6 +447,9 @@ final class Evaluator {
    * which cost seconds of compiler time per query shape.
    */
   private Loaded readSeries(Labels labels, SampleIterator it, int capacity) {
+    if (it.mayHaveHistograms()) {
+      return readMixedSeries(labels, it, capacity);
+    }
     long[] t = new long[capacity];
     double[] v = new double[capacity];
     // in bulk: the tsdb's chunk iterators decode straight into the arrays
@@ -433,6 +470,78 @@ final class Evaluator {
     checkSamples();
     return n > 0 ? new Loaded(labels, t, v, n, stale) : null;
   }
+
+  /** A series that may hold histogram samples: read one sample at a time. */
+  private Loaded readMixedSeries(Labels labels, SampleIterator it, int capacity) {
+    long[] t = new long[capacity];
+    double[] v = new double[capacity];
+    FloatHistogram[] h = new FloatHistogram[capacity];
+    int n = 0;
+    boolean stale = false;
+    boolean anyHist = false;
+    while (it.next()) {
+      if (n == t.length) {
+        if (currentSamples + loadedSamples + n > maxSamples) {
+          tooManySamples();
+        }
+        t = Arrays.copyOf(t, n * 2);
+        v = Arrays.copyOf(v, n * 2);
+        h = Arrays.copyOf(h, n * 2);
+      }
+      t[n] = it.t();
+      FloatHistogram hist = it.histogram();
+      h[n] = hist;
+      v[n] = hist == null ? it.v() : 0;
+      anyHist |= hist != null;
+      stale |= hist == null && Double.doubleToRawLongBits(v[n]) == StaleNaN.BITS;
+      n++;
+    }
+    loadedSamples += n;
+    checkSamples();
+    if (anyHist) {
+      hasHistograms = true;
+    }
+    return n > 0 ? new Loaded(labels, t, v, n, stale, anyHist ? h : null) : null;
+  }
+
+  /**
+   * Upstream's HistogramStatsIterator: histograms reduced to count and sum, and where storage
+   * reported no counter-reset hint, the hint from comparing with the previous histogram (reset or
+   * not), since the buckets that reset detection needs are gone afterwards.
+   */
+  private static void statsOnly(FloatHistogram[] h, int n) {
+    FloatHistogram prev = null;
+    for (int i = 0; i < n; i++) {
+      FloatHistogram cur = h[i];
+      if (cur == null) {
+        continue;
+      }
+      FloatHistogram.CounterResetHint hint = cur.counterResetHint();
+      if (hint == FloatHistogram.CounterResetHint.UNKNOWN && prev != null) {
+        hint =
+            cur.detectReset(prev)
+                ? FloatHistogram.CounterResetHint.COUNTER_RESET
+                : FloatHistogram.CounterResetHint.NOT_COUNTER_RESET;
+      }
+      h[i] =
+          FloatHistogram.ofSparse(
+              cur.schema(), // kept so that exponential and custom buckets still do not mix
+              0,
+              0,
+              cur.count(),
+              cur.sum(),
+              new int[0],
+              new double[0],
+              new int[0],
+              new double[0],
+              cur.customValues(),
+              hint);
+      prev = cur;
+    }
+  }
+
+  /** Whether any selector of this query loaded a histogram sample (fused paths then step aside). */
+  boolean hasHistograms;
 
   /** Records a warning annotation for the node, rendered as the HTTP API shows it. */
   void warn(Expr node, String msg) {
@@ -566,6 +675,9 @@ final class Evaluator {
     }
     ArrayList<Sample> in = ((VectorV) v).samples();
     for (Sample s : in) {
+      if (s.h != null) {
+        s.h = s.h.mul(-1).withHint(FloatHistogram.CounterResetHint.GAUGE);
+      }
       s.v = -s.v;
       s.dropName = true;
     }
@@ -593,6 +705,10 @@ final class Evaluator {
       int i = seek(s.t, s.n, ref, cur[si]);
       cur[si] = i;
       if (i < 0 || s.t[i] <= ref - lookback) {
+        continue;
+      }
+      if (s.h != null && s.h[i] != null) {
+        out.add(new Sample(s.labels, s.h[i], s.t[i], false));
         continue;
       }
       double v = s.v[i];
@@ -633,7 +749,16 @@ final class Evaluator {
       r.labels = s.labels;
       r.n = 0;
       r.dropName = false;
-      if (!s.hasStale) {
+      r.h = null;
+      if (s.h != null) {
+        for (int i = first; i <= last; i++) {
+          if (s.h[i] != null) {
+            r.addHistogram(s.t[i], s.h[i]);
+          } else if (!StaleNaN.is(s.v[i])) {
+            r.add(s.t[i], s.v[i]);
+          }
+        }
+      } else if (!s.hasStale) {
         int len = last - first + 1;
         System.arraycopy(s.t, first, r.t, 0, len);
         System.arraycopy(s.v, first, r.v, 0, len);
@@ -685,7 +810,11 @@ final class Evaluator {
       } else if (v instanceof VectorV vv) {
         for (Sample smp : vv.samples()) {
           Series r = acc.computeIfAbsent(smp.labels, k -> new Series(k, 8));
-          r.add(t, smp.v);
+          if (smp.h != null) {
+            r.addHistogram(t, smp.h);
+          } else {
+            r.add(t, smp.v);
+          }
           if (smp.dropName) {
             r.dropName = true;
           }
@@ -768,9 +897,30 @@ final class Evaluator {
   private ArrayList<Sample> vectorScalar(
       BinaryExpr b, ArrayList<Sample> vec, double scalar, boolean swap) {
     ArrayList<Sample> out = new ArrayList<>(vec.size());
+    NativeHistograms.Elem e = null;
     for (Sample s : vec) {
       double l = swap ? scalar : s.v;
       double r = swap ? s.v : scalar;
+      if (s.h != null) {
+        if (e == null) {
+          e = new NativeHistograms.Elem();
+        }
+        if (!NativeHistograms.binop(this, b, l, swap ? null : s.h, r, swap ? s.h : null, e)) {
+          continue;
+        }
+        if (b.op.isComparison() && b.returnBool) {
+          s.h = null;
+          s.v = e.keep ? 1 : 0;
+          s.dropName = true;
+        } else if (!e.keep) {
+          continue;
+        } else if (!b.op.isComparison()) {
+          s.h = e.h;
+          s.dropName |= b.op != Op.TRIM_UPPER && b.op != Op.TRIM_LOWER;
+        }
+        out.add(s);
+        continue;
+      }
       if (b.op.isComparison()) {
         boolean keep = compare(b.op, l, r);
         if (b.returnBool) {
@@ -935,13 +1085,31 @@ final class Evaluator {
       Map<Labels, Set<Labels>> matched) {
     double fl = ls.v;
     double fr = rs.v;
+    FloatHistogram hl = ls.h;
+    FloatHistogram hr = rs.h;
     if (oneToMany) {
       fl = rs.v;
       fr = ls.v;
+      hl = rs.h;
+      hr = ls.h;
     }
     double value;
     boolean keep = true;
-    if (b.op.isComparison()) {
+    FloatHistogram hv = null;
+    if (hl != null || hr != null) {
+      NativeHistograms.Elem e = new NativeHistograms.Elem();
+      if (!NativeHistograms.binop(this, b, fl, hl, fr, hr, e)) {
+        return null;
+      }
+      keep = e.keep;
+      value = e.f;
+      hv = e.h;
+      if (b.op.isComparison() && b.returnBool) {
+        value = keep ? 1 : 0;
+        hv = null;
+        keep = true;
+      }
+    } else if (b.op.isComparison()) {
       keep = compare(b.op, fl, fr);
       value = fl;
       if (b.returnBool) {
@@ -974,7 +1142,9 @@ final class Evaluator {
       inserted.add(metric);
     }
     boolean drop = b.returnBool || !b.op.isComparison();
-    return new Sample(metric, value, ls.t, drop || (b.op.isComparison() && ls.dropName));
+    Sample out = new Sample(metric, value, ls.t, drop || (b.op.isComparison() && ls.dropName));
+    out.h = hv;
+    return out;
   }
 
   private static Labels resultMetric(Labels lhs, Labels rhs, VectorMatching vm) {

@@ -1,5 +1,6 @@
 package dev.osprey.query.promql;
 
+import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.storage.StaleNaN;
 import dev.osprey.query.promql.Ast.Call;
 import dev.osprey.query.promql.Ast.MatrixSelector;
@@ -48,6 +49,13 @@ final class ExtendedRange {
               ? anchored(s, start, end, ev.lookback)
               : smoothed(s, start, end, ev.lookback, counter);
       if (pts == null) {
+        continue;
+      }
+      if (pts.h != null) {
+        Sample hs = NativeHistograms.anchored(ev, ms, fn, pts, range, ts);
+        if (hs != null) {
+          out.add(hs);
+        }
         continue;
       }
       double v;
@@ -103,7 +111,9 @@ final class ExtendedRange {
     int first = Evaluator.lastAtOrBefore(s.t, s.n, lo) + 1;
     Series r = new Series(s.labels, Math.max(2, last - first + 3));
     for (int i = first; i <= last; i++) {
-      if (!StaleNaN.is(s.v[i])) {
+      if (s.h != null && s.h[i] != null) {
+        r.addHistogram(s.t[i], s.h[i]);
+      } else if (!StaleNaN.is(s.v[i])) {
         r.add(s.t[i], s.v[i]);
       }
     }
@@ -113,7 +123,9 @@ final class ExtendedRange {
   /** The last non-stale sample index at or before t and after t - lookback, or -1. */
   private static int before(Loaded s, long t, long lookback) {
     int i = Evaluator.lastAtOrBefore(s.t, s.n, t);
-    if (i < 0 || s.t[i] <= t - lookback || StaleNaN.is(s.v[i])) {
+    if (i < 0
+        || s.t[i] <= t - lookback
+        || ((s.h == null || s.h[i] == null) && StaleNaN.is(s.v[i]))) {
       return -1;
     }
     return i;
@@ -135,13 +147,20 @@ final class ExtendedRange {
     }
     int b = before(s, start, lookback);
     Series r = new Series(s.labels, in.n + 1);
-    if (b >= 0) {
+    FloatHistogram bh = b >= 0 ? (s.h == null ? null : s.h[b]) : in.histogram(0);
+    if (bh != null) {
+      r.addHistogram(start, bh);
+    } else if (b >= 0) {
       r.add(start, s.v[b]);
     } else {
       r.add(start, in.v[0]);
     }
     for (int i = 0; i < in.n; i++) {
-      r.add(in.t[i], in.v[i]);
+      if (in.histogram(i) != null) {
+        r.addHistogram(in.t[i], in.histogram(i));
+      } else {
+        r.add(in.t[i], in.v[i]);
+      }
     }
     return r;
   }

@@ -74,7 +74,7 @@ final class FunctionCalls {
     String name = c.fn.name();
     DoubleUnaryOperator m = MATH.get(name);
     if (m != null) {
-      ArrayList<Sample> v = vec(ev, c.args.get(0), ts);
+      ArrayList<Sample> v = NativeHistograms.floats(vec(ev, c.args.get(0), ts));
       for (Sample s : v) {
         s.v = m.applyAsDouble(s.v);
         s.dropName = true;
@@ -101,7 +101,7 @@ final class FunctionCalls {
         yield new VectorV(out);
       }
       case "scalar" -> {
-        ArrayList<Sample> v = vec(ev, c.args.get(0), ts);
+        ArrayList<Sample> v = NativeHistograms.floats(vec(ev, c.args.get(0), ts));
         yield new ScalarV(v.size() == 1 ? v.get(0).v : Double.NaN);
       }
       case "timestamp" -> {
@@ -109,13 +109,14 @@ final class FunctionCalls {
         ArrayList<Sample> v = vec(ev, c.args.get(0), ts);
         boolean direct = a instanceof VectorSelector;
         for (Sample s : v) {
+          s.h = null; // a histogram sample's timestamp is a float
           s.v = (direct ? s.t : ts) / 1000.0;
           s.dropName = true;
         }
         yield new VectorV(v);
       }
       case "round" -> {
-        ArrayList<Sample> v = vec(ev, c.args.get(0), ts);
+        ArrayList<Sample> v = NativeHistograms.floats(vec(ev, c.args.get(0), ts));
         double to = c.args.size() > 1 ? scalar(ev, c.args.get(1), ts) : 1;
         double inv = 1.0 / to;
         for (Sample s : v) {
@@ -125,7 +126,7 @@ final class FunctionCalls {
         yield new VectorV(v);
       }
       case "clamp", "clamp_min", "clamp_max" -> {
-        ArrayList<Sample> v = vec(ev, c.args.get(0), ts);
+        ArrayList<Sample> v = NativeHistograms.floats(vec(ev, c.args.get(0), ts));
         double min = Double.NEGATIVE_INFINITY;
         double max = Double.POSITIVE_INFINITY;
         if (name.equals("clamp")) {
@@ -184,7 +185,7 @@ final class FunctionCalls {
               c,
               "sort is ineffective for range queries since results are always ordered by labels");
         }
-        ArrayList<Sample> v = vec(ev, c.args.get(0), ts);
+        ArrayList<Sample> v = NativeHistograms.floats(vec(ev, c.args.get(0), ts));
         boolean desc = name.equals("sort_desc");
         v.sort(
             (a, b) -> {
@@ -231,7 +232,7 @@ final class FunctionCalls {
           "histogram_avg",
           "histogram_stddev",
           "histogram_stdvar" ->
-          new VectorV(new ArrayList<>()); // floats only: no native histograms
+          new VectorV(NativeHistograms.property(name, vec(ev, c.args.get(0), ts), ts));
       default -> rangeFunction(ev, c, ts, name);
     };
   }
@@ -309,7 +310,7 @@ final class FunctionCalls {
       v = new ArrayList<>();
       v.add(new Sample(Labels.EMPTY, ts / 1000.0, ts, false));
     } else {
-      v = vec(ev, c.args.get(0), ts);
+      v = NativeHistograms.floats(vec(ev, c.args.get(0), ts));
     }
     for (Sample s : v) {
       s.dropName = true;
@@ -566,6 +567,19 @@ final class FunctionCalls {
     boolean keepName = name.equals("last_over_time") || name.equals("first_over_time");
     ArrayList<Sample> out = new ArrayList<>(mat.size());
     for (Series s : mat) {
+      if (s.h != null) {
+        Object o =
+            NativeHistograms.range(
+                ev, c, c.args.get(matrixArg), name, s, rangeEnd, rangeMs, ts, keepName);
+        if (o instanceof Sample hs) {
+          out.add(hs);
+          continue;
+        } else if (!(o instanceof Series fs)) {
+          continue;
+        } else {
+          s = fs;
+        }
+      }
       double v = windowValue(name, s, rangeEnd, rangeMs, ts, p0, p1);
       if (Double.isNaN(v) && noResult(name, s)) {
         continue;

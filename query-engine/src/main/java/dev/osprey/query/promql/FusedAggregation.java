@@ -171,6 +171,9 @@ final class FusedAggregation {
     }
     int steps = (int) stepsL;
     List<Loaded> series = ev.loadSelector(vs);
+    if (ev.hasHistograms) {
+      return null; // the fused path sums floats only
+    }
     Set<String> groupSet = new HashSet<>(a.grouping);
     HashMap<Labels, Integer> ids = new HashMap<>();
     ArrayList<Labels> keys = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.osprey.query.promql;
 
 import dev.osprey.core.labels.Labels;
 import dev.osprey.query.promql.Ast.Call;
+import dev.osprey.query.promql.Ast.Expr;
 import dev.osprey.query.promql.Values.Sample;
 import dev.osprey.query.promql.Values.Value;
 import dev.osprey.query.promql.Values.VectorV;
@@ -142,9 +143,23 @@ final class Histograms {
   }
 
   private static LinkedHashMap<Labels, Buckets> group(ArrayList<Sample> in, Evaluator ev, Call c) {
+    return group(in, ev, c, null);
+  }
+
+  /**
+   * Groups classic buckets; native-histogram samples go to {@code nativeOut} (those whose labels
+   * equal a classic group's are dropped with upstream's warning, and so is that group).
+   */
+  private static LinkedHashMap<Labels, Buckets> group(
+      ArrayList<Sample> in, Evaluator ev, Call c, ArrayList<Sample> nativeOut) {
     LinkedHashMap<Labels, Buckets> groups = new LinkedHashMap<>();
     java.util.IdentityHashMap<Labels, Bucket> memo = ev.bucketMemo(c);
+    ArrayList<Sample> natives = new ArrayList<>();
     for (Sample s : in) {
+      if (s.h != null) {
+        natives.add(s);
+        continue;
+      }
       // Series keep their label set instance from step to step: parse "le" and build the group
       // key once per instance.
       Bucket bk = memo.get(s.labels);
@@ -177,6 +192,21 @@ final class Histograms {
       }
       b.add(u, s.v);
     }
+    Expr node = c.args.get(c.fn.name().equals("histogram_quantiles") ? 0 : c.args.size() - 1);
+    for (Sample s : natives) {
+      Buckets b = groups.get(s.labels);
+      if (b != null && b.n > 0) {
+        ev.warn(
+            node,
+            "vector contains a mix of classic and native histograms for metric name "
+                + GoFloat.quote(s.labels.metricName()));
+        groups.remove(s.labels);
+        continue;
+      }
+      if (nativeOut != null) {
+        nativeOut.add(s);
+      }
+    }
     return groups;
   }
 
@@ -187,7 +217,17 @@ final class Histograms {
     if (q < 0 || q > 1 || Double.isNaN(q)) {
       ev.warn(c.args.get(0), "quantile value should be between 0 and 1, got " + GoFloat.formatG(q));
     }
-    for (Buckets b : group(in, ev, c).values()) {
+    ArrayList<Sample> natives = new ArrayList<>();
+    LinkedHashMap<Labels, Buckets> groups = group(in, ev, c, natives);
+    for (Sample s : natives) {
+      out.add(
+          new Sample(
+              s.labels,
+              NativeHistograms.quantile(ev, c.args.get(1), q, s.h, s.labels.metricName()),
+              ts,
+              true));
+    }
+    for (Buckets b : groups.values()) {
       out.add(new Sample(b.out, bucketQuantile(q, b), ts, true));
       if (b.forced && ev.firstReport(c.args.get(1), b.name)) {
         ev.info(
@@ -215,7 +255,20 @@ final class Histograms {
       }
     }
     ArrayList<Sample> out = new ArrayList<>();
-    for (Buckets b : group(in, ev, c).values()) {
+    ArrayList<Sample> natives = new ArrayList<>();
+    LinkedHashMap<Labels, Buckets> groups = group(in, ev, c, natives);
+    for (Sample s : natives) {
+      for (double q : qs) {
+        Labels l = s.labels.toBuilder().set(label, quantileLabel(q)).build();
+        out.add(
+            new Sample(
+                l,
+                NativeHistograms.quantile(ev, c.args.get(0), q, s.h, s.labels.metricName()),
+                ts,
+                true));
+      }
+    }
+    for (Buckets b : groups.values()) {
       for (double q : qs) {
         Buckets copy = b.copy();
         String qs2 = GoFloat.formatF(q);
@@ -238,6 +291,14 @@ final class Histograms {
       }
     }
     return new VectorV(out);
+  }
+
+  private static String quantileLabel(double q) {
+    String qs2 = GoFloat.formatF(q);
+    if (!qs2.contains(".") && !qs2.contains("e") && !qs2.contains("Inf") && !qs2.equals("NaN")) {
+      qs2 += ".0";
+    }
+    return qs2;
   }
 
   static double bucketQuantile(double q, Buckets b) {
@@ -288,7 +349,12 @@ final class Histograms {
     double upper = FunctionCalls.scalar(ev, c.args.get(1), ts);
     ArrayList<Sample> in = FunctionCalls.vec(ev, c.args.get(2), ts);
     ArrayList<Sample> out = new ArrayList<>();
-    for (Buckets b : group(in, ev, c).values()) {
+    ArrayList<Sample> natives = new ArrayList<>();
+    LinkedHashMap<Labels, Buckets> groups = group(in, ev, c, natives);
+    for (Sample s : natives) {
+      out.add(new Sample(s.labels, NativeHistograms.fraction(lower, upper, s.h), ts, true));
+    }
+    for (Buckets b : groups.values()) {
       out.add(new Sample(b.out, bucketFraction(lower, upper, b), ts, true));
     }
     return new VectorV(out);

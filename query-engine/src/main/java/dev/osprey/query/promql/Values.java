@@ -1,5 +1,6 @@
 package dev.osprey.query.promql;
 
+import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.labels.Labels;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,9 +16,19 @@ public final class Values {
     public long t;
     public boolean dropName;
 
+    /** The native histogram when this is a histogram sample (then {@link #v} is unused). */
+    public FloatHistogram h;
+
     public Sample(Labels labels, double v, long t, boolean dropName) {
       this.labels = labels;
       this.v = v;
+      this.t = t;
+      this.dropName = dropName;
+    }
+
+    public Sample(Labels labels, FloatHistogram h, long t, boolean dropName) {
+      this.labels = labels;
+      this.h = h;
       this.t = t;
       this.dropName = dropName;
     }
@@ -30,6 +41,9 @@ public final class Values {
     public double[] v;
     public int n;
     public boolean dropName;
+
+    /** Per point the native histogram, or null for a float point; null while all are floats. */
+    public FloatHistogram[] h;
 
     public Series(Labels labels, int capacity) {
       this.labels = labels;
@@ -44,7 +58,27 @@ public final class Values {
       }
       t[n] = ts;
       v[n] = val;
+      if (h != null) {
+        if (h.length < t.length) {
+          h = Arrays.copyOf(h, t.length);
+        }
+        h[n] = null;
+      }
       n++;
+    }
+
+    /** Appends a histogram point. */
+    public void addHistogram(long ts, FloatHistogram hist) {
+      if (h == null) {
+        h = new FloatHistogram[t.length];
+      }
+      add(ts, 0);
+      h[n - 1] = hist;
+    }
+
+    /** The histogram at point i, or null for a float point. */
+    public FloatHistogram histogram(int i) {
+      return h == null ? null : h[i];
     }
   }
 

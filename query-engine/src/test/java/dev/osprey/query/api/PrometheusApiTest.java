@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.osprey.core.config.QueryConfig;
+import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.http.ApiException;
 import dev.osprey.core.http.HttpRequest;
 import dev.osprey.core.http.HttpResponse;
@@ -114,6 +115,56 @@ class PrometheusApiTest {
     assertThat(body(rate))
         .contains("{\"metric\":{\"job\":\"api\"},\"values\":[[60,\"0.06666666666666665\"]")
         .contains("{\"metric\":{\"job\":\"db\"},\"values\":[[60,\"0\"],[90,\"0\"],[120,\"0\"]]}");
+  }
+
+  @Test
+  void nativeHistogramsAreWrittenAsPrometheusDoes() throws Exception {
+    FloatHistogram h =
+        FloatHistogram.of(
+            0,
+            0.001,
+            1,
+            7,
+            5.5,
+            new int[] {0, 2},
+            new double[] {2, 3},
+            new int[] {0, 1},
+            new double[] {1},
+            null,
+            FloatHistogram.CounterResetHint.UNKNOWN);
+    Labels l = Labels.of("__name__", "lat", "job", "api");
+    Appender a = storage.appender();
+    a.append(0, l, 0, 4);
+    a.appendHistogram(0, l, 15_000, h);
+    a.commit();
+    String hist =
+        "{\"count\":\"7\",\"sum\":\"5.5\",\"buckets\":["
+            + "[1,\"-1\",\"-0.5\",\"1\"],[3,\"-0.001\",\"0.001\",\"1\"],"
+            + "[0,\"0.5\",\"1\",\"2\"],[0,\"1\",\"2\",\"3\"]]}";
+    assertThat(body(call("GET", "/api/v1/query", Map.of("query", "lat", "time", "20"))))
+        .isEqualTo(
+            "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+                + "{\"metric\":{\"__name__\":\"lat\",\"job\":\"api\"},"
+                + "\"histogram\":[20,"
+                + hist
+                + "]}]}}");
+    assertThat(
+            body(
+                call(
+                    "GET",
+                    "/api/v1/query_range",
+                    Map.of("query", "lat", "start", "0", "end", "15", "step", "15"))))
+        .isEqualTo(
+            "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+                + "{\"metric\":{\"__name__\":\"lat\",\"job\":\"api\"},"
+                + "\"values\":[[0,\"4\"]],\"histograms\":[[15,"
+                + hist
+                + "]]}]}}");
+    assertThat(
+            body(
+                call(
+                    "GET", "/api/v1/query", Map.of("query", "histogram_count(lat)", "time", "20"))))
+        .contains("\"value\":[20,\"7\"]");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.osprey.query.promql;
 
 import com.google.re2j.Pattern;
+import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.core.storage.Appender;
 import dev.osprey.core.storage.StaleNaN;
@@ -13,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Interprets Prometheus's PromQL test scripts ({@code *.test}, described in
@@ -153,6 +155,7 @@ final class ScriptRunner {
     String[] hdr = block.get(0).split("[ \t]+");
     long interval = parseDuration(hdr[1]);
     LinkedHashMap<Labels, List<double[]>> series = new LinkedHashMap<>();
+    LinkedHashMap<Labels, TreeMap<Long, FloatHistogram>> hseries = new LinkedHashMap<>();
     for (int k = 1; k < block.size(); k++) {
       String l = block.get(k);
       String first = l.split("[ \t]+", 2)[0];
@@ -165,6 +168,9 @@ final class ScriptRunner {
         Double v = sl.values.get(slot);
         if (v != null && Double.doubleToRawLongBits(v) == Double.doubleToRawLongBits(HISTOGRAM)) {
           histSeries.add(sl.labels);
+          hseries
+              .computeIfAbsent(sl.labels, x -> new TreeMap<>())
+              .put(slot * interval, sl.hists.get(slot).h());
         } else if (v != null) {
           pts.add(new double[] {slot * (double) interval, v});
         }
@@ -183,12 +189,30 @@ final class ScriptRunner {
         }
       }
     }
+    if (hdr[0].equalsIgnoreCase("load_with_nhcb")) {
+      Nhcb.convert(series, hseries);
+    }
     Appender app = storage.appender();
-    for (Map.Entry<Labels, List<double[]>> en : series.entrySet()) {
+    java.util.Set<Labels> all = new java.util.LinkedHashSet<>(series.keySet());
+    all.addAll(hseries.keySet());
+    for (Labels l : all) {
+      TreeMap<Long, Object> pts = new TreeMap<>();
+      for (double[] p : series.getOrDefault(l, List.of())) {
+        pts.put((long) p[0], p[1]);
+      }
+      hseries.getOrDefault(l, new TreeMap<>()).forEach(pts::put);
       long ref = 0;
-      for (double[] p : en.getValue()) {
+      Object prev = null;
+      for (Map.Entry<Long, Object> p : pts.entrySet()) {
         try {
-          ref = app.append(ref, en.getKey(), (long) p[0], p[1]);
+          if (p.getValue() instanceof FloatHistogram h) {
+            FloatHistogram rb = readBack(h, prev);
+            ref = app.appendHistogram(ref, l, p.getKey(), rb);
+            prev = h;
+          } else {
+            ref = app.append(ref, l, p.getKey(), (Double) p.getValue());
+            prev = null;
+          }
         } catch (RuntimeException e) {
           // out of order / duplicate: upstream's tsdb rejects too
         }
@@ -197,7 +221,31 @@ final class ScriptRunner {
     app.commit();
   }
 
-  record SeriesLine(Labels labels, List<Double> values, boolean hasHistogram) {}
+  /**
+   * The hint upstream's tsdb reports when {@code h} is read back (FORMAT.md 8.4): gauge for gauge
+   * histograms; else unknown for the first sample of a chunk (the first histogram, after a float, a
+   * counter reset or a layout change) and not_reset for the rest.
+   */
+  private static FloatHistogram readBack(FloatHistogram h, Object prev) {
+    if (h.counterResetHint() == FloatHistogram.CounterResetHint.GAUGE) {
+      return h;
+    }
+    boolean newChunk =
+        !(prev instanceof FloatHistogram p)
+            || p.counterResetHint() == FloatHistogram.CounterResetHint.GAUGE
+            || h.counterResetHint() == FloatHistogram.CounterResetHint.COUNTER_RESET
+            || p.schema() != h.schema()
+            || p.zeroThreshold() != h.zeroThreshold()
+            || !java.util.Arrays.equals(p.customValues(), h.customValues())
+            || h.withHint(FloatHistogram.CounterResetHint.UNKNOWN).detectReset(p);
+    return h.withHint(
+        newChunk
+            ? FloatHistogram.CounterResetHint.UNKNOWN
+            : FloatHistogram.CounterResetHint.NOT_COUNTER_RESET);
+  }
+
+  record SeriesLine(
+      Labels labels, List<Double> values, List<HistogramLiteral> hists, boolean hasHistogram) {}
 
   /** Marker for a native-histogram value: this engine has none, the slot holds no float. */
   static final double HISTOGRAM = Double.longBitsToDouble(0x7ff0000000000abcL);
@@ -260,26 +308,26 @@ final class ScriptRunner {
     }
     String rest = l.substring(p).strip();
     List<Double> values = new ArrayList<>();
+    List<HistogramLiteral> hists = new ArrayList<>();
     boolean hist = false;
     if (!rest.isEmpty()) {
       List<String> items = splitItems(rest);
       for (String item : items) {
         if (item.startsWith("{{")) {
           hist = true;
-          int xi = item.lastIndexOf("}}x");
-          int count = 1;
-          if (xi >= 0) {
-            count = Integer.parseInt(item.substring(xi + 3)) + 1;
-          }
-          for (int c = 0; c < count; c++) {
+          for (HistogramLiteral h : HistogramLiteral.expand(item)) {
             values.add(HISTOGRAM);
+            hists.add(h);
           }
           continue;
         }
         expandItem(item, values);
+        while (hists.size() < values.size()) {
+          hists.add(null);
+        }
       }
     }
-    return new SeriesLine(b.build(), values, hist);
+    return new SeriesLine(b.build(), values, hists, hist);
   }
 
   private static List<String> splitItems(String rest) {
@@ -475,6 +523,7 @@ final class ScriptRunner {
     String string;
     Double scalar;
     LinkedHashMap<Labels, List<Double>> series = new LinkedHashMap<>();
+    LinkedHashMap<Labels, List<HistogramLiteral>> hists = new LinkedHashMap<>();
     List<Labels> order = new ArrayList<>();
   }
 
@@ -566,6 +615,7 @@ final class ScriptRunner {
         ex.order.add(sl.labels);
       }
       ex.series.put(sl.labels, sl.values);
+      ex.hists.put(sl.labels, sl.hists);
     }
     Engine engine = new Engine(storage, 100_000, 10_000, 300_000, 60_000);
     if (!instant) {
@@ -617,7 +667,9 @@ final class ScriptRunner {
       for (Series s : m) {
         for (int k = 0; k < s.n; k++) {
           if (s.t[k] == t) {
-            vec.add(new Sample(s.labels, s.v[k], t, false));
+            Sample smp = new Sample(s.labels, s.v[k], t, false);
+            smp.h = s.histogram(k);
+            vec.add(smp);
           }
         }
       }
@@ -857,10 +909,16 @@ final class ScriptRunner {
           if (w == null || w == HISTOGRAM_BOX) {
             return "histogram/blank expected for " + s.labels;
           }
-          if (Double.doubleToRawLongBits(w) == Double.doubleToRawLongBits(HISTOGRAM)) {
-            return "expected histogram for " + s.labels;
+          boolean wantH = Double.doubleToRawLongBits(w) == Double.doubleToRawLongBits(HISTOGRAM);
+          if (wantH != (s.h != null)) {
+            return (wantH ? "expected histogram for " : "unexpected histogram for ") + s.labels;
           }
-          if (!floatEq(w, s.v)) {
+          if (wantH) {
+            String hm = ex.hists.get(s.labels).get(0).mismatch(s.h);
+            if (hm != null) {
+              return "histogram mismatch for " + s.labels + ": " + hm + "; got " + s.h;
+            }
+          } else if (!floatEq(w, s.v)) {
             return "value mismatch for " + s.labels + ": got " + s.v + " want " + w;
           }
           pos.put(s.labels, k);
@@ -904,16 +962,27 @@ final class ScriptRunner {
           seen.add(s.labels);
           List<long[]> wt = new ArrayList<>();
           List<Double> wv = new ArrayList<>();
+          List<Long> ht = new ArrayList<>();
+          List<HistogramLiteral> hv = new ArrayList<>();
           for (int k = 0; k < want.size(); k++) {
             Double w = want.get(k);
             if (w == null) {
               continue;
             }
             if (Double.doubleToRawLongBits(w) == Double.doubleToRawLongBits(HISTOGRAM)) {
-              return "expected histogram in " + s.labels;
+              ht.add(mStart + k * mStep);
+              hv.add(ex.hists.get(s.labels).get(k));
+              continue;
             }
             wt.add(new long[] {mStart + k * mStep});
             wv.add(w);
+          }
+          if (s.h != null || !ht.isEmpty()) {
+            String hm = compareMixed(s, wt, wv, ht, hv);
+            if (hm != null) {
+              return hm;
+            }
+            continue;
           }
           if (wt.size() != s.n) {
             return "point count mismatch for "
@@ -947,10 +1016,42 @@ final class ScriptRunner {
 
   private static final Double HISTOGRAM_BOX = null;
 
+  /** FORMAT.md 8.3: floats and histograms of one series compared as two ordered lists. */
+  private static String compareMixed(
+      Series s, List<long[]> wt, List<Double> wv, List<Long> ht, List<HistogramLiteral> hv) {
+    int fi = 0;
+    int hi = 0;
+    for (int k = 0; k < s.n; k++) {
+      FloatHistogram h = s.histogram(k);
+      if (h == null) {
+        if (fi >= wt.size() || wt.get(fi)[0] != s.t[k] || !floatEq(wv.get(fi), s.v[k])) {
+          return "float point mismatch for " + s.labels + " at " + s.t[k] + ": " + describe(s);
+        }
+        fi++;
+      } else {
+        if (hi >= ht.size() || ht.get(hi) != s.t[k]) {
+          return "unexpected histogram point for " + s.labels + " at " + s.t[k];
+        }
+        String m = hv.get(hi).mismatch(h);
+        if (m != null) {
+          return "histogram mismatch for " + s.labels + " at " + s.t[k] + ": " + m + "; got " + h;
+        }
+        hi++;
+      }
+    }
+    if (fi != wt.size() || hi != ht.size()) {
+      return "point count mismatch for " + s.labels + ": " + describe(s);
+    }
+    return null;
+  }
+
   private static String describe(Series s) {
     StringBuilder sb = new StringBuilder("[");
     for (int k = 0; k < s.n && k < 20; k++) {
-      sb.append(s.t[k]).append('=').append(s.v[k]).append(' ');
+      sb.append(s.t[k])
+          .append('=')
+          .append(s.histogram(k) != null ? s.histogram(k) : s.v[k])
+          .append(' ');
     }
     return sb.append(']').toString();
   }

@@ -1,5 +1,6 @@
 package dev.osprey.core.storage.memory;
 
+import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.labels.LabelMatcher;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.core.storage.Appender;
@@ -31,24 +32,34 @@ public final class MemStorage implements Storage {
     final Labels labels;
     long[] t = new long[8];
     double[] v = new double[8];
+    FloatHistogram[] h; // null while the series holds floats only
     int n;
 
     Series(Labels labels) {
       this.labels = labels;
     }
 
-    void add(long ts, double val) {
+    void add(long ts, double val, FloatHistogram hist) {
       if (n == t.length) {
         t = Arrays.copyOf(t, n * 2);
         v = Arrays.copyOf(v, n * 2);
+        if (h != null) {
+          h = Arrays.copyOf(h, n * 2);
+        }
+      }
+      if (hist != null && h == null) {
+        h = new FloatHistogram[t.length];
       }
       t[n] = ts;
       v[n] = val;
+      if (h != null) {
+        h[n] = hist;
+      }
       n++;
     }
   }
 
-  private record Pending(Labels labels, long t, double v) {}
+  private record Pending(Labels labels, long t, double v, FloatHistogram h) {}
 
   @Override
   public Appender appender() {
@@ -59,6 +70,15 @@ public final class MemStorage implements Storage {
 
       @Override
       public long append(long ref, Labels labels, long t, double v) {
+        return add(labels, t, v, null);
+      }
+
+      @Override
+      public long appendHistogram(long ref, Labels labels, long t, FloatHistogram h) {
+        return add(labels, t, 0, java.util.Objects.requireNonNull(h));
+      }
+
+      private long add(Labels labels, long t, double v, FloatHistogram h) {
         if (done) {
           throw new IllegalStateException("BUG: appender used after commit or rollback");
         }
@@ -68,7 +88,9 @@ public final class MemStorage implements Storage {
           try {
             Series s = series.get(labels);
             if (s != null && s.n > 0) {
-              last = new Pending(labels, s.t[s.n - 1], s.v[s.n - 1]);
+              last =
+                  new Pending(
+                      labels, s.t[s.n - 1], s.v[s.n - 1], s.h == null ? null : s.h[s.n - 1]);
             }
           } finally {
             lock.readLock().unlock();
@@ -79,13 +101,18 @@ public final class MemStorage implements Storage {
             throw new OutOfOrderSampleException(labels, t);
           }
           if (t == last.t()) {
-            if (Double.doubleToRawLongBits(v) == Double.doubleToRawLongBits(last.v())) {
+            boolean same =
+                h == null
+                    ? last.h() == null
+                        && Double.doubleToRawLongBits(v) == Double.doubleToRawLongBits(last.v())
+                    : h.equals(last.h());
+            if (same) {
               return 0; // an identical replay is accepted and ignored
             }
             throw new DuplicateSampleException(labels, t);
           }
         }
-        Pending p = new Pending(labels, t, v);
+        Pending p = new Pending(labels, t, v, h);
         pending.add(p);
         lastInBatch.put(labels, p);
         return 0;
@@ -97,7 +124,7 @@ public final class MemStorage implements Storage {
         lock.writeLock().lock();
         try {
           for (Pending p : pending) {
-            series.computeIfAbsent(p.labels(), Series::new).add(p.t(), p.v());
+            series.computeIfAbsent(p.labels(), Series::new).add(p.t(), p.v(), p.h());
           }
         } finally {
           lock.writeLock().unlock();
@@ -119,6 +146,7 @@ public final class MemStorage implements Storage {
         List<Labels> ls = new ArrayList<>();
         List<long[]> ts = new ArrayList<>();
         List<double[]> vs = new ArrayList<>();
+        List<FloatHistogram[]> hs = new ArrayList<>();
         lock.readLock().lock();
         try {
           for (Series s : series.values()) {
@@ -133,6 +161,7 @@ public final class MemStorage implements Storage {
             ls.add(s.labels);
             ts.add(Arrays.copyOfRange(s.t, from, to));
             vs.add(Arrays.copyOfRange(s.v, from, to));
+            hs.add(s.h == null ? null : Arrays.copyOfRange(s.h, from, to));
           }
         } finally {
           lock.readLock().unlock();
@@ -152,7 +181,7 @@ public final class MemStorage implements Storage {
 
           @Override
           public SampleIterator iterator(SampleIterator reuse) {
-            return new ArrayIterator(ts.get(i), vs.get(i));
+            return new ArrayIterator(ts.get(i), vs.get(i), hs.get(i));
           }
         };
       }
@@ -246,11 +275,28 @@ public final class MemStorage implements Storage {
   public static final class ArrayIterator implements SampleIterator {
     private final long[] t;
     private final double[] v;
+    private final FloatHistogram[] h;
     private int i = -1;
 
     public ArrayIterator(long[] t, double[] v) {
+      this(t, v, null);
+    }
+
+    /** Over parallel arrays where {@code h[i]}, when not null, is sample i's histogram. */
+    public ArrayIterator(long[] t, double[] v, FloatHistogram[] h) {
       this.t = t;
       this.v = v;
+      this.h = h;
+    }
+
+    @Override
+    public boolean mayHaveHistograms() {
+      return h != null;
+    }
+
+    @Override
+    public FloatHistogram histogram() {
+      return h == null ? null : h[i];
     }
 
     @Override
