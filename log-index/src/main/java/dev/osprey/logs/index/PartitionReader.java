@@ -117,7 +117,7 @@ final class PartitionReader {
   /** Stored fields for reading about {@code hits} docs in increasing order over {@code span}. */
   private static StoredFields storedFields(LeafReaderContext ctx, long hits, long span)
       throws IOException {
-    if (hits * SPARSE_DOCS_PER_HIT >= span && ctx.reader() instanceof CodecReader cr) {
+    if (hits > 1 && hits * SPARSE_DOCS_PER_HIT >= span && ctx.reader() instanceof CodecReader cr) {
       return cr.getFieldsReader().getMergeInstance();
     }
     return ctx.reader().storedFields();
@@ -192,9 +192,10 @@ final class PartitionReader {
 
   /**
    * Streams hits in descending time. Each segment is sorted by time, so its matches (collected into
-   * a bit set) are walked from the last doc down, a chunk at a time: a chunk's doc values and
-   * stored fields are read in increasing doc order (as Lucene's iterators require), then delivered
-   * in reverse; segments are merged by timestamp. No sorting and no re-running of the query.
+   * an array, or a bit set when many) are walked from the last doc down, a chunk at a time: a
+   * chunk's doc values and stored fields are read in increasing doc order (as Lucene's iterators
+   * require), then delivered in reverse; segments are merged by timestamp. No sorting and no
+   * re-running of the query.
    */
   static long backward(IndexSearcher s, Query q, boolean needLine, long limit, LogHitConsumer c)
       throws IOException {
@@ -206,15 +207,8 @@ final class PartitionReader {
       if (sc == null) {
         continue;
       }
-      FixedBitSet bits = new FixedBitSet(ctx.reader().maxDoc());
-      Bits live = ctx.reader().getLiveDocs();
-      DocIdSetIterator it = sc.iterator();
-      for (int d = it.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = it.nextDoc()) {
-        if (live == null || live.get(d)) {
-          bits.set(d);
-        }
-      }
-      Reverse r = new Reverse(ctx, bits, needLine);
+      Reverse.Hits hits = Reverse.collect(ctx, sc.iterator());
+      Reverse r = new Reverse(ctx, hits, needLine);
       if (r.next()) {
         pq.add(r);
       }
@@ -235,10 +229,70 @@ final class PartitionReader {
   }
 
   /** One segment's matches walked backwards in chunks. */
-  private static final class Reverse {
+  static final class Reverse {
     private static final int CHUNK = 256;
+
+    /**
+     * A segment's matching live docs: a sorted array when few (a rare needle in a segment of
+     * millions of docs costs a few ints, not a bit per doc to clear and to walk), a bit set when
+     * many.
+     */
+    static final class Hits {
+      FixedBitSet bits;
+      int[] docs = new int[8];
+      int size;
+      final int maxDoc;
+
+      Hits(int maxDoc) {
+        this.maxDoc = maxDoc;
+      }
+
+      void add(int d) {
+        if (bits != null) {
+          bits.set(d);
+          return;
+        }
+        if (size == docs.length) {
+          if (size >= (maxDoc >>> 5)) { // an int per hit now outweighs a bit per doc
+            bits = new FixedBitSet(maxDoc);
+            for (int i = 0; i < size; i++) {
+              bits.set(docs[i]);
+            }
+            docs = null;
+            bits.set(d);
+            return;
+          }
+          docs = java.util.Arrays.copyOf(docs, size * 2);
+        }
+        docs[size++] = d;
+      }
+
+      /** The last hit below {@code below}, or -1. */
+      int prev(int below) {
+        if (bits != null) {
+          return below <= 0 ? -1 : bits.prevSetBit(below - 1);
+        }
+        // hits are walked downwards, so the array is consumed from its end
+        while (size > 0 && docs[size - 1] >= below) {
+          size--;
+        }
+        return size == 0 ? -1 : docs[size - 1];
+      }
+    }
+
+    static Hits collect(LeafReaderContext ctx, DocIdSetIterator it) throws IOException {
+      Hits h = new Hits(ctx.reader().maxDoc());
+      Bits live = ctx.reader().getLiveDocs();
+      for (int d = it.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = it.nextDoc()) {
+        if (live == null || live.get(d)) {
+          h.add(d);
+        }
+      }
+      return h;
+    }
+
     final LeafReaderContext ctx;
-    final FixedBitSet bits;
+    final Hits hits;
     final boolean needLine;
     int below; // docs below this index are not yet loaded
     final int[] docs = new int[CHUNK];
@@ -249,11 +303,11 @@ final class PartitionReader {
     final Labels[] metas = new Labels[CHUNK];
     int cur = -1; // index in the chunk of the current hit; chunk walked from its end
 
-    Reverse(LeafReaderContext ctx, FixedBitSet bits, boolean needLine) {
+    Reverse(LeafReaderContext ctx, Hits hits, boolean needLine) {
       this.ctx = ctx;
-      this.bits = bits;
+      this.hits = hits;
       this.needLine = needLine;
-      this.below = bits.length();
+      this.below = hits.maxDoc;
     }
 
     long t() {
@@ -271,15 +325,14 @@ final class PartitionReader {
 
     private boolean load() throws IOException {
       int n = 0;
-      int d = below - 1;
-      while (n < CHUNK && d >= 0) {
-        d = bits.prevSetBit(d);
+      int d = below;
+      while (n < CHUNK) {
+        d = hits.prev(d);
         if (d < 0) {
           break;
         }
         docs[CHUNK - 1 - n] = d;
         n++;
-        d--;
       }
       if (n == 0) {
         return false;

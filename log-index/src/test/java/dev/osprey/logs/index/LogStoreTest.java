@@ -100,6 +100,36 @@ class LogStoreTest {
   }
 
   @Test
+  void backwardDeliversSparseAndDenseMatchesNewestFirst() {
+    // 4,000 lines in one segment: "rare" on 3 of them (kept in an array of hits), "even" on half
+    // (more hits than maxDoc/32: switched to a bit set while collecting), read in chunks of 256
+    LogStore s = open(dir);
+    String[] lines = new String[4000];
+    for (int i = 0; i < lines.length; i++) {
+      lines[i] = "n" + i + (i % 2 == 0 ? " even" : " odd") + (i % 1500 == 7 ? " rare" : "");
+    }
+    s.append(List.of(stream("api", NOW, lines)));
+    s.refresh();
+    for (String word : List.of("rare", "even")) {
+      TermQuery q = new TermQuery(new Term("line", LogTokens.part(word)));
+      List<String> fwd =
+          new ArrayList<>(all(s, req(List.of(), q, true, 0)).stream().map(Hit::line).toList());
+      java.util.Collections.reverse(fwd);
+      assertThat(fwd).hasSize(word.equals("rare") ? 3 : 2000);
+      assertThat(all(s, req(List.of(), q, false, 0))).extracting(Hit::line).isEqualTo(fwd);
+      assertThat(all(s, req(List.of(), q, false, 300)))
+          .extracting(Hit::line)
+          .isEqualTo(fwd.subList(0, Math.min(300, fwd.size())));
+    }
+    assertThat(
+            all(
+                s,
+                req(List.of(), new TermQuery(new Term("line", LogTokens.part("rare"))), false, 0)))
+        .extracting(Hit::line)
+        .containsExactly("n3007 odd rare", "n1507 odd rare", "n7 odd rare");
+  }
+
+  @Test
   void lineQueryUsesTheIndex() {
     LogStore s = open(dir);
     s.append(
