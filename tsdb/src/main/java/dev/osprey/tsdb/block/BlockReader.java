@@ -3,6 +3,7 @@ package dev.osprey.tsdb.block;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.core.labels.Utf8Order;
 import dev.osprey.tsdb.index.PostingsSource;
+import dev.osprey.tsdb.query.ChunkChainIterator;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
@@ -237,31 +238,60 @@ public final class BlockReader implements PostingsSource {
 
   /** The bytes of the chunk at {@code ref}, checksum verified. */
   public byte[] chunk(long ref) {
+    ByteBuffer m = chunkFile(ref);
+    long ls = lengthAndStart(m, (int) ref);
+    int len = (int) (ls >>> 32);
+    int p = (int) ls;
+    byte[] out = new byte[len];
+    m.get(p, out);
+    checkChunk(ref, m, p, out, 0, len);
+    return out;
+  }
+
+  /**
+   * Appends the chunk at {@code ref} (checksum verified) to a reusable chain iterator, with its
+   * sample count and last timestamp: the bytes are copied into the iterator's own buffer.
+   */
+  public void copyChunk(long ref, ChunkChainIterator into, int count, long maxT) {
+    ByteBuffer m = chunkFile(ref);
+    long ls = lengthAndStart(m, (int) ref);
+    int len = (int) (ls >>> 32);
+    int p = (int) ls;
+    byte[] dst = into.reserve(len);
+    int off = into.reservedOffset();
+    m.get(p, dst, off, len);
+    checkChunk(ref, m, p, dst, off, len);
+    into.add(len, count, maxT);
+  }
+
+  private ByteBuffer chunkFile(long ref) {
     int file = (int) (ref >>> 32);
-    int off = (int) ref;
     if (file <= 0 || file >= chunkFiles.length || chunkFiles[file] == null) {
       throw new IllegalStateException("cannot read chunk " + Long.toHexString(ref) + " in " + dir);
     }
-    ByteBuffer m = chunkFiles[file];
+    return chunkFiles[file];
+  }
+
+  /** The chunk's length (high half) and where its bytes start (low half). */
+  private static long lengthAndStart(ByteBuffer m, int p) {
     int len = 0;
     int shift = 0;
-    int p = off;
     while (true) {
       int b = m.get(p++) & 0xff;
       len |= (b & 0x7F) << shift;
       if ((b & 0x80) == 0) {
-        break;
+        return ((long) len << 32) | (p & 0xFFFFFFFFL);
       }
       shift += 7;
     }
-    byte[] out = new byte[len];
-    m.get(p, out);
+  }
+
+  private void checkChunk(long ref, ByteBuffer m, int p, byte[] b, int off, int len) {
     CRC32C c = new CRC32C();
-    c.update(out);
+    c.update(b, off, len);
     if ((int) c.getValue() != m.getInt(p + len)) {
       throw new IllegalStateException(
           "cannot read chunk " + Long.toHexString(ref) + " in " + dir + ": checksum mismatch");
     }
-    return out;
   }
 }
