@@ -146,7 +146,7 @@ public final class BlockQuerier implements Querier {
       return List.of();
     }
     if (matchers.length == 0) {
-      return block.values(name);
+      return new ArrayList<>(block.values(name));
     }
     TreeSet<String> out = new TreeSet<>(Utf8Order::compare);
     for (Labels l : matching(mint, maxt, matchers)) {

@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -31,8 +33,12 @@ public final class BlockReader implements PostingsSource {
   private final BlockMeta meta;
   private final ByteBuffer index;
   private final String[] symbols;
-  private final TreeMap<String, TreeMap<String, long[]>> postingsTable =
-      new TreeMap<>(Utf8Order::compare);
+
+  /** Per label name (sorted): its values, sorted, and each value's postings (offset, length). */
+  private final TreeMap<String, LabelValues> postingsTable = new TreeMap<>(Utf8Order::compare);
+
+  private record LabelValues(List<String> sorted, Map<String, long[]> postings) {}
+
   private final long seriesOffsetsOff;
   private final int numSeries;
   private final MappedByteBuffer[] chunkFiles;
@@ -78,14 +84,22 @@ public final class BlockReader implements PostingsSource {
     pos[0] = (int) tableOff;
     int entries = index.getInt(pos[0]);
     pos[0] += 4;
+    TreeMap<String, TreeMap<String, long[]>> table = new TreeMap<>(Utf8Order::compare);
     for (int i = 0; i < entries; i++) {
       String name = symbols[(int) uvarint(pos)];
       String value = symbols[(int) uvarint(pos)];
       long off = uvarint(pos);
       long plen = uvarint(pos);
-      postingsTable
+      table
           .computeIfAbsent(name, x -> new TreeMap<>(Utf8Order::compare))
           .put(value, new long[] {off, plen});
+    }
+    for (var e : table.entrySet()) {
+      postingsTable.put(
+          e.getKey(),
+          new LabelValues(
+              Collections.unmodifiableList(new ArrayList<>(e.getValue().keySet())),
+              new HashMap<>(e.getValue())));
     }
     all = new RoaringBitmap();
     if (numSeries > 0) {
@@ -180,16 +194,17 @@ public final class BlockReader implements PostingsSource {
     return new ArrayList<>(postingsTable.keySet());
   }
 
+  /** Sorted values of label {@code name} (unmodifiable; not a copy). */
   @Override
   public List<String> values(String name) {
-    Map<String, long[]> v = postingsTable.get(name);
-    return v == null ? List.of() : new ArrayList<>(v.keySet());
+    LabelValues v = postingsTable.get(name);
+    return v == null ? List.of() : v.sorted();
   }
 
   @Override
   public RoaringBitmap postings(String name, String value) {
-    Map<String, long[]> v = postingsTable.get(name);
-    long[] e = v == null ? null : v.get(value);
+    LabelValues v = postingsTable.get(name);
+    long[] e = v == null ? null : v.postings().get(value);
     if (e == null) {
       return null;
     }

@@ -1,6 +1,9 @@
 package dev.osprey.tsdb.chunk;
 
 import dev.osprey.core.storage.SampleIterator;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * Decodes a packed chunk ({@link ChunkCodec#PACKED}, written by {@link PackedEncoder}) as a stream:
@@ -15,8 +18,14 @@ import dev.osprey.core.storage.SampleIterator;
 public final class PackedIterator implements SampleIterator {
   static final int GROUP = 32;
 
+  private static final VarHandle LONG_BE =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
   private final BitReader tin = new BitReader();
   private final BitReader vin = new BitReader();
+  private byte[] buf;
+  private long tPos; // fixed-width timestamp forms: the next residual's bit in buf
+  private long vPos; // fixed-width value forms: the next value's bit in buf
   private final long[] gt = new long[GROUP]; // the group next() walks through
   private final double[] gv = new double[GROUP];
   private int glen;
@@ -52,6 +61,7 @@ public final class PackedIterator implements SampleIterator {
     if (count <= 0) {
       return this;
     }
+    this.buf = buf;
     BitReader in = tin;
     in.reset(buf, offset, 0);
     tsMode = (int) in.readBits(2);
@@ -62,6 +72,7 @@ public final class PackedIterator implements SampleIterator {
         tBase = in.readVarint();
         tStep = in.readUvarint();
         tWidth = (int) in.readBits(6);
+        tPos = 8L * offset + in.bitsRead(offset);
         tsEnd = in.bitsRead(offset) + (long) tWidth * count;
       }
       case PackedEncoder.TS_GRID3 -> {
@@ -74,6 +85,7 @@ public final class PackedIterator implements SampleIterator {
         tWidth = PackedEncoder.bitsFor(radix * radix * radix - 1);
         inv = ((1L << 32) + radix - 1) / radix;
         code = 0;
+        tPos = 8L * offset + in.bitsRead(offset);
         tsEnd = in.bitsRead(offset) + (long) tWidth * ((count + 2) / 3);
       }
       case PackedEncoder.TS_DOD -> {
@@ -119,6 +131,7 @@ public final class PackedIterator implements SampleIterator {
       }
       default -> throw new IllegalStateException("cannot read chunk: value form " + vMode);
     }
+    vPos = 8L * offset + v.bitsRead(offset);
     return this;
   }
 
@@ -150,15 +163,18 @@ public final class PackedIterator implements SampleIterator {
   }
 
   private void grid(long[] ts, int off, int k) {
-    BitReader in = tin;
+    byte[] b = buf;
+    long pos = tPos;
     int width = tWidth;
     long step = tStep;
     long t = tBase;
     for (int i = off, end = off + k; i < end; i++) {
-      ts[i] = t + in.readBits(width);
+      ts[i] = t + bits(b, pos, width);
+      pos += width;
       t += step;
     }
     tBase = t;
+    tPos = pos;
   }
 
   /**
@@ -167,7 +183,8 @@ public final class PackedIterator implements SampleIterator {
    * end inside a code; its unused digits wait in {@link #code}.
    */
   private void grid3(long[] ts, int off, int k) {
-    BitReader in = tin;
+    byte[] b = buf;
+    long pos = tPos;
     long radix = this.radix;
     long inv = this.inv;
     int width = tWidth;
@@ -185,7 +202,8 @@ public final class PackedIterator implements SampleIterator {
       phase = phase == 2 ? 0 : phase + 1;
     }
     for (; i + 3 <= end; i += 3) {
-      c = in.readBits(width);
+      c = bits(b, pos, width);
+      pos += width;
       long q = (c * inv) >>> 32;
       long q2 = (q * inv) >>> 32;
       ts[i] = t + (c - q * radix);
@@ -194,7 +212,8 @@ public final class PackedIterator implements SampleIterator {
       t += 3 * step;
     }
     if (i < end) {
-      c = in.readBits(width);
+      c = bits(b, pos, width);
+      pos += width;
       for (; i < end; i++) {
         long q = (c * inv) >>> 32;
         ts[i] = t + (c - q * radix);
@@ -204,6 +223,7 @@ public final class PackedIterator implements SampleIterator {
     }
     code = c;
     tBase = t;
+    tPos = pos;
   }
 
   private void readDod(int n) {
@@ -274,43 +294,86 @@ public final class PackedIterator implements SampleIterator {
   }
 
   private void frameOfReference(double[] vs, int from, int end) {
-    BitReader in = vin;
+    byte[] b = buf;
+    long pos = vPos;
     int exp = this.exp;
     long m = this.m;
     long lo = this.lo;
     long g = gcd;
     int width = vWidth;
-    for (int i = from; i < end; i++) {
-      m += lo + g * in.readBits(width);
-      vs[i] = ChunkCodec.toDouble(m, exp);
+    if (exp >= 0) {
+      double div = ChunkCodec.pow10(exp);
+      for (int i = from; i < end; i++) {
+        m += lo + g * bits(b, pos, width);
+        pos += width;
+        vs[i] = m / div;
+      }
+    } else {
+      double mul = ChunkCodec.pow10(-exp);
+      for (int i = from; i < end; i++) {
+        m += lo + g * bits(b, pos, width);
+        pos += width;
+        vs[i] = m * mul;
+      }
     }
     this.m = m;
+    vPos = pos;
   }
 
   private void increments(double[] vs, int from, int end) {
-    BitReader in = vin;
-    int exp = this.exp;
+    byte[] b = buf;
+    long pos = vPos;
     long lo = this.lo;
     long g = gcd;
     int width = vWidth;
+    double div = ChunkCodec.pow10(exp); // 0..15
     double v = vDouble;
     for (int i = from; i < end; i++) {
-      v += ChunkCodec.toDouble(lo + g * in.readBits(width), exp);
+      v += (lo + g * bits(b, pos, width)) / div;
+      pos += width;
       vs[i] = v;
     }
     vDouble = v;
+    vPos = pos;
   }
 
   private void bitsFor(double[] vs, int from, int end) {
-    BitReader in = vin;
+    byte[] b = buf;
+    long pos = vPos;
     long v = vBits;
     long lo = this.lo;
     int width = vWidth;
     for (int i = from; i < end; i++) {
-      v += lo + in.readBits(width);
+      v += lo + bits(b, pos, width);
+      pos += width;
       vs[i] = Double.longBitsToDouble(v);
     }
     vBits = v;
+    vPos = pos;
+  }
+
+  /**
+   * The {@code w} bits (0..64) at bit {@code pos} of {@code b}, most significant first: one
+   * big-endian long read and two shifts, byte by byte only within 8 bytes of the array's end.
+   */
+  static long bits(byte[] b, long pos, int w) {
+    if (w > 56) {
+      return (bits(b, pos, w - 32) << 32) | bits(b, pos + w - 32, 32);
+    }
+    int i = (int) (pos >>> 3);
+    long word = i + 8 <= b.length ? (long) LONG_BE.get(b, i) : tail(b, i, pos, w);
+    return ((word << (pos & 7)) >>> 1) >>> (63 - w); // 0 when w is 0
+  }
+
+  private static long tail(byte[] b, int i, long pos, int w) {
+    if (pos + w > 8L * b.length) {
+      throw new IllegalStateException("cannot read chunk: it ends in the middle of a sample");
+    }
+    long word = 0;
+    for (int k = 0; k < 8; k++) {
+      word = (word << 8) | (i + k < b.length ? b[i + k] & 0xFF : 0);
+    }
+    return word;
   }
 
   /** Decodes the next group into the buffers; false when every sample was decoded. */
