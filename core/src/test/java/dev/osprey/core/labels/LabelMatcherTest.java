@@ -44,6 +44,69 @@ class LabelMatcherTest {
     assertThat(LabelMatcher.notRegex("job", "a|b").setMatches()).isNull();
   }
 
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(
+      delimiter = ';',
+      nullValues = "null",
+      value = {
+        "app-1.*;app-1",
+        "ns-[0-3];ns-",
+        "ab*;a",
+        "ab+c;a",
+        "ab?;a",
+        "a{2};null",
+        "abc{2,3}.*;ab",
+        "a|b.*;null",
+        "app-(1|2).*;null",
+        "(?i)abc.*;null",
+        "foo\\.bar.*;foo.bar",
+        "foo\\.*;foo",
+        ".*foo;null",
+        "\\d+;null",
+        "abé.*;ab",
+        "é.*;null",
+      })
+  void literalPrefixIsWhatEveryMatchStartsWith(String re, String prefix) {
+    assertThat(LabelMatcher.regex("x", re).literalPrefix()).isEqualTo(prefix);
+  }
+
+  /** The prefix fast paths never change an answer: random patterns against RE2 itself. */
+  @Test
+  void prefixFastPathsAgreeWithTheRegex() {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(20261203L);
+    String[] pieces = {
+      "a", "b", "-", "1", "\\.", ".", ".*", ".+", "[0-3]", "*", "+", "?", "{1,2}", "(a|b)", "é", "|"
+    };
+    String[] alphabet = {"a", "b", "-", "1", "2", ".", "\n", "é", "ab", ""};
+    int checked = 0;
+    for (int round = 0; round < 3000; round++) {
+      StringBuilder re = new StringBuilder();
+      for (int k = r.nextInt(1, 6); k > 0; k--) {
+        re.append(pieces[r.nextInt(pieces.length)]);
+      }
+      com.google.re2j.Pattern p;
+      try {
+        p = com.google.re2j.Pattern.compile("^(?s:" + re + ")$");
+      } catch (com.google.re2j.PatternSyntaxException e) {
+        continue;
+      }
+      LabelMatcher m = LabelMatcher.regex("x", re.toString());
+      for (int i = 0; i < 20; i++) {
+        StringBuilder v = new StringBuilder();
+        for (int k = r.nextInt(0, 6); k > 0; k--) {
+          v.append(alphabet[r.nextInt(alphabet.length)]);
+        }
+        String s = v.toString();
+        assertThat(m.matches(s)).as("%s on %s", re, s).isEqualTo(p.matcher(s).matches());
+        if (m.matches(s) && m.literalPrefix() != null) {
+          assertThat(s).startsWith(m.literalPrefix());
+        }
+        checked++;
+      }
+    }
+    assertThat(checked).isGreaterThan(20_000);
+  }
+
   @Test
   void badRegexNamesThePattern() {
     assertThatThrownBy(() -> LabelMatcher.regex("job", "a(b"))

@@ -9,7 +9,6 @@ import dev.osprey.core.storage.SelectHints;
 import dev.osprey.core.storage.SeriesSet;
 import dev.osprey.tsdb.index.PostingsSource;
 import dev.osprey.tsdb.query.ChunkChainIterator;
-import dev.osprey.tsdb.query.PeekedIterator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -29,29 +28,25 @@ public final class BlockQuerier implements Querier {
   }
 
   /**
-   * An iterator over the chunks of {@code s} overlapping the range, or null when there are none.
+   * Fills {@code into} with the chunks of {@code s} overlapping the range; false when the series
+   * has no sample in it. The chunks' first and last timestamps usually decide that; only when every
+   * such chunk starts before the range and ends after it is the first chunk decoded to see (the
+   * iterator is then left on that sample, pending).
    */
-  SampleIterator chunksOf(BlockReader.Series s, long mint, long maxt) {
+  boolean fill(BlockReader.Series s, long mint, long maxt, ChunkChainIterator into) {
+    into.clear(mint, maxt);
     long[] c = s.chunks();
-    int n = c.length / 4;
-    byte[][] pages = new byte[n][];
-    int[] offsets = new int[n];
-    int[] counts = new int[n];
-    long[] ends = new long[n];
-    int k = 0;
-    for (int i = 0; i < n; i++) {
-      if (c[4 * i + 1] < mint || c[4 * i] > maxt) {
+    boolean sure = false;
+    for (int i = 0; i < c.length; i += 4) {
+      long cmin = c[i];
+      long cmax = c[i + 1];
+      if (cmax < mint || cmin > maxt) {
         continue;
       }
-      pages[k] = block.chunk(c[4 * i + 3]);
-      counts[k] = (int) c[4 * i + 2];
-      ends[k] = c[4 * i + 1];
-      k++;
+      block.copyChunk(c[i + 3], into, (int) c[i + 2], cmax);
+      sure |= cmin >= mint || cmax <= maxt; // its first or its last sample is in range
     }
-    if (k == 0) {
-      return null;
-    }
-    return new ChunkChainIterator(pages, offsets, counts, ends, k, mint, maxt);
+    return into.chunks() > 0 && (sure || into.probe());
   }
 
   @Override
@@ -63,19 +58,26 @@ public final class BlockQuerier implements Querier {
     IntIterator it = ids.getIntIterator();
     return new SeriesSet() {
       private BlockReader.Series cur;
-      private SampleIterator peeked;
+      private ChunkChainIterator filled; // for cur, not yet handed out
+      private ChunkChainIterator spare; // handed back by the caller, free to fill
 
       @Override
       public boolean next() {
+        ChunkChainIterator c = filled;
+        if (c == null) {
+          c = spare != null ? spare : new ChunkChainIterator();
+          spare = null;
+        }
         while (it.hasNext()) {
           BlockReader.Series s = block.series(it.next());
-          SampleIterator si = chunksOf(s, mint, maxt);
-          if (si != null && si.next()) {
+          if (fill(s, mint, maxt, c)) {
             cur = s;
-            peeked = new PeekedIterator(si);
+            filled = c;
             return true;
           }
         }
+        spare = c;
+        filled = null;
         cur = null;
         return false;
       }
@@ -87,13 +89,19 @@ public final class BlockQuerier implements Querier {
 
       @Override
       public SampleIterator iterator(SampleIterator reuse) {
-        SampleIterator p = peeked;
-        if (p != null) {
-          peeked = null;
-          return p;
+        ChunkChainIterator mine = reuse instanceof ChunkChainIterator r && r.reusable() ? r : null;
+        ChunkChainIterator c = filled;
+        if (c != null) {
+          filled = null;
+          if (mine != null && mine != c) {
+            spare = mine;
+          }
+          return c;
         }
-        SampleIterator si = chunksOf(cur, mint, maxt);
-        return si;
+        // a second iterator over the same series
+        c = mine != null ? mine : new ChunkChainIterator();
+        fill(cur, mint, maxt, c);
+        return c;
       }
     };
   }
@@ -138,7 +146,7 @@ public final class BlockQuerier implements Querier {
       return List.of();
     }
     if (matchers.length == 0) {
-      return block.values(name);
+      return new ArrayList<>(block.values(name));
     }
     TreeSet<String> out = new TreeSet<>(Utf8Order::compare);
     for (Labels l : matching(mint, maxt, matchers)) {

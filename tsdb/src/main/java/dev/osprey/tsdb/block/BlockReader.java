@@ -3,6 +3,7 @@ package dev.osprey.tsdb.block;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.core.labels.Utf8Order;
 import dev.osprey.tsdb.index.PostingsSource;
+import dev.osprey.tsdb.query.ChunkChainIterator;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
@@ -12,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,8 +33,12 @@ public final class BlockReader implements PostingsSource {
   private final BlockMeta meta;
   private final ByteBuffer index;
   private final String[] symbols;
-  private final TreeMap<String, TreeMap<String, long[]>> postingsTable =
-      new TreeMap<>(Utf8Order::compare);
+
+  /** Per label name (sorted): its values, sorted, and each value's postings (offset, length). */
+  private final TreeMap<String, LabelValues> postingsTable = new TreeMap<>(Utf8Order::compare);
+
+  private record LabelValues(List<String> sorted, Map<String, long[]> postings) {}
+
   private final long seriesOffsetsOff;
   private final int numSeries;
   private final MappedByteBuffer[] chunkFiles;
@@ -77,14 +84,22 @@ public final class BlockReader implements PostingsSource {
     pos[0] = (int) tableOff;
     int entries = index.getInt(pos[0]);
     pos[0] += 4;
+    TreeMap<String, TreeMap<String, long[]>> table = new TreeMap<>(Utf8Order::compare);
     for (int i = 0; i < entries; i++) {
       String name = symbols[(int) uvarint(pos)];
       String value = symbols[(int) uvarint(pos)];
       long off = uvarint(pos);
       long plen = uvarint(pos);
-      postingsTable
+      table
           .computeIfAbsent(name, x -> new TreeMap<>(Utf8Order::compare))
           .put(value, new long[] {off, plen});
+    }
+    for (var e : table.entrySet()) {
+      postingsTable.put(
+          e.getKey(),
+          new LabelValues(
+              Collections.unmodifiableList(new ArrayList<>(e.getValue().keySet())),
+              new HashMap<>(e.getValue())));
     }
     all = new RoaringBitmap();
     if (numSeries > 0) {
@@ -179,16 +194,17 @@ public final class BlockReader implements PostingsSource {
     return new ArrayList<>(postingsTable.keySet());
   }
 
+  /** Sorted values of label {@code name} (unmodifiable; not a copy). */
   @Override
   public List<String> values(String name) {
-    Map<String, long[]> v = postingsTable.get(name);
-    return v == null ? List.of() : new ArrayList<>(v.keySet());
+    LabelValues v = postingsTable.get(name);
+    return v == null ? List.of() : v.sorted();
   }
 
   @Override
   public RoaringBitmap postings(String name, String value) {
-    Map<String, long[]> v = postingsTable.get(name);
-    long[] e = v == null ? null : v.get(value);
+    LabelValues v = postingsTable.get(name);
+    long[] e = v == null ? null : v.postings().get(value);
     if (e == null) {
       return null;
     }
@@ -237,31 +253,60 @@ public final class BlockReader implements PostingsSource {
 
   /** The bytes of the chunk at {@code ref}, checksum verified. */
   public byte[] chunk(long ref) {
+    ByteBuffer m = chunkFile(ref);
+    long ls = lengthAndStart(m, (int) ref);
+    int len = (int) (ls >>> 32);
+    int p = (int) ls;
+    byte[] out = new byte[len];
+    m.get(p, out);
+    checkChunk(ref, m, p, out, 0, len);
+    return out;
+  }
+
+  /**
+   * Appends the chunk at {@code ref} (checksum verified) to a reusable chain iterator, with its
+   * sample count and last timestamp: the bytes are copied into the iterator's own buffer.
+   */
+  public void copyChunk(long ref, ChunkChainIterator into, int count, long maxT) {
+    ByteBuffer m = chunkFile(ref);
+    long ls = lengthAndStart(m, (int) ref);
+    int len = (int) (ls >>> 32);
+    int p = (int) ls;
+    byte[] dst = into.reserve(len);
+    int off = into.reservedOffset();
+    m.get(p, dst, off, len);
+    checkChunk(ref, m, p, dst, off, len);
+    into.add(len, count, maxT);
+  }
+
+  private ByteBuffer chunkFile(long ref) {
     int file = (int) (ref >>> 32);
-    int off = (int) ref;
     if (file <= 0 || file >= chunkFiles.length || chunkFiles[file] == null) {
       throw new IllegalStateException("cannot read chunk " + Long.toHexString(ref) + " in " + dir);
     }
-    ByteBuffer m = chunkFiles[file];
+    return chunkFiles[file];
+  }
+
+  /** The chunk's length (high half) and where its bytes start (low half). */
+  private static long lengthAndStart(ByteBuffer m, int p) {
     int len = 0;
     int shift = 0;
-    int p = off;
     while (true) {
       int b = m.get(p++) & 0xff;
       len |= (b & 0x7F) << shift;
       if ((b & 0x80) == 0) {
-        break;
+        return ((long) len << 32) | (p & 0xFFFFFFFFL);
       }
       shift += 7;
     }
-    byte[] out = new byte[len];
-    m.get(p, out);
+  }
+
+  private void checkChunk(long ref, ByteBuffer m, int p, byte[] b, int off, int len) {
     CRC32C c = new CRC32C();
-    c.update(out);
+    c.update(b, off, len);
     if ((int) c.getValue() != m.getInt(p + len)) {
       throw new IllegalStateException(
           "cannot read chunk " + Long.toHexString(ref) + " in " + dir + ": checksum mismatch");
     }
-    return out;
   }
 }

@@ -36,6 +36,20 @@ final class BitReader {
     this.valid = 0;
   }
 
+  /** Positions at bit {@code bit} (from the most significant bit of {@code buf[offset]}). */
+  void reset(byte[] buf, int offset, long bit) {
+    if (bit < 0 || offset + (bit >>> 3) > buf.length) {
+      throw new IllegalStateException("cannot read chunk: a section starts after its end");
+    }
+    reset(buf, offset + (int) (bit >>> 3));
+    readBits((int) (bit & 7));
+  }
+
+  /** Bits consumed since bit 0 of {@code buf[offset]} (the offset given to {@link #reset}). */
+  long bitsRead(int offset) {
+    return ((long) (pos - offset) << 3) - valid;
+  }
+
   /**
    * Loads whole bytes until at least 57 bits are unread (fewer only at the end of the array). The
    * long read ORs in more than the whole bytes it counts: the extra bits are the start of the next

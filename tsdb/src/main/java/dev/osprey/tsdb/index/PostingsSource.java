@@ -1,7 +1,9 @@
 package dev.osprey.tsdb.index;
 
 import dev.osprey.core.labels.LabelMatcher;
+import dev.osprey.core.labels.Utf8Order;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.roaringbitmap.RoaringBitmap;
 
@@ -12,6 +14,23 @@ import org.roaringbitmap.RoaringBitmap;
 public interface PostingsSource {
   /** Sorted values of label {@code name}; empty when no series has it. */
   List<String> values(String name);
+
+  /**
+   * The sorted values of label {@code name} that start with {@code prefix}: a range of {@link
+   * #values}, found by binary search (UTF-8 order keeps the values sharing a prefix together).
+   */
+  default List<String> values(String name, String prefix) {
+    List<String> all = values(name);
+    int from = Collections.binarySearch(all, prefix, Utf8Order::compare);
+    if (from < 0) {
+      from = -from - 1;
+    }
+    int to = from;
+    while (to < all.size() && all.get(to).startsWith(prefix)) {
+      to++;
+    }
+    return all.subList(from, to);
+  }
 
   /** Series with {@code name="value"}, or null. Callers must not modify it. */
   RoaringBitmap postings(String name, String value);
@@ -92,7 +111,9 @@ public interface PostingsSource {
 
   private static RoaringBitmap union(PostingsSource src, String name, LabelMatcher filter) {
     List<RoaringBitmap> parts = new ArrayList<>();
-    for (String v : src.values(name)) {
+    String prefix =
+        filter != null && filter.type() == LabelMatcher.Type.REGEX ? filter.literalPrefix() : null;
+    for (String v : prefix != null ? src.values(name, prefix) : src.values(name)) {
       if (filter == null || filter.matches(v)) {
         RoaringBitmap b = src.postings(name, v);
         if (b != null) {

@@ -4,26 +4,37 @@ import dev.osprey.core.storage.SampleIterator;
 import dev.osprey.tsdb.chunk.ChunkCodec;
 import dev.osprey.tsdb.chunk.DecimalIterator;
 import dev.osprey.tsdb.chunk.XorIterator;
+import java.util.Arrays;
 
 /**
  * Iterates over consecutive, non-overlapping tagged chunks ({@link ChunkCodec}) of one series in
  * time order, returning only samples in {@code [mint, maxt]}. Seeking skips whole chunks by their
  * time range.
+ *
+ * <p>Either over chunks in the caller's pages (the constructor with arrays), or reusable: {@link
+ * #clear} and then the chunks' bytes copied into the iterator's own buffer ({@link #reserve},
+ * {@link #add}), so that a reader of many series keeps one iterator, its decoders and its buffers.
  */
-public final class ChunkChainIterator implements SampleIterator {
-  private final byte[][] pages;
-  private final int[] offsets;
-  private final int[] counts;
-  private final long[] chunkMaxT;
-  private final int n;
-  private final long mint;
-  private final long maxt;
+public final class ChunkChainIterator implements SampleIterator, Bounded {
+  private byte[][] pages;
+  private int[] offsets;
+  private int[] counts;
+  private long[] chunkMaxT;
+  private int n;
+  private long mint;
+  private long maxt;
   private final XorIterator xorIt = new XorIterator();
   private final DecimalIterator decIt = new DecimalIterator();
   private SampleIterator it = xorIt;
   private int chunk = -1;
   private boolean positioned;
   private boolean done;
+  private boolean pending; // on a sample that the next next() or read() returns again
+  private boolean trimmed; // a bulk read stopped at maxt: on the last sample it copied, kept here
+  private long endT;
+  private double endV;
+  private byte[] own; // the copied chunks of a reusable iterator
+  private int ownLen;
 
   public ChunkChainIterator(
       byte[][] pages, int[] offsets, int[] counts, long[] chunkMaxT, int n, long mint, long maxt) {
@@ -34,6 +45,92 @@ public final class ChunkChainIterator implements SampleIterator {
     this.n = n;
     this.mint = mint;
     this.maxt = maxt;
+  }
+
+  /** A reusable iterator with no chunks; fill it with {@link #clear} and {@link #add}. */
+  public ChunkChainIterator() {
+    this(new byte[4][], new int[4], new int[4], new long[4], 0, 0, -1);
+    own = new byte[256];
+  }
+
+  /** Empties a reusable iterator for a new series and range. */
+  public void clear(long mint, long maxt) {
+    if (own == null) {
+      throw new IllegalStateException("BUG: clear() on a chain over the caller's pages");
+    }
+    this.n = 0;
+    this.ownLen = 0;
+    this.mint = mint;
+    this.maxt = maxt;
+    this.it = xorIt;
+    this.chunk = -1;
+    this.positioned = false;
+    this.done = false;
+    this.pending = false;
+    this.trimmed = false;
+  }
+
+  /**
+   * Room for {@code len} more bytes: the buffer the next chunk is copied into, from {@link
+   * #reservedOffset()}. The buffer may be replaced by a bigger one on each call.
+   */
+  public byte[] reserve(int len) {
+    if (ownLen + len > own.length) {
+      own = Arrays.copyOf(own, Math.max(ownLen + len, 2 * own.length));
+      for (int i = 0; i < n; i++) {
+        pages[i] = own;
+      }
+    }
+    return own;
+  }
+
+  public int reservedOffset() {
+    return ownLen;
+  }
+
+  /** Adds the chunk just copied to the reserved bytes ({@code len} of them) to the chain. */
+  public void add(int len, int count, long chunkMaxT) {
+    if (n == pages.length) {
+      int cap = 2 * n;
+      pages = Arrays.copyOf(pages, cap);
+      offsets = Arrays.copyOf(offsets, cap);
+      counts = Arrays.copyOf(counts, cap);
+      this.chunkMaxT = Arrays.copyOf(this.chunkMaxT, cap);
+    }
+    pages[n] = own;
+    offsets[n] = ownLen;
+    counts[n] = count;
+    this.chunkMaxT[n] = chunkMaxT;
+    n++;
+    ownLen += len;
+  }
+
+  /** Whether this iterator owns its buffers and can be refilled ({@link #clear}). */
+  public boolean reusable() {
+    return own != null;
+  }
+
+  /** The number of chunks. */
+  public int chunks() {
+    return n;
+  }
+
+  /**
+   * Advances to the first sample in range and leaves it pending, so that the next {@link #next} or
+   * {@link #read} returns it again; false when the chain has no sample in range.
+   */
+  public boolean probe() {
+    if (!next()) {
+      return false;
+    }
+    pending = true;
+    return true;
+  }
+
+  /** No sample after this time is left: the end of the range or of the last chunk. */
+  @Override
+  public long maxTime() {
+    return n == 0 ? Long.MIN_VALUE : Math.min(maxt, chunkMaxT[n - 1]);
   }
 
   private boolean nextChunk() {
@@ -50,6 +147,10 @@ public final class ChunkChainIterator implements SampleIterator {
 
   @Override
   public boolean next() {
+    if (pending) {
+      pending = false;
+      return true;
+    }
     if (done) {
       return false;
     }
@@ -81,6 +182,15 @@ public final class ChunkChainIterator implements SampleIterator {
   @Override
   public int read(long[] ts, double[] vs, int off, int max) {
     int n = 0;
+    boolean had = positioned && !done && !pending;
+    long prevT = had ? it.t() : 0;
+    double prevV = had ? it.v() : 0;
+    if (pending && max > 0) {
+      pending = false;
+      ts[off] = it.t();
+      vs[off] = it.v();
+      n = 1;
+    }
     while (n < max && !done) {
       if (chunk < 0 && !nextChunk()) {
         done = true;
@@ -106,6 +216,16 @@ public final class ChunkChainIterator implements SampleIterator {
         }
         to = k;
         done = true;
+        // the chunk iterator read past maxt; keep the position on the last sample returned
+        if (to > off) {
+          trimmed = true;
+          endT = ts[to - 1];
+          endV = vs[to - 1];
+        } else if (had) {
+          trimmed = true;
+          endT = prevT;
+          endV = prevV;
+        }
       }
       if (to > from) {
         positioned = true;
@@ -120,6 +240,10 @@ public final class ChunkChainIterator implements SampleIterator {
 
   @Override
   public boolean seek(long target) {
+    pending = false; // on that sample: it stays if it qualifies
+    if (trimmed) {
+      return endT >= target; // nothing is left after it
+    }
     if (done) {
       return false;
     }
@@ -146,11 +270,11 @@ public final class ChunkChainIterator implements SampleIterator {
 
   @Override
   public long t() {
-    return it.t();
+    return trimmed ? endT : it.t();
   }
 
   @Override
   public double v() {
-    return it.v();
+    return trimmed ? endV : it.v();
   }
 }

@@ -38,6 +38,7 @@ public final class MergeQuerier implements Querier {
       private Labels cur;
       private boolean first = true;
       private final boolean[] inCur = new boolean[sets.length];
+      private final SampleIterator[] parts = new SampleIterator[sets.length];
 
       @Override
       public boolean next() {
@@ -71,13 +72,33 @@ public final class MergeQuerier implements Querier {
 
       @Override
       public SampleIterator iterator(SampleIterator reuse) {
-        List<SampleIterator> its = new ArrayList<>(2);
+        // a merge of ours keeps each source's last iterator in its slot, for that source to reuse
+        MergeIterator m = reuse instanceof MergeIterator r && r.slots() == sets.length ? r : null;
+        SampleIterator single = m == null ? reuse : null;
+        int k = 0;
         for (int i = 0; i < sets.length; i++) {
           if (inCur[i]) {
-            its.add(sets[i].iterator(null));
+            SampleIterator prev = m != null ? m.slot(i) : single;
+            single = null;
+            SampleIterator it = sets[i].iterator(prev);
+            parts[k++] = it;
+            if (m != null) {
+              m.setSlot(i, it);
+            }
           }
         }
-        return its.size() == 1 ? its.get(0) : new MergeIterator(its.toArray(SampleIterator[]::new));
+        if (k == 1) {
+          return parts[0];
+        }
+        if (m == null) {
+          m = new MergeIterator(sets.length);
+          for (int i = 0, j = 0; i < sets.length; i++) {
+            if (inCur[i]) {
+              m.setSlot(i, parts[j++]);
+            }
+          }
+        }
+        return m.reset(parts, k);
       }
     };
   }

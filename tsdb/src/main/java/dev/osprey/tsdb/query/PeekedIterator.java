@@ -6,7 +6,7 @@ import dev.osprey.core.storage.SampleIterator;
  * Wraps an iterator that was advanced once (to learn that a series has a sample in range), so that
  * the first {@link #next()} returns that sample again.
  */
-public final class PeekedIterator implements SampleIterator {
+public final class PeekedIterator implements SampleIterator, Bounded {
   private final SampleIterator it;
   private boolean pending = true;
 
@@ -41,6 +41,11 @@ public final class PeekedIterator implements SampleIterator {
       return it.t() >= t || it.seek(t);
     }
     return it.seek(t);
+  }
+
+  @Override
+  public long maxTime() {
+    return Bounded.of(it);
   }
 
   @Override

@@ -83,6 +83,68 @@ class PackedChunkRoundTripTest {
     assertThat(it.next()).isFalse();
   }
 
+  /**
+   * One iterator reused over chunks of every form, driven by a random mix of next(), bulk reads of
+   * any length and seeks (to sample times, between them, backwards), checked against a model of the
+   * position after every step: the streaming decoder's groups, the digits of a grid code split over
+   * two runs and the value state carried between runs must never show.
+   */
+  @Test
+  void randomMixOfNextReadAndSeekOnOneReusedIterator() {
+    SplittableRandom r = new SplittableRandom(20261203_4L);
+    long[] gotT = new long[700];
+    double[] gotV = new double[700];
+    for (int round = 0; round < 1500; round++) {
+      int n = 1 + r.nextInt(r.nextBoolean() ? 600 : 40);
+      int kind = r.nextInt(12);
+      long[] ts = r.nextInt(4) == 0 ? ChunkRoundTripRandomTest.timestamps(n, r) : scrapes(n, r);
+      long[] vs = kind < 6 ? ChunkRoundTripRandomTest.values(n, kind, r) : values(n, kind, r);
+      boolean increasing = true;
+      for (int i = 1; i < n; i++) {
+        increasing &= ts[i] > ts[i - 1];
+      }
+      codec.encodePacked(ts, vs, n);
+      byte[] b = java.util.Arrays.copyOf(codec.bytes(), codec.length() + r.nextInt(9));
+      var it = ChunkCodec.iterator(b, 0, n, xorIt, decIt);
+      int idx = -1;
+      for (int step = 0; step < 60 && idx < n; step++) {
+        int op = r.nextInt(increasing ? 3 : 2);
+        if (op == 0) {
+          boolean more = it.next();
+          idx = Math.min(idx + 1, n);
+          assertThat(more).as("next at %d of %d", idx, n).isEqualTo(idx < n);
+        } else if (op == 1) {
+          int max = r.nextInt(0, 90);
+          int off = r.nextInt(5);
+          int k = it.read(gotT, gotV, off, max);
+          int want = Math.max(0, Math.min(max, n - idx - 1));
+          assertThat(k).as("read %d after %d of %d", max, idx, n).isEqualTo(want);
+          for (int i = 0; i < k; i++) {
+            assertThat(gotT[off + i]).isEqualTo(ts[idx + 1 + i]);
+            assertThat(Double.doubleToRawLongBits(gotV[off + i])).isEqualTo(vs[idx + 1 + i]);
+          }
+          idx += k;
+        } else {
+          int j = r.nextInt(n);
+          long target = ts[j] + (r.nextBoolean() ? 0 : r.nextInt(-3, 4));
+          boolean found = it.seek(target);
+          if (idx < 0 || idx >= n || ts[idx] < target) {
+            int from = Math.max(idx, 0);
+            while (from < n && ts[from] < target) {
+              from++;
+            }
+            idx = from;
+          }
+          assertThat(found).as("seek %d at %d of %d", target, idx, n).isEqualTo(idx < n);
+        }
+        if (idx >= 0 && idx < n) {
+          assertThat(it.t()).as("t at %d of %d", idx, n).isEqualTo(ts[idx]);
+          assertThat(Double.doubleToRawLongBits(it.v())).as("v at %d", idx).isEqualTo(vs[idx]);
+        }
+      }
+    }
+  }
+
   @Test
   void unknownFormIsAnError() {
     byte[] b = {ChunkCodec.PACKED, (byte) 0b1100_0000, 0, 0, 0, 0, 0, 0, 0, 0};
