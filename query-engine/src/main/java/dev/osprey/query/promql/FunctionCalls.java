@@ -60,7 +60,8 @@ final class FunctionCalls {
     MATH.put("atanh", x -> 0.5 * Math.log((1 + x) / (1 - x)));
   }
 
-  private static double log2(double x) {
+  /** Go's math.Log2: exact for powers of two. */
+  static double log2(double x) {
     if (x > 0 && !Double.isInfinite(x)) {
       int exp = Math.getExponent(x);
       if (x == Math.scalb(1.0, exp)) {

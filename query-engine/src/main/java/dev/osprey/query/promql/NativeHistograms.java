@@ -411,22 +411,12 @@ final class NativeHistograms {
     if (h.usesCustomBuckets() || (lower <= 0 && upper >= 0)) {
       return lower + (upper - lower) * fraction;
     }
-    double logLower = log2(Math.abs(lower));
-    double logUpper = log2(Math.abs(upper));
+    double logLower = FunctionCalls.log2(Math.abs(lower));
+    double logUpper = FunctionCalls.log2(Math.abs(upper));
     if (lower > 0) {
       return Math.pow(2, logLower + (logUpper - logLower) * fraction);
     }
     return -Math.pow(2, logUpper + (logLower - logUpper) * (1 - fraction));
-  }
-
-  private static double log2(double x) {
-    if (x > 0 && !Double.isInfinite(x)) {
-      int e = Math.getExponent(x);
-      if (x == Math.scalb(1.0, e)) {
-        return e;
-      }
-    }
-    return Math.log(x) / Math.log(2);
   }
 
   /** Upstream's HistogramFraction for one native histogram. */
@@ -499,9 +489,9 @@ final class NativeHistograms {
       }
       return rank + count * (v - bl) / (bu - bl);
     }
-    double logLower = log2(Math.abs(bl));
-    double logUpper = log2(Math.abs(bu));
-    double logV = log2(Math.abs(v));
+    double logLower = FunctionCalls.log2(Math.abs(bl));
+    double logUpper = FunctionCalls.log2(Math.abs(bu));
+    double logV = FunctionCalls.log2(Math.abs(v));
     double f;
     if (v > 0) {
       f = (logV - logLower) / (logUpper - logLower);
@@ -779,13 +769,13 @@ final class NativeHistograms {
       return (x - lo) / (hi - lo);
     }
     if (x > 0 || lo >= 0) {
-      double logLo = log2(Math.abs(lo));
-      double logHi = log2(Math.abs(hi));
-      return (log2(Math.abs(x)) - logLo) / (logHi - logLo);
+      double logLo = FunctionCalls.log2(Math.abs(lo));
+      double logHi = FunctionCalls.log2(Math.abs(hi));
+      return (FunctionCalls.log2(Math.abs(x)) - logLo) / (logHi - logLo);
     }
-    double logLo = log2(Math.abs(lo));
-    double logHi = log2(Math.abs(hi));
-    return 1 - ((log2(Math.abs(x)) - logHi) / (logLo - logHi));
+    double logLo = FunctionCalls.log2(Math.abs(lo));
+    double logHi = FunctionCalls.log2(Math.abs(hi));
+    return 1 - ((FunctionCalls.log2(Math.abs(x)) - logHi) / (logLo - logHi));
   }
 
   private static double representative(double lo, double hi, boolean linear) {
