@@ -775,16 +775,37 @@ final class FunctionCalls {
         prev = cur;
       }
     }
-    double durationToStart = (t[from] - rangeStart) / 1000.0;
-    double durationToEnd = (rangeEnd - t[last]) / 1000.0;
-    double sampledInterval = (t[last] - t[from]) / 1000.0;
+    return result
+        * extrapolationFactor(
+            t[from], t[last], n, rangeStart, rangeEnd, rangeMs, counter, rate, v[from], result);
+  }
+
+  /**
+   * Prometheus's extrapolation of rate/increase/delta to the range's ends, for {@code n} samples
+   * from {@code firstT} to {@code lastT}: the first's value (a float, or a histogram's count) and
+   * the result bound how far a counter may be extrapolated back towards zero.
+   */
+  static double extrapolationFactor(
+      long firstT,
+      long lastT,
+      int n,
+      long rangeStart,
+      long rangeEnd,
+      long rangeMs,
+      boolean counter,
+      boolean rate,
+      double first,
+      double result) {
+    double durationToStart = (firstT - rangeStart) / 1000.0;
+    double durationToEnd = (rangeEnd - lastT) / 1000.0;
+    double sampledInterval = (lastT - firstT) / 1000.0;
     double avgBetween = sampledInterval / (n - 1);
     double threshold = avgBetween * 1.1;
     if (durationToStart >= threshold) {
       durationToStart = avgBetween / 2;
     }
-    if (counter && result > 0 && v[from] >= 0) {
-      double durationToZero = sampledInterval * (v[from] / result);
+    if (counter && result > 0 && first >= 0) {
+      double durationToZero = sampledInterval * (first / result);
       if (durationToZero < durationToStart) {
         durationToStart = durationToZero;
       }
@@ -796,7 +817,7 @@ final class FunctionCalls {
     if (rate) {
       factor /= rangeMs / 1000.0;
     }
-    return result * factor;
+    return factor;
   }
 
   private static double instantValue(Series s, boolean rate) {

@@ -286,30 +286,17 @@ final class NativeHistograms {
       boolean counter,
       boolean rate,
       double resultCount) {
-    int last = s.n - 1;
-    double durationToStart = (s.t[0] - rangeStart) / 1000.0;
-    double durationToEnd = (rangeEnd - s.t[last]) / 1000.0;
-    double sampledInterval = (s.t[last] - s.t[0]) / 1000.0;
-    double avgBetween = sampledInterval / last;
-    double threshold = avgBetween * 1.1;
-    if (durationToStart >= threshold) {
-      durationToStart = avgBetween / 2;
-    }
-    double firstCount = s.histogram(0).count();
-    if (counter && resultCount > 0 && firstCount >= 0) {
-      double durationToZero = sampledInterval * (firstCount / resultCount);
-      if (durationToZero < durationToStart) {
-        durationToStart = durationToZero;
-      }
-    }
-    if (durationToEnd >= threshold) {
-      durationToEnd = avgBetween / 2;
-    }
-    double factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-    if (rate) {
-      factor /= rangeMs / 1000.0;
-    }
-    return factor;
+    return FunctionCalls.extrapolationFactor(
+        s.t[0],
+        s.t[s.n - 1],
+        s.n,
+        rangeStart,
+        rangeEnd,
+        rangeMs,
+        counter,
+        rate,
+        s.histogram(0).count(),
+        resultCount);
   }
 
   // ------------------------------------------------------------ bucket iteration
