@@ -55,6 +55,10 @@ class AlertingReloadTest {
     String base = "http://127.0.0.1:" + port;
     Path log = dir.resolve("server.log");
     List<String> cmd = new ArrayList<>();
+    if (Processes.sighupIgnored()) {
+      // run under nohup (say): the child would inherit SIGHUP ignored, and the JVM keeps it so
+      cmd.addAll(List.of("env", "--default-signal=HUP"));
+    }
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(ServerCrashIT.jvmFlagsForTests());
     cmd.addAll(
