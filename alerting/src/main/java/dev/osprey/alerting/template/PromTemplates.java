@@ -3,6 +3,7 @@ package dev.osprey.alerting.template;
 import com.google.re2j.Pattern;
 import dev.osprey.alerting.QueryFunction;
 import dev.osprey.alerting.Sample;
+import dev.osprey.core.util.GoFormat;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;

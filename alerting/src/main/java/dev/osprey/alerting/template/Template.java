@@ -1,5 +1,6 @@
 package dev.osprey.alerting.template;
 
+import dev.osprey.core.util.GoFormat;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

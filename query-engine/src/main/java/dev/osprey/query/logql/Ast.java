@@ -95,7 +95,7 @@ public final class Ast {
   public record StringFilter(LabelMatcher matcher) implements LabelFilter {}
 
   /** {@code name = ip("...")} or {@code name != ip("...")}. */
-  public record IpFilter(String name, boolean negate, String pattern) implements LabelFilter {}
+  public record IpFilter(String name, boolean negate, IpMatcher matcher) implements LabelFilter {}
 
   /** Kinds of typed literals in numeric label filters. */
   public enum NumKind {

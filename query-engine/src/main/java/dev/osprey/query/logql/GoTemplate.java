@@ -1,8 +1,8 @@
 package dev.osprey.query.logql;
 
 import com.google.re2j.Pattern;
+import dev.osprey.core.util.GoFormat;
 import dev.osprey.core.util.Utf8;
-import dev.osprey.query.promql.GoFloat;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -825,7 +825,10 @@ final class GoTemplate {
         }
         yield v.length() > n ? v.substring(0, (int) n) : v;
       }
-      case "printf" -> printf(f, a);
+      case "printf" -> {
+        need(f, a, 1, Integer.MAX_VALUE);
+        yield GoFormat.sprintf(str(a.get(0)), a.subList(1, a.size()));
+      }
       case "regexReplaceAll" -> // sprig's order: regex, input, replacement
           regex(f, s(f, a, 0, 3)).matcher(s(f, a, 1, 3)).replaceAll(goReplacement(s(f, a, 2, 3)));
       case "regexReplaceAllLiteral" ->
@@ -1065,69 +1068,6 @@ final class GoTemplate {
     };
   }
 
-  /** Go's printf for the common verbs: %s %v %q %d %f %e %g with flags, width and precision. */
-  private static String printf(String f, List<Object> a) {
-    need(f, a, 1, Integer.MAX_VALUE);
-    String fmt = str(a.get(0));
-    StringBuilder out = new StringBuilder();
-    int arg = 1;
-    int i = 0;
-    while (i < fmt.length()) {
-      char c = fmt.charAt(i);
-      if (c != '%') {
-        out.append(c);
-        i++;
-        continue;
-      }
-      int j = i + 1;
-      while (j < fmt.length() && "+-# 0123456789.".indexOf(fmt.charAt(j)) >= 0) {
-        j++;
-      }
-      if (j >= fmt.length()) {
-        out.append("%!(NOVERB)");
-        break;
-      }
-      char verb = fmt.charAt(j);
-      String spec = fmt.substring(i, j);
-      i = j + 1;
-      if (verb == '%') {
-        out.append('%');
-        continue;
-      }
-      if (arg >= a.size()) {
-        out.append("%!").append(verb).append("(MISSING)");
-        continue;
-      }
-      Object v = a.get(arg++);
-      try {
-        out.append(
-            switch (verb) {
-              case 's', 'v' -> String.format(Locale.ROOT, spec + "s", str(v));
-              case 'q' -> String.format(Locale.ROOT, spec + "s", "\"" + str(v) + "\"");
-              case 'd' ->
-                  v instanceof Long || v instanceof Double
-                      ? String.format(Locale.ROOT, spec + "d", toInt(v))
-                      : "%!d(string=" + str(v) + ")";
-              case 'f', 'e', 'g' ->
-                  v instanceof Long || v instanceof Double
-                      ? String.format(Locale.ROOT, spec + verb, toFloat(v))
-                      : "%!" + verb + "(string=" + str(v) + ")";
-              default -> "%!" + verb + "(" + str(v) + ")";
-            });
-      } catch (java.util.IllegalFormatException e) {
-        throw new IllegalArgumentException("printf: bad format " + spec + verb);
-      }
-    }
-    if (arg < a.size()) {
-      out.append("%!(EXTRA ");
-      for (int k = arg; k < a.size(); k++) {
-        out.append(k > arg ? ", " : "").append(str(a.get(k)));
-      }
-      out.append(')');
-    }
-    return out.toString();
-  }
-
   private static GoTime time(String f, Object v) {
     if (v instanceof GoTime t) {
       return t;
@@ -1270,44 +1210,12 @@ final class GoTemplate {
   }
 
   private static String trimAll(String cutset, String v) {
-    int s = 0;
-    int e = v.length();
-    while (s < e && cutset.indexOf(v.charAt(s)) >= 0) {
-      s++;
-    }
-    while (e > s && cutset.indexOf(v.charAt(e - 1)) >= 0) {
-      e--;
-    }
-    return v.substring(s, e);
+    return trimRight(trimLeft(v, cutset), cutset);
   }
 
   /** A value as Go's text/template prints it. */
   static String str(Object v) {
-    return switch (v) {
-      case null -> "<no value>";
-      case Double d -> GoFloat.formatG(d); // fmt's %v: 1e+06 from a million on
-      case Map<?, ?> m -> {
-        StringBuilder b = new StringBuilder("map[");
-        new java.util.TreeMap<>(m)
-            .forEach(
-                (k, x) ->
-                    b.append(b.length() > 4 ? " " : "").append(k).append(':').append(inner(x)));
-        yield b.append(']').toString();
-      }
-      case List<?> l -> {
-        StringBuilder b = new StringBuilder("[");
-        for (Object x : l) {
-          b.append(b.length() > 1 ? " " : "").append(inner(x));
-        }
-        yield b.append(']').toString();
-      }
-      default -> v.toString();
-    };
-  }
-
-  /** A value inside a map or slice, as fmt prints it there: nil is {@code <nil>}. */
-  private static String inner(Object v) {
-    return v == null ? "<nil>" : str(v);
+    return GoFormat.print(v);
   }
 
   /** Go's {@code ${1}} group references become RE2/J's {@code $1}. */

@@ -15,16 +15,14 @@ import java.util.Arrays;
  * are followed by a colon (IPv6), the longest run of address characters is parsed, and the scan
  * goes on after it.
  */
-final class IpMatcher {
+public final class IpMatcher {
   private static final String V4_CHARS = "0123456789.";
   private static final String V6_CHARS = "0123456789abcdefABCDEF:.";
 
-  private final String pattern;
   private final byte[] from; // inclusive bounds, 4 or 16 bytes
   private final byte[] to;
 
-  private IpMatcher(String pattern, byte[] from, byte[] to) {
-    this.pattern = pattern;
+  private IpMatcher(byte[] from, byte[] to) {
     this.from = from;
     this.to = to;
   }
@@ -37,7 +35,7 @@ final class IpMatcher {
   static IpMatcher of(String pattern) {
     byte[] a = parseAddr(pattern);
     if (a != null) {
-      return new IpMatcher(pattern, a, a);
+      return new IpMatcher(a, a);
     }
     int slash = pattern.indexOf('/');
     if (slash >= 0) {
@@ -51,7 +49,7 @@ final class IpMatcher {
           lo[i / 8] &= (byte) ~(0x80 >>> (i % 8));
           hi[i / 8] |= (byte) (0x80 >>> (i % 8));
         }
-        return new IpMatcher(pattern, lo, hi);
+        return new IpMatcher(lo, hi);
       }
     }
     int dash = pattern.indexOf('-');
@@ -62,30 +60,10 @@ final class IpMatcher {
           && hi != null
           && lo.length == hi.length
           && Arrays.compareUnsigned(lo, hi) <= 0) {
-        return new IpMatcher(pattern, lo, hi);
+        return new IpMatcher(lo, hi);
       }
     }
     throw new IllegalArgumentException("ip: invalid pattern: \"" + pattern + "\"");
-  }
-
-  private static final java.util.concurrent.ConcurrentHashMap<String, IpMatcher> CACHE =
-      new java.util.concurrent.ConcurrentHashMap<>();
-
-  /** {@link #of}, kept for label filters, which see only the pattern's text per line. */
-  static IpMatcher cached(String pattern) {
-    IpMatcher m = CACHE.get(pattern);
-    if (m == null) {
-      if (CACHE.size() > 1000) {
-        CACHE.clear();
-      }
-      m = of(pattern);
-      CACHE.put(pattern, m);
-    }
-    return m;
-  }
-
-  String pattern() {
-    return pattern;
   }
 
   /** Whether {@code a} (4 or 16 bytes) is within the pattern; the other family never is. */

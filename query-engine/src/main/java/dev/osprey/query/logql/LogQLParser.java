@@ -415,7 +415,7 @@ public final class LogQLParser {
             throw new LogQLParseException(
                 input, t.pos(), "ip: invalid operation: only |= and != take ip(...)");
           }
-          ipPattern(pattern, p);
+          ipMatcher(pattern, p);
           stages.add(
               new LineFilter(
                   op == FilterOp.CONTAINS ? FilterOp.IP : FilterOp.NOT_IP, List.of(pattern)));
@@ -609,9 +609,9 @@ public final class LogQLParser {
     return out;
   }
 
-  private void ipPattern(String pattern, Tok at) {
+  private IpMatcher ipMatcher(String pattern, Tok at) {
     try {
-      IpMatcher.of(pattern);
+      return IpMatcher.of(pattern);
     } catch (IllegalArgumentException e) {
       throw new LogQLParseException(input, at.pos(), e.getMessage());
     }
@@ -655,8 +655,7 @@ public final class LogQLParser {
         throw new LogQLParseException(
             input, op.pos(), "ip: invalid operation: only = and != take ip(...)");
       }
-      ipPattern(pattern, p);
-      return new IpFilter(name, op.is("!="), pattern);
+      return new IpFilter(name, op.is("!="), ipMatcher(pattern, p));
     }
     if (v.type() == T.STRING) {
       next();

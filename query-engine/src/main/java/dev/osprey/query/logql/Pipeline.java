@@ -447,7 +447,7 @@ final class Pipeline {
       return true;
     }
     String v = s.labels.get(f.name());
-    return v != null && IpMatcher.cached(f.pattern()).matches(v) != f.negate();
+    return v != null && f.matcher().matches(v) != f.negate();
   }
 
   private static boolean numberFilter(NumberFilter nf, State s) {

@@ -72,6 +72,8 @@ class GoTemplateTest {
     assertThat(run("[{{ trimAll \" \" .msg }}] [{{ .msg | trim }}] {{ .app | upper | lower }}"))
         .isEqualTo("[hi] [hi] api");
     assertThat(run("{{ printf \"%s-%05.1f|%d\" .app 3.14159 42 }}")).isEqualTo("api-003.1|42");
+    assertThat(run("{{ printf \"%s|%5.2f|%x|%t|%f\" 42 1.5 255 true 7 }}"))
+        .isEqualTo("%!s(int=42)| 1.50|ff|true|%!f(int=7)"); // Go's fmt, the alerting templates' too
     assertThat(run("{{ printf \"%d\" .status }} {{ .app | printf \"%q\" }}"))
         .isEqualTo("%!d(string=500) \"api\"");
     assertThat(run("{{ default \"none\" .empty }} {{ default \"none\" .app }}"))

@@ -1,4 +1,4 @@
-package dev.osprey.alerting.template;
+package dev.osprey.core.util;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -181,7 +181,7 @@ public final class GoFormat {
           sb.append(' ');
         }
         first = false;
-        sb.append(print(e.getKey())).append(':').append(print(e.getValue()));
+        sb.append(print(e.getKey())).append(':').append(nested(e.getValue()));
       }
       return sb.append(']').toString();
     }
@@ -191,7 +191,7 @@ public final class GoFormat {
         if (i > 0) {
           sb.append(' ');
         }
-        sb.append(print(l.get(i)));
+        sb.append(nested(l.get(i)));
       }
       return sb.append(']').toString();
     }
@@ -313,11 +313,16 @@ public final class GoFormat {
     return out.toString();
   }
 
+  /** A value inside a map or slice: fmt prints a nil there as {@code <nil>}. */
+  private static String nested(Object v) {
+    return v == null ? "<nil>" : print(v);
+  }
+
   private static boolean isNumber(Object a) {
     return a instanceof Number;
   }
 
-  static String typeName(Object a) {
+  public static String typeName(Object a) {
     if (a instanceof String) {
       return "string";
     }
