@@ -38,7 +38,8 @@ class LauncherIT {
 
   /**
    * A server start without a class cache newer than the jar records one, which the JVM writes when
-   * the server exits; the next start uses it (JDK 25+; older JDKs get the dynamic CDS archive).
+   * the server exits; the next start uses it (JDK 25+; older JDKs get the dynamic CDS archive). A
+   * start that only prints help records nothing.
    */
   @Test
   void serverRecordsAClassCacheOnceAndUsesItAtTheNextStart(@TempDir Path data) throws Exception {
@@ -47,6 +48,11 @@ class LauncherIT {
     assertThat(jar).as("built by package").exists();
     Path aot = root.resolve("server/target/osprey-server.aot");
     Files.deleteIfExists(aot);
+    LauncherTest.Run help =
+        LauncherTest.run(
+            Map.of("PATH", "/usr/bin:/bin", "OSPREY_SKIP_BUILD", "1"), "server", "--help");
+    assertThat(help.code()).as(help.err()).isZero();
+    assertThat(aot).as("a run that only prints help records no cache").doesNotExist();
     List<String> first = startAndStop(root, data);
     if (first.stream().anyMatch(a -> a.startsWith("-XX:SharedArchiveFile="))) {
       assumeTrue(false, "the launcher found a JDK older than 25: dynamic CDS, no AOT cache");
