@@ -2,8 +2,8 @@ package dev.osprey.alerting.notify;
 
 import dev.osprey.alerting.internal.GoTime;
 import dev.osprey.alerting.internal.LabelMaps;
-import dev.osprey.alerting.template.Fields;
 import dev.osprey.core.labels.Labels;
+import dev.osprey.core.template.Fields;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -100,7 +100,7 @@ public final class NotifyData implements Fields {
 
   /** Alertmanager's template.KV: a sorted label map with SortedPairs, Names and Values. */
   public static final class KV extends TreeMap<String, String>
-      implements Fields, dev.osprey.alerting.template.Methods {
+      implements Fields, dev.osprey.core.template.Methods {
     KV(Map<String, String> m) {
       super(m);
     }
@@ -225,7 +225,7 @@ public final class NotifyData implements Fields {
   public String alertmanagerURL() {
     return externalURL
         + "/#/alerts?receiver="
-        + dev.osprey.alerting.template.Template.queryEscape(receiver);
+        + dev.osprey.core.template.Template.queryEscape(receiver);
   }
 
   /** The webhook's version-4 payload, fields in Alertmanager's order. */

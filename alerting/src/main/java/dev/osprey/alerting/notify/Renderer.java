@@ -1,9 +1,9 @@
 package dev.osprey.alerting.notify;
 
 import dev.osprey.alerting.template.PromTemplates;
-import dev.osprey.alerting.template.Template;
-import dev.osprey.alerting.template.TemplateException;
-import dev.osprey.alerting.template.TemplateFunction;
+import dev.osprey.core.template.Template;
+import dev.osprey.core.template.TemplateException;
+import dev.osprey.core.template.TemplateFunction;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,6 +3,8 @@ package dev.osprey.alerting.template;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.osprey.core.template.Template;
+import dev.osprey.core.template.TemplateException;
 import dev.osprey.core.util.GoFormat;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

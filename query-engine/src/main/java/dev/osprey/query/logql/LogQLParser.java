@@ -520,7 +520,7 @@ public final class LogQLParser {
           Tok s = peek();
           String tpl = expectString();
           try {
-            GoTemplate.compile(tpl);
+            LogTemplates.compile("line", tpl);
           } catch (IllegalArgumentException e) {
             throw new LogQLParseException(input, s.pos(), e.getMessage());
           }
@@ -539,7 +539,7 @@ public final class LogQLParser {
               Tok s = peek();
               String tpl = next().text();
               try {
-                GoTemplate.compile(tpl);
+                LogTemplates.compile("label", tpl);
               } catch (IllegalArgumentException e) {
                 throw new LogQLParseException(input, s.pos(), e.getMessage());
               }

@@ -6,6 +6,7 @@ import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 import dev.osprey.core.labels.LabelMatcher;
 import dev.osprey.core.labels.Labels;
+import dev.osprey.core.template.Template;
 import dev.osprey.query.logql.Ast.*;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -143,10 +144,10 @@ final class Pipeline {
       case Unpack u -> Pipeline::unpack;
       case LabelFilterStage lf -> s -> labelFilter(lf.filter(), s);
       case LineFormat lf -> {
-        GoTemplate t = GoTemplate.compile(lf.template());
+        Template t = LogTemplates.compile("line", lf.template());
         yield s -> {
           try {
-            s.line = t.render(new GoTemplate.Ctx(s.labels, s.line, s.ts));
+            s.line = LogTemplates.render(t, new LogTemplates.Ctx(s.labels, s.line, s.ts));
           } catch (RuntimeException e) {
             s.setErr("TemplateFormatErr", String.valueOf(e.getMessage()));
           }
@@ -500,9 +501,9 @@ final class Pipeline {
   }
 
   private static Step labelFormat(LabelFormat lf) {
-    List<GoTemplate> tpls = new ArrayList<>();
+    List<Template> tpls = new ArrayList<>();
     for (LabelFmt i : lf.items()) {
-      tpls.add(i.isTemplate() ? GoTemplate.compile(i.src()) : null);
+      tpls.add(i.isTemplate() ? LogTemplates.compile("label", i.src()) : null);
     }
     return s -> {
       Map<String, String> snapshot = new LinkedHashMap<>(s.labels);
@@ -510,7 +511,9 @@ final class Pipeline {
         LabelFmt it = lf.items().get(i);
         if (it.isTemplate()) {
           try {
-            s.labels.put(it.dst(), tpls.get(i).render(new GoTemplate.Ctx(snapshot, s.line, s.ts)));
+            s.labels.put(
+                it.dst(),
+                LogTemplates.render(tpls.get(i), new LogTemplates.Ctx(snapshot, s.line, s.ts)));
           } catch (RuntimeException e) {
             s.setErr("TemplateFormatErr", String.valueOf(e.getMessage()));
           }

@@ -1,4 +1,4 @@
-package dev.osprey.alerting.template;
+package dev.osprey.core.template;
 
 import dev.osprey.core.util.GoFormat;
 import java.net.URLEncoder;
@@ -12,13 +12,16 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A template in the language of Go's text/template, as far as alerting needs it: text and actions
- * with {@code {{-}} / {@code -}}} trimming and comments; pipelines of commands with fields,
- * variables, constants, parentheses and functions; {@code if}/{@code else if}/{@code else}, {@code
- * range} (lists, maps in key order, integers) with {@code $i, $v :=}, {@code with}, {@code define}
- * and {@code template}; the builtins {@code and or not len index print printf println eq ne lt le
- * gt ge html js urlquery}. A missing map key yields the empty string, as Prometheus's {@code
- * missingkey=zero} does for label maps.
+ * A template in the language of Go's text/template, for alerting (Prometheus's and Alertmanager's
+ * templates) and for LogQL's {@code line_format}/{@code label_format}: text and actions with {@code
+ * {{-}} / {@code -}}} trimming and comments; pipelines of commands with fields, variables,
+ * constants, parentheses and functions; {@code if}/{@code else if}/{@code else}, {@code range}
+ * (lists, maps in key order, integers) with {@code $i, $v :=}, {@code with}, {@code define} and
+ * {@code template}; the builtins {@code and or not len index print printf println eq ne lt le gt ge
+ * html js urlquery} ({@code and} and {@code or} stop at the first argument that decides, as Go does
+ * since 1.18). A missing map key yields Go's zero value under {@code missingkey=zero}: the empty
+ * string in a label map, nil in an {@link AnyMap}. Functions that need the execution's environment
+ * (LogQL's {@code __line__}) get what {@link #execute(Object, Map, Object)} was given.
  *
  * <p>Written from the language's documentation; an instance is immutable and thread-safe.
  */
@@ -72,8 +75,16 @@ public final class Template {
 
   /** Executes with {@code dot} and the given variables. */
   public String execute(Object dot, Map<String, Object> vars) throws TemplateException {
+    return execute(dot, vars, null);
+  }
+
+  /**
+   * Executes with {@code dot}, the given variables and an environment passed to every function
+   * ({@link TemplateFunction#call(List, Object)}).
+   */
+  public String execute(Object dot, Map<String, Object> vars, Object env) throws TemplateException {
     StringBuilder out = new StringBuilder();
-    Exec e = new Exec(out);
+    Exec e = new Exec(out, env);
     e.scope.add(new Var("$", dot));
     vars.forEach((k, v) -> e.scope.add(new Var("$" + k, v)));
     e.walk(root, dot, 0);
@@ -91,7 +102,7 @@ public final class Template {
               + GoFormat.goQuote(name));
     }
     StringBuilder out = new StringBuilder();
-    Exec e = new Exec(out);
+    Exec e = new Exec(out, null);
     e.scope.add(new Var("$", dot));
     e.walk(d.body, dot, 0);
     return out.toString();
@@ -746,12 +757,14 @@ public final class Template {
 
   private final class Exec {
     final StringBuilder out;
+    final Object env;
     final List<Var> scope = new ArrayList<>();
     int line;
     String at = "";
 
-    Exec(StringBuilder out) {
+    Exec(StringBuilder out, Object env) {
       this.out = out;
+      this.env = env;
     }
 
     TemplateException err(String msg) {
@@ -835,6 +848,9 @@ public final class Template {
           items.add(new Object[] {e.getKey(), e.getValue()});
         }
       } else if (v instanceof Long n) {
+        if (p.decl.size() > 1) {
+          throw err("can't use " + n + " to iterate over more than one variable");
+        }
         if (n > MAX_RANGE) {
           throw err("range over " + n + " is too large");
         }
@@ -894,6 +910,9 @@ public final class Template {
     private Object command(Cmd c, Object dot, Object fin) throws TemplateException {
       Operand head = c.args.get(0);
       if (head instanceof Ident id) {
+        if (id.name.equals("and") || id.name.equals("or")) {
+          return andOr(id.name, c, dot, fin);
+        }
         List<Object> args = new ArrayList<>();
         for (int i = 1; i < c.args.size(); i++) {
           args.add(operand(c.args.get(i), dot));
@@ -934,6 +953,23 @@ public final class Template {
       return operand(head, dot);
     }
 
+    /** {@code and}/{@code or}: the first argument that decides, later ones not evaluated. */
+    private Object andOr(String fn, Cmd c, Object dot, Object fin) throws TemplateException {
+      int n = c.args.size() - 1 + (fin != Missing.INSTANCE ? 1 : 0);
+      if (n < 1) {
+        at = fn;
+        throw err("wrong number of args for " + fn + ": want at least 1 got 0");
+      }
+      Object v = null;
+      for (int i = 1; i <= n; i++) {
+        v = i < c.args.size() ? operand(c.args.get(i), dot) : fin;
+        if (truthy(v) == fn.equals("or")) {
+          return v;
+        }
+      }
+      return v;
+    }
+
     private Object operand(Operand op, Object dot) throws TemplateException {
       return switch (op) {
         case Dot d -> dot;
@@ -968,7 +1004,7 @@ public final class Template {
           }
         } else if (v instanceof Map<?, ?> m) {
           Object x = m.get(f);
-          v = x == null ? "" : x;
+          v = x == null && !(m instanceof AnyMap) ? "" : x;
         } else if (v == null) {
           throw err("nil pointer evaluating interface {}." + f);
         } else {
@@ -982,7 +1018,7 @@ public final class Template {
       try {
         TemplateFunction f = funcs.get(fn);
         if (f != null) {
-          return f.call(args);
+          return f.call(args, env);
         }
         return builtin(fn, args);
       } catch (TemplateException e) {
@@ -1195,10 +1231,13 @@ public final class Template {
     if (x instanceof String a && y instanceof String b) {
       return a.compareTo(b);
     }
-    if (equalityOnly) {
-      if (x instanceof Boolean a && y instanceof Boolean b) {
-        return a.equals(b) ? 0 : 1;
+    if (x instanceof Boolean a && y instanceof Boolean b) {
+      if (!equalityOnly) {
+        throw new IllegalArgumentException("invalid type for comparison");
       }
+      return a.equals(b) ? 0 : 1;
+    }
+    if (equalityOnly) {
       if (x == null || y == null) {
         return x == y ? 0 : 1;
       }

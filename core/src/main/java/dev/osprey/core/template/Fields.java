@@ -1,4 +1,4 @@
-package dev.osprey.alerting.template;
+package dev.osprey.core.template;
 
 /** A value whose fields and niladic methods a template can reach with {@code .Name}. */
 public interface Fields {

@@ -7,9 +7,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Expected outputs are what Go's text/template with Loki's functions prints for the same input. */
-class GoTemplateTest {
-  private static final GoTemplate.Ctx CTX =
-      new GoTemplate.Ctx(
+class LogTemplatesTest {
+  private static final LogTemplates.Ctx CTX =
+      new LogTemplates.Ctx(
           Map.of(
               "status", "500", "app", "api", "n", "7", "msg", "  hi  ", "path", "/a b", "empty",
               ""),
@@ -17,7 +17,7 @@ class GoTemplateTest {
           0);
 
   private static String run(String t) {
-    return GoTemplate.compile(t).render(CTX);
+    return LogTemplates.render(LogTemplates.compile("line", t), CTX);
   }
 
   @Test
@@ -84,17 +84,19 @@ class GoTemplateTest {
 
   @Test
   void errorsAtParseAndRunTime() {
-    assertThatThrownBy(() -> GoTemplate.compile("{{ range .x }}{{ break }}{{ end }}"))
+    assertThatThrownBy(() -> LogTemplates.compile("line", "{{ range .x }}{{ break }}{{ end }}"))
         .hasMessageContaining("{{break}} is not supported");
-    assertThatThrownBy(() -> GoTemplate.compile("{{ if .x }}a"))
-        .hasMessageContaining("missing {{end}}");
-    assertThatThrownBy(() -> GoTemplate.compile("a{{ end }}"))
+    assertThatThrownBy(() -> LogTemplates.compile("line", "{{ if .x }}a"))
+        .hasMessageContaining("line:1: unexpected EOF"); // as Go words it
+    assertThatThrownBy(() -> LogTemplates.compile("line", "a{{ end }}"))
         .hasMessageContaining("unexpected {{end}}");
-    assertThatThrownBy(() -> GoTemplate.compile("{{ if true }}{{ $y := 1 }}{{ end }}{{ $y }}"))
+    assertThatThrownBy(
+            () -> LogTemplates.compile("line", "{{ if true }}{{ $y := 1 }}{{ end }}{{ $y }}"))
         .hasMessageContaining("undefined variable \"$y\"");
-    assertThatThrownBy(() -> GoTemplate.compile("{{ range $i, $v := . }}{{ end }}{{ $v.x }}"))
+    assertThatThrownBy(
+            () -> LogTemplates.compile("line", "{{ range $i, $v := . }}{{ end }}{{ $v.x }}"))
         .hasMessageContaining("undefined variable \"$v\"");
-    assertThatThrownBy(() -> GoTemplate.compile("{{ $z = 1 }}"))
+    assertThatThrownBy(() -> LogTemplates.compile("line", "{{ $z = 1 }}"))
         .hasMessageContaining("undefined variable \"$z\"");
     assertThatThrownBy(() -> run("{{ range .app }}{{ end }}"))
         .hasMessageContaining("range can't iterate over api");
@@ -104,19 +106,20 @@ class GoTemplateTest {
         .hasMessageContaining("unable to parse time '123'");
     assertThatThrownBy(() -> run("{{ duration \"1d\" }}"))
         .hasMessageContaining("invalid duration \"1d\"");
-    assertThatThrownBy(() -> GoTemplate.compile("{{ nope .x }}"))
+    assertThatThrownBy(() -> LogTemplates.compile("line", "{{ nope .x }}"))
         .hasMessageContaining("function \"nope\" not defined");
-    assertThatThrownBy(() -> GoTemplate.compile("{{ (lower .app }}"))
+    assertThatThrownBy(() -> LogTemplates.compile("line", "{{ (lower .app }}"))
         .hasMessageContaining("unclosed left paren");
-    assertThatThrownBy(() -> GoTemplate.compile("{{ .a")).hasMessageContaining("unclosed action");
+    assertThatThrownBy(() -> LogTemplates.compile("line", "{{ .a"))
+        .hasMessageContaining("unclosed action");
     assertThatThrownBy(() -> run("{{ eq .status 500 }}"))
         .hasMessageContaining("incompatible types for comparison");
     assertThatThrownBy(() -> run("{{ div 1 0 }}")).hasMessageContaining("divide by zero");
     assertThatThrownBy(() -> run("{{ lower }}")).hasMessageContaining("wrong number of args");
   }
 
-  private static final GoTemplate.Ctx AT =
-      new GoTemplate.Ctx(
+  private static final LogTemplates.Ctx AT =
+      new LogTemplates.Ctx(
           Map.of(
               "app", "api",
               "js", "{\"foo\":{\"bar\":\"baz\"}}",
@@ -126,7 +129,7 @@ class GoTemplateTest {
           1_700_000_000_123_456_789L);
 
   private static String at(String t) {
-    return GoTemplate.compile(t).render(AT);
+    return LogTemplates.render(LogTemplates.compile("line", t), AT);
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.osprey.alerting.template;
+package dev.osprey.core.template;
 
 import java.util.List;
 
