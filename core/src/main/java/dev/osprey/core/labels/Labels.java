@@ -270,8 +270,17 @@ public final class Labels implements Comparable<Labels> {
         case '\n' -> sb.append("\\n");
         case '\t' -> sb.append("\\t");
         case '\r' -> sb.append("\\r");
+        case 7 -> sb.append("\\a");
+        case 8 -> sb.append("\\b");
+        case 12 -> sb.append("\\f");
+        case 11 -> sb.append("\\v");
         default -> {
-          if (c < 0x20 || c == 0x7f) {
+          if (c >= 0xDC80
+              && c <= 0xDCFF
+              && !(i > 0 && Character.isHighSurrogate(s.charAt(i - 1)))) {
+            // a lone low surrogate in this range stands for a raw invalid byte (PromQL's lexer)
+            sb.append(String.format("\\x%02x", c - 0xDC00));
+          } else if (c < 0x20 || c == 0x7f) {
             sb.append(String.format("\\x%02x", (int) c));
           } else {
             sb.append(c);

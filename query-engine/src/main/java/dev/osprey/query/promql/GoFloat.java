@@ -1,5 +1,7 @@
 package dev.osprey.query.promql;
 
+import dev.osprey.core.labels.Labels;
+import dev.osprey.core.util.GoFormat;
 import java.math.BigDecimal;
 
 /** Go's float formatting and string quoting, as Prometheus's JSON and error texts use them. */
@@ -57,69 +59,11 @@ public final class GoFloat {
 
   /** Go's %g / %v for float64: shortest digits, exponent when exp &lt; -4 || exp &gt;= 6. */
   public static String formatG(double f) {
-    if (Double.isNaN(f)) {
-      return "NaN";
-    }
-    if (f == Double.POSITIVE_INFINITY) {
-      return "+Inf";
-    }
-    if (f == Double.NEGATIVE_INFINITY) {
-      return "-Inf";
-    }
-    if (f == 0) {
-      return (Double.doubleToRawLongBits(f) < 0) ? "-0" : "0";
-    }
-    BigDecimal bd = new BigDecimal(Double.toString(f)).stripTrailingZeros();
-    int exp = bd.precision() - bd.scale() - 1;
-    if (exp < -4 || exp >= 6) { // shortest %g: precision 6 decides, as Go
-      String digits = bd.unscaledValue().abs().toString();
-      StringBuilder sb = new StringBuilder();
-      if (f < 0) {
-        sb.append('-');
-      }
-      sb.append(digits.charAt(0));
-      if (digits.length() > 1) {
-        sb.append('.').append(digits, 1, digits.length());
-      }
-      sb.append('e').append(exp < 0 ? '-' : '+');
-      int ae = Math.abs(exp);
-      if (ae < 10) {
-        sb.append('0');
-      }
-      sb.append(ae);
-      return sb.toString();
-    }
-    return bd.toPlainString();
+    return GoFormat.formatV(f);
   }
 
   /** Go's strconv.Quote. Chars U+DC80..U+DCFF stand for raw invalid bytes (see Parser). */
   public static String quote(String s) {
-    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\t' -> sb.append("\\t");
-        case '\r' -> sb.append("\\r");
-        case 7 -> sb.append("\\a");
-        case 8 -> sb.append("\\b");
-        case 12 -> sb.append("\\f");
-        case 11 -> sb.append("\\v");
-        default -> {
-          if (c >= 0xDC80
-              && c <= 0xDCFF
-              && !(i > 0 && Character.isHighSurrogate(s.charAt(i - 1)))) {
-            sb.append(String.format("\\x%02x", c - 0xDC00));
-          } else if (c < 0x20 || c == 0x7f) {
-            sb.append(String.format("\\x%02x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    return sb.append('"').toString();
+    return Labels.quote(s);
   }
 }
