@@ -31,6 +31,36 @@ public interface Appender {
         "cannot append histogram sample: this storage keeps float samples only");
   }
 
+  /**
+   * Adds a float sample with its start time ({@code st}, milliseconds; {@link
+   * SampleIterator#NO_START_TIME} when unknown). Storages that do not keep start times do not
+   * override it: they take a sample without one and refuse the others rather than drop the start
+   * time silently.
+   *
+   * @return the series reference, as {@link #append}
+   */
+  default long appendWithStartTime(long ref, Labels labels, long st, long t, double v) {
+    if (st == SampleIterator.NO_START_TIME) {
+      return append(ref, labels, t, v);
+    }
+    throw new UnsupportedOperationException(
+        "cannot append start time: this storage does not keep start times");
+  }
+
+  /**
+   * Adds a native-histogram sample with its start time, as {@link #appendWithStartTime}.
+   *
+   * @return the series reference, as {@link #append}
+   */
+  default long appendHistogramWithStartTime(
+      long ref, Labels labels, long st, long t, FloatHistogram h) {
+    if (st == SampleIterator.NO_START_TIME) {
+      return appendHistogram(ref, labels, t, h);
+    }
+    throw new UnsupportedOperationException(
+        "cannot append start time: this storage does not keep start times");
+  }
+
   /** Makes every sample appended so far durable and visible to queriers. */
   void commit();
 

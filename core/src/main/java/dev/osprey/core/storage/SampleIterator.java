@@ -4,6 +4,12 @@ import dev.osprey.core.histogram.FloatHistogram;
 
 /** A cursor over one series' samples in time order. No object per sample, no boxing. */
 public interface SampleIterator {
+  /**
+   * The start time of a sample whose start is unknown: 0, as Prometheus (remote write 2.0, the tsdb
+   * and PromQL) treats a start timestamp of 0 as "not set".
+   */
+  long NO_START_TIME = 0;
+
   /** Advances to the next sample; false when there is none. */
   boolean next();
 
@@ -34,6 +40,25 @@ public interface SampleIterator {
    */
   default FloatHistogram histogram() {
     return null;
+  }
+
+  /**
+   * Whether this series may hold samples with a start time (also called created timestamp: when the
+   * counter, histogram or delta the sample belongs to started counting). False (the default)
+   * promises that {@link #st()} is {@link #NO_START_TIME} for every sample, so a reader may use
+   * {@link #read} alone; when true the reader asks {@link #st()} per sample. Storages that do not
+   * keep start times (the tsdb, for now) keep the default.
+   */
+  default boolean mayHaveStartTimes() {
+    return false;
+  }
+
+  /**
+   * The current sample's start time in milliseconds since the epoch, or {@link #NO_START_TIME} when
+   * it is unknown. Default: unknown for every sample.
+   */
+  default long st() {
+    return NO_START_TIME;
   }
 
   /**

@@ -74,6 +74,69 @@ public abstract class StorageContractTest {
     }
   }
 
+  /** Whether this storage keeps the start times of samples (see {@link SampleIterator#st()}). */
+  protected boolean keepsStartTimes() {
+    return false;
+  }
+
+  @Test
+  void samplesAppendedWithoutStartTimeReportNone() {
+    load();
+    Appender app = storage.appender();
+    app.appendWithStartTime(0, A1, SampleIterator.NO_START_TIME, 150_000, 10);
+    app.commit();
+    try (Querier q = storage.querier()) {
+      SeriesSet ss = q.select(0, 1_000_000, SelectHints.of(0, 1_000_000));
+      int samples = 0;
+      while (ss.next()) {
+        SampleIterator it = ss.iterator(null);
+        assertThat(it.mayHaveStartTimes()).as("%s", ss.labels()).isFalse();
+        while (it.next()) {
+          assertThat(it.st()).isEqualTo(SampleIterator.NO_START_TIME);
+          samples++;
+        }
+      }
+      assertThat(samples).isEqualTo(41);
+    }
+  }
+
+  @Test
+  void startTimesAreKeptOrRefusedNeverDropped() {
+    Appender app = storage.appender();
+    app.append(0, A1, 1_000, 1);
+    if (!keepsStartTimes()) {
+      assertThatThrownBy(() -> app.appendWithStartTime(0, A1, 1_500, 2_000, 2))
+          .isInstanceOf(UnsupportedOperationException.class);
+      app.commit();
+      try (Querier q = storage.querier()) {
+        SeriesSet ss = q.select(0, 10_000, SelectHints.of(0, 10_000));
+        assertThat(ss.next()).isTrue();
+        assertThat(samplesOf(ss.iterator(null))).containsExactly(new Sample(1_000, 1));
+      }
+      return;
+    }
+    app.appendWithStartTime(0, A1, 1_500, 2_000, 2);
+    app.appendWithStartTime(0, A1, 1_500, 3_000, 3);
+    app.append(0, A1, 4_000, 4);
+    app.commit();
+    try (Querier q = storage.querier()) {
+      SeriesSet ss = q.select(0, 10_000, SelectHints.of(0, 10_000));
+      assertThat(ss.next()).isTrue();
+      SampleIterator it = ss.iterator(null);
+      assertThat(it.mayHaveStartTimes()).isTrue();
+      List<long[]> got = new ArrayList<>();
+      while (it.next()) {
+        got.add(new long[] {it.t(), it.st()});
+      }
+      assertThat(got)
+          .containsExactly(
+              new long[] {1_000, SampleIterator.NO_START_TIME},
+              new long[] {2_000, 1_500},
+              new long[] {3_000, 1_500},
+              new long[] {4_000, SampleIterator.NO_START_TIME});
+    }
+  }
+
   @Test
   void selectsByEachMatcherTypeSorted() {
     load();

@@ -163,6 +163,9 @@ final class Evaluator {
     /** Per sample its native histogram, or null for a float sample; null when all are floats. */
     final FloatHistogram[] h;
 
+    /** Per sample its start time (0: unknown); null when storage reported none for the series. */
+    long[] st;
+
     Loaded(Labels labels, long[] t, double[] v, int n, boolean hasStale) {
       this(labels, t, v, n, hasStale, null);
     }
@@ -447,7 +450,7 @@ final class Evaluator {
    * which cost seconds of compiler time per query shape.
    */
   private Loaded readSeries(Labels labels, SampleIterator it, int capacity) {
-    if (it.mayHaveHistograms()) {
+    if (it.mayHaveHistograms() || it.mayHaveStartTimes()) {
       return readMixedSeries(labels, it, capacity);
     }
     long[] t = new long[capacity];
@@ -471,11 +474,13 @@ final class Evaluator {
     return n > 0 ? new Loaded(labels, t, v, n, stale) : null;
   }
 
-  /** A series that may hold histogram samples: read one sample at a time. */
+  /** A series that may hold histogram samples or start times: read one sample at a time. */
   private Loaded readMixedSeries(Labels labels, SampleIterator it, int capacity) {
     long[] t = new long[capacity];
     double[] v = new double[capacity];
     FloatHistogram[] h = new FloatHistogram[capacity];
+    long[] st = it.mayHaveStartTimes() ? new long[capacity] : null;
+    boolean anySt = false;
     int n = 0;
     boolean stale = false;
     boolean anyHist = false;
@@ -487,6 +492,13 @@ final class Evaluator {
         t = Arrays.copyOf(t, n * 2);
         v = Arrays.copyOf(v, n * 2);
         h = Arrays.copyOf(h, n * 2);
+        if (st != null) {
+          st = Arrays.copyOf(st, n * 2);
+        }
+      }
+      if (st != null) {
+        st[n] = it.st();
+        anySt |= st[n] != SampleIterator.NO_START_TIME;
       }
       t[n] = it.t();
       FloatHistogram hist = it.histogram();
@@ -501,7 +513,15 @@ final class Evaluator {
     if (anyHist) {
       hasHistograms = true;
     }
-    return n > 0 ? new Loaded(labels, t, v, n, stale, anyHist ? h : null) : null;
+    if (n == 0) {
+      return null;
+    }
+    Loaded l = new Loaded(labels, t, v, n, stale, anyHist ? h : null);
+    if (anySt) {
+      l.st = st;
+      hasStartTimes = true;
+    }
+    return l;
   }
 
   /**
@@ -542,6 +562,9 @@ final class Evaluator {
 
   /** Whether any selector of this query loaded a histogram sample (fused paths then step aside). */
   boolean hasHistograms;
+
+  /** Whether any selector of this query loaded a start time (fused paths then step aside). */
+  boolean hasStartTimes;
 
   /** Records a warning annotation for the node, rendered as the HTTP API shows it. */
   void warn(Expr node, String msg) {
@@ -772,6 +795,7 @@ final class Evaluator {
           }
         }
       }
+      r.st = s.st == null ? null : StartTimes.window(s, first, last, r.n);
       if (r.n > 0) {
         out.add(r);
         total += r.n;

@@ -116,6 +116,7 @@ final class FunctionCalls {
         }
         yield new VectorV(v);
       }
+      case "start_timestamp" -> StartTimes.startTimestamp(ev, c, ts);
       case "round" -> {
         ArrayList<Sample> v = NativeHistograms.floats(vec(ev, c.args.get(0), ts));
         double to = c.args.size() > 1 ? scalar(ev, c.args.get(1), ts) : 1;
@@ -568,6 +569,13 @@ final class FunctionCalls {
     boolean keepName = name.equals("last_over_time") || name.equals("first_over_time");
     ArrayList<Sample> out = new ArrayList<>(mat.size());
     for (Series s : mat) {
+      if (s.st != null && StartTimes.appliesTo(name)) {
+        Sample r = StartTimes.range(ev, c, c.args.get(matrixArg), name, s, rangeEnd, rangeMs, ts);
+        if (r != null) {
+          out.add(r);
+        }
+        continue;
+      }
       if (s.h != null) {
         Object o =
             NativeHistograms.range(

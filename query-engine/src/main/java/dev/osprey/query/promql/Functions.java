@@ -54,6 +54,7 @@ public final class Functions {
             "atanh",
             "absent",
             "timestamp",
+            "start_timestamp",
             "sort",
             "sort_desc",
             "histogram_avg",

@@ -174,6 +174,9 @@ final class FusedAggregation {
     if (ev.hasHistograms) {
       return null; // the fused path sums floats only
     }
+    if (ev.hasStartTimes) {
+      return null; // nor does it know start times
+    }
     Set<String> groupSet = new HashSet<>(a.grouping);
     HashMap<Labels, Integer> ids = new HashMap<>();
     ArrayList<Labels> keys = new ArrayList<>();

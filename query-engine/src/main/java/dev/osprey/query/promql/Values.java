@@ -45,6 +45,12 @@ public final class Values {
     /** Per point the native histogram, or null for a float point; null while all are floats. */
     public FloatHistogram[] h;
 
+    /**
+     * Per point its start time (0: unknown), or null: set only on windows read straight from a
+     * selector whose series has start times (subqueries and functions cut them, as upstream).
+     */
+    public long[] st;
+
     public Series(Labels labels, int capacity) {
       this.labels = labels;
       this.t = new long[Math.max(capacity, 1)];

@@ -156,13 +156,23 @@ final class ScriptRunner {
     long interval = parseDuration(hdr[1]);
     LinkedHashMap<Labels, List<double[]>> series = new LinkedHashMap<>();
     LinkedHashMap<Labels, TreeMap<Long, FloatHistogram>> hseries = new LinkedHashMap<>();
+    HashMap<Labels, StartTimeLine> startTimes = new HashMap<>();
+    StartTimeLine pendingSt = null;
     for (int k = 1; k < block.size(); k++) {
       String l = block.get(k);
-      String first = l.split("[ \t]+", 2)[0];
-      if (first.endsWith("@st")) {
-        continue; // start timestamps: not used by this engine
+      if (StartTimeLine.is(l)) {
+        if (pendingSt != null) {
+          throw new IllegalArgumentException("two start-timestamp lines in a row: " + l);
+        }
+        pendingSt = StartTimeLine.parse(l);
+        continue;
       }
       SeriesLine sl = parseSeriesLine(l);
+      if (pendingSt != null) {
+        pendingSt.checkFits(sl.labels, sl.values.size());
+        startTimes.put(sl.labels, pendingSt);
+        pendingSt = null;
+      }
       List<double[]> pts = new ArrayList<>();
       for (int slot = 0; slot < sl.values.size(); slot++) {
         Double v = sl.values.get(slot);
@@ -189,6 +199,9 @@ final class ScriptRunner {
         }
       }
     }
+    if (pendingSt != null) {
+      throw new IllegalArgumentException("start-timestamp line at the end of a load block");
+    }
     if (hdr[0].equalsIgnoreCase("load_with_nhcb")) {
       Nhcb.convert(series, hseries);
     }
@@ -203,14 +216,23 @@ final class ScriptRunner {
       hseries.getOrDefault(l, new TreeMap<>()).forEach(pts::put);
       long ref = 0;
       Object prev = null;
+      StartTimeLine stLine = startTimes.get(l);
       for (Map.Entry<Long, Object> p : pts.entrySet()) {
         try {
+          Long st =
+              stLine == null ? null : stLine.startTime((int) (p.getKey() / interval), p.getKey());
           if (p.getValue() instanceof FloatHistogram h) {
             FloatHistogram rb = readBack(h, prev);
-            ref = app.appendHistogram(ref, l, p.getKey(), rb);
+            ref =
+                st == null
+                    ? app.appendHistogram(ref, l, p.getKey(), rb)
+                    : app.appendHistogramWithStartTime(ref, l, st, p.getKey(), rb);
             prev = h;
           } else {
-            ref = app.append(ref, l, p.getKey(), (Double) p.getValue());
+            ref =
+                st == null
+                    ? app.append(ref, l, p.getKey(), (Double) p.getValue())
+                    : app.appendWithStartTime(ref, l, st, p.getKey(), (Double) p.getValue());
             prev = null;
           }
         } catch (RuntimeException e) {

@@ -33,33 +33,43 @@ public final class MemStorage implements Storage {
     long[] t = new long[8];
     double[] v = new double[8];
     FloatHistogram[] h; // null while the series holds floats only
+    long[] st; // start times; null while every sample's is unknown
     int n;
 
     Series(Labels labels) {
       this.labels = labels;
     }
 
-    void add(long ts, double val, FloatHistogram hist) {
+    void add(long ts, double val, FloatHistogram hist, long start) {
       if (n == t.length) {
         t = Arrays.copyOf(t, n * 2);
         v = Arrays.copyOf(v, n * 2);
         if (h != null) {
           h = Arrays.copyOf(h, n * 2);
         }
+        if (st != null) {
+          st = Arrays.copyOf(st, n * 2);
+        }
       }
       if (hist != null && h == null) {
         h = new FloatHistogram[t.length];
+      }
+      if (start != SampleIterator.NO_START_TIME && st == null) {
+        st = new long[t.length]; // earlier samples: NO_START_TIME (0)
       }
       t[n] = ts;
       v[n] = val;
       if (h != null) {
         h[n] = hist;
       }
+      if (st != null) {
+        st[n] = start;
+      }
       n++;
     }
   }
 
-  private record Pending(Labels labels, long t, double v, FloatHistogram h) {}
+  private record Pending(Labels labels, long t, double v, FloatHistogram h, long st) {}
 
   @Override
   public Appender appender() {
@@ -70,15 +80,26 @@ public final class MemStorage implements Storage {
 
       @Override
       public long append(long ref, Labels labels, long t, double v) {
-        return add(labels, t, v, null);
+        return add(labels, t, v, null, SampleIterator.NO_START_TIME);
       }
 
       @Override
       public long appendHistogram(long ref, Labels labels, long t, FloatHistogram h) {
-        return add(labels, t, 0, java.util.Objects.requireNonNull(h));
+        return add(labels, t, 0, java.util.Objects.requireNonNull(h), SampleIterator.NO_START_TIME);
       }
 
-      private long add(Labels labels, long t, double v, FloatHistogram h) {
+      @Override
+      public long appendWithStartTime(long ref, Labels labels, long st, long t, double v) {
+        return add(labels, t, v, null, st);
+      }
+
+      @Override
+      public long appendHistogramWithStartTime(
+          long ref, Labels labels, long st, long t, FloatHistogram h) {
+        return add(labels, t, 0, java.util.Objects.requireNonNull(h), st);
+      }
+
+      private long add(Labels labels, long t, double v, FloatHistogram h, long st) {
         if (done) {
           throw new IllegalStateException("BUG: appender used after commit or rollback");
         }
@@ -90,7 +111,11 @@ public final class MemStorage implements Storage {
             if (s != null && s.n > 0) {
               last =
                   new Pending(
-                      labels, s.t[s.n - 1], s.v[s.n - 1], s.h == null ? null : s.h[s.n - 1]);
+                      labels,
+                      s.t[s.n - 1],
+                      s.v[s.n - 1],
+                      s.h == null ? null : s.h[s.n - 1],
+                      s.st == null ? SampleIterator.NO_START_TIME : s.st[s.n - 1]);
             }
           } finally {
             lock.readLock().unlock();
@@ -102,17 +127,18 @@ public final class MemStorage implements Storage {
           }
           if (t == last.t()) {
             boolean same =
-                h == null
-                    ? last.h() == null
-                        && Double.doubleToRawLongBits(v) == Double.doubleToRawLongBits(last.v())
-                    : h.equals(last.h());
+                st == last.st()
+                    && (h == null
+                        ? last.h() == null
+                            && Double.doubleToRawLongBits(v) == Double.doubleToRawLongBits(last.v())
+                        : h.equals(last.h()));
             if (same) {
               return 0; // an identical replay is accepted and ignored
             }
             throw new DuplicateSampleException(labels, t);
           }
         }
-        Pending p = new Pending(labels, t, v, h);
+        Pending p = new Pending(labels, t, v, h, st);
         pending.add(p);
         lastInBatch.put(labels, p);
         return 0;
@@ -124,7 +150,7 @@ public final class MemStorage implements Storage {
         lock.writeLock().lock();
         try {
           for (Pending p : pending) {
-            series.computeIfAbsent(p.labels(), Series::new).add(p.t(), p.v(), p.h());
+            series.computeIfAbsent(p.labels(), Series::new).add(p.t(), p.v(), p.h(), p.st());
           }
         } finally {
           lock.writeLock().unlock();
@@ -147,6 +173,7 @@ public final class MemStorage implements Storage {
         List<long[]> ts = new ArrayList<>();
         List<double[]> vs = new ArrayList<>();
         List<FloatHistogram[]> hs = new ArrayList<>();
+        List<long[]> sts = new ArrayList<>();
         lock.readLock().lock();
         try {
           for (Series s : series.values()) {
@@ -162,6 +189,7 @@ public final class MemStorage implements Storage {
             ts.add(Arrays.copyOfRange(s.t, from, to));
             vs.add(Arrays.copyOfRange(s.v, from, to));
             hs.add(s.h == null ? null : Arrays.copyOfRange(s.h, from, to));
+            sts.add(s.st == null ? null : Arrays.copyOfRange(s.st, from, to));
           }
         } finally {
           lock.readLock().unlock();
@@ -181,7 +209,7 @@ public final class MemStorage implements Storage {
 
           @Override
           public SampleIterator iterator(SampleIterator reuse) {
-            return new ArrayIterator(ts.get(i), vs.get(i), hs.get(i));
+            return new ArrayIterator(ts.get(i), vs.get(i), hs.get(i), sts.get(i));
           }
         };
       }
@@ -276,6 +304,7 @@ public final class MemStorage implements Storage {
     private final long[] t;
     private final double[] v;
     private final FloatHistogram[] h;
+    private final long[] st;
     private int i = -1;
 
     public ArrayIterator(long[] t, double[] v) {
@@ -284,9 +313,28 @@ public final class MemStorage implements Storage {
 
     /** Over parallel arrays where {@code h[i]}, when not null, is sample i's histogram. */
     public ArrayIterator(long[] t, double[] v, FloatHistogram[] h) {
+      this(t, v, h, null);
+    }
+
+    /**
+     * As {@link #ArrayIterator(long[], double[], FloatHistogram[])}, with {@code st[i]} sample i's
+     * start time ({@code st} null: every start time unknown).
+     */
+    public ArrayIterator(long[] t, double[] v, FloatHistogram[] h, long[] st) {
       this.t = t;
       this.v = v;
       this.h = h;
+      this.st = st;
+    }
+
+    @Override
+    public boolean mayHaveStartTimes() {
+      return st != null;
+    }
+
+    @Override
+    public long st() {
+      return st == null ? NO_START_TIME : st[i];
     }
 
     @Override
