@@ -142,4 +142,42 @@ class FloatHistogramTest {
     assertThat(h.positiveCount(1)).isEqualTo(2);
     assertThat(h.div(2).positiveCount(0)).isEqualTo(0.5);
   }
+
+  @Test
+  void kahanAddKeepsWhatPlainAdditionLoses() {
+    // bucket 1 and the sum go 3.1, +1e100, -1e100, +1.3: plain addition ends at 1.3
+    double[] bucket = {3.1, 1e100, -1e100, 1.3};
+    FloatHistogram sum = null;
+    FloatHistogram plain = null;
+    FloatHistogram comp = null;
+    for (double b : bucket) {
+      FloatHistogram h = exp(0, 1, b);
+      if (sum == null) {
+        sum = h;
+        plain = h;
+        continue;
+      }
+      FloatHistogram.Compensated k = sum.kahanAdd(h, comp, null);
+      sum = k.sum();
+      comp = k.compensation();
+      plain = plain.add(h, null);
+    }
+    assertThat(plain.sum()).isEqualTo(1.3);
+    FloatHistogram v = new FloatHistogram.Compensated(sum, comp).value();
+    assertThat(v.sum()).isEqualTo(4.4);
+    assertThat(v.count()).isEqualTo(4.4);
+    assertThat(v.positiveBuckets()).isEqualTo(1);
+    assertThat(v.positiveCount(0)).isEqualTo(4.4);
+  }
+
+  @Test
+  void kahanAddReconcilesSchemasAndReportsOverflow() {
+    FloatHistogram fine = exp(1, 1, 3, 4);
+    FloatHistogram coarse = exp(0, 1, 10);
+    FloatHistogram.Compensated k = coarse.kahanAdd(fine, null, null);
+    assertThat(k.value().equalsIgnoringHint(coarse.add(fine, null))).isTrue();
+    assertThat(k.sum().hasOverflow()).isFalse();
+    FloatHistogram big = exp(0, 1, Double.MAX_VALUE);
+    assertThat(big.kahanAdd(big, null, null).sum().hasOverflow()).isTrue();
+  }
 }

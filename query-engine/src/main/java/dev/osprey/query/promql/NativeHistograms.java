@@ -117,18 +117,47 @@ final class NativeHistograms {
         }
         try {
           FloatHistogram.Notes notes = new FloatHistogram.Notes();
+          // Kahan-compensated like upstream; avg sums until the sum overflows, then goes on as
+          // an incremental mean
+          boolean avg = name.equals("avg_over_time");
           FloatHistogram acc = s.histogram(0);
+          FloatHistogram comp = null;
+          FloatHistogram mean = null;
+          for (int i = 0; i < s.n; i++) {
+            noteHint(s.histogram(i), notes);
+          }
+          notes.counterResetCollision = notes.resetSeen && notes.notResetSeen;
           for (int i = 1; i < s.n; i++) {
             FloatHistogram h = s.histogram(i);
-            if (name.equals("sum_over_time")) {
-              acc = acc.add(h, notes);
-            } else {
-              double cnt = i + 1;
-              acc = acc.add(h.div(cnt).sub(acc.div(cnt), notes), notes);
+            double cnt = i + 1;
+            if (mean == null) {
+              FloatHistogram.Compensated k = acc.kahanAdd(h, comp, notes);
+              if (!avg || !k.sum().hasOverflow()) {
+                acc = k.sum();
+                comp = k.compensation();
+                continue;
+              }
+              mean = acc.div(cnt - 1);
+              comp = comp == null ? null : comp.div(cnt - 1);
             }
+            double q = (cnt - 1) / cnt;
+            FloatHistogram.Compensated k =
+                mean.mul(q).kahanAdd(h.div(cnt), comp == null ? null : comp.mul(q), notes);
+            mean = k.sum();
+            comp = k.compensation();
+          }
+          FloatHistogram result;
+          if (mean != null) {
+            result = new FloatHistogram.Compensated(mean, comp).value();
+          } else if (avg) {
+            result =
+                new FloatHistogram.Compensated(acc.div(s.n), comp == null ? null : comp.div(s.n))
+                    .value();
+          } else {
+            result = new FloatHistogram.Compensated(acc, comp).value();
           }
           annotate(ev, c, arg, notes, "aggregation");
-          return new Sample(s.labels, acc, ts, true);
+          return new Sample(s.labels, result, ts, true);
         } catch (FloatHistogram.IncompatibleSchemaException e) {
           ev.warn(arg, schemaMixMessage(s.labels.metricName()));
           return DROP;
@@ -486,6 +515,19 @@ final class NativeHistograms {
       f = 1 - ((logV - logUpper) / (logLower - logUpper));
     }
     return rank + count * f;
+  }
+
+  /**
+   * Records an input's counter-reset hint: upstream warns about conflicting counter resets when a
+   * sum or average has seen both a reset and a not-reset hint among its inputs, whatever their
+   * order and whether gauges are among them.
+   */
+  static void noteHint(FloatHistogram h, FloatHistogram.Notes notes) {
+    if (h.counterResetHint() == FloatHistogram.CounterResetHint.COUNTER_RESET) {
+      notes.resetSeen = true;
+    } else if (h.counterResetHint() == FloatHistogram.CounterResetHint.NOT_COUNTER_RESET) {
+      notes.notResetSeen = true;
+    }
   }
 
   /** histogram_count/sum/avg/stddev/stdvar: one float per histogram sample, floats dropped. */
