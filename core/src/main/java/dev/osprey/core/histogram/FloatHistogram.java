@@ -699,7 +699,8 @@ public final class FloatHistogram {
   /**
    * Whether this histogram, following {@code previous}, shows a counter reset: per its hint if the
    * hint says so, else when the count, the zero bucket or any bucket went down, a bucket vanished,
-   * the resolution went up, the zero bucket shrank, or the custom bounds changed.
+   * the resolution went up, the zero bucket shrank, or exponential and custom buckets switched.
+   * Custom buckets whose bounds changed are compared on the bounds both have.
    */
   public boolean detectReset(FloatHistogram previous) {
     if (hint == CounterResetHint.COUNTER_RESET) {
@@ -711,9 +712,18 @@ public final class FloatHistogram {
     if (count < previous.count) {
       return true;
     }
-    if (usesCustomBuckets() != previous.usesCustomBuckets()
-        || (usesCustomBuckets() && !Arrays.equals(customValues, previous.customValues))) {
+    if (usesCustomBuckets() != previous.usesCustomBuckets()) {
       return true;
+    }
+    if (usesCustomBuckets()) {
+      if (Arrays.equals(customValues, previous.customValues)) {
+        return bucketsDecreased(previous.posIdx, previous.posCnt, posIdx, posCnt);
+      }
+      // changed bounds: compared on the bounds both have, as upstream reconciles them
+      double[] cv = intersect(customValues, previous.customValues);
+      FloatHistogram p = previous.rebucket(cv);
+      FloatHistogram cur = rebucket(cv);
+      return bucketsDecreased(p.posIdx, p.posCnt, cur.posIdx, cur.posCnt);
     }
     if (schema > previous.schema) {
       return true;

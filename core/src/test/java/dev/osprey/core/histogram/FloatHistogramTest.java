@@ -180,4 +180,39 @@ class FloatHistogramTest {
     FloatHistogram big = exp(0, 1, Double.MAX_VALUE);
     assertThat(big.kahanAdd(big, null, null).sum().hasOverflow()).isTrue();
   }
+
+  private static FloatHistogram nhcb(double[] bounds, double... buckets) {
+    double count = 0;
+    for (double b : buckets) {
+      count += b;
+    }
+    return FloatHistogram.of(
+        FloatHistogram.CUSTOM_BUCKETS_SCHEMA,
+        0,
+        0,
+        count,
+        count,
+        new int[] {0, buckets.length},
+        buckets,
+        null,
+        null,
+        bounds,
+        CounterResetHint.UNKNOWN);
+  }
+
+  @Test
+  void changedCustomBoundsAreComparedOnTheCommonOnes() {
+    FloatHistogram before = nhcb(new double[] {2, 4, 6}, 1, 2, 5, 7);
+    // finer bounds, every common bucket grew: no reset
+    FloatHistogram finer =
+        nhcb(new double[] {1, 2, 3, 4, 5, 6, 7, 8}, 10, 20, 30, 40, 50, 60, 70, 80, 90);
+    assertThat(finer.detectReset(before)).isFalse();
+    // a bucket split in two, (2, 4] went from 2 to 0 + 1: reset
+    FloatHistogram split = nhcb(new double[] {2, 3, 4, 6}, 1, 0, 1, 5, 8);
+    assertThat(split.detectReset(before)).isTrue();
+    // no common bound: only the +Inf bucket is compared
+    FloatHistogram other = nhcb(new double[] {5, 10}, 3);
+    assertThat(other.detectReset(nhcb(new double[] {1}, 3))).isFalse();
+    assertThat(other.detectReset(nhcb(new double[] {1}, 4))).isTrue();
+  }
 }

@@ -332,7 +332,11 @@ final class Evaluator {
           }
         }
         subqueryDepth++;
+        // a subquery's histograms go through explicit reset detection, which needs the buckets
+        boolean outerStats = statsDecoding;
+        statsDecoding = false;
         computeBounds(s.expr, lo - off - durMs(s.range), hi - off);
+        statsDecoding = outerStats;
         subqueryDepth--;
         subqueryGrid = outerGrid;
       }
@@ -811,7 +815,13 @@ final class Evaluator {
         for (Sample smp : vv.samples()) {
           Series r = acc.computeIfAbsent(smp.labels, k -> new Series(k, 8));
           if (smp.h != null) {
-            r.addHistogram(t, smp.h);
+            // the stored hints say nothing about the subquery's own sequence of samples (a reset
+            // may lie between two steps, a sample may repeat): resets are detected afresh
+            r.addHistogram(
+                t,
+                smp.h.counterResetHint() == FloatHistogram.CounterResetHint.GAUGE
+                    ? smp.h
+                    : smp.h.withHint(FloatHistogram.CounterResetHint.UNKNOWN));
           } else {
             r.add(t, smp.v);
           }

@@ -264,6 +264,24 @@ final class NativeHistograms {
       Evaluator ev, Call c, Expr arg, Series s, boolean counter) {
     FloatHistogram first = s.histogram(0);
     FloatHistogram last = s.histogram(s.n - 1);
+    if (counter && s.n > 1 && s.histogram(1).detectReset(first)) {
+      // a reset right after the first sample: only its count matters (extrapolation), so its
+      // layout may differ from the rest (upstream starts from an empty histogram then)
+      FloatHistogram second = s.histogram(1);
+      first =
+          FloatHistogram.ofSparse(
+              second.schema(),
+              0,
+              0,
+              0,
+              0,
+              new int[0],
+              new double[0],
+              new int[0],
+              new double[0],
+              second.customValues(),
+              CounterResetHint.UNKNOWN);
+    }
     int minSchema = Math.min(first.schema(), last.schema());
     boolean custom = first.usesCustomBuckets();
     if (last.usesCustomBuckets() != custom) {
@@ -282,7 +300,7 @@ final class NativeHistograms {
       }
     }
     if (counter
-        && (first.counterResetHint() == CounterResetHint.GAUGE
+        && (s.histogram(0).counterResetHint() == CounterResetHint.GAUGE
             || last.counterResetHint() == CounterResetHint.GAUGE)) {
       ev.warn(arg, notCounter(s));
     }
