@@ -67,10 +67,15 @@ final class Aggregations {
       if (Double.isNaN(param)) {
         throw QueryException.exec("Ratio value is NaN");
       }
-      if (param > 1) {
-        param = 1;
-      } else if (param < -1) {
-        param = -1;
+      if (param > 1 || param < -1) {
+        double capped = param > 1 ? 1 : -1;
+        ev.warn(
+            a.param,
+            "ratio value should be between -1 and 1, got "
+                + GoFloat.formatG(param)
+                + ", capping to "
+                + GoFloat.formatG(capped));
+        param = capped;
       }
     }
     if (op.equals("count_values") && !FunctionCalls.validLabelName(valueLabel)) {

@@ -396,6 +396,13 @@ final class NativeHistograms {
       }
     }
     if (b == null) {
+      if (Double.isNaN(h.sum())) {
+        // every observation was NaN: no bucket holds any
+        ev.info(
+            node,
+            "input to histogram_quantile has NaN observations, result is NaN for metric name "
+                + GoFloat.quote(metric));
+      }
       return Double.NaN;
     }
     double lower = b.lower;
@@ -506,11 +513,20 @@ final class NativeHistograms {
       }
       rank += x.count;
     }
-    if (!lowerSet || lowerRank > h.count()) {
-      lowerRank = h.count();
+    // NaN observations are in the count but in no bucket: no range includes them
+    double all = h.count();
+    if (Double.isNaN(h.sum())) {
+      double inBuckets = 0;
+      for (Bucket x : buckets(h)) {
+        inBuckets += x.count;
+      }
+      all = Math.min(all, inBuckets);
     }
-    if (!upperSet || upperRank > h.count()) {
-      upperRank = h.count();
+    if (!lowerSet || lowerRank > all) {
+      lowerRank = all;
+    }
+    if (!upperSet || upperRank > all) {
+      upperRank = all;
     }
     return (upperRank - lowerRank) / h.count();
   }
