@@ -694,6 +694,15 @@ final class Evaluator {
     ArrayList<Sample> out = new ArrayList<>();
     if (vs.smoothed) {
       for (Loaded s : series) {
+        if (s.h != null) {
+          Object hv = ExtendedRange.histogramValueAt(this, vs, s, ref, lookback);
+          if (hv != ExtendedRange.FLOATS) {
+            if (hv instanceof Sample smp) {
+              out.add(smp);
+            }
+            continue;
+          }
+        }
         double v = ExtendedRange.valueAt(s, ref, lookback);
         if (!Double.isNaN(v) || ExtendedRange.hasNeighbour(s, ref, lookback)) {
           out.add(new Sample(s.labels, v, ref, false));
