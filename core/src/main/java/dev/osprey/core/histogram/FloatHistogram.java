@@ -31,6 +31,12 @@ public final class FloatHistogram {
 
     /** Custom bucket boundaries differed and were reduced to the common ones. */
     public boolean customBucketsReconciled;
+
+    /** Callers' record of the inputs' hints: a counter reset was among them. */
+    public boolean resetSeen;
+
+    /** Callers' record of the inputs' hints: a not-reset was among them. */
+    public boolean notResetSeen;
   }
 
   /** Thrown when exponential and custom-bucket histograms meet in one operation. */
@@ -404,6 +410,154 @@ public final class FloatHistogram {
         h);
   }
 
+  /** A running sum and its compensation, as {@link #kahanAdd} returns them. */
+  public record Compensated(FloatHistogram sum, FloatHistogram compensation) {
+    /** The compensated value: the sum plus its compensation. */
+    public FloatHistogram value() {
+      return compensation == null ? sum : sum.add(compensation, null);
+    }
+  }
+
+  /**
+   * This plus {@code o} with Kahan-Babuska-Neumaier compensation of the count, the sum, the zero
+   * bucket and every bucket, as upstream's KahanAdd: {@code c} is the compensation so far (null for
+   * none), kept in this histogram's layout. Layouts are reconciled as in {@link #combine} (the
+   * compensation follows the running sum); the hint follows {@link #combine} as well.
+   *
+   * @throws IncompatibleSchemaException when one uses custom buckets and the other does not
+   */
+  public Compensated kahanAdd(FloatHistogram o, FloatHistogram c, Notes notes) {
+    if (usesCustomBuckets() != o.usesCustomBuckets()) {
+      throw new IncompatibleSchemaException();
+    }
+    CounterResetHint h = combineHints(hint, o.hint, notes);
+    FloatHistogram a = this;
+    FloatHistogram b = o;
+    FloatHistogram k = c == null ? emptyLike() : c;
+    int s = schema;
+    double thr = 0;
+    double[] cv = null;
+    if (usesCustomBuckets()) {
+      cv = customValues;
+      if (!Arrays.equals(customValues, o.customValues)) {
+        cv = intersect(customValues, o.customValues);
+        a = a.rebucket(cv);
+        b = b.rebucket(cv);
+        k = k.rebucket(cv);
+        if (notes != null) {
+          notes.customBucketsReconciled = true;
+        }
+      }
+    } else {
+      s = Math.min(schema, o.schema);
+      a = a.reduce(s);
+      b = b.reduce(s);
+      k = k.reduce(s);
+      thr = Math.max(a.zeroThreshold, b.zeroThreshold);
+      while (true) {
+        double ta = a.thresholdFor(thr);
+        double tb = b.thresholdFor(Math.max(thr, ta));
+        double t = Math.max(ta, tb);
+        if (t == thr) {
+          break;
+        }
+        thr = t;
+      }
+      a = a.withZeroThreshold(thr);
+      b = b.withZeroThreshold(thr);
+      k = k.withZeroThreshold(thr);
+    }
+    double[] out = new double[2];
+    kahanInc(b.count, a.count, k.count, out);
+    double cnt = out[0];
+    double cCnt = out[1];
+    kahanInc(b.sum, a.sum, k.sum, out);
+    double sm = out[0];
+    double cSm = out[1];
+    kahanInc(b.zeroCount, a.zeroCount, k.zeroCount, out);
+    double z = out[0];
+    double cZ = out[1];
+    Sparse[] p = kahanMerge(a.pos(), b.pos(), k.pos());
+    Sparse[] n = kahanMerge(a.neg(), b.neg(), k.neg());
+    FloatHistogram sum =
+        new FloatHistogram(s, thr, z, cnt, sm, p[0].idx, p[0].cnt, n[0].idx, n[0].cnt, cv, h);
+    FloatHistogram comp =
+        new FloatHistogram(s, thr, cZ, cCnt, cSm, p[1].idx, p[1].cnt, n[1].idx, n[1].cnt, cv, h);
+    return new Compensated(sum, comp);
+  }
+
+  /** Whether the count, the sum, the zero bucket or any bucket is infinite. */
+  public boolean hasOverflow() {
+    if (Double.isInfinite(count) || Double.isInfinite(sum) || Double.isInfinite(zeroCount)) {
+      return true;
+    }
+    for (double v : posCnt) {
+      if (Double.isInfinite(v)) {
+        return true;
+      }
+    }
+    for (double v : negCnt) {
+      if (Double.isInfinite(v)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** All counts zero, this one's layout parameters. */
+  private FloatHistogram emptyLike() {
+    return new FloatHistogram(
+        schema, zeroThreshold, 0, 0, 0, NO_IDX, NO_CNT, NO_IDX, NO_CNT, customValues, hint);
+  }
+
+  /** One Kahan-Babuska-Neumaier step: out[0] the new sum, out[1] the new compensation. */
+  private static void kahanInc(double inc, double sum, double c, double[] out) {
+    double t = sum + inc;
+    if (Double.isInfinite(t)) {
+      c = 0;
+    } else if (Math.abs(sum) >= Math.abs(inc)) {
+      c += (sum - t) + inc;
+    } else {
+      c += (inc - t) + sum;
+    }
+    out[0] = t;
+    out[1] = c;
+  }
+
+  /** Bucket-wise {@link #kahanInc} over the union of indices: {sums, compensations}. */
+  private static Sparse[] kahanMerge(Sparse a, Sparse b, Sparse c) {
+    int cap = a.n + b.n + c.n;
+    int[] idx = new int[cap];
+    double[] sv = new double[cap];
+    double[] cvv = new double[cap];
+    double[] out = new double[2];
+    int i = 0;
+    int j = 0;
+    int l = 0;
+    int m = 0;
+    while (i < a.n || j < b.n || l < c.n) {
+      int x = Integer.MAX_VALUE;
+      if (i < a.n) {
+        x = Math.min(x, a.idx[i]);
+      }
+      if (j < b.n) {
+        x = Math.min(x, b.idx[j]);
+      }
+      if (l < c.n) {
+        x = Math.min(x, c.idx[l]);
+      }
+      double av = i < a.n && a.idx[i] == x ? a.cnt[i++] : 0;
+      double bv = j < b.n && b.idx[j] == x ? b.cnt[j++] : 0;
+      double cv = l < c.n && c.idx[l] == x ? c.cnt[l++] : 0;
+      kahanInc(bv, av, cv, out);
+      idx[m] = x;
+      sv[m] = out[0];
+      cvv[m] = out[1];
+      m++;
+    }
+    return new Sparse[] {new Sparse(idx, sv, m).compact(), new Sparse(idx, cvv, m).compact()};
+  }
+
   private static CounterResetHint combineHints(
       CounterResetHint a, CounterResetHint b, Notes notes) {
     if (a == b) {
@@ -545,7 +699,8 @@ public final class FloatHistogram {
   /**
    * Whether this histogram, following {@code previous}, shows a counter reset: per its hint if the
    * hint says so, else when the count, the zero bucket or any bucket went down, a bucket vanished,
-   * the resolution went up, the zero bucket shrank, or the custom bounds changed.
+   * the resolution went up, the zero bucket shrank, or exponential and custom buckets switched.
+   * Custom buckets whose bounds changed are compared on the bounds both have.
    */
   public boolean detectReset(FloatHistogram previous) {
     if (hint == CounterResetHint.COUNTER_RESET) {
@@ -557,9 +712,18 @@ public final class FloatHistogram {
     if (count < previous.count) {
       return true;
     }
-    if (usesCustomBuckets() != previous.usesCustomBuckets()
-        || (usesCustomBuckets() && !Arrays.equals(customValues, previous.customValues))) {
+    if (usesCustomBuckets() != previous.usesCustomBuckets()) {
       return true;
+    }
+    if (usesCustomBuckets()) {
+      if (Arrays.equals(customValues, previous.customValues)) {
+        return bucketsDecreased(previous.posIdx, previous.posCnt, posIdx, posCnt);
+      }
+      // changed bounds: compared on the bounds both have, as upstream reconciles them
+      double[] cv = intersect(customValues, previous.customValues);
+      FloatHistogram p = previous.rebucket(cv);
+      FloatHistogram cur = rebucket(cv);
+      return bucketsDecreased(p.posIdx, p.posCnt, cur.posIdx, cur.posCnt);
     }
     if (schema > previous.schema) {
       return true;

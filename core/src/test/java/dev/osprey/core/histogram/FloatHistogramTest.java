@@ -142,4 +142,77 @@ class FloatHistogramTest {
     assertThat(h.positiveCount(1)).isEqualTo(2);
     assertThat(h.div(2).positiveCount(0)).isEqualTo(0.5);
   }
+
+  @Test
+  void kahanAddKeepsWhatPlainAdditionLoses() {
+    // bucket 1 and the sum go 3.1, +1e100, -1e100, +1.3: plain addition ends at 1.3
+    double[] bucket = {3.1, 1e100, -1e100, 1.3};
+    FloatHistogram sum = null;
+    FloatHistogram plain = null;
+    FloatHistogram comp = null;
+    for (double b : bucket) {
+      FloatHistogram h = exp(0, 1, b);
+      if (sum == null) {
+        sum = h;
+        plain = h;
+        continue;
+      }
+      FloatHistogram.Compensated k = sum.kahanAdd(h, comp, null);
+      sum = k.sum();
+      comp = k.compensation();
+      plain = plain.add(h, null);
+    }
+    assertThat(plain.sum()).isEqualTo(1.3);
+    FloatHistogram v = new FloatHistogram.Compensated(sum, comp).value();
+    assertThat(v.sum()).isEqualTo(4.4);
+    assertThat(v.count()).isEqualTo(4.4);
+    assertThat(v.positiveBuckets()).isEqualTo(1);
+    assertThat(v.positiveCount(0)).isEqualTo(4.4);
+  }
+
+  @Test
+  void kahanAddReconcilesSchemasAndReportsOverflow() {
+    FloatHistogram fine = exp(1, 1, 3, 4);
+    FloatHistogram coarse = exp(0, 1, 10);
+    FloatHistogram.Compensated k = coarse.kahanAdd(fine, null, null);
+    assertThat(k.value().equalsIgnoringHint(coarse.add(fine, null))).isTrue();
+    assertThat(k.sum().hasOverflow()).isFalse();
+    FloatHistogram big = exp(0, 1, Double.MAX_VALUE);
+    assertThat(big.kahanAdd(big, null, null).sum().hasOverflow()).isTrue();
+  }
+
+  private static FloatHistogram nhcb(double[] bounds, double... buckets) {
+    double count = 0;
+    for (double b : buckets) {
+      count += b;
+    }
+    return FloatHistogram.of(
+        FloatHistogram.CUSTOM_BUCKETS_SCHEMA,
+        0,
+        0,
+        count,
+        count,
+        new int[] {0, buckets.length},
+        buckets,
+        null,
+        null,
+        bounds,
+        CounterResetHint.UNKNOWN);
+  }
+
+  @Test
+  void changedCustomBoundsAreComparedOnTheCommonOnes() {
+    FloatHistogram before = nhcb(new double[] {2, 4, 6}, 1, 2, 5, 7);
+    // finer bounds, every common bucket grew: no reset
+    FloatHistogram finer =
+        nhcb(new double[] {1, 2, 3, 4, 5, 6, 7, 8}, 10, 20, 30, 40, 50, 60, 70, 80, 90);
+    assertThat(finer.detectReset(before)).isFalse();
+    // a bucket split in two, (2, 4] went from 2 to 0 + 1: reset
+    FloatHistogram split = nhcb(new double[] {2, 3, 4, 6}, 1, 0, 1, 5, 8);
+    assertThat(split.detectReset(before)).isTrue();
+    // no common bound: only the +Inf bucket is compared
+    FloatHistogram other = nhcb(new double[] {5, 10}, 3);
+    assertThat(other.detectReset(nhcb(new double[] {1}, 3))).isFalse();
+    assertThat(other.detectReset(nhcb(new double[] {1}, 4))).isTrue();
+  }
 }

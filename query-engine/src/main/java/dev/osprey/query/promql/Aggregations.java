@@ -19,7 +19,9 @@ final class Aggregations {
 
   static final class Group {
     Labels labels;
-    FloatHistogram hist; // sum/avg of the group's histograms
+    FloatHistogram hist; // sum of the group's histograms (avg: until the sum overflows)
+    FloatHistogram histC; // its Kahan compensation (null: none yet)
+    FloatHistogram histMean; // avg after the sum overflowed: the incremental mean
     int nHist;
     int nFloat;
     boolean histFailed;
@@ -65,10 +67,15 @@ final class Aggregations {
       if (Double.isNaN(param)) {
         throw QueryException.exec("Ratio value is NaN");
       }
-      if (param > 1) {
-        param = 1;
-      } else if (param < -1) {
-        param = -1;
+      if (param > 1 || param < -1) {
+        double capped = param > 1 ? 1 : -1;
+        ev.warn(
+            a.param,
+            "ratio value should be between -1 and 1, got "
+                + GoFloat.formatG(param)
+                + ", capping to "
+                + GoFloat.formatG(capped));
+        param = capped;
       }
     }
     if (op.equals("count_values") && !FunctionCalls.validLabelName(valueLabel)) {
@@ -168,7 +175,7 @@ final class Aggregations {
     for (Group g : groups) {
       boolean drop = g.dropName && g.labels.has(Labels.METRIC_NAME);
       if (g.hist != null && g.nFloat == 0) {
-        out.add(new Sample(g.labels, g.hist, ts, drop));
+        out.add(new Sample(g.labels, histogramResult(op, g), ts, drop));
         continue;
       }
       switch (op) {
@@ -271,7 +278,23 @@ final class Aggregations {
     return metric.keep(groupSet);
   }
 
-  /** sum/avg of histograms: the running sum or (avg) the incremental mean. */
+  /** A histogram group's sum or average with its compensation added, as upstream ends them. */
+  private static FloatHistogram histogramResult(String op, Group g) {
+    if (!op.equals("avg")) {
+      return new FloatHistogram.Compensated(g.hist, g.histC).value();
+    }
+    if (g.histMean != null) {
+      return new FloatHistogram.Compensated(g.histMean, g.histC).value();
+    }
+    double n = g.nHist;
+    return new FloatHistogram.Compensated(g.hist.div(n), g.histC == null ? null : g.histC.div(n))
+        .value();
+  }
+
+  /**
+   * sum/avg of histograms with Kahan compensation; avg sums until the sum overflows and then
+   * switches to the incremental mean (upstream's order of operations).
+   */
   private static void addHistogram(
       Evaluator ev, AggregateExpr a, Group g, Sample s, boolean avg, FloatHistogram.Notes notes) {
     g.nHist++;
@@ -284,11 +307,30 @@ final class Aggregations {
       return;
     }
     try {
+      if (avg && g.histMean == null) {
+        FloatHistogram.Compensated k = g.hist.kahanAdd(s.h, g.histC, notes);
+        if (!k.sum().hasOverflow()) {
+          g.hist = k.sum();
+          g.histC = k.compensation();
+          return;
+        }
+        // the sum overflows: from here on the incremental mean, as upstream
+        g.histMean = g.hist.div(g.nHist - 1);
+        if (g.histC != null) {
+          g.histC = g.histC.div(g.nHist - 1);
+        }
+      }
       if (avg) {
         double n = g.nHist;
-        g.hist = g.hist.add(s.h.div(n).sub(g.hist.div(n), notes), notes);
+        double q = (n - 1) / n;
+        FloatHistogram.Compensated k =
+            g.histMean.mul(q).kahanAdd(s.h.div(n), g.histC == null ? null : g.histC.mul(q), notes);
+        g.histMean = k.sum();
+        g.histC = k.compensation();
       } else {
-        g.hist = g.hist.add(s.h, notes);
+        FloatHistogram.Compensated k = g.hist.kahanAdd(s.h, g.histC, notes);
+        g.hist = k.sum();
+        g.histC = k.compensation();
       }
     } catch (FloatHistogram.IncompatibleSchemaException e) {
       g.histFailed = true;

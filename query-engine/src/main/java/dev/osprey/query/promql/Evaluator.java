@@ -335,7 +335,11 @@ final class Evaluator {
           }
         }
         subqueryDepth++;
+        // a subquery's histograms go through explicit reset detection, which needs the buckets
+        boolean outerStats = statsDecoding;
+        statsDecoding = false;
         computeBounds(s.expr, lo - off - durMs(s.range), hi - off);
+        statsDecoding = outerStats;
         subqueryDepth--;
         subqueryGrid = outerGrid;
       }
@@ -713,6 +717,15 @@ final class Evaluator {
     ArrayList<Sample> out = new ArrayList<>();
     if (vs.smoothed) {
       for (Loaded s : series) {
+        if (s.h != null) {
+          Object hv = ExtendedRange.histogramValueAt(this, vs, s, ref, lookback);
+          if (hv != ExtendedRange.FLOATS) {
+            if (hv instanceof Sample smp) {
+              out.add(smp);
+            }
+            continue;
+          }
+        }
         double v = ExtendedRange.valueAt(s, ref, lookback);
         if (!Double.isNaN(v) || ExtendedRange.hasNeighbour(s, ref, lookback)) {
           out.add(new Sample(s.labels, v, ref, false));
@@ -835,7 +848,13 @@ final class Evaluator {
         for (Sample smp : vv.samples()) {
           Series r = acc.computeIfAbsent(smp.labels, k -> new Series(k, 8));
           if (smp.h != null) {
-            r.addHistogram(t, smp.h);
+            // the stored hints say nothing about the subquery's own sequence of samples (a reset
+            // may lie between two steps, a sample may repeat): resets are detected afresh
+            r.addHistogram(
+                t,
+                smp.h.counterResetHint() == FloatHistogram.CounterResetHint.GAUGE
+                    ? smp.h
+                    : smp.h.withHint(FloatHistogram.CounterResetHint.UNKNOWN));
           } else {
             r.add(t, smp.v);
           }

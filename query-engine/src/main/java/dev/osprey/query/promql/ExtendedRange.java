@@ -44,6 +44,15 @@ final class ExtendedRange {
     List<Loaded> series = ev.loadSelector(ms.vs);
     ArrayList<Sample> out = new ArrayList<>();
     for (Loaded s : series) {
+      if (ms.smoothed && s.h != null) {
+        Object hs = smoothedHistogram(ev, ms, fn, s, start, end, range, ts);
+        if (hs instanceof Sample smp) {
+          out.add(smp);
+        }
+        if (hs != FLOATS) {
+          continue;
+        }
+      }
       Series pts =
           ms.anchored
               ? anchored(s, start, end, ev.lookback)
@@ -134,7 +143,7 @@ final class ExtendedRange {
   /** The first non-stale sample index after t and before t + lookback, or -1. */
   private static int after(Loaded s, long t, long lookback) {
     int i = Evaluator.lastAtOrBefore(s.t, s.n, t) + 1;
-    if (i >= s.n || s.t[i] >= t + lookback || StaleNaN.is(s.v[i])) {
+    if (i >= s.n || s.t[i] >= t + lookback || (!isHistogram(s, i) && StaleNaN.is(s.v[i]))) {
       return -1;
     }
     return i;
@@ -189,6 +198,199 @@ final class ExtendedRange {
     }
     r.add(end, endV);
     return r;
+  }
+
+  /** Answer of the histogram paths when the samples involved are all floats. */
+  static final Object FLOATS = new Object();
+
+  /** A smoothed boundary over histograms. */
+  private static final class Bound {
+    FloatHistogram h;
+    String problem; // a warning instead of a value
+    boolean floats; // the neighbours are floats
+    boolean crossedReset; // interpolated across a counter reset: the part after it
+    boolean copyOfNext; // no sample before t: the next one stands in
+    boolean gauge; // the neighbours are gauge histograms
+  }
+
+  private static boolean isHistogram(Loaded s, int i) {
+    return s.h != null && s.h[i] != null;
+  }
+
+  /**
+   * The histogram at t between its neighbours, as upstream interpolates smoothed selectors: the
+   * exact sample, or the only neighbour, or prev + (next - prev) * fraction; for counters, when
+   * next shows a reset, the part of next after the reset (next * fraction). Null when t has no
+   * neighbour.
+   */
+  private static Bound histogramAt(Loaded s, long t, long lookback, Boolean counter) {
+    int b = before(s, t, lookback);
+    int a = after(s, t, lookback);
+    if (b < 0 && a < 0) {
+      return null;
+    }
+    Bound r = new Bound();
+    int only = b >= 0 && (s.t[b] == t || a < 0) ? b : (b < 0 ? a : -1);
+    if (only >= 0) {
+      if (!isHistogram(s, only)) {
+        r.floats = true;
+        return r;
+      }
+      r.h = s.h[only].withHint(FloatHistogram.CounterResetHint.UNKNOWN);
+      r.copyOfNext = b < 0;
+      r.gauge = s.h[only].counterResetHint() == FloatHistogram.CounterResetHint.GAUGE;
+      if (s.t[only] == t) {
+        r.h = s.h[only];
+      }
+      return r;
+    }
+    if (!isHistogram(s, b) || !isHistogram(s, a)) {
+      if (isHistogram(s, b) || isHistogram(s, a)) {
+        r.problem = NativeHistograms.mixMessage(new Series(s.labels, 1));
+      } else {
+        r.floats = true;
+      }
+      return r;
+    }
+    FloatHistogram hb = s.h[b];
+    FloatHistogram ha = s.h[a];
+    if (hb.usesCustomBuckets() != ha.usesCustomBuckets()) {
+      r.problem = NativeHistograms.schemaMixMessage(s.labels.metricName());
+      return r;
+    }
+    r.gauge =
+        hb.counterResetHint() == FloatHistogram.CounterResetHint.GAUGE
+            && ha.counterResetHint() == FloatHistogram.CounterResetHint.GAUGE;
+    boolean isCounter =
+        counter != null ? counter : ha.counterResetHint() != FloatHistogram.CounterResetHint.GAUGE;
+    double frac = (double) (t - s.t[b]) / (s.t[a] - s.t[b]);
+    if (isCounter && ha.detectReset(hb)) {
+      r.h = ha.mul(frac).withHint(FloatHistogram.CounterResetHint.COUNTER_RESET);
+      r.crossedReset = true;
+      return r;
+    }
+    r.h =
+        hb.add(ha.sub(hb, null).mul(frac), null).withHint(FloatHistogram.CounterResetHint.UNKNOWN);
+    return r;
+  }
+
+  /**
+   * Smoothed instant selector over a series holding histograms: the histogram sample, null for
+   * none, {@link #FLOATS} when the neighbours are floats; a warning instead when the neighbours mix
+   * floats and histograms or exponential and custom buckets.
+   */
+  static Object histogramValueAt(Evaluator ev, Ast.Expr node, Loaded s, long t, long lookback) {
+    Bound r = histogramAt(s, t, lookback, null);
+    if (r == null) {
+      return null;
+    }
+    if (r.floats) {
+      return FLOATS;
+    }
+    if (r.problem != null) {
+      ev.warn(node, r.problem);
+      return null;
+    }
+    return new Sample(s.labels, r.h, t, false);
+  }
+
+  /**
+   * rate/increase/delta over a smoothed range of histograms: interpolated boundaries, the samples
+   * between them, and (counters) the resets among them, where a boundary interpolated across a
+   * reset already holds the part after it.
+   */
+  private static Object smoothedHistogram(
+      Evaluator ev,
+      MatrixSelector ms,
+      String fn,
+      Loaded s,
+      long start,
+      long end,
+      long range,
+      long ts) {
+    boolean counter = !fn.equals("delta");
+    Series in = inRange(s, start, end);
+    if (in.n == 0 && (before(s, start, ev.lookback) < 0 || after(s, end, ev.lookback) < 0)) {
+      return null;
+    }
+    Bound left = histogramAt(s, start, ev.lookback, counter);
+    Bound right = histogramAt(s, end, ev.lookback, counter);
+    if (left == null || right == null) {
+      return null;
+    }
+    int nh = 0;
+    for (int i = 0; i < in.n; i++) {
+      nh += in.histogram(i) != null ? 1 : 0;
+    }
+    if (left.floats && right.floats && nh == 0) {
+      return FLOATS;
+    }
+    if (left.floats || right.floats || nh != in.n) {
+      ev.warn(ms, NativeHistograms.mixMessage(in));
+      return null;
+    }
+    if (left.problem != null || right.problem != null) {
+      ev.warn(ms, left.problem != null ? left.problem : right.problem);
+      return null;
+    }
+    ArrayList<FloatHistogram> inner = new ArrayList<>();
+    for (int i = 0; i < in.n; i++) {
+      if (in.t[i] != end) {
+        inner.add(in.histogram(i));
+      }
+    }
+    boolean custom = left.h.usesCustomBuckets();
+    boolean gaugeInside = false;
+    for (FloatHistogram h : inner) {
+      if (h.usesCustomBuckets() != custom || right.h.usesCustomBuckets() != custom) {
+        ev.warn(ms, NativeHistograms.schemaMixMessage(s.labels.metricName()));
+        return null;
+      }
+      gaugeInside |= h.counterResetHint() == FloatHistogram.CounterResetHint.GAUGE;
+    }
+    if (right.h.usesCustomBuckets() != custom) {
+      ev.warn(ms, NativeHistograms.schemaMixMessage(s.labels.metricName()));
+      return null;
+    }
+    FloatHistogram.Notes notes = new FloatHistogram.Notes();
+    FloatHistogram h;
+    try {
+      h = right.h.sub(left.h, notes);
+      if (counter && !((left.crossedReset || left.copyOfNext) && inner.isEmpty())) {
+        FloatHistogram prev = left.h;
+        int i0 = 0;
+        if (left.crossedReset || left.copyOfNext) {
+          // the first sample inside is the one the left boundary came from
+          prev = inner.get(0);
+          i0 = 1;
+        }
+        for (int i = i0; i < inner.size(); i++) {
+          FloatHistogram cur = inner.get(i);
+          if (cur.detectReset(prev)) {
+            h = h.add(prev, notes);
+          }
+          prev = cur;
+        }
+        if (right.h.detectReset(prev)) {
+          h = h.add(prev, notes);
+        }
+      }
+    } catch (FloatHistogram.IncompatibleSchemaException e) {
+      ev.warn(ms, NativeHistograms.schemaMixMessage(s.labels.metricName()));
+      return null;
+    }
+    if (counter && (gaugeInside || left.gauge || right.gauge)) {
+      ev.warn(ms, NativeHistograms.notCounter(in));
+    } else if (!counter && !(left.gauge && right.gauge)) {
+      ev.warn(ms, NativeHistograms.notGauge(in));
+    }
+    notes.counterResetCollision = false;
+    NativeHistograms.annotate(ev, ms, ms, notes, "subtraction");
+    if (fn.equals("rate")) {
+      h = h.div(range / 1000.0);
+    }
+    ev.addSamples(1);
+    return new Sample(s.labels, h.withHint(FloatHistogram.CounterResetHint.GAUGE), ts, true);
   }
 
   /** Smoothed instant selector value: interpolated between the neighbours of t (not counter). */

@@ -352,6 +352,13 @@ final class Histograms {
     ArrayList<Sample> natives = new ArrayList<>();
     LinkedHashMap<Labels, Buckets> groups = group(in, ev, c, natives);
     for (Sample s : natives) {
+      if (Double.isNaN(s.h.sum()) && s.h.count() > 0) {
+        ev.info(
+            c.args.get(2),
+            "input to histogram_fraction has NaN observations, which are excluded from all"
+                + " fractions for metric name "
+                + GoFloat.quote(s.labels.metricName()));
+      }
       out.add(new Sample(s.labels, NativeHistograms.fraction(lower, upper, s.h), ts, true));
     }
     for (Buckets b : groups.values()) {

@@ -80,6 +80,9 @@ final class Info {
       if (!positiveName && !s.labels.metricName().endsWith("_info")) {
         continue; // only negative name matchers: info metrics are the *_info ones
       }
+      if (s.h != null) {
+        throw QueryException.exec("this should be an info metric, with float samples: " + s.labels);
+      }
       boolean ok = true;
       for (LabelMatcher m : dataMatchers) {
         if (!m.matches(s.labels.get(m.name()))) {

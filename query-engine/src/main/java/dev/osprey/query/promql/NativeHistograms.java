@@ -117,18 +117,47 @@ final class NativeHistograms {
         }
         try {
           FloatHistogram.Notes notes = new FloatHistogram.Notes();
+          // Kahan-compensated like upstream; avg sums until the sum overflows, then goes on as
+          // an incremental mean
+          boolean avg = name.equals("avg_over_time");
           FloatHistogram acc = s.histogram(0);
+          FloatHistogram comp = null;
+          FloatHistogram mean = null;
+          for (int i = 0; i < s.n; i++) {
+            noteHint(s.histogram(i), notes);
+          }
+          notes.counterResetCollision = notes.resetSeen && notes.notResetSeen;
           for (int i = 1; i < s.n; i++) {
             FloatHistogram h = s.histogram(i);
-            if (name.equals("sum_over_time")) {
-              acc = acc.add(h, notes);
-            } else {
-              double cnt = i + 1;
-              acc = acc.add(h.div(cnt).sub(acc.div(cnt), notes), notes);
+            double cnt = i + 1;
+            if (mean == null) {
+              FloatHistogram.Compensated k = acc.kahanAdd(h, comp, notes);
+              if (!avg || !k.sum().hasOverflow()) {
+                acc = k.sum();
+                comp = k.compensation();
+                continue;
+              }
+              mean = acc.div(cnt - 1);
+              comp = comp == null ? null : comp.div(cnt - 1);
             }
+            double q = (cnt - 1) / cnt;
+            FloatHistogram.Compensated k =
+                mean.mul(q).kahanAdd(h.div(cnt), comp == null ? null : comp.mul(q), notes);
+            mean = k.sum();
+            comp = k.compensation();
+          }
+          FloatHistogram result;
+          if (mean != null) {
+            result = new FloatHistogram.Compensated(mean, comp).value();
+          } else if (avg) {
+            result =
+                new FloatHistogram.Compensated(acc.div(s.n), comp == null ? null : comp.div(s.n))
+                    .value();
+          } else {
+            result = new FloatHistogram.Compensated(acc, comp).value();
           }
           annotate(ev, c, arg, notes, "aggregation");
-          return new Sample(s.labels, acc, ts, true);
+          return new Sample(s.labels, result, ts, true);
         } catch (FloatHistogram.IncompatibleSchemaException e) {
           ev.warn(arg, schemaMixMessage(s.labels.metricName()));
           return DROP;
@@ -235,6 +264,24 @@ final class NativeHistograms {
       Evaluator ev, Call c, Expr arg, Series s, boolean counter) {
     FloatHistogram first = s.histogram(0);
     FloatHistogram last = s.histogram(s.n - 1);
+    if (counter && s.n > 1 && s.histogram(1).detectReset(first)) {
+      // a reset right after the first sample: only its count matters (extrapolation), so its
+      // layout may differ from the rest (upstream starts from an empty histogram then)
+      FloatHistogram second = s.histogram(1);
+      first =
+          FloatHistogram.ofSparse(
+              second.schema(),
+              0,
+              0,
+              0,
+              0,
+              new int[0],
+              new double[0],
+              new int[0],
+              new double[0],
+              second.customValues(),
+              CounterResetHint.UNKNOWN);
+    }
     int minSchema = Math.min(first.schema(), last.schema());
     boolean custom = first.usesCustomBuckets();
     if (last.usesCustomBuckets() != custom) {
@@ -253,7 +300,7 @@ final class NativeHistograms {
       }
     }
     if (counter
-        && (first.counterResetHint() == CounterResetHint.GAUGE
+        && (s.histogram(0).counterResetHint() == CounterResetHint.GAUGE
             || last.counterResetHint() == CounterResetHint.GAUGE)) {
       ev.warn(arg, notCounter(s));
     }
@@ -349,6 +396,13 @@ final class NativeHistograms {
       }
     }
     if (b == null) {
+      if (Double.isNaN(h.sum())) {
+        // every observation was NaN: no bucket holds any
+        ev.info(
+            node,
+            "input to histogram_quantile has NaN observations, result is NaN for metric name "
+                + GoFloat.quote(metric));
+      }
       return Double.NaN;
     }
     double lower = b.lower;
@@ -459,11 +513,20 @@ final class NativeHistograms {
       }
       rank += x.count;
     }
-    if (!lowerSet || lowerRank > h.count()) {
-      lowerRank = h.count();
+    // NaN observations are in the count but in no bucket: no range includes them
+    double all = h.count();
+    if (Double.isNaN(h.sum())) {
+      double inBuckets = 0;
+      for (Bucket x : buckets(h)) {
+        inBuckets += x.count;
+      }
+      all = Math.min(all, inBuckets);
     }
-    if (!upperSet || upperRank > h.count()) {
-      upperRank = h.count();
+    if (!lowerSet || lowerRank > all) {
+      lowerRank = all;
+    }
+    if (!upperSet || upperRank > all) {
+      upperRank = all;
     }
     return (upperRank - lowerRank) / h.count();
   }
@@ -486,6 +549,19 @@ final class NativeHistograms {
       f = 1 - ((logV - logUpper) / (logLower - logUpper));
     }
     return rank + count * f;
+  }
+
+  /**
+   * Records an input's counter-reset hint: upstream warns about conflicting counter resets when a
+   * sum or average has seen both a reset and a not-reset hint among its inputs, whatever their
+   * order and whether gauges are among them.
+   */
+  static void noteHint(FloatHistogram h, FloatHistogram.Notes notes) {
+    if (h.counterResetHint() == FloatHistogram.CounterResetHint.COUNTER_RESET) {
+      notes.resetSeen = true;
+    } else if (h.counterResetHint() == FloatHistogram.CounterResetHint.NOT_COUNTER_RESET) {
+      notes.notResetSeen = true;
+    }
   }
 
   /** histogram_count/sum/avg/stddev/stdvar: one float per histogram sample, floats dropped. */
