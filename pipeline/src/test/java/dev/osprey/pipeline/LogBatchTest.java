@@ -239,6 +239,31 @@ class LogBatchTest {
       add(w, 0, 0, 30, "");
       add(w, 2, -1, 40, "before the epoch, empty labels");
       add(w, 0, 5, 80, "x".repeat(300));
+      // Timestamps split into seconds and nanos as protobuf's Timestamp wants them (floorDiv and
+      // floorMod): the same second again, the next one, backwards, either side of 0, the extremes.
+      long[] ts = {
+        1_700_000_000_999_999_999L,
+        1_700_000_000_000_000_000L,
+        1_700_000_001_000_000_000L,
+        1_700_000_000_999_999_999L,
+        1_699_999_999_999_999_999L,
+        -1_000_000_000L,
+        -999_999_999L,
+        -1_000_000_001L,
+        999_999_999L,
+        1_000_000_000L,
+        Long.MAX_VALUE,
+        Long.MAX_VALUE - 1,
+        Long.MIN_VALUE,
+        Long.MIN_VALUE + 1,
+        -1,
+        0,
+        Long.MAX_VALUE / 1_000_000_000L * 1_000_000_000L,
+        Long.MIN_VALUE / 1_000_000_000L * 1_000_000_000L - 1
+      };
+      for (int i = 0; i < ts.length; i++) {
+        add(w, 1 - (i % 3 == 0 ? 1 : 0), ts[i], 400 + i, "t" + i);
+      }
       w.commit();
       s.append(
           new LogEntry(ERR, 7, "legacy ✓", Labels.of("trace_id", "abc"), "1:2:64:ff", 400, 420));
@@ -248,7 +273,7 @@ class LogBatchTest {
       }
       for (boolean position : new boolean[] {false, true}) {
         PayloadEncoder.Payload p = new LokiPushEncoder(position).encode(batch);
-        assertThat(p.records()).isEqualTo(6);
+        assertThat(p.records()).isEqualTo(24);
         byte[] expected = reference(batch, position);
         assertThat(Snappy.uncompress(p.body())).isEqualTo(expected);
       }
@@ -256,6 +281,18 @@ class LogBatchTest {
   }
 
   /** The request as the generated protobuf classes build it. */
+  @Test
+  void varintSizeMatchesTheBytesPutVarintWrites() {
+    byte[] buf = new byte[10];
+    for (int bit = 0; bit < 64; bit++) {
+      for (long v : new long[] {1L << bit, (1L << bit) - 1, (1L << bit) + 1, -(1L << bit)}) {
+        assertThat(LokiPushEncoder.varintSize(v))
+            .as("varint size of %d", v)
+            .isEqualTo(LokiPushEncoder.putVarint(buf, 0, v));
+      }
+    }
+  }
+
   private static byte[] reference(List<SpoolEntry> batch, boolean position) {
     Map<Labels, Push.StreamAdapter.Builder> streams = new LinkedHashMap<>();
     List<LogEntry> all = new ArrayList<>();

@@ -31,18 +31,29 @@ import org.junit.jupiter.api.io.TempDir;
 class ThroughputTest {
   @TempDir Path tmp;
 
+  /** {@code -Dosprey.throughput.batch=N}: entries per push request (default: the shipper's). */
+  private static final int BATCH_RECORDS = Integer.getInteger("osprey.throughput.batch", 0);
+
+  /**
+   * {@code -Dosprey.throughput.warmup=F}: lines of the warm-up round, as a fraction of the default
+   * measured round (default 0.2). The per-thread CPU line shows whether the JIT compilers were
+   * still busy in the measured round.
+   */
+  private static final double WARMUP =
+      Double.parseDouble(System.getProperty("osprey.throughput.warmup", "0.2"));
+
   private static final double SCALE =
       Double.parseDouble(System.getProperty("osprey.throughput.scale", "1"));
 
   @Test
   void oneFile() throws Exception {
-    measure("warm-up", 1, 120_000);
+    measure("warm-up", 1, (int) (600_000 * WARMUP));
     measure("measured", 1, (int) (600_000 * SCALE));
   }
 
   @Test
   void fiftyFiles() throws Exception {
-    measure("warm-up", 50, 2_400);
+    measure("warm-up", 50, (int) (12_000 * WARMUP));
     measure("measured", 50, (int) (12_000 * SCALE));
   }
 
@@ -80,6 +91,8 @@ class ThroughputTest {
       long t0 = System.nanoTime();
       long spooledAt = 0;
       long readerCpuNanos = 0;
+      java.util.Map<String, Long> threadCpu0 = threadCpuNow();
+      java.util.Map<String, Long> threadCpu;
       try (LogShipper shipper =
           new LogShipper(
               new ShipperConfig(
@@ -97,7 +110,7 @@ class ThroughputTest {
                   4L << 30,
                   Duration.ofMillis(100),
                   null,
-                  0,
+                  BATCH_RECORDS,
                   null,
                   null),
               registry)) {
@@ -121,6 +134,7 @@ class ThroughputTest {
           }
           Thread.sleep(5);
         }
+        threadCpu = threadCpuSince(threadCpu0);
       }
       double s = (System.nanoTime() - t0) / 1e9;
       // Whole-process CPU (reader, forwarder, receiver, GC): steadier than wall time when other
@@ -160,6 +174,52 @@ class ThroughputTest {
           "THROUGHPUT %s files=%d process CPU %.2f s (shipper and receiver): %.1f MiB per"
               + " CPU-second%n",
           round, files, cpu, bytes / cpu / (1 << 20));
+      StringBuilder top = new StringBuilder();
+      threadCpu.entrySet().stream()
+          .sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+          .filter(e -> e.getValue() >= 10_000_000L)
+          .limit(12)
+          .forEach(e -> top.append(String.format(" %s=%.2fs", e.getKey(), e.getValue() / 1e9)));
+      long gcMillis = 0;
+      for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+        gcMillis += gc.getCollectionTime();
+      }
+      System.out.printf(
+          "THROUGHPUT %s files=%d CPU by thread (live at the end):%s; GC time since JVM start"
+              + " %.2f s%n",
+          round, files, top, gcMillis / 1e3);
     }
+  }
+
+  /**
+   * CPU nanoseconds of each live thread of this process, JVM threads (GC, JIT compiler) included,
+   * from /proc (10 ms resolution); threads of the same name up to a trailing number are summed.
+   */
+  private static java.util.Map<String, Long> threadCpuNow() {
+    java.util.Map<String, Long> m = new java.util.HashMap<>();
+    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path t : tasks.toList()) {
+        try {
+          String stat = Files.readString(t.resolve("stat"));
+          int open = stat.indexOf('(');
+          int close = stat.lastIndexOf(')');
+          String name = stat.substring(open + 1, close).replaceAll("[-#]?\\d+$", "#N");
+          String[] f = stat.substring(close + 2).split(" ");
+          long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+          m.merge(name, ticks * 10_000_000L, Long::sum);
+        } catch (java.io.IOException | RuntimeException gone) {
+          // the thread ended while listed
+        }
+      }
+    } catch (java.io.IOException e) {
+      // not Linux: no per-thread figures
+    }
+    return m;
+  }
+
+  private static java.util.Map<String, Long> threadCpuSince(java.util.Map<String, Long> before) {
+    java.util.Map<String, Long> now = threadCpuNow();
+    now.replaceAll((k, v) -> v - before.getOrDefault(k, 0L));
+    return now;
   }
 }
