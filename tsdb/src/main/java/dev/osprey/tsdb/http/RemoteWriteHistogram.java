@@ -118,6 +118,24 @@ final class RemoteWriteHistogram {
         throw new InvalidException("histogram has a negative bucket with a negative count");
       }
     }
+    if (!isFloat) {
+      // as Prometheus: buckets may hold fewer observations than the count (NaN observations are
+      // counted in no bucket), never more
+      double inBuckets = zeroCount;
+      for (double c : pos) {
+        inBuckets += c;
+      }
+      for (double c : neg) {
+        inBuckets += c;
+      }
+      if (inBuckets > count) {
+        throw new InvalidException(
+            "histogram has "
+                + (long) inBuckets
+                + " observations in its buckets but a count of "
+                + (long) count);
+      }
+    }
     double[] cv = null;
     if (schema == FloatHistogram.CUSTOM_BUCKETS_SCHEMA) {
       cv = customValues.toArray();

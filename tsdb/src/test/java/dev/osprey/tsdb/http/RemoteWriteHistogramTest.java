@@ -182,6 +182,8 @@ class RemoteWriteHistogramTest {
       ts.addHistograms(
           Remote.Histogram.newBuilder().setCountInt(1).setSchema(9).setTimestamp(2500));
       ts.addHistograms(
+          Remote.Histogram.newBuilder().setCountInt(2).setZeroCountInt(3).setTimestamp(2600));
+      ts.addHistograms(
           Remote.Histogram.newBuilder().setCountInt(1).setZeroCountInt(1).setTimestamp(3000));
       ts.addHistograms(
           Remote.Histogram.newBuilder().setCountInt(1).setZeroCountInt(1).setTimestamp(2900));
@@ -189,10 +191,11 @@ class RemoteWriteHistogramTest {
       String body = new String(r.body(), StandardCharsets.UTF_8);
       assertThat(r.status()).isEqualTo(400);
       assertThat(body)
-          .contains("4 samples rejected, 1 accepted")
+          .contains("5 samples rejected, 1 accepted")
           .contains("histogram positive spans specify 2 buckets but 1 are given")
           .contains("histogram has a positive bucket with a negative count")
           .contains("histogram has an invalid schema 9")
+          .contains("histogram has 3 observations in its buckets but a count of 2")
           .contains("out of order sample");
       assertThat(stored(db)).hasSize(1);
     }
