@@ -2,11 +2,13 @@ package dev.osprey.tsdb.chunk;
 
 import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.storage.SampleIterator;
+import dev.osprey.core.storage.StaleNaN;
 import dev.osprey.tsdb.wal.Dec;
 
 /**
- * Reads a {@link HistogramChunk}. {@link #histogram()} is never null on a sample; {@link #v()} is
- * the histogram's sum. One {@link FloatHistogram} per sample (the engine keeps them). Reusable.
+ * Reads a {@link HistogramChunk}. {@link #histogram()} is the sample's histogram, or null for a
+ * stale marker, which then reads as the float stale marker; {@link #v()} is the histogram's sum.
+ * One {@link FloatHistogram} per sample (the engine keeps them). Reusable.
  */
 public final class HistogramIterator implements SampleIterator {
   private static final FloatHistogram.CounterResetHint[] HINTS =
@@ -163,13 +165,24 @@ public final class HistogramIterator implements SampleIterator {
     return t;
   }
 
+  /** The histogram's sum; the stale marker's NaN for a stale histogram. */
   @Override
   public double v() {
     return h.sum();
   }
 
+  /**
+   * The current histogram, or null for a stale marker (a histogram whose sum is the stale NaN):
+   * that reads as the float stale marker {@link #v()}, which is how the query engine recognises
+   * staleness (Prometheus's engine checks the histogram's sum instead).
+   */
   @Override
   public FloatHistogram histogram() {
+    return Double.doubleToRawLongBits(h.sum()) == StaleNaN.BITS ? null : h;
+  }
+
+  /** The current histogram as stored, stale markers included. */
+  public FloatHistogram storedHistogram() {
     return h;
   }
 }
