@@ -244,6 +244,60 @@ class NativeHistogramRemoteWriteTest {
     }
   }
 
+  @Test
+  void aStaleHistogramEndsTheSeriesAsInPrometheus(@TempDir Path dir) throws Exception {
+    long start = 1_700_000_000_000L;
+    Remote.TimeSeries.Builder ts =
+        Remote.TimeSeries.newBuilder()
+            .addLabels(Remote.Label.newBuilder().setName("__name__").setValue("gone_seconds"));
+    for (int i = 0; i < 5; i++) {
+      ts.addHistograms(
+          Remote.Histogram.newBuilder()
+              .setCountInt(i + 1)
+              .setSum(i)
+              .setSchema(0)
+              .addPositiveSpans(Remote.BucketSpan.newBuilder().setOffset(0).setLength(1))
+              .addPositiveDeltas(i + 1)
+              .setTimestamp(start + i * 15_000L));
+    }
+    // Prometheus's stale marker for a histogram series: an empty histogram whose sum is the stale
+    // NaN
+    ts.addHistograms(
+        Remote.Histogram.newBuilder()
+            .setSum(dev.osprey.core.storage.StaleNaN.VALUE)
+            .setTimestamp(start + 75_000L));
+    try (OspreyServer s =
+        new OspreyServer(OspreyServerTest.config(dir), SelfMetrics.create()).start()) {
+      HttpResponse<String> wr =
+          client.send(
+              HttpRequest.newBuilder(URI.create(s.baseUrl() + "/api/v1/write"))
+                  .header("Content-Type", "application/x-protobuf")
+                  .header("Content-Encoding", "snappy")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofByteArray(
+                          Snappy.compress(
+                              Remote.WriteRequest.newBuilder()
+                                  .addTimeseries(ts)
+                                  .build()
+                                  .toByteArray())))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(wr.statusCode()).as(wr.body()).isEqualTo(204);
+      String before = get(s, "/api/v1/query?query=gone_seconds&time=" + (start + 70_000L) / 1000.0);
+      assertThat(before).contains("\"histogram\"").contains("\"count\":\"5\"");
+      String after = get(s, "/api/v1/query?query=gone_seconds&time=" + (start + 80_000L) / 1000.0);
+      assertThat(after).contains("\"result\":[]");
+      String counted =
+          get(
+              s,
+              "/api/v1/query?query="
+                  + enc("count_over_time(gone_seconds[10m])")
+                  + "&time="
+                  + (start + 80_000L) / 1000.0);
+      assertThat(counted).contains("\"5\"");
+    }
+  }
+
   private static FloatHistogram lastOf(MemStorage ref, String job, long t) {
     try (var q = ref.querier()) {
       var set =
