@@ -107,6 +107,12 @@ public final class BlockWriter implements AutoCloseable {
       writeChunk(b, off, len, mint, maxt, count);
       return;
     }
+    if (len > 0 && b[off] == dev.osprey.tsdb.chunk.HistogramChunk.KIND) {
+      // native histograms: written as they are, between the float chunks around them
+      flushPending();
+      writeChunk(b, off, len, mint, maxt, count);
+      return;
+    }
     if (len > 0 && b[off] == ChunkCodec.PACKED && count >= SAMPLES_PER_BLOCK_CHUNK / 2) {
       // Already in block form and not small: copied as is, so compacting full blocks stays a
       // copy (re-encoding costs about 100 ns per sample).

@@ -147,6 +147,22 @@ public final class Compactor {
     return out;
   }
 
+  /** Adds a histogram chunk without its samples in {@code [mint, maxt]}. */
+  private static void rewriteHistograms(
+      BlockWriter w, byte[] bytes, int count, long mint, long maxt) throws IOException {
+    dev.osprey.tsdb.chunk.HistogramIterator it =
+        new dev.osprey.tsdb.chunk.HistogramIterator().reset(bytes, 1, count);
+    dev.osprey.tsdb.chunk.HistogramChunk out = new dev.osprey.tsdb.chunk.HistogramChunk();
+    while (it.next()) {
+      if (it.t() < mint || it.t() > maxt) {
+        out.append(it.t(), it.storedHistogram());
+      }
+    }
+    if (out.count() > 0) {
+      w.addChunk(out.bytes(), 0, out.length(), out.firstT(), out.lastT(), out.count());
+    }
+  }
+
   /**
    * Rewrites {@code b} without the samples in {@code [mint, maxt]} of the series in {@code
    * ordinals}; returns the new block (null when nothing is left), which lists {@code b} as parent.
@@ -170,6 +186,10 @@ public final class Compactor {
           boolean touched = ordinals.contains(i) && c[j + 1] >= mint && c[j] <= maxt;
           if (!touched) {
             w.addChunk(bytes, 0, bytes.length, c[j], c[j + 1], (int) c[j + 2]);
+            continue;
+          }
+          if (bytes.length > 0 && bytes[0] == dev.osprey.tsdb.chunk.HistogramChunk.KIND) {
+            rewriteHistograms(w, bytes, (int) c[j + 2], mint, maxt);
             continue;
           }
           int count = packed ? (int) (c[j + 2] >>> bits) : (int) c[j + 2];

@@ -164,6 +164,12 @@ public final class RetentionApplier {
           return false;
         }
         byte[] bytes = block.chunk(chunks[4 * next + 3]);
+        if (bytes.length > 0 && bytes[0] == dev.osprey.tsdb.chunk.HistogramChunk.KIND) {
+          // downsampling keeps float samples only; a series' histograms stay in raw blocks
+          it = null;
+          next++;
+          continue;
+        }
         it = ChunkCodec.iterator(bytes, 0, (int) chunks[4 * next + 2], xorIt, decIt);
         next++;
       }

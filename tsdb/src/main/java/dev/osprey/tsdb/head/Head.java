@@ -1,11 +1,13 @@
 package dev.osprey.tsdb.head;
 
+import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.core.storage.DuplicateSampleException;
 import dev.osprey.core.storage.OutOfBoundsException;
 import dev.osprey.core.storage.OutOfOrderSampleException;
 import dev.osprey.core.storage.Querier;
 import dev.osprey.tsdb.chunk.ChunkArena;
+import dev.osprey.tsdb.chunk.HistogramChunk;
 import dev.osprey.tsdb.index.MemPostings;
 import dev.osprey.tsdb.index.Symbols;
 import dev.osprey.tsdb.wal.Buf;
@@ -14,6 +16,7 @@ import dev.osprey.tsdb.wal.WalRecords;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -244,6 +247,90 @@ public final class Head {
     }
   }
 
+  /**
+   * {@link #commit} of a batch with native-histogram samples: floats and histograms are logged and
+   * applied in the order they were appended (runs of each kind, one WAL record per run), so that a
+   * series switching kind within a batch, and its replay, keep time order.
+   */
+  void commitWithHistograms(
+      int[] ids,
+      long[] ts,
+      long[] vs,
+      int n,
+      int[] hIds,
+      long[] hTs,
+      FloatHistogram[] hHs,
+      int[] hPos,
+      int hN) {
+    long pos = -1;
+    Buf b = new Buf(256 + 64 * hN);
+    synchronized (commitLock) {
+      int f = 0;
+      int j = 0;
+      while (f < n || j < hN) {
+        int fTo = j < hN ? hPos[j] : n;
+        if (fTo > f) {
+          int len = fTo - f;
+          int[] ri = Arrays.copyOfRange(ids, f, fTo);
+          long[] rt = Arrays.copyOfRange(ts, f, fTo);
+          long[] rv = Arrays.copyOfRange(vs, f, fTo);
+          if (wal != null) {
+            b.reset();
+            WalRecords.encodeSamples(b, ri, rt, rv, len);
+            wal.log(b.array(), b.length());
+          }
+          applyLocked(ri, rt, rv, len);
+          f = fTo;
+        }
+        int jTo = j;
+        while (jTo < hN && hPos[jTo] == f) {
+          jTo++;
+        }
+        if (jTo > j) {
+          if (wal != null) {
+            b.reset();
+            WalRecords.encodeHistograms(b, hIds, hTs, hHs, j, jTo);
+            wal.log(b.array(), b.length());
+          }
+          applyHistogramsLocked(hIds, hTs, hHs, j, jTo);
+          j = jTo;
+        }
+      }
+      if (wal != null) {
+        pos = wal.write();
+      }
+    }
+    if (pos >= 0 && wal.syncsEachCommit()) {
+      wal.syncTo(pos);
+    }
+  }
+
+  private void applyHistogramsLocked(int[] ids, long[] ts, FloatHistogram[] hs, int from, int to) {
+    long lo = minT;
+    long hi = maxT;
+    int ok = 0;
+    for (int i = from; i < to; i++) {
+      MemSeries s = byId(ids[i]);
+      if (s == null) {
+        throw new IllegalStateException("BUG: commit for unknown series " + ids[i]);
+      }
+      int c = s.appendHistogram(ts[i], hs[i], arena, blockRange, codec);
+      switch (c) {
+        case MemSeries.OK -> {
+          ok++;
+          lo = Math.min(lo, ts[i]);
+          hi = Math.max(hi, ts[i]);
+        }
+        case MemSeries.DUPLICATE -> rejectedDuplicate.increment();
+        case MemSeries.OUT_OF_ORDER -> rejectedOutOfOrder.increment();
+        default -> {}
+      }
+    }
+    minT = lo;
+    maxT = hi;
+    appended.increment(ok);
+  }
+
   private void applyLocked(int[] ids, long[] ts, long[] vs, int n) {
     long lo = minT;
     long hi = maxT;
@@ -290,11 +377,65 @@ public final class Head {
     long[] vs = new long[MemSeries.SAMPLES_PER_CHUNK];
     for (MemSeries s : all) {
       dev.osprey.core.storage.SampleIterator si = s.iterator(arena, mint, maxt - 1);
+      if (s.hasHistograms()) {
+        writeMixed(w, si, c);
+        w.finishSeries(s.labels);
+        continue;
+      }
       int n;
       while ((n = c.encode(si, ts.length, ts, vs)) > 0) {
         w.addChunk(c.bytes(), 0, c.length(), ts[0], ts[n - 1], n);
       }
       w.finishSeries(s.labels);
+    }
+  }
+
+  /**
+   * Writes a series with histogram samples: runs of floats as float chunks, runs of histograms as
+   * histogram chunks of up to {@link HistogramChunk}'s size, in time order.
+   */
+  private static void writeMixed(
+      dev.osprey.tsdb.block.BlockWriter w,
+      dev.osprey.core.storage.SampleIterator si,
+      dev.osprey.tsdb.chunk.ChunkCodec c)
+      throws java.io.IOException {
+    long[] ts = new long[MemSeries.SAMPLES_PER_CHUNK];
+    long[] vs = new long[MemSeries.SAMPLES_PER_CHUNK];
+    int n = 0;
+    HistogramChunk hc = new HistogramChunk();
+    while (si.next()) {
+      FloatHistogram h = si.histogram();
+      if (h == null) {
+        if (hc.count() > 0) {
+          w.addChunk(hc.bytes(), 0, hc.length(), hc.firstT(), hc.lastT(), hc.count());
+          hc.reset();
+        }
+        ts[n] = si.t();
+        vs[n] = Double.doubleToRawLongBits(si.v());
+        if (++n == ts.length) {
+          c.encode(ts, vs, n);
+          w.addChunk(c.bytes(), 0, c.length(), ts[0], ts[n - 1], n);
+          n = 0;
+        }
+      } else {
+        if (n > 0) {
+          c.encode(ts, vs, n);
+          w.addChunk(c.bytes(), 0, c.length(), ts[0], ts[n - 1], n);
+          n = 0;
+        }
+        hc.append(si.t(), h);
+        if (hc.count() == HistSeries.SAMPLES_PER_CHUNK) {
+          w.addChunk(hc.bytes(), 0, hc.length(), hc.firstT(), hc.lastT(), hc.count());
+          hc.reset();
+        }
+      }
+    }
+    if (n > 0) {
+      c.encode(ts, vs, n);
+      w.addChunk(c.bytes(), 0, c.length(), ts[0], ts[n - 1], n);
+    }
+    if (hc.count() > 0) {
+      w.addChunk(hc.bytes(), 0, hc.length(), hc.firstT(), hc.lastT(), hc.count());
     }
   }
 
@@ -360,6 +501,10 @@ public final class Head {
           cp.log(b.array(), b.length());
           dev.osprey.core.storage.SampleIterator it =
               s.iterator(arena, Long.MIN_VALUE, Long.MAX_VALUE);
+          if (it.mayHaveHistograms()) {
+            dumpMixed(cp, b, s.id, it);
+            return;
+          }
           int n = 0;
           while (true) {
             boolean more = it.next();
@@ -381,6 +526,40 @@ public final class Head {
           }
         });
     cp.flush();
+  }
+
+  /** Checkpoints a series with histogram samples: one record per run of each kind, in order. */
+  private static void dumpMixed(Wal cp, Buf b, int id, dev.osprey.core.storage.SampleIterator it) {
+    int cap = 1024;
+    int[] ids = new int[cap];
+    Arrays.fill(ids, id);
+    long[] ts = new long[cap];
+    long[] vs = new long[cap];
+    FloatHistogram[] hs = new FloatHistogram[cap];
+    int n = 0;
+    boolean hist = false;
+    while (true) {
+      boolean more = it.next();
+      FloatHistogram h = more ? it.histogram() : null;
+      if (n > 0 && (!more || n == cap || (h != null) != hist)) {
+        b.reset();
+        if (hist) {
+          WalRecords.encodeHistograms(b, ids, ts, hs, 0, n);
+        } else {
+          WalRecords.encodeSamples(b, ids, ts, vs, n);
+        }
+        cp.log(b.array(), b.length());
+        n = 0;
+      }
+      if (!more) {
+        return;
+      }
+      hist = h != null;
+      ts[n] = it.t();
+      hs[n] = h;
+      vs[n] = h == null ? Double.doubleToRawLongBits(it.v()) : 0;
+      n++;
+    }
   }
 
   /**
@@ -442,6 +621,7 @@ public final class Head {
         private final int[] id = new int[1];
         private final long[] t = new long[1];
         private final long[] v = new long[1];
+        private final FloatHistogram[] hs = new FloatHistogram[1];
 
         @Override
         public void series(int sid, Labels labels) {
@@ -482,6 +662,22 @@ public final class Head {
           v[0] = vBits;
           synchronized (commitLock) {
             applyLocked(id, t, v, 1);
+          }
+        }
+
+        @Override
+        public void histogram(int sid, long ts, FloatHistogram h) {
+          if (byId(sid) == null) {
+            throw new IllegalStateException("cannot replay WAL: sample for unknown series " + sid);
+          }
+          if (ts < minValidFloor) {
+            return; // already persisted in a block
+          }
+          id[0] = sid;
+          t[0] = ts;
+          hs[0] = h;
+          synchronized (commitLock) {
+            applyHistogramsLocked(id, t, hs, 0, 1);
           }
         }
       };

@@ -1,5 +1,6 @@
 package dev.osprey.tsdb.head;
 
+import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.core.storage.Appender;
 import dev.osprey.core.storage.DuplicateSampleException;
@@ -55,6 +56,15 @@ public final class HeadAppender implements Appender {
 
   private final boolean backfill;
 
+  // native-histogram samples of the batch, beside the float arrays (null until the first one):
+  // the histogram at index j comes after the first hPos[j] float samples
+  private int[] hIds;
+  private long[] hTs;
+  private FloatHistogram[] hHs;
+  private int[] hPos;
+  private int hN;
+  private java.util.HashMap<Integer, Integer> hLast; // series id -> index of its last histogram
+
   HeadAppender(Head head, boolean backfill, Scratch scratch) {
     this.head = head;
     this.backfill = backfill;
@@ -86,7 +96,9 @@ public final class HeadAppender implements Appender {
     }
     int prev = lastIndex(s.id);
     int c;
-    if (prev >= 0 && t >= ts[prev]) {
+    if (hN > 0 && histogramAtOrAfter(s.id, t) != MemSeries.OK) {
+      c = histogramAtOrAfter(s.id, t);
+    } else if (prev >= 0 && t >= ts[prev]) {
       c =
           t > ts[prev]
               ? MemSeries.OK
@@ -109,6 +121,100 @@ public final class HeadAppender implements Appender {
           touched[nTouched++] = s;
         }
         add(s.id, t, vBits, prev < 0 || t > ts[prev]);
+      }
+      case MemSeries.DUPLICATE_IGNORED -> {}
+      case MemSeries.DUPLICATE -> {
+        head.rejectedDuplicate.increment();
+        throw new DuplicateSampleException(s.labels, t);
+      }
+      case MemSeries.OUT_OF_ORDER -> {
+        head.rejectedOutOfOrder.increment();
+        throw new OutOfOrderSampleException(s.labels, t);
+      }
+      default -> throw new IllegalStateException("BUG: unknown append check result " + c);
+    }
+    return s.id;
+  }
+
+  /** How a sample at {@code t} of series {@code id} stands against the batch's histograms. */
+  private int histogramAtOrAfter(int id, long t) {
+    Integer j = hLast.get(id);
+    if (j == null || hTs[j] < t) {
+      return MemSeries.OK;
+    }
+    return hTs[j] == t ? MemSeries.DUPLICATE : MemSeries.OUT_OF_ORDER;
+  }
+
+  /**
+   * Adds a native-histogram sample with the same rules as floats: too old, out of order (there is
+   * no out-of-order window for histograms) and duplicate timestamps are refused by name; a sample
+   * equal to the one stored at its timestamp is ignored. A float and a histogram at one timestamp
+   * are a duplicate.
+   */
+  @Override
+  public long appendHistogram(long ref, Labels labels, long t, FloatHistogram h) {
+    if (done) {
+      throw new IllegalStateException("BUG: appender used after commit or rollback");
+    }
+    if (h == null) {
+      throw new IllegalArgumentException("cannot append histogram sample: null histogram");
+    }
+    MemSeries s = head.byId(ref);
+    if (s == null || (labels != null && s.labels != labels && !s.labels.equals(labels))) {
+      if (labels == null || labels.isEmpty()) {
+        throw new IllegalArgumentException("cannot append: empty label set");
+      }
+      s = head.getOrCreate(labels);
+    }
+    if (t < (backfill ? head.minValidFloor() : head.minValidTime())) {
+      head.rejectedTooOld.increment();
+      throw new OutOfBoundsException(s.labels, t);
+    }
+    if (hIds == null) {
+      hIds = new int[16];
+      hTs = new long[16];
+      hHs = new FloatHistogram[16];
+      hPos = new int[16];
+      hLast = new java.util.HashMap<>();
+    }
+    int prevF = lastIndex(s.id);
+    Integer prevH = hLast.get(s.id);
+    int c;
+    if (prevF >= 0 && ts[prevF] >= t && (prevH == null || ts[prevF] >= hTs[prevH])) {
+      c = ts[prevF] == t ? MemSeries.DUPLICATE : MemSeries.OUT_OF_ORDER;
+    } else if (prevH != null && hTs[prevH] >= t) {
+      c =
+          hTs[prevH] > t
+              ? MemSeries.OUT_OF_ORDER
+              : (hHs[prevH].equals(h) ? MemSeries.DUPLICATE_IGNORED : MemSeries.DUPLICATE);
+    } else if (prevF >= 0 || prevH != null) {
+      c = MemSeries.OK; // after this series' samples in the batch, which were checked
+    } else {
+      c = s.checkHistogram(t, h);
+    }
+    switch (c) {
+      case MemSeries.OK -> {
+        if (prevF < 0 && prevH == null) {
+          if (!s.addPending(1)) {
+            return appendHistogram(0, s.labels, t, h);
+          }
+          if (nTouched == touched.length) {
+            touched = Arrays.copyOf(touched, nTouched * 2);
+          }
+          touched[nTouched++] = s;
+        }
+        if (hN == hIds.length) {
+          hIds = Arrays.copyOf(hIds, hN * 2);
+          hTs = Arrays.copyOf(hTs, hN * 2);
+          hHs = Arrays.copyOf(hHs, hN * 2);
+          hPos = Arrays.copyOf(hPos, hN * 2);
+        }
+        hIds[hN] = s.id;
+        hTs[hN] = t;
+        hHs[hN] = h;
+        hPos[hN] = n;
+        hLast.put(s.id, hN);
+        hN++;
       }
       case MemSeries.DUPLICATE_IGNORED -> {}
       case MemSeries.DUPLICATE -> {
@@ -190,7 +296,9 @@ public final class HeadAppender implements Appender {
     }
     done = true;
     try {
-      if (n > 0) {
+      if (hN > 0) {
+        head.commitWithHistograms(ids, ts, vs, n, hIds, hTs, hHs, hPos, hN);
+      } else if (n > 0) {
         Buf record = scratch.record;
         record.reset();
         WalRecords.encodeSamples(record, ids, ts, vs, n);
@@ -205,6 +313,7 @@ public final class HeadAppender implements Appender {
   public void rollback() {
     done = true;
     n = 0;
+    hN = 0;
     release();
   }
 

@@ -1,5 +1,6 @@
 package dev.osprey.tsdb.head;
 
+import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.core.storage.SampleIterator;
 import dev.osprey.tsdb.chunk.ChunkArena;
@@ -46,6 +47,7 @@ final class MemSeries {
   private long minT = Long.MAX_VALUE;
   private long maxT = Long.MIN_VALUE; // of the in-order samples
   private long lastV;
+  private HistSeries hist; // native-histogram samples; null while the series has none
 
   private static final long[] EMPTY = new long[0];
 
@@ -68,6 +70,9 @@ final class MemSeries {
   }
 
   private int checkLocked(long t, long vBits, long oooWindow, ChunkArena arena) {
+    if (hist != null && t <= hist.maxT()) {
+      return t == hist.maxT() ? DUPLICATE : OUT_OF_ORDER; // a histogram sample is there or later
+    }
     if (open == null || t > maxT) {
       return OK;
     }
@@ -110,6 +115,9 @@ final class MemSeries {
       insertOoo(t, vBits, arena, codec);
       minT = Math.min(minT, t);
       return OK;
+    }
+    if (hist != null) {
+      hist.cut(); // chunks of the two kinds never overlap in time
     }
     if (open == null) {
       open = new XorEncoder(64);
@@ -183,8 +191,42 @@ final class MemSeries {
     }
   }
 
+  /** Whether a histogram sample could be appended, without appending it. */
+  synchronized int checkHistogram(long t, FloatHistogram h) {
+    if (open != null && t <= maxT) {
+      return t == maxT ? DUPLICATE : OUT_OF_ORDER; // a float sample is there or later
+    }
+    return hist == null ? OK : hist.check(t, h);
+  }
+
+  /** Appends a histogram sample, checking it again; returns {@link #OK} or why not. */
+  synchronized int appendHistogram(
+      long t, FloatHistogram h, ChunkArena arena, long blockRange, ChunkCodec codec) {
+    int c = checkHistogram(t, h);
+    if (c != OK) {
+      return c;
+    }
+    if (open != null && open.count() > 0) {
+      cut(arena, codec); // chunks of the two kinds never overlap in time
+    }
+    if (hist == null) {
+      hist = new HistSeries();
+    }
+    hist.append(t, h, blockRange);
+    minT = Math.min(minT, t);
+    return OK;
+  }
+
+  /** Whether the series holds (or held) native-histogram samples. */
+  synchronized boolean hasHistograms() {
+    return hist != null;
+  }
+
   /** Whether any sample may lie in {@code [mint, maxt]} (by time range only). */
   synchronized boolean overlaps(long mint, long maxt) {
+    if (hist != null) {
+      return minT <= maxt && Math.max(maxT, Math.max(hist.maxT(), oooMaxT())) >= mint;
+    }
     if (open == null) {
       return false;
     }
@@ -200,6 +242,9 @@ final class MemSeries {
    * immutable), the open chunk and the out-of-order buffer are copied.
    */
   synchronized SampleIterator iterator(ChunkArena arena, long mint, long maxt) {
+    if (hist != null) {
+      return mixedIterator(arena, mint, maxt);
+    }
     if (open == null) {
       return EmptyIterator.INSTANCE;
     }
@@ -283,6 +328,21 @@ final class MemSeries {
    * can be removed from the head.
    */
   synchronized boolean truncateBefore(long mint) {
+    if (hist == null) {
+      return truncateFloatsBefore(mint);
+    }
+    boolean histEmpty = hist.truncateBefore(mint);
+    boolean floatsEmpty = truncateFloatsBefore(mint);
+    if (!histEmpty) {
+      dead = false;
+      long floatMin = open == null ? Long.MAX_VALUE : minT; // minT is stale with no floats left
+      minT = Math.min(floatMin, Math.max(hist.minT(), mint));
+      return false;
+    }
+    return floatsEmpty;
+  }
+
+  private boolean truncateFloatsBefore(long mint) {
     if (open == null) {
       dead = pendingCommits == 0;
       return dead;
@@ -344,6 +404,9 @@ final class MemSeries {
    * arena; the old ones are released with their pages). Returns the number of samples deleted.
    */
   synchronized int deleteRange(long mint, long maxt, ChunkArena arena, long blockRange) {
+    if (hist != null) {
+      return deleteRangeMixed(mint, maxt, arena, blockRange);
+    }
     if (open == null) {
       return 0;
     }
@@ -386,6 +449,9 @@ final class MemSeries {
   /** Samples held, for statistics. */
   synchronized long sampleCount() {
     long n = open == null ? 0 : open.count();
+    if (hist != null) {
+      n += hist.sampleCount();
+    }
     for (int i = 0; i < nChunks; i++) {
       n += chunks[4 * i + 3];
     }
@@ -393,6 +459,118 @@ final class MemSeries {
       n += oooChunks[4 * i + 3];
     }
     return n + oooN;
+  }
+
+  private long oooMaxT() {
+    return oooN > 0 ? oooT[oooN - 1] : Long.MIN_VALUE;
+  }
+
+  /**
+   * The iterator of a series with histogram samples: its float and histogram chunks in one chain in
+   * time order (they never overlap: a sample of the other kind closes the open chunk), merged with
+   * the out-of-order floats.
+   */
+  private SampleIterator mixedIterator(ChunkArena arena, long mint, long maxt) {
+    java.util.List<long[]> order = new java.util.ArrayList<>(); // mint, maxt, count, index
+    java.util.List<byte[]> bytes = new java.util.ArrayList<>();
+    for (int i = 0; i < nChunks; i++) {
+      if (chunks[4 * i + 2] >= mint && chunks[4 * i + 1] <= maxt) {
+        byte[] b = new byte[ChunkArena.length(chunks[4 * i]) + 8];
+        arena.copy(chunks[4 * i], b, 0);
+        order.add(
+            new long[] {chunks[4 * i + 1], chunks[4 * i + 2], chunks[4 * i + 3], bytes.size()});
+        bytes.add(b);
+      }
+    }
+    if (open != null && open.count() > 0 && open.firstT() <= maxt && open.lastT() >= mint) {
+      byte[] o = new byte[open.byteLength() + 1 + 8];
+      o[0] = ChunkCodec.XOR;
+      System.arraycopy(open.buffer(), 0, o, 1, open.byteLength());
+      order.add(new long[] {open.firstT(), open.lastT(), open.count(), bytes.size()});
+      bytes.add(o);
+    }
+    hist.forEachChunk(
+        mint,
+        maxt,
+        (b, cmin, cmax, count) -> {
+          order.add(new long[] {cmin, cmax, count, bytes.size()});
+          bytes.add(b);
+        });
+    order.sort((a, b) -> Long.compare(a[0], b[0]));
+    int k = order.size();
+    byte[][] pages = new byte[k][];
+    int[] offsets = new int[k];
+    int[] counts = new int[k];
+    long[] ends = new long[k];
+    for (int i = 0; i < k; i++) {
+      long[] o = order.get(i);
+      pages[i] = bytes.get((int) o[3]);
+      counts[i] = (int) o[2];
+      ends[i] = o[1];
+    }
+    SampleIterator inOrder = new ChunkChainIterator(pages, offsets, counts, ends, k, mint, maxt);
+    if (oooN == 0 && nOooChunks == 0) {
+      return inOrder;
+    }
+    SampleIterator[] parts = new SampleIterator[2 + nOooChunks];
+    int p = 0;
+    parts[p++] = inOrder;
+    for (int i = 0; i < nOooChunks; i++) {
+      if (oooChunks[4 * i + 2] < mint || oooChunks[4 * i + 1] > maxt) {
+        continue;
+      }
+      parts[p++] =
+          new ChunkChainIterator(
+              new byte[][] {arena.read(oooChunks[4 * i])},
+              new int[] {0},
+              new int[] {(int) oooChunks[4 * i + 3]},
+              new long[] {oooChunks[4 * i + 2]},
+              1,
+              mint,
+              maxt);
+    }
+    if (oooN > 0) {
+      parts[p++] =
+          new ArrayIterator(Arrays.copyOf(oooT, oooN), Arrays.copyOf(oooV, oooN), oooN, mint, maxt);
+    }
+    return new MergeIterator(Arrays.copyOf(parts, p));
+  }
+
+  /** {@link #deleteRange} of a series with histogram samples: rebuilt from what is left. */
+  private int deleteRangeMixed(long mint, long maxt, ChunkArena arena, long blockRange) {
+    java.util.List<Object[]> keep = new java.util.ArrayList<>();
+    int deleted = 0;
+    SampleIterator it = mixedIterator(arena, Long.MIN_VALUE, Long.MAX_VALUE);
+    while (it.next()) {
+      if (it.t() >= mint && it.t() <= maxt) {
+        deleted++;
+        continue;
+      }
+      FloatHistogram h = it.histogram();
+      keep.add(new Object[] {it.t(), h != null ? h : (Object) Double.doubleToRawLongBits(it.v())});
+    }
+    if (deleted == 0) {
+      return 0;
+    }
+    chunks = EMPTY;
+    nChunks = 0;
+    oooChunks = EMPTY;
+    nOooChunks = 0;
+    oooN = 0;
+    open = null;
+    hist.clear();
+    minT = Long.MAX_VALUE;
+    maxT = Long.MIN_VALUE;
+    ChunkCodec codec = new ChunkCodec();
+    for (Object[] o : keep) {
+      long t = (Long) o[0];
+      if (o[1] instanceof FloatHistogram h) {
+        appendHistogram(t, h, arena, blockRange, codec);
+      } else {
+        append(t, (Long) o[1], 0, arena, blockRange, codec);
+      }
+    }
+    return deleted;
   }
 
   /** An iterator over parallel arrays of timestamps and value bits. */

@@ -53,6 +53,31 @@ final class IngestBatch {
     }
   }
 
+  /** Appends one native-histogram sample, as {@link #append}. */
+  long appendHistogram(
+      long ref, Labels labels, long t, dev.osprey.core.histogram.FloatHistogram h) {
+    if (app == null) {
+      app =
+          backfill && storage instanceof dev.osprey.tsdb.Tsdb db
+              ? db.backfillAppender()
+              : storage.appender();
+    }
+    try {
+      long r = app.appendHistogram(ref, labels, t, h);
+      accepted++;
+      if (++inApp >= commitEvery) {
+        commit();
+      }
+      return r;
+    } catch (SampleRejectedException e) {
+      reject(e.getMessage());
+      return ref;
+    } catch (UnsupportedOperationException e) {
+      reject(e.getMessage() + " (series " + labels + ")");
+      return ref;
+    }
+  }
+
   /** Records an invalid input that never reached storage. */
   void reject(String reason) {
     bad++;

@@ -128,11 +128,11 @@ public final class IngestRoutes implements RouteProvider {
         while (r.nextSample()) {
           ref = batch.append(ref, labels, r.t(), r.v());
         }
+        if (r.histogramCount() > 0) {
+          ref = appendHistograms(r, batch, ref, labels);
+        }
         if (cacheable && ref != first) {
           refs.put(hash, ref, head.numSeries());
-        }
-        for (int i = 0; i < r.histogramCount(); i++) {
-          batch.reject("native histograms are not supported (series " + labels + ")");
         }
       }
       batch.commit();
@@ -143,6 +143,28 @@ public final class IngestRoutes implements RouteProvider {
       }
     }
     return answer(batch, rwSamples, rwInvalid, "remote_write", request);
+  }
+
+  /** Appends the series' native histograms; each invalid one is refused with its reason. */
+  private static long appendHistograms(
+      RemoteWriteReader r, IngestBatch batch, long ref, Labels labels) {
+    while (r.nextHistogram()) {
+      RemoteWriteHistogram rh;
+      dev.osprey.core.histogram.FloatHistogram h;
+      try {
+        rh = RemoteWriteHistogram.read(r.bytes(), r.histogramStart(), r.histogramEnd());
+        h = rh.toFloatHistogram();
+      } catch (RemoteWriteHistogram.InvalidException e) {
+        batch.reject(e.getMessage() + " (series " + labels + ")");
+        continue;
+      } catch (RuntimeException e) {
+        // a packed field cut inside its own length (the wire check does not look inside them)
+        batch.reject("malformed native histogram (series " + labels + ")");
+        continue;
+      }
+      ref = batch.appendHistogram(ref, labels, rh.timestamp, h);
+    }
+    return ref;
   }
 
   HttpResponse importText(HttpRequest request) throws IOException {

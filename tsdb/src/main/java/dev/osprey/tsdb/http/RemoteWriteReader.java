@@ -241,6 +241,7 @@ final class RemoteWriteReader {
     sampleCount = 0;
     histogramCount = 0;
     samplePos = tsStart;
+    histogramPos = -1;
     int p = tsStart;
     boolean inLabels = false;
     while (p < tsEnd) {
@@ -446,6 +447,44 @@ final class RemoteWriteReader {
 
   long t() {
     return t;
+  }
+
+  /**
+   * Moves to the series' next native histogram (the TimeSeries' field 4); false after the last. Its
+   * Histogram message is {@code [histogramStart(), histogramEnd())} of {@link #bytes()}.
+   */
+  boolean nextHistogram() {
+    int p = histogramPos < tsStart ? tsStart : histogramPos;
+    while (p < tsEnd) {
+      int tag = (int) varintAt(p);
+      p = varintEnd;
+      if (tag == (4 << 3 | LEN)) {
+        int n = (int) varintAt(p);
+        histogramStart = varintEnd;
+        histogramEnd = histogramStart + n;
+        histogramPos = histogramEnd;
+        return true;
+      }
+      p = skipValue(p, tag & 7, tag >>> 3);
+    }
+    histogramPos = tsEnd;
+    return false;
+  }
+
+  private int histogramPos = -1; // within the current series; before tsStart: not started
+  private int histogramStart;
+  private int histogramEnd;
+
+  int histogramStart() {
+    return histogramStart;
+  }
+
+  int histogramEnd() {
+    return histogramEnd;
+  }
+
+  byte[] bytes() {
+    return b;
   }
 
   double v() {

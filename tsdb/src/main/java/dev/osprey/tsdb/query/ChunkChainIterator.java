@@ -1,8 +1,11 @@
 package dev.osprey.tsdb.query;
 
+import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.storage.SampleIterator;
 import dev.osprey.tsdb.chunk.ChunkCodec;
 import dev.osprey.tsdb.chunk.DecimalIterator;
+import dev.osprey.tsdb.chunk.HistogramChunk;
+import dev.osprey.tsdb.chunk.HistogramIterator;
 import dev.osprey.tsdb.chunk.XorIterator;
 import java.util.Arrays;
 
@@ -25,6 +28,7 @@ public final class ChunkChainIterator implements SampleIterator, Bounded {
   private long maxt;
   private final XorIterator xorIt = new XorIterator();
   private final DecimalIterator decIt = new DecimalIterator();
+  private HistogramIterator histIt; // made when a chain holds a histogram chunk
   private SampleIterator it = xorIt;
   private int chunk = -1;
   private boolean positioned;
@@ -141,8 +145,36 @@ public final class ChunkChainIterator implements SampleIterator, Bounded {
     if (chunk >= n) {
       return false;
     }
-    it = ChunkCodec.iterator(pages[chunk], offsets[chunk], counts[chunk], xorIt, decIt);
+    byte[] page = pages[chunk];
+    int off = offsets[chunk];
+    it =
+        page[off] == HistogramChunk.KIND
+            ? histIt().reset(page, off + 1, counts[chunk])
+            : ChunkCodec.iterator(page, off, counts[chunk], xorIt, decIt);
     return true;
+  }
+
+  private HistogramIterator histIt() {
+    if (histIt == null) {
+      histIt = new HistogramIterator();
+    }
+    return histIt;
+  }
+
+  /** True when one of the chunks holds native histograms (then read sample by sample). */
+  @Override
+  public boolean mayHaveHistograms() {
+    for (int i = 0; i < n; i++) {
+      if (pages[i][offsets[i]] == HistogramChunk.KIND) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public FloatHistogram histogram() {
+    return trimmed ? null : it.histogram();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.osprey.tsdb.query;
 
+import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.storage.SampleIterator;
 
 /**
@@ -206,6 +207,21 @@ public final class MergeIterator implements SampleIterator, Bounded {
       }
     }
     return m;
+  }
+
+  @Override
+  public boolean mayHaveHistograms() {
+    for (int i = 0; i < n; i++) {
+      if (its[i].mayHaveHistograms()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public FloatHistogram histogram() {
+    return atEnd ? null : its[cur].histogram();
   }
 
   @Override

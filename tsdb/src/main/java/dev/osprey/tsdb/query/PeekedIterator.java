@@ -1,5 +1,6 @@
 package dev.osprey.tsdb.query;
 
+import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.storage.SampleIterator;
 
 /**
@@ -46,6 +47,16 @@ public final class PeekedIterator implements SampleIterator, Bounded {
   @Override
   public long maxTime() {
     return Bounded.of(it);
+  }
+
+  @Override
+  public boolean mayHaveHistograms() {
+    return it.mayHaveHistograms();
+  }
+
+  @Override
+  public FloatHistogram histogram() {
+    return it.histogram();
   }
 
   @Override
