@@ -1,5 +1,6 @@
 package dev.osprey.core.histogram;
 
+import dev.osprey.core.util.Kahan;
 import java.util.Arrays;
 
 /**
@@ -381,17 +382,7 @@ public final class FloatHistogram {
     int s = Math.min(schema, o.schema);
     FloatHistogram a = reduce(s);
     FloatHistogram b = o.reduce(s);
-    // reconcile zero thresholds: both to the larger one, moved up to bucket boundaries
-    double thr = Math.max(a.zeroThreshold, b.zeroThreshold);
-    while (true) {
-      double ta = a.thresholdFor(thr);
-      double tb = b.thresholdFor(Math.max(thr, ta));
-      double t = Math.max(ta, tb);
-      if (t == thr) {
-        break;
-      }
-      thr = t;
-    }
+    double thr = commonZeroThreshold(a, b);
     a = a.withZeroThreshold(thr);
     b = b.withZeroThreshold(thr);
     Sparse p = Sparse.merge(a.pos(), b.pos(), sign);
@@ -453,28 +444,19 @@ public final class FloatHistogram {
       a = a.reduce(s);
       b = b.reduce(s);
       k = k.reduce(s);
-      thr = Math.max(a.zeroThreshold, b.zeroThreshold);
-      while (true) {
-        double ta = a.thresholdFor(thr);
-        double tb = b.thresholdFor(Math.max(thr, ta));
-        double t = Math.max(ta, tb);
-        if (t == thr) {
-          break;
-        }
-        thr = t;
-      }
+      thr = commonZeroThreshold(a, b);
       a = a.withZeroThreshold(thr);
       b = b.withZeroThreshold(thr);
       k = k.withZeroThreshold(thr);
     }
     double[] out = new double[2];
-    kahanInc(b.count, a.count, k.count, out);
+    Kahan.step(b.count, a.count, k.count, out);
     double cnt = out[0];
     double cCnt = out[1];
-    kahanInc(b.sum, a.sum, k.sum, out);
+    Kahan.step(b.sum, a.sum, k.sum, out);
     double sm = out[0];
     double cSm = out[1];
-    kahanInc(b.zeroCount, a.zeroCount, k.zeroCount, out);
+    Kahan.step(b.zeroCount, a.zeroCount, k.zeroCount, out);
     double z = out[0];
     double cZ = out[1];
     Sparse[] p = kahanMerge(a.pos(), b.pos(), k.pos());
@@ -510,21 +492,7 @@ public final class FloatHistogram {
         schema, zeroThreshold, 0, 0, 0, NO_IDX, NO_CNT, NO_IDX, NO_CNT, customValues, hint);
   }
 
-  /** One Kahan-Babuska-Neumaier step: out[0] the new sum, out[1] the new compensation. */
-  private static void kahanInc(double inc, double sum, double c, double[] out) {
-    double t = sum + inc;
-    if (Double.isInfinite(t)) {
-      c = 0;
-    } else if (Math.abs(sum) >= Math.abs(inc)) {
-      c += (sum - t) + inc;
-    } else {
-      c += (inc - t) + sum;
-    }
-    out[0] = t;
-    out[1] = c;
-  }
-
-  /** Bucket-wise {@link #kahanInc} over the union of indices: {sums, compensations}. */
+  /** Bucket-wise {@link Kahan#step} over the union of indices: {sums, compensations}. */
   private static Sparse[] kahanMerge(Sparse a, Sparse b, Sparse c) {
     int cap = a.n + b.n + c.n;
     int[] idx = new int[cap];
@@ -549,7 +517,7 @@ public final class FloatHistogram {
       double av = i < a.n && a.idx[i] == x ? a.cnt[i++] : 0;
       double bv = j < b.n && b.idx[j] == x ? b.cnt[j++] : 0;
       double cv = l < c.n && c.idx[l] == x ? c.cnt[l++] : 0;
-      kahanInc(bv, av, cv, out);
+      Kahan.step(bv, av, cv, out);
       idx[m] = x;
       sv[m] = out[0];
       cvv[m] = out[1];
@@ -633,6 +601,23 @@ public final class FloatHistogram {
    * The threshold a zero bucket of at least {@code thr} really gets: raised to the upper bound of a
    * populated bucket it would cut through.
    */
+  /**
+   * The zero threshold two histograms of one schema are reconciled to: the larger one, moved up to
+   * bucket boundaries of both.
+   */
+  private static double commonZeroThreshold(FloatHistogram a, FloatHistogram b) {
+    double thr = Math.max(a.zeroThreshold, b.zeroThreshold);
+    while (true) {
+      double ta = a.thresholdFor(thr);
+      double tb = b.thresholdFor(Math.max(thr, ta));
+      double t = Math.max(ta, tb);
+      if (t == thr) {
+        return thr;
+      }
+      thr = t;
+    }
+  }
+
   private double thresholdFor(double thr) {
     if (thr <= zeroThreshold) {
       return Math.max(thr, zeroThreshold);

@@ -2,6 +2,7 @@ package dev.osprey.query.promql;
 
 import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.labels.Labels;
+import dev.osprey.core.util.Kahan;
 import dev.osprey.query.promql.Ast.AggregateExpr;
 import dev.osprey.query.promql.Values.Sample;
 import dev.osprey.query.promql.Values.ScalarV;
@@ -366,7 +367,7 @@ final class Aggregations {
         }
         double[] k = new double[2];
         if (!g.incremental) {
-          FunctionCalls.kahan(f, g.value, g.kahanC, k);
+          Kahan.step(f, g.value, g.kahanC, k);
           if (!Double.isInfinite(k[0])) {
             g.value = k[0];
             g.kahanC = k[1];
@@ -377,7 +378,7 @@ final class Aggregations {
           g.kahanC /= (g.count - 1);
         }
         double q = (g.count - 1) / g.count;
-        FunctionCalls.kahan(f / g.count, q * g.mean, q * g.kahanC, k);
+        Kahan.step(f / g.count, q * g.mean, q * g.kahanC, k);
         g.mean = k[0];
         g.kahanC = k[1];
       }
@@ -405,7 +406,7 @@ final class Aggregations {
         }
         double delta = f - (g.mean + g.kahanC);
         double[] k = new double[2];
-        FunctionCalls.kahan(delta / g.count, g.mean, g.kahanC, k);
+        Kahan.step(delta / g.count, g.mean, g.kahanC, k);
         g.mean = k[0];
         g.kahanC = k[1];
         g.value += delta * (f - (g.mean + g.kahanC));

@@ -4,6 +4,7 @@ import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 import dev.osprey.core.labels.LabelMatcher;
 import dev.osprey.core.labels.Labels;
+import dev.osprey.core.util.Kahan;
 import dev.osprey.query.promql.Ast.Call;
 import dev.osprey.query.promql.Ast.Expr;
 import dev.osprey.query.promql.Ast.MatrixSelector;
@@ -871,16 +872,16 @@ final class FunctionCalls {
       }
       n += 1;
       double x = (s.t[i] - interceptTime) / 1e3;
-      kahan(x, sumX, cX, k);
+      Kahan.step(x, sumX, cX, k);
       sumX = k[0];
       cX = k[1];
-      kahan(y, sumY, cY, k);
+      Kahan.step(y, sumY, cY, k);
       sumY = k[0];
       cY = k[1];
-      kahan(x * y, sumXY, cXY, k);
+      Kahan.step(x * y, sumXY, cXY, k);
       sumXY = k[0];
       cXY = k[1];
-      kahan(x * x, sumX2, cX2, k);
+      Kahan.step(x * x, sumX2, cX2, k);
       sumX2 = k[0];
       cX2 = k[1];
     }
@@ -899,20 +900,6 @@ final class FunctionCalls {
     double slope = covXY / varX;
     double intercept = sumY / n - slope * sumX / n;
     return new double[] {slope, intercept};
-  }
-
-  /** Kahan-Babuska-Neumaier summation step: out[0] = new sum, out[1] = new compensation. */
-  static void kahan(double inc, double sum, double c, double[] out) {
-    double t = sum + inc;
-    if (Double.isInfinite(t)) {
-      c = 0;
-    } else if (Math.abs(sum) >= Math.abs(inc)) {
-      c += (sum - t) + inc;
-    } else {
-      c += (inc - t) + sum;
-    }
-    out[0] = t;
-    out[1] = c;
   }
 
   private static double holtWinters(Series s, double sf, double tf) {
@@ -939,7 +926,7 @@ final class FunctionCalls {
     double c = 0;
     double[] k = new double[2];
     for (int i = 0; i < s.n; i++) {
-      kahan(s.v[i], sum, c, k);
+      Kahan.step(s.v[i], sum, c, k);
       sum = k[0];
       c = k[1];
     }
@@ -960,7 +947,7 @@ final class FunctionCalls {
       double f = s.v[i];
       count = i + 1;
       if (!incremental) {
-        kahan(f, sum, kc, k);
+        Kahan.step(f, sum, kc, k);
         if (!Double.isInfinite(k[0])) {
           sum = k[0];
           kc = k[1];
@@ -971,7 +958,7 @@ final class FunctionCalls {
         kc /= (count - 1);
       }
       double q = (count - 1) / count;
-      kahan(f / count, q * mean, q * kc, k);
+      Kahan.step(f / count, q * mean, q * kc, k);
       mean = k[0];
       kc = k[1];
     }
@@ -995,10 +982,10 @@ final class FunctionCalls {
       double f = s.v[i];
       count++;
       double delta = f - (mean + cMean);
-      kahan(delta / count, mean, cMean, k);
+      Kahan.step(delta / count, mean, cMean, k);
       mean = k[0];
       cMean = k[1];
-      kahan(delta * (f - (mean + cMean)), aux, cAux, k);
+      Kahan.step(delta * (f - (mean + cMean)), aux, cAux, k);
       aux = k[0];
       cAux = k[1];
     }

@@ -2,6 +2,7 @@ package dev.osprey.query.promql;
 
 import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.histogram.FloatHistogram.CounterResetHint;
+import dev.osprey.core.util.Kahan;
 import dev.osprey.query.promql.Ast.Call;
 import dev.osprey.query.promql.Ast.Expr;
 import dev.osprey.query.promql.Values.Sample;
@@ -606,7 +607,7 @@ final class NativeHistograms {
         }
       }
       double delta = val - mean;
-      FunctionCalls.kahan(b.count * delta * delta, k[0], k[1], k);
+      Kahan.step(b.count * delta * delta, k[0], k[1], k);
     }
     return (k[0] + k[1]) / h.count();
   }
