@@ -6,9 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.osprey.core.config.TsdbConfig;
 import dev.osprey.core.histogram.FloatHistogram;
-import dev.osprey.core.http.ApiException;
-import dev.osprey.core.http.HttpRequest;
-import dev.osprey.core.http.HttpResponse;
 import dev.osprey.core.http.Json;
 import dev.osprey.core.http.Router;
 import dev.osprey.core.labels.LabelMatcher;
@@ -29,7 +26,6 @@ import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -150,36 +146,7 @@ class PrometheusNativeHistogramTest {
     Router router = new Router();
     new IngestRoutes(db, new SimpleMeterRegistry()).register(router);
     HttpServer sink = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-    sink.createContext(
-        "/api/",
-        ex -> {
-          HttpResponse resp;
-          try {
-            Router.Match m = router.match(ex.getRequestMethod(), ex.getRequestURI().getPath());
-            Map<String, String> headers = new HashMap<>();
-            ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(), v.get(0)));
-            byte[] body = ex.getRequestBody().readAllBytes();
-            HttpRequest req =
-                new HttpRequest(
-                    ex.getRequestMethod(),
-                    ex.getRequestURI().getPath(),
-                    Map.of(),
-                    Map.of(),
-                    headers,
-                    body,
-                    null,
-                    "127.0.0.1");
-            resp = m.route().handler().handle(req);
-          } catch (ApiException e) {
-            resp = HttpResponse.error(e);
-          } catch (Exception e) {
-            resp = HttpResponse.text(500, e.toString());
-          }
-          ex.sendResponseHeaders(resp.status(), resp.body().length == 0 ? -1 : resp.body().length);
-          try (OutputStream os = ex.getResponseBody()) {
-            os.write(resp.body());
-          }
-        });
+    sink.createContext("/api/", RouterHandler.of(router));
     AtomicInteger scrapes = new AtomicInteger();
     sink.createContext(
         "/metrics",

@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.osprey.core.config.TsdbConfig;
-import dev.osprey.core.http.ApiException;
-import dev.osprey.core.http.HttpRequest;
-import dev.osprey.core.http.HttpResponse;
 import dev.osprey.core.http.Json;
 import dev.osprey.core.http.Router;
 import dev.osprey.core.labels.LabelMatcher;
@@ -20,7 +17,6 @@ import dev.osprey.core.storage.StaleNaN;
 import dev.osprey.tsdb.Tsdb;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -30,7 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -68,36 +63,7 @@ class PrometheusRemoteWriteTest {
     Router router = new Router();
     new IngestRoutes(db, new SimpleMeterRegistry()).register(router);
     HttpServer sink = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-    sink.createContext(
-        "/",
-        ex -> {
-          HttpResponse resp;
-          try {
-            Router.Match m = router.match(ex.getRequestMethod(), ex.getRequestURI().getPath());
-            Map<String, String> headers = new HashMap<>();
-            ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(), v.get(0)));
-            byte[] body = ex.getRequestBody().readAllBytes();
-            HttpRequest req =
-                new HttpRequest(
-                    ex.getRequestMethod(),
-                    ex.getRequestURI().getPath(),
-                    Map.of(),
-                    Map.of(),
-                    headers,
-                    body,
-                    null,
-                    "127.0.0.1");
-            resp = m.route().handler().handle(req);
-          } catch (ApiException e) {
-            resp = HttpResponse.error(e);
-          } catch (Exception e) {
-            resp = HttpResponse.text(500, e.toString());
-          }
-          ex.sendResponseHeaders(resp.status(), resp.body().length == 0 ? -1 : resp.body().length);
-          try (OutputStream os = ex.getResponseBody()) {
-            os.write(resp.body());
-          }
-        });
+    sink.createContext("/", RouterHandler.of(router));
     sink.start();
     int nodePort = freePort();
     int promPort = freePort();
