@@ -36,7 +36,10 @@ public final class Head {
   private final Symbols symbols = new Symbols();
   private final MemPostings postings = new MemPostings();
   private final SeriesMap byLabels = new SeriesMap();
-  private final MemSeries[][] byId = new MemSeries[1 << (31 - PAGE_BITS)][];
+  // pages of series by id; the directory grows as ids do (a fixed one for all 2^31 ids was 512 KiB
+  // of an empty head); replaced, never changed in place, under byIdLock
+  private volatile MemSeries[][] byId = new MemSeries[1][];
+  private final Object byIdLock = new Object();
   private final AtomicInteger nextId = new AtomicInteger(1);
   private final AtomicInteger numSeries = new AtomicInteger();
   private final Object commitLock = new Object();
@@ -177,27 +180,30 @@ public final class Head {
       return null;
     }
     int id = (int) ref;
-    MemSeries[] page = byId[id >>> PAGE_BITS];
+    MemSeries[][] dir = byId;
+    int p = id >>> PAGE_BITS;
+    MemSeries[] page = p < dir.length ? dir[p] : null;
     return page == null ? null : page[id & (PAGE - 1)];
   }
 
   private void putById(MemSeries s) {
-    int p = s.id >>> PAGE_BITS;
-    synchronized (byId) {
-      if (byId[p] == null) {
-        byId[p] = new MemSeries[PAGE];
-      }
-      byId[p][s.id & (PAGE - 1)] = s;
-    }
+    putAlias(s.id, s);
   }
 
   private void putAlias(int id, MemSeries s) {
     int p = id >>> PAGE_BITS;
-    synchronized (byId) {
-      if (byId[p] == null) {
-        byId[p] = new MemSeries[PAGE];
+    synchronized (byIdLock) {
+      MemSeries[][] dir = byId;
+      if (p >= dir.length) {
+        dir = java.util.Arrays.copyOf(dir, Math.max(p + 1, 2 * dir.length));
       }
-      byId[p][id & (PAGE - 1)] = s;
+      if (dir[p] == null) {
+        dir[p] = new MemSeries[PAGE];
+      }
+      dir[p][id & (PAGE - 1)] = s;
+      if (dir != byId) {
+        byId = dir;
+      }
     }
   }
 
@@ -460,7 +466,7 @@ public final class Head {
           gone.add(id);
           goneLabels.add(s.labels);
           byLabels.remove(s);
-          synchronized (byId) {
+          synchronized (byIdLock) {
             byId[id >>> PAGE_BITS][id & (PAGE - 1)] = null;
           }
         } else {

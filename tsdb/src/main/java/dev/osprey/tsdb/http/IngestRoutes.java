@@ -99,18 +99,21 @@ public final class IngestRoutes implements RouteProvider {
     boolean ok = false;
     try {
       while (r.nextSeries()) {
-        // a known series is found by the hash of its label bytes, its labels never decoded
+        // a known series is found by the 128-bit hash of its label bytes, its labels never
+        // decoded nor compared; the hit must name a live series with the labels hash stored
         long hash = 0;
+        long hash2 = 0;
         long ref = 0;
         Labels labels = null;
         boolean cacheable = head != null && r.labelsContiguous();
         if (cacheable) {
           hash = r.labelsHash();
-          int cached = refs.get(hash);
+          hash2 = r.labelsHash2();
+          long cached = refs.get(hash, hash2);
           if (cached != 0) {
-            Labels known = head.labelsOf(cached);
-            if (known != null && r.labelsEqual(known)) {
-              ref = cached;
+            Labels known = head.labelsOf(SeriesRefCache.ref(cached));
+            if (known != null && SeriesRefCache.confirms(cached, known.hash())) {
+              ref = SeriesRefCache.ref(cached);
               labels = known;
             }
           }
@@ -132,7 +135,7 @@ public final class IngestRoutes implements RouteProvider {
           ref = appendHistograms(r, batch, ref, labels);
         }
         if (cacheable && ref != first) {
-          refs.put(hash, ref, head.numSeries());
+          refs.put(hash, hash2, ref, labels.hash(), head.numSeries());
         }
       }
       batch.commit();

@@ -1,6 +1,5 @@
 package dev.osprey.tsdb.http;
 
-import dev.osprey.core.labels.Labels;
 import dev.osprey.core.util.Utf8;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -10,9 +9,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Reads a serialized {@code prometheus.WriteRequest} (remote_write 1.0) in place, without the
  * generated protobuf classes: no object per label, sample or series. The labels of a series are a
- * byte range of the request; {@link #labelsHash()} hashes those bytes so that a known series is
- * found without decoding its label strings (see {@link SeriesRefCache}), and {@link
- * #labelsEqual(Labels)} checks a hit against the series' labels.
+ * byte range of the request; {@link #labelsHash()} hashes those bytes (128 bits) so that a known
+ * series is found without decoding or comparing its label strings (see {@link SeriesRefCache}).
  *
  * <p>{@link #validate} walks the whole request first (every length, wire type and UTF-8 string the
  * generated parser checks), so that a malformed request is refused before any sample is stored; the
@@ -290,24 +288,79 @@ final class RemoteWriteReader {
     return labelsContiguous;
   }
 
-  /** A 64-bit hash of the bytes of the series' label fields. */
+  /**
+   * The first half of a 128-bit hash (MurmurHash3 x64 128, seeded per process) of the bytes of the
+   * series' label fields; {@link #labelsHash2()} is the second half. Two different label byte
+   * strings share both halves with a probability of about 2^-128, which is why a cache hit needs no
+   * comparison of label bytes (see {@link SeriesRefCache}).
+   */
   long labelsHash() {
-    return hash(b, labelsStart, labelsEnd);
+    hash128(b, labelsStart, labelsEnd, SEED, hash);
+    return hash[0];
   }
 
-  static long hash(byte[] b, int off, int end) {
-    long h = 0x9E3779B97F4A7C15L ^ (end - off);
+  /** The second half of the hash computed by the last {@link #labelsHash()}. */
+  long labelsHash2() {
+    return hash[1];
+  }
+
+  private final long[] hash = new long[2];
+
+  /**
+   * Random per process: precomputed collisions (MurmurHash3 has seed-independent ones, so this is
+   * not a defence against a sender who studies it; such a sender may write to any series anyway).
+   */
+  private static final long SEED = java.util.concurrent.ThreadLocalRandom.current().nextLong();
+
+  private static final long C1 = 0x87c37b91114253d5L;
+  private static final long C2 = 0x4cf5ad432745937fL;
+
+  /** MurmurHash3 x64 128 of {@code b[off, end)} with a 64-bit seed into {@code out[0..1]}. */
+  static void hash128(byte[] b, int off, int end, long seed, long[] out) {
+    long h1 = seed;
+    long h2 = seed;
     int i = off;
-    for (; i + 8 <= end; i += 8) {
-      long k = (long) LONG_LE.get(b, i) * 0x87c37b91114253d5L;
-      h ^= Long.rotateLeft(k, 31) * 0x4cf5ad432745937fL;
-      h = Long.rotateLeft(h, 27) * 5 + 0x52dce729L;
+    for (; i + 16 <= end; i += 16) {
+      long k1 = (long) LONG_LE.get(b, i);
+      long k2 = (long) LONG_LE.get(b, i + 8);
+      h1 ^= Long.rotateLeft(k1 * C1, 31) * C2;
+      h1 = Long.rotateLeft(h1, 27) + h2;
+      h1 = h1 * 5 + 0x52dce729;
+      h2 ^= Long.rotateLeft(k2 * C2, 33) * C1;
+      h2 = Long.rotateLeft(h2, 31) + h1;
+      h2 = h2 * 5 + 0x38495ab5;
     }
-    long k = 0;
-    for (int s = 0; i < end; i++, s += 8) {
-      k |= (b[i] & 0xFFL) << s;
+    int tail = end - i;
+    if (tail > 0) {
+      long k1 = 0;
+      long k2 = 0;
+      for (int s = 0; s < tail; s++) {
+        long x = (b[i + s] & 0xFFL) << ((s & 7) * 8);
+        if (s < 8) {
+          k1 |= x;
+        } else {
+          k2 |= x;
+        }
+      }
+      if (tail > 8) {
+        h2 ^= Long.rotateLeft(k2 * C2, 33) * C1;
+      }
+      h1 ^= Long.rotateLeft(k1 * C1, 31) * C2;
     }
-    h ^= Long.rotateLeft(k * 0x87c37b91114253d5L, 31) * 0x4cf5ad432745937fL;
+    int len = end - off;
+    h1 ^= len;
+    h2 ^= len;
+    h1 += h2;
+    h2 += h1;
+    h1 = fmix(h1);
+    h2 = fmix(h2);
+    h1 += h2;
+    h2 += h1;
+    out[0] = h1;
+    out[1] = h2;
+  }
+
+  private static long fmix(long h) {
     h ^= h >>> 33;
     h *= 0xff51afd7ed558ccdL;
     h ^= h >>> 33;
@@ -348,41 +401,6 @@ final class RemoteWriteReader {
       }
     }
     return e;
-  }
-
-  /**
-   * Whether the series' labels, as {@link #labels} would build them, equal {@code l}: the same
-   * pairs in the same (sorted) order with no empty value. ASCII only; anything else answers false
-   * and the caller builds the labels.
-   */
-  boolean labelsEqual(Labels l) {
-    if (!labelsContiguous || labelCount != l.size()) {
-      return false;
-    }
-    int p = labelsStart;
-    for (int i = 0; i < labelCount; i++) {
-      p = varintEnd(p); // the tag (1 << 3 | LEN)
-      p = readLabel(p);
-      if (valueOff == valueEnd
-          || !asciiEquals(nameOff, nameEnd, l.name(i))
-          || !asciiEquals(valueOff, valueEnd, l.value(i))) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private boolean asciiEquals(int off, int e, String s) {
-    if (s.length() != e - off) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      byte x = b[off + i];
-      if (x < 0 || x != s.charAt(i)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** The series' label pairs as strings, in the request's order: {@code nv[2i], nv[2i+1]}. */

@@ -179,24 +179,65 @@ class IngestRoutesTest {
     String[] a = {"__name__", "up", "job", "a"};
     String[] b = {"__name__", "up", "job", "b"};
     String[] c = {"__name__", "up", "job", "c"};
+    String[] d = {"__name__", "up", "job", "d"};
     write(ts(a, new long[] {1000}, new double[] {1}), ts(b, new long[] {1000}, new double[] {2}));
     long refOfB = db.head().appender().append(0, Labels.of(b), 1000, 2);
-    // as if a's and c's label bytes collided with b's, or named a series removed since
-    routes.refsForTest().put(labelsHash(a), refOfB, 10);
-    routes.refsForTest().put(labelsHash(c), 1_000_000, 10);
+    long hashOfB = Labels.of(b).hash();
+    long[] ha = labelsHash(a);
+    long[] hb = labelsHash(b);
+    long[] hc = labelsHash(c);
+    long[] hd = labelsHash(d);
+    // a's first 64 bits as if they collided with b's: the second half differs, so a miss
+    routes.refsForTest().put(ha[0], hb[1], refOfB, hashOfB, 10);
+    // c's full hash naming a series that does not exist (removed since)
+    routes.refsForTest().put(hc[0], hc[1], 1_000_000, Labels.of(c).hash(), 10);
+    // d's full hash naming b, a live series whose labels are not d's: the labels hash differs
+    routes.refsForTest().put(hd[0], hd[1], refOfB, Labels.of(d).hash(), 10);
     assertThat(
             write(
                     ts(a, new long[] {2000}, new double[] {10}),
-                    ts(c, new long[] {2000}, new double[] {30}))
+                    ts(c, new long[] {2000}, new double[] {30}),
+                    ts(d, new long[] {2000}, new double[] {40}))
                 .status())
         .isEqualTo(204);
     assertThat(samples(LabelMatcher.equal("job", "a")))
         .containsExactly(new S(1000, 1), new S(2000, 10));
     assertThat(samples(LabelMatcher.equal("job", "b"))).containsExactly(new S(1000, 2));
     assertThat(samples(LabelMatcher.equal("job", "c"))).containsExactly(new S(2000, 30));
+    assertThat(samples(LabelMatcher.equal("job", "d"))).containsExactly(new S(2000, 40));
+    // the slow path put right entries back: the next samples are hits on the right series
+    assertThat(SeriesRefCache.ref(routes.refsForTest().get(ha[0], ha[1])))
+        .isNotEqualTo((int) refOfB);
+    assertThat(
+            write(
+                    ts(a, new long[] {3000}, new double[] {11}),
+                    ts(c, new long[] {3000}, new double[] {31}),
+                    ts(d, new long[] {3000}, new double[] {41}))
+                .status())
+        .isEqualTo(204);
+    assertThat(samples(LabelMatcher.equal("job", "b"))).containsExactly(new S(1000, 2));
+    assertThat(samples(LabelMatcher.equal("job", "c")))
+        .containsExactly(new S(2000, 30), new S(3000, 31));
+    assertThat(samples(LabelMatcher.equal("job", "d")))
+        .containsExactly(new S(2000, 40), new S(3000, 41));
   }
 
-  private static long labelsHash(String[] labels) throws Exception {
+  @Test
+  void unsortedOrEmptyValuedLabelBytesHitTheSeriesTheSlowPathFound() throws Exception {
+    // the cache keys the bytes as sent: labels out of order and an empty value (dropped) decode to
+    // {__name__="up", job="x"} on the slow path, and later requests with the same bytes hit it
+    String[] odd = {"job", "x", "empty", "", "__name__", "up"};
+    for (int i = 1; i <= 3; i++) {
+      assertThat(write(ts(odd, new long[] {1000L * i}, new double[] {i})).status()).isEqualTo(204);
+    }
+    assertThat(routes.refsForTest().size()).isEqualTo(1);
+    assertThat(series(LabelMatcher.equal("job", "x")))
+        .containsExactly(Labels.of("__name__", "up", "job", "x"));
+    assertThat(samples(LabelMatcher.equal("job", "x")))
+        .containsExactly(new S(1000, 1), new S(2000, 2), new S(3000, 3));
+  }
+
+  private static long[] labelsHash(String[] labels) throws Exception {
     byte[] req =
         Remote.WriteRequest.newBuilder()
             .addTimeseries(ts(labels, new long[] {1}, new double[] {1}))
@@ -204,7 +245,8 @@ class IngestRoutesTest {
             .toByteArray();
     RemoteWriteReader r = new RemoteWriteReader(req, req.length);
     assertThat(r.nextSeries()).isTrue();
-    return r.labelsHash();
+    long h = r.labelsHash();
+    return new long[] {h, r.labelsHash2()};
   }
 
   @Test

@@ -104,16 +104,19 @@ public final class RemoteWriteMeasurement {
         "series=%d samples=%d remote_write handler: %.0f samples/s (1 thread); heap/series=%.0f bytes (incl. %d samples each)%n",
         n, totalSamples, totalSamples / secs, (double) (after - base) / n, steps);
     if (Boolean.getBoolean("histogram")) {
-      // the biggest heap items with the head still open (-Dhistogram=true)
-      Process p =
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                  Long.toString(ProcessHandle.current().pid()),
-                  "GC.class_histogram")
-              .redirectErrorStream(true)
-              .start();
-      p.getInputStream().transferTo(System.out);
-      p.waitFor();
+      // the biggest heap items with the head still open (-Dhistogram=true), through the
+      // DiagnosticCommand MBean (jcmd's attach printed nothing here)
+      Object out =
+          java.lang.management.ManagementFactory.getPlatformMBeanServer()
+              .invoke(
+                  new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"),
+                  "gcClassHistogram",
+                  new Object[] {new String[0]},
+                  new String[] {String[].class.getName()});
+      String[] lines = out.toString().split("\n");
+      for (int i = 0; i < Math.min(lines.length, 40); i++) {
+        System.out.println(lines[i]);
+      }
     }
     db.close();
   }

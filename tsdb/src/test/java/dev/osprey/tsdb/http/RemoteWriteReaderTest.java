@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnknownFieldSet;
-import dev.osprey.core.labels.Labels;
 import dev.osprey.core.wire.prompb.Remote;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -127,8 +126,13 @@ class RemoteWriteReaderTest {
       byte[] bytes = req.toByteArray();
       RemoteWriteReader.validate(bytes, bytes.length);
       RemoteWriteReader rd = new RemoteWriteReader(bytes, bytes.length);
+      // the same request at another offset of a longer array
+      byte[] shifted = new byte[bytes.length + 5];
+      System.arraycopy(bytes, 0, shifted, 0, bytes.length);
+      RemoteWriteReader rd2 = new RemoteWriteReader(shifted, bytes.length);
       for (Remote.TimeSeries ts : req.getTimeseriesList()) {
         assertThat(rd.nextSeries()).isTrue();
+        assertThat(rd2.nextSeries()).isTrue();
         seriesSeen++;
         String[] expected = new String[2 * ts.getLabelsCount()];
         for (int i = 0; i < ts.getLabelsCount(); i++) {
@@ -146,21 +150,13 @@ class RemoteWriteReaderTest {
         }
         assertThat(rd.nextSample()).isFalse();
 
-        // the hit check agrees with the labels the slow path builds
-        Labels decoded =
-            RemoteWriteDecoder.labels(expected.clone(), Labels.builder(), new String[1]);
-        if (decoded != null) {
-          boolean plain = true; // sorted, no empty values, ASCII (unknown fields do not matter)
-          for (int i = 0; i < ts.getLabelsCount(); i++) {
-            Remote.Label l = ts.getLabels(i);
-            plain &=
-                !l.getValue().isEmpty()
-                    && isAscii(l.getName() + l.getValue())
-                    && (i == 0 || ts.getLabels(i - 1).getName().compareTo(l.getName()) < 0);
-          }
-          assertThat(rd.labelsEqual(decoded)).isEqualTo(plain);
-          Labels other = decoded.toBuilder().set("zz_other", "1").build();
-          assertThat(rd.labelsEqual(other)).isFalse();
+        // the cache key is a function of the label bytes alone
+        assertThat(rd2.labelsContiguous()).isEqualTo(rd.labelsContiguous());
+        if (rd.labelsContiguous()) {
+          long h1 = rd.labelsHash();
+          long h2 = rd.labelsHash2();
+          assertThat(rd2.labelsHash()).isEqualTo(h1);
+          assertThat(rd2.labelsHash2()).isEqualTo(h2);
         }
       }
       assertThat(rd.nextSeries()).isFalse();
@@ -178,6 +174,30 @@ class RemoteWriteReaderTest {
     byte[] b = request("__name__", "up", "job", "b");
     assertThat(hashOfFirst(a)).isEqualTo(hashOfFirst(request("__name__", "up", "job", "a")));
     assertThat(hashOfFirst(a)).isNotEqualTo(hashOfFirst(b));
+    // no two of 200,000 distinct label byte strings share either half
+    java.util.Set<Long> h1 = new java.util.HashSet<>();
+    java.util.Set<Long> h2 = new java.util.HashSet<>();
+    long[] out = new long[2];
+    for (int i = 0; i < 200_000; i++) {
+      byte[] x = ("pod-" + i + "-abcde").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      RemoteWriteReader.hash128(x, 0, x.length, 7, out);
+      assertThat(h1.add(out[0])).isTrue();
+      assertThat(h2.add(out[1])).isTrue();
+    }
+  }
+
+  @Test
+  void hash128IsMurmurHash3x64() {
+    // reference values of MurmurHash3_x64_128 with seed 0 (as Guava's murmur3_128(0) prints them)
+    long[] out = new long[2];
+    byte[] empty = new byte[0];
+    RemoteWriteReader.hash128(empty, 0, 0, 0, out);
+    assertThat(out).containsExactly(0L, 0L);
+    byte[] fox =
+        "The quick brown fox jumps over the lazy dog"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    RemoteWriteReader.hash128(fox, 0, fox.length, 0, out);
+    assertThat(out).containsExactly(0xe34bbc7bbc071b6cL, 0x7a433ca9c49a9347L);
   }
 
   private static long hashOfFirst(byte[] bytes) throws Exception {
@@ -223,7 +243,6 @@ class RemoteWriteReaderTest {
     assertThat(rd.nextSeries()).isTrue();
     assertThat(rd.labelsContiguous()).isFalse();
     assertThat(rd.labelStrings()).containsExactly("__name__", "up", "job", "a");
-    assertThat(rd.labelsEqual(Labels.of("__name__", "up", "job", "a"))).isFalse();
     assertThat(rd.nextSample()).isTrue();
     assertThat(rd.t()).isEqualTo(5);
     assertThat(rd.v()).isEqualTo(2);
