@@ -24,11 +24,17 @@ import org.junit.jupiter.api.io.TempDir;
  * In-process measurement of the log index's bytes per part and ingest CPU, on the raw files of an
  * `osprey bench logs --work-dir DIR` run (DIR/raw/app/pod.log), pushed in the bench's order (line i
  * belongs to stream (i % 3) * 8 + i / 3 % 8) in batches of 5,000 from one thread, without HTTP.
- * Run: {@code -Dosprey.bench.raw=DIR/raw -Dtest=LogIndexSizeMeasurement}.
+ * Run: {@code -Dosprey.bench.raw=DIR/raw -Dtest=LogIndexSizeMeasurement}, or its main with the test
+ * classpath.
  */
 @EnabledIfSystemProperty(named = "osprey.bench.raw", matches = ".+")
 class LogIndexSizeMeasurement {
   static final String[] APPS = {"nginx", "checkout", "orders"};
+
+  public static void main(String[] args) throws IOException {
+    Path tmp = Files.createTempDirectory("osprey-logs-measure-");
+    new LogIndexSizeMeasurement().measure(tmp);
+  }
 
   @Test
   void measure(@TempDir Path tmp) throws IOException {
@@ -69,7 +75,10 @@ class LogIndexSizeMeasurement {
     long cpu0 = bean.getProcessCpuTime();
     long t0 = System.nanoTime();
     Path dir = tmp.resolve("logs");
-    try (LogStore store = LogStore.open(dir, cfg, new SimpleMeterRegistry(), false)) {
+    // With the background refresh (every 200 ms while lines arrive), as in the server: each
+    // refresh flushes a segment, and the merges of those segments are a large part of the CPU.
+    boolean background = !Boolean.getBoolean("osprey.bench.noRefresh");
+    try (LogStore store = LogStore.open(dir, cfg, new SimpleMeterRegistry(), background)) {
       int batch = Integer.getInteger("osprey.bench.batch", 5000);
       for (long b = 0; b < total; b += batch) {
         List<List<LogEntry>> per = new ArrayList<>();
