@@ -24,7 +24,7 @@ public final class LogCodec extends FilterCodec {
   private final StoredFieldsFormat stored =
       new Lucene90CompressingStoredFieldsFormat(
           "OspreyZstdStoredFields1",
-          new ZstdCompressionMode(6, 32 * 1024, 56 * 1024),
+          new ZstdCompressionMode(1, 32 * 1024, 56 * 1024),
           CHUNK_BYTES,
           CHUNK_DOCS,
           10);
