@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
-import org.apache.lucene.codecs.lucene104.Lucene104Codec;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.FieldType;
@@ -97,7 +96,7 @@ final class LogPartition implements AutoCloseable {
     this.directory = FSDirectory.open(dir);
     IndexWriterConfig iwc = new IndexWriterConfig(new LogAnalyzer());
     iwc.setIndexSort(new Sort(new SortField(F_TS, SortField.Type.LONG)));
-    iwc.setCodec(new Lucene104Codec(Lucene104Codec.Mode.BEST_COMPRESSION));
+    iwc.setCodec(new LogCodec());
     iwc.setRAMBufferSizeMB(48);
     iwc.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
     iwc.setCommitOnClose(false);
