@@ -321,20 +321,25 @@ public final class Head {
         throw new IllegalStateException("BUG: commit for unknown series " + ids[i]);
       }
       int c = s.appendHistogram(ts[i], hs[i], arena, blockRange, codec);
-      switch (c) {
-        case MemSeries.OK -> {
-          ok++;
-          lo = Math.min(lo, ts[i]);
-          hi = Math.max(hi, ts[i]);
-        }
-        case MemSeries.DUPLICATE -> rejectedDuplicate.increment();
-        case MemSeries.OUT_OF_ORDER -> rejectedOutOfOrder.increment();
-        default -> {}
+      if (accepted(c)) {
+        ok++;
+        lo = Math.min(lo, ts[i]);
+        hi = Math.max(hi, ts[i]);
       }
     }
     minT = lo;
     maxT = hi;
     appended.increment(ok);
+  }
+
+  /** Counts a rejection by its reason; true when {@code c} says the sample was appended. */
+  private boolean accepted(int c) {
+    switch (c) {
+      case MemSeries.DUPLICATE -> rejectedDuplicate.increment();
+      case MemSeries.OUT_OF_ORDER -> rejectedOutOfOrder.increment();
+      default -> {}
+    }
+    return c == MemSeries.OK;
   }
 
   private void applyLocked(int[] ids, long[] ts, long[] vs, int n) {
@@ -347,15 +352,10 @@ public final class Head {
         throw new IllegalStateException("BUG: commit for unknown series " + ids[i]);
       }
       int c = s.append(ts[i], vs[i], oooWindow, arena, blockRange, codec);
-      switch (c) {
-        case MemSeries.OK -> {
-          ok++;
-          lo = Math.min(lo, ts[i]);
-          hi = Math.max(hi, ts[i]);
-        }
-        case MemSeries.DUPLICATE -> rejectedDuplicate.increment();
-        case MemSeries.OUT_OF_ORDER -> rejectedOutOfOrder.increment();
-        default -> {}
+      if (accepted(c)) {
+        ok++;
+        lo = Math.min(lo, ts[i]);
+        hi = Math.max(hi, ts[i]);
       }
     }
     minT = lo;

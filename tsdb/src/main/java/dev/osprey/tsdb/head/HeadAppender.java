@@ -6,6 +6,7 @@ import dev.osprey.core.storage.Appender;
 import dev.osprey.core.storage.DuplicateSampleException;
 import dev.osprey.core.storage.OutOfBoundsException;
 import dev.osprey.core.storage.OutOfOrderSampleException;
+import dev.osprey.core.storage.SampleRejectedException;
 import dev.osprey.tsdb.wal.Buf;
 import dev.osprey.tsdb.wal.WalRecords;
 import java.util.Arrays;
@@ -123,15 +124,7 @@ public final class HeadAppender implements Appender {
         add(s.id, t, vBits, prev < 0 || t > ts[prev]);
       }
       case MemSeries.DUPLICATE_IGNORED -> {}
-      case MemSeries.DUPLICATE -> {
-        head.rejectedDuplicate.increment();
-        throw new DuplicateSampleException(s.labels, t);
-      }
-      case MemSeries.OUT_OF_ORDER -> {
-        head.rejectedOutOfOrder.increment();
-        throw new OutOfOrderSampleException(s.labels, t);
-      }
-      default -> throw new IllegalStateException("BUG: unknown append check result " + c);
+      default -> throw rejected(c, s, t);
     }
     return s.id;
   }
@@ -217,17 +210,24 @@ public final class HeadAppender implements Appender {
         hN++;
       }
       case MemSeries.DUPLICATE_IGNORED -> {}
+      default -> throw rejected(c, s, t);
+    }
+    return s.id;
+  }
+
+  /** Counts a rejected sample by its reason and returns the exception that names it. */
+  private SampleRejectedException rejected(int c, MemSeries s, long t) {
+    return switch (c) {
       case MemSeries.DUPLICATE -> {
         head.rejectedDuplicate.increment();
-        throw new DuplicateSampleException(s.labels, t);
+        yield new DuplicateSampleException(s.labels, t);
       }
       case MemSeries.OUT_OF_ORDER -> {
         head.rejectedOutOfOrder.increment();
-        throw new OutOfOrderSampleException(s.labels, t);
+        yield new OutOfOrderSampleException(s.labels, t);
       }
       default -> throw new IllegalStateException("BUG: unknown append check result " + c);
-    }
-    return s.id;
+    };
   }
 
   private void add(int id, long t, long vBits, boolean newest) {

@@ -288,6 +288,12 @@ final class MemSeries {
     if (oooN == 0 && nOooChunks == 0) {
       return inOrder;
     }
+    return withOutOfOrder(inOrder, arena, mint, maxt);
+  }
+
+  /** The in-order samples merged with the out-of-order chunks and buffer that overlap the range. */
+  private SampleIterator withOutOfOrder(
+      SampleIterator inOrder, ChunkArena arena, long mint, long maxt) {
     SampleIterator[] parts = new SampleIterator[2 + nOooChunks];
     int p = 0;
     parts[p++] = inOrder;
@@ -512,28 +518,7 @@ final class MemSeries {
     if (oooN == 0 && nOooChunks == 0) {
       return inOrder;
     }
-    SampleIterator[] parts = new SampleIterator[2 + nOooChunks];
-    int p = 0;
-    parts[p++] = inOrder;
-    for (int i = 0; i < nOooChunks; i++) {
-      if (oooChunks[4 * i + 2] < mint || oooChunks[4 * i + 1] > maxt) {
-        continue;
-      }
-      parts[p++] =
-          new ChunkChainIterator(
-              new byte[][] {arena.read(oooChunks[4 * i])},
-              new int[] {0},
-              new int[] {(int) oooChunks[4 * i + 3]},
-              new long[] {oooChunks[4 * i + 2]},
-              1,
-              mint,
-              maxt);
-    }
-    if (oooN > 0) {
-      parts[p++] =
-          new ArrayIterator(Arrays.copyOf(oooT, oooN), Arrays.copyOf(oooV, oooN), oooN, mint, maxt);
-    }
-    return new MergeIterator(Arrays.copyOf(parts, p));
+    return withOutOfOrder(inOrder, arena, mint, maxt);
   }
 
   /** {@link #deleteRange} of a series with histogram samples: rebuilt from what is left. */

@@ -32,20 +32,30 @@ final class IngestBatch {
     this.backfill = backfill;
   }
 
-  /** Appends one sample; returns the series reference for the next sample of the same series. */
-  long append(long ref, Labels labels, long t, double v) {
+  /** The open appender: the backfill appender for imports of old samples, else the head's. */
+  private Appender appender() {
     if (app == null) {
       app =
           backfill && storage instanceof dev.osprey.tsdb.Tsdb db
               ? db.backfillAppender()
               : storage.appender();
     }
+    return app;
+  }
+
+  /** One more sample accepted; commits every {@code commitEvery}. */
+  private void counted() {
+    accepted++;
+    if (++inApp >= commitEvery) {
+      commit();
+    }
+  }
+
+  /** Appends one sample; returns the series reference for the next sample of the same series. */
+  long append(long ref, Labels labels, long t, double v) {
     try {
-      long r = app.append(ref, labels, t, v);
-      accepted++;
-      if (++inApp >= commitEvery) {
-        commit();
-      }
+      long r = appender().append(ref, labels, t, v);
+      counted();
       return r;
     } catch (SampleRejectedException e) {
       reject(e.getMessage());
@@ -56,18 +66,9 @@ final class IngestBatch {
   /** Appends one native-histogram sample, as {@link #append}. */
   long appendHistogram(
       long ref, Labels labels, long t, dev.osprey.core.histogram.FloatHistogram h) {
-    if (app == null) {
-      app =
-          backfill && storage instanceof dev.osprey.tsdb.Tsdb db
-              ? db.backfillAppender()
-              : storage.appender();
-    }
     try {
-      long r = app.appendHistogram(ref, labels, t, h);
-      accepted++;
-      if (++inApp >= commitEvery) {
-        commit();
-      }
+      long r = appender().appendHistogram(ref, labels, t, h);
+      counted();
       return r;
     } catch (SampleRejectedException e) {
       reject(e.getMessage());

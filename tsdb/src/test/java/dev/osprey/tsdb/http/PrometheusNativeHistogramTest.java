@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.osprey.core.config.TsdbConfig;
 import dev.osprey.core.histogram.FloatHistogram;
-import dev.osprey.core.http.Json;
 import dev.osprey.core.http.Router;
 import dev.osprey.core.labels.LabelMatcher;
 import dev.osprey.core.storage.Querier;
@@ -20,8 +19,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -197,7 +194,7 @@ class PrometheusNativeHistogramTest {
       while (System.nanoTime() < deadline) {
         Thread.sleep(1000);
         try {
-          JsonNode r = query(http, promPort, "test_latency_seconds[10m]");
+          JsonNode r = PrometheusQuery.instant(http, promPort, "test_latency_seconds[10m]");
           if (r.size() == 1
               && r.get(0).has("histograms")
               && r.get(0).get("histograms").size() >= 5) {
@@ -254,23 +251,6 @@ class PrometheusNativeHistogramTest {
       sink.stop(0);
       db.close();
     }
-  }
-
-  private static JsonNode query(HttpClient http, int port, String q) throws Exception {
-    URI uri =
-        URI.create(
-            "http://127.0.0.1:"
-                + port
-                + "/api/v1/query?query="
-                + URLEncoder.encode(q, StandardCharsets.UTF_8));
-    java.net.http.HttpResponse<byte[]> r =
-        http.send(
-            java.net.http.HttpRequest.newBuilder(uri).build(),
-            java.net.http.HttpResponse.BodyHandlers.ofByteArray());
-    if (r.statusCode() != 200) {
-      throw new IOException("query answered " + r.statusCode());
-    }
-    return Json.MAPPER.readTree(r.body()).get("data").get("result");
   }
 
   private static Map<Long, FloatHistogram> stored(Tsdb db, long mint, long maxt) {

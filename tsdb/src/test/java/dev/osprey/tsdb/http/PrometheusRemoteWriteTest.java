@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.osprey.core.config.TsdbConfig;
-import dev.osprey.core.http.Json;
 import dev.osprey.core.http.Router;
 import dev.osprey.core.labels.LabelMatcher;
 import dev.osprey.core.labels.Labels;
@@ -19,10 +18,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -109,7 +105,7 @@ class PrometheusRemoteWriteTest {
       while (System.nanoTime() < deadline) {
         Thread.sleep(1000);
         try {
-          result = query(http, promPort, matcher + "[10m]");
+          result = PrometheusQuery.instant(http, promPort, matcher + "[10m]");
         } catch (IOException e) {
           continue; // not up yet
         }
@@ -165,23 +161,6 @@ class PrometheusRemoteWriteTest {
       sink.stop(0);
       db.close();
     }
-  }
-
-  private static JsonNode query(HttpClient http, int port, String q) throws Exception {
-    URI uri =
-        URI.create(
-            "http://127.0.0.1:"
-                + port
-                + "/api/v1/query?query="
-                + URLEncoder.encode(q, StandardCharsets.UTF_8));
-    java.net.http.HttpResponse<byte[]> r =
-        http.send(
-            java.net.http.HttpRequest.newBuilder(uri).build(),
-            java.net.http.HttpResponse.BodyHandlers.ofByteArray());
-    if (r.statusCode() != 200) {
-      throw new IOException("query answered " + r.statusCode());
-    }
-    return Json.MAPPER.readTree(r.body()).get("data").get("result");
   }
 
   /**
