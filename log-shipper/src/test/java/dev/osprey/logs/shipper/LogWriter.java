@@ -107,11 +107,17 @@ final class LogWriter implements Runnable {
   }
 
   private FileChannel open() throws IOException {
+    return openAppend(file);
+  }
+
+  /** Opens a log file for appending, creating it, as a container runtime does. */
+  static FileChannel openAppend(Path file) throws IOException {
     return FileChannel.open(
         file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
   }
 
-  private static void write(FileChannel ch, StringBuilder sb) throws IOException {
+  /** Writes all of {@code sb} (the caller clears it). */
+  static void write(FileChannel ch, StringBuilder sb) throws IOException {
     ByteBuffer b = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
     while (b.hasRemaining()) {
       ch.write(b);

@@ -655,13 +655,18 @@ public final class Head {
           }
         }
 
-        @Override
-        public void sample(int sid, long ts, long vBits) {
+        /** False for a sample a block already holds; a sample of an unknown series is an error. */
+        private boolean replayable(int sid, long ts) {
           if (byId(sid) == null) {
             throw new IllegalStateException("cannot replay WAL: sample for unknown series " + sid);
           }
-          if (ts < minValidFloor) {
-            return; // already persisted in a block
+          return ts >= minValidFloor; // older ones are already persisted in a block
+        }
+
+        @Override
+        public void sample(int sid, long ts, long vBits) {
+          if (!replayable(sid, ts)) {
+            return;
           }
           id[0] = sid;
           t[0] = ts;
@@ -673,11 +678,8 @@ public final class Head {
 
         @Override
         public void histogram(int sid, long ts, FloatHistogram h) {
-          if (byId(sid) == null) {
-            throw new IllegalStateException("cannot replay WAL: sample for unknown series " + sid);
-          }
-          if (ts < minValidFloor) {
-            return; // already persisted in a block
+          if (!replayable(sid, ts)) {
+            return;
           }
           id[0] = sid;
           t[0] = ts;
