@@ -295,7 +295,47 @@ class NativeHistogramRemoteWriteTest {
                   + "&time="
                   + (start + 80_000L) / 1000.0);
       assertThat(counted).contains("\"5\"");
+      assertStaleMarkerLeftOut(s, start);
+      // the marker is kept as a histogram in blocks cut from the head, and still read as stale
+      HttpResponse<String> flushed =
+          client.send(
+              HttpRequest.newBuilder(URI.create(s.baseUrl() + "/api/v1/admin/tsdb/flush"))
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(flushed.statusCode()).as(flushed.body()).isEqualTo(204);
+      assertThat(get(s, "/api/v1/query?query=gone_seconds&time=" + (start + 80_000L) / 1000.0))
+          .contains("\"result\":[]");
+      assertStaleMarkerLeftOut(s, start);
     }
+  }
+
+  /** A range selector and a range query over the stale histogram at start + 75 s leave it out. */
+  private void assertStaleMarkerLeftOut(OspreyServer s, long start) throws Exception {
+    String range =
+        get(
+            s,
+            "/api/v1/query?query="
+                + enc("gone_seconds[10m]")
+                + "&time="
+                + (start + 80_000L) / 1000.0);
+    assertThat(range).contains("\"histograms\"");
+    assertThat(range.split("\"count\"", -1)).as(range).hasSize(6); // five histograms, no marker
+    assertThat(range).doesNotContain("NaN");
+    String rq =
+        get(
+            s,
+            "/api/v1/query_range?query="
+                + enc("histogram_count(gone_seconds)")
+                + "&start="
+                + start / 1000.0
+                + "&end="
+                + (start + 300_000L) / 1000.0
+                + "&step=15");
+    // the series ends at the last histogram, not 5 minutes of lookback after it
+    assertThat(rq)
+        .contains("[" + (start + 60_000L) / 1000 + ",\"5\"]]")
+        .doesNotContain(String.valueOf((start + 75_000L) / 1000));
   }
 
   private static FloatHistogram lastOf(MemStorage ref, String job, long t) {

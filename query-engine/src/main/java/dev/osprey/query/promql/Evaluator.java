@@ -506,8 +506,15 @@ final class Evaluator {
       }
       t[n] = it.t();
       FloatHistogram hist = it.histogram();
+      if (hist != null && StaleNaN.is(hist.sum())) {
+        // upstream's value.IsStaleNaN(h.Sum): a histogram whose sum is the stale NaN is a stale
+        // marker; from here on it is the float marker, which every later step already skips
+        hist = null;
+        v[n] = StaleNaN.VALUE;
+      } else {
+        v[n] = hist == null ? it.v() : 0;
+      }
       h[n] = hist;
-      v[n] = hist == null ? it.v() : 0;
       anyHist |= hist != null;
       stale |= hist == null && Double.doubleToRawLongBits(v[n]) == StaleNaN.BITS;
       n++;

@@ -155,7 +155,7 @@ public final class Compactor {
     dev.osprey.tsdb.chunk.HistogramChunk out = new dev.osprey.tsdb.chunk.HistogramChunk();
     while (it.next()) {
       if (it.t() < mint || it.t() > maxt) {
-        out.append(it.t(), it.storedHistogram());
+        out.append(it.t(), it.histogram());
       }
     }
     if (out.count() > 0) {

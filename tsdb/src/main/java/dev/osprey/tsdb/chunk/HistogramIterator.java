@@ -2,13 +2,12 @@ package dev.osprey.tsdb.chunk;
 
 import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.storage.SampleIterator;
-import dev.osprey.core.storage.StaleNaN;
 import dev.osprey.tsdb.wal.Dec;
 
 /**
- * Reads a {@link HistogramChunk}. {@link #histogram()} is the sample's histogram, or null for a
- * stale marker, which then reads as the float stale marker; {@link #v()} is the histogram's sum.
- * One {@link FloatHistogram} per sample (the engine keeps them). Reusable.
+ * Reads a {@link HistogramChunk}. {@link #histogram()} is the sample's histogram as stored, a stale
+ * marker (sum = the stale NaN) included; {@link #v()} is the histogram's sum. One {@link
+ * FloatHistogram} per sample (the engine keeps them). Reusable.
  */
 public final class HistogramIterator implements SampleIterator {
   private static final FloatHistogram.CounterResetHint[] HINTS =
@@ -172,17 +171,11 @@ public final class HistogramIterator implements SampleIterator {
   }
 
   /**
-   * The current histogram, or null for a stale marker (a histogram whose sum is the stale NaN):
-   * that reads as the float stale marker {@link #v()}, which is how the query engine recognises
-   * staleness (Prometheus's engine checks the histogram's sum instead).
+   * The current histogram as stored, stale markers included (a histogram whose sum is the stale
+   * NaN): the query engine recognises those itself, as Prometheus's engine does.
    */
   @Override
   public FloatHistogram histogram() {
-    return Double.doubleToRawLongBits(h.sum()) == StaleNaN.BITS ? null : h;
-  }
-
-  /** The current histogram as stored, stale markers included. */
-  public FloatHistogram storedHistogram() {
     return h;
   }
 }

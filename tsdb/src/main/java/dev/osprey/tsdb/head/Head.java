@@ -601,6 +601,15 @@ public final class Head {
     }
   }
 
+  /**
+   * Chunks in the head, float and histogram, in order and out of order (Prometheus's chunkCount).
+   */
+  public long chunkCount() {
+    long[] n = {0};
+    forEachSeries(s -> n[0] += s.chunkCount());
+    return n[0];
+  }
+
   /** Every live series' id and labels, for a WAL checkpoint. */
   void forEachSeries(java.util.function.Consumer<MemSeries> c) {
     org.roaringbitmap.IntIterator it = postings.all().getIntIterator();

@@ -124,6 +124,10 @@ final class HistSeries {
     return n;
   }
 
+  int chunkCount() {
+    return nClosed + (open != null && open.count() > 0 ? 1 : 0);
+  }
+
   /** Forgets every sample (before a series is rebuilt by a deletion). */
   void clear() {
     closed = new byte[2][];

@@ -467,6 +467,15 @@ final class MemSeries {
     return n + oooN;
   }
 
+  /**
+   * Chunks held, for statistics: closed and open in-order chunks, out-of-order chunks and the
+   * out-of-order buffer, and the histogram chunks.
+   */
+  synchronized int chunkCount() {
+    int n = nChunks + nOooChunks + (open != null && open.count() > 0 ? 1 : 0) + (oooN > 0 ? 1 : 0);
+    return hist == null ? n : n + hist.chunkCount();
+  }
+
   private long oooMaxT() {
     return oooN > 0 ? oooT[oooN - 1] : Long.MIN_VALUE;
   }

@@ -18,9 +18,9 @@ import java.util.Map;
 
 /**
  * {@code GET /api/v1/status/tsdb?limit=10}: the head's cardinality as Prometheus reports it, the
- * page an SRE opens when memory grows: series, label pairs and time range of the head, and the top
- * {@code limit} metric names by series, label names by number of values, label names by bytes of
- * values over their series, and label pairs by series.
+ * page an SRE opens when memory grows: series, label pairs, chunks and time range of the head, and
+ * the top {@code limit} metric names by series, label names by number of values, label names by
+ * bytes of values over their series, and label pairs by series.
  */
 public final class StatusRoutes implements RouteProvider {
   private final Tsdb tsdb;
@@ -78,6 +78,7 @@ public final class StatusRoutes implements RouteProvider {
     Map<String, Object> headStats = new LinkedHashMap<>();
     headStats.put("numSeries", head.numSeries());
     headStats.put("numLabelPairs", numPairs);
+    headStats.put("chunkCount", head.chunkCount());
     headStats.put("minTime", head.minTime());
     headStats.put("maxTime", head.maxTime());
     Map<String, Object> out = new LinkedHashMap<>();

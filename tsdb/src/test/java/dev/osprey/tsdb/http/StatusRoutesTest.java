@@ -77,8 +77,54 @@ class StatusRoutesTest {
 
       JsonNode two = get(router, Map.of("limit", List.of("2")));
       assertThat(two.get("seriesCountByLabelValuePair")).hasSize(2);
+      // one open chunk per series, the fields in Prometheus's order
+      assertThat(d.get("headStats").get("chunkCount").asLong()).isEqualTo(8);
+      List<String> fields = new java.util.ArrayList<>();
+      d.get("headStats").fieldNames().forEachRemaining(fields::add);
+      assertThat(fields)
+          .containsExactly("numSeries", "numLabelPairs", "chunkCount", "minTime", "maxTime");
       assertThatThrownBy(() -> get(router, Map.of("limit", List.of("0"))))
           .hasMessageContaining("limit must be a positive number");
     }
+  }
+
+  @Test
+  void chunkCountCountsClosedOpenAndHistogramChunks() throws Exception {
+    try (Tsdb db =
+        Tsdb.open(dir, new TsdbConfig(null, null, null, "never"), new SimpleMeterRegistry())) {
+      Router router = new Router();
+      new StatusRoutes(db).register(router);
+      assertThat(get(router, Map.of()).get("headStats").get("chunkCount").asLong()).isZero();
+      Labels floats = Labels.of("__name__", "up", "job", "node");
+      Labels hist = Labels.of("__name__", "lat", "job", "api");
+      Appender app = db.appender();
+      // 300 floats: two full chunks of 120 and an open one of 60
+      for (int i = 0; i < 300; i++) {
+        app.append(0, floats, 1000L + i * 1000L, i);
+      }
+      // 130 histograms: one full chunk and an open one
+      for (int i = 0; i < 130; i++) {
+        app.appendHistogram(0, hist, 1000L + i * 1000L, histogram(i));
+      }
+      app.commit();
+      assertThat(get(router, Map.of()).get("headStats").get("chunkCount").asLong())
+          .isEqualTo(3 + 2);
+      assertThat(db.head().chunkCount()).isEqualTo(5);
+    }
+  }
+
+  private static dev.osprey.core.histogram.FloatHistogram histogram(int i) {
+    return dev.osprey.core.histogram.FloatHistogram.ofSparse(
+        0,
+        0,
+        0,
+        i,
+        i,
+        new int[] {0},
+        new double[] {i},
+        new int[0],
+        new double[0],
+        null,
+        dev.osprey.core.histogram.FloatHistogram.CounterResetHint.UNKNOWN);
   }
 }
