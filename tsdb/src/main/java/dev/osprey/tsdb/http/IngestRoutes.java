@@ -86,12 +86,12 @@ public final class IngestRoutes implements RouteProvider {
     } catch (IOException e) {
       throw ApiException.badData("cannot decode remote write request: snappy: " + e.getMessage());
     }
+    RemoteWriteReader r;
     try {
-      RemoteWriteReader.validate(raw, raw.length);
+      r = RemoteWriteReader.validated(raw, raw.length);
     } catch (RemoteWriteReader.MalformedException e) {
       throw ApiException.badData("cannot decode remote write request: protobuf: " + e.getMessage());
     }
-    RemoteWriteReader r = new RemoteWriteReader(raw, raw.length);
     IngestBatch batch = new IngestBatch(storage, Integer.MAX_VALUE, false);
     Head head = storage instanceof Tsdb db ? db.head() : null;
     Labels.Builder b = Labels.builder();

@@ -48,15 +48,51 @@ final class RemoteWriteReader {
   private int labelCount;
   private int sampleCount;
   private int histogramCount;
-  // sample cursor
+  // sample cursor: the next Sample field is at or after samplePos; samplesLeft not yet returned
   private int samplePos;
+  private int samplesLeft;
   private long t;
   private double v;
 
+  // the series table the validation filled (null: each series is scanned when reached)
+  private final int[] rows;
+  private final int nRows;
+  private int row;
+
   RemoteWriteReader(byte[] b, int len) {
+    this(b, len, null, 0);
+  }
+
+  private RemoteWriteReader(byte[] b, int len, int[] rows, int nRows) {
     this.b = b;
     this.end = len;
+    this.rows = rows;
+    this.nRows = nRows;
   }
+
+  /**
+   * Checks the whole request as {@link #validate} does and returns a reader over it that reuses
+   * what the check found about each series (where its labels and samples are, how many of each), so
+   * that reading walks no series' fields a second time to find them.
+   */
+  static RemoteWriteReader validated(byte[] b, int len) throws MalformedException {
+    Validator v = new Validator(b);
+    v.rows = new int[ROW * 64];
+    v.message(0, len, Validator.WRITE_REQUEST);
+    return new RemoteWriteReader(b, len, v.rows, v.nRows);
+  }
+
+  // a series table row: where the TimeSeries and its label run are, and its field counts
+  private static final int ROW = 9;
+  private static final int R_START = 0;
+  private static final int R_END = 1;
+  private static final int R_LABELS_START = 2;
+  private static final int R_LABELS_END = 3;
+  private static final int R_CONTIGUOUS = 4;
+  private static final int R_LABELS = 5;
+  private static final int R_SAMPLES = 6;
+  private static final int R_HISTOGRAMS = 7;
+  private static final int R_FIRST_SAMPLE = 8;
 
   // ---- validation --------------------------------------------------------------------------
 
@@ -77,9 +113,117 @@ final class RemoteWriteReader {
 
     private final byte[] b;
     private int p;
+    int[] rows; // when not null, one row per TimeSeries is added (see ROW)
+    int nRows;
 
     Validator(byte[] b) {
       this.b = b;
+    }
+
+    /**
+     * A TimeSeries message, checked as {@link #message} checks it, and its row added to the series
+     * table: the same facts {@link RemoteWriteReader#scanSeries} gathers.
+     */
+    private void timeSeries(int start, int end) throws MalformedException {
+      int labelsStart = -1;
+      int labelsEnd = -1;
+      boolean contiguous = true;
+      boolean inLabels = false;
+      int labels = 0;
+      int samples = 0;
+      int histograms = 0;
+      int firstSample = start;
+      p = start;
+      while (p < end) {
+        int tagAt = p;
+        long tag = varint(end);
+        int field = (int) (tag >>> 3);
+        int wt = (int) (tag & 7);
+        if (field == 0) {
+          throw new MalformedException("invalid tag (zero) at byte " + tagAt);
+        }
+        boolean label = false;
+        switch (wt) {
+          case VARINT -> varint(end);
+          case I64 -> skip(8, end);
+          case I32 -> skip(4, end);
+          case LEN -> {
+            int n = length(end);
+            int s = p;
+            int e = s + n;
+            switch (field) {
+              case 1 -> {
+                label(s, e);
+                label = true;
+              }
+              case 2 -> {
+                message(s, e, SAMPLE);
+                if (samples++ == 0) {
+                  firstSample = tagAt;
+                }
+              }
+              case 3 -> message(s, e, EXEMPLAR);
+              case 4 -> {
+                message(s, e, HISTOGRAM);
+                histograms++;
+              }
+              default -> {}
+            }
+            p = e;
+          }
+          case SGROUP -> group(field, end, tagAt);
+          default -> throw new MalformedException("invalid wire type " + wt + " at byte " + tagAt);
+        }
+        if (label) {
+          if (labelsStart < 0) {
+            labelsStart = tagAt;
+          } else if (!inLabels) {
+            contiguous = false;
+          }
+          labelsEnd = p;
+          labels++;
+        }
+        inLabels = label;
+      }
+      if (p != end) {
+        throw new MalformedException("truncated message at byte " + end);
+      }
+      if (labelsStart < 0) {
+        labelsStart = start;
+        labelsEnd = start;
+      }
+      if ((nRows + 1) * ROW > rows.length) {
+        rows = java.util.Arrays.copyOf(rows, rows.length * 2);
+      }
+      int r = nRows++ * ROW;
+      rows[r + R_START] = start;
+      rows[r + R_END] = end;
+      rows[r + R_LABELS_START] = labelsStart;
+      rows[r + R_LABELS_END] = labelsEnd;
+      rows[r + R_CONTIGUOUS] = contiguous ? 1 : 0;
+      rows[r + R_LABELS] = labels;
+      rows[r + R_SAMPLES] = samples;
+      rows[r + R_HISTOGRAMS] = histograms;
+      rows[r + R_FIRST_SAMPLE] = firstSample;
+    }
+
+    /**
+     * A Label message, checked as {@link #message} checks it: the name and value fields (one-byte
+     * tags, as every sender writes them) directly, anything else through {@link #message}.
+     */
+    private void label(int start, int end) throws MalformedException {
+      p = start;
+      while (p < end) {
+        byte tag = b[p];
+        if (tag != (1 << 3 | LEN) && tag != (2 << 3 | LEN)) {
+          message(p, end, LABEL); // checks the rest of the message field by field
+          return;
+        }
+        p++;
+        int n = length(end);
+        utf8(p, p + n);
+        p += n;
+      }
     }
 
     void message(int start, int end, int type) throws MalformedException {
@@ -101,7 +245,9 @@ final class RemoteWriteReader {
             int s = p;
             int e = s + n;
             int sub = nested(type, field);
-            if (sub >= 0) {
+            if (sub == TIME_SERIES && rows != null) {
+              timeSeries(s, e);
+            } else if (sub >= 0) {
               message(s, e, sub);
             } else if (isString(type, field)) {
               utf8(s, e);
@@ -214,6 +360,25 @@ final class RemoteWriteReader {
 
   /** Moves to the next TimeSeries; false at the end of the request. */
   boolean nextSeries() {
+    if (rows != null) {
+      if (row == nRows) {
+        return false;
+      }
+      int r = row++ * ROW;
+      tsStart = rows[r + R_START];
+      tsEnd = rows[r + R_END];
+      labelsStart = rows[r + R_LABELS_START];
+      labelsEnd = rows[r + R_LABELS_END];
+      labelsContiguous = rows[r + R_CONTIGUOUS] != 0;
+      labelCount = rows[r + R_LABELS];
+      sampleCount = rows[r + R_SAMPLES];
+      histogramCount = rows[r + R_HISTOGRAMS];
+      samplePos = rows[r + R_FIRST_SAMPLE];
+      samplesLeft = sampleCount;
+      histogramPos = -1;
+      pos = tsEnd;
+      return true;
+    }
     while (pos < end) {
       int tag = (int) varintAt(pos);
       pos = varintEnd;
@@ -259,7 +424,9 @@ final class RemoteWriteReader {
       } else {
         inLabels = false;
         if (tag == (2 << 3 | LEN)) {
-          sampleCount++;
+          if (sampleCount++ == 0) {
+            samplePos = fieldStart; // the sample cursor starts here, past the labels
+          }
         } else if (tag == (4 << 3 | LEN)) {
           histogramCount++;
         }
@@ -270,6 +437,7 @@ final class RemoteWriteReader {
       labelsStart = tsStart;
       labelsEnd = tsStart;
     }
+    samplesLeft = sampleCount;
   }
 
   int sampleCount() {
@@ -428,6 +596,10 @@ final class RemoteWriteReader {
 
   /** Moves to the series' next sample; false after the last. */
   boolean nextSample() {
+    if (samplesLeft == 0) {
+      samplePos = tsEnd; // the fields after the last sample need no walk
+      return false;
+    }
     int p = samplePos;
     while (p < tsEnd) {
       int tag = (int) varintAt(p);
@@ -437,6 +609,7 @@ final class RemoteWriteReader {
         int s = varintEnd;
         int e = s + n;
         samplePos = e;
+        samplesLeft--;
         long ts = 0;
         long vBits = 0;
         int q = s;

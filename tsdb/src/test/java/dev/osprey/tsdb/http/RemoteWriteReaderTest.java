@@ -130,10 +130,14 @@ class RemoteWriteReaderTest {
       byte[] shifted = new byte[bytes.length + 5];
       System.arraycopy(bytes, 0, shifted, 0, bytes.length);
       RemoteWriteReader rd2 = new RemoteWriteReader(shifted, bytes.length);
+      // and read through the series table its validation filled
+      RemoteWriteReader rd3 = RemoteWriteReader.validated(bytes, bytes.length);
       for (Remote.TimeSeries ts : req.getTimeseriesList()) {
         assertThat(rd.nextSeries()).isTrue();
         assertThat(rd2.nextSeries()).isTrue();
+        assertThat(rd3.nextSeries()).isTrue();
         seriesSeen++;
+        assertSameSeries(rd3, ts);
         String[] expected = new String[2 * ts.getLabelsCount()];
         for (int i = 0; i < ts.getLabelsCount(); i++) {
           expected[2 * i] = ts.getLabels(i).getName();
@@ -160,8 +164,81 @@ class RemoteWriteReaderTest {
         }
       }
       assertThat(rd.nextSeries()).isFalse();
+      assertThat(rd3.nextSeries()).isFalse();
     }
     assertThat(seriesSeen).isGreaterThan(5000);
+  }
+
+  /** Asserts that {@code rd}, moved to a series, reads exactly {@code ts}'s labels and samples. */
+  private static void assertSameSeries(RemoteWriteReader rd, Remote.TimeSeries ts) {
+    String[] expected = new String[2 * ts.getLabelsCount()];
+    for (int i = 0; i < ts.getLabelsCount(); i++) {
+      expected[2 * i] = ts.getLabels(i).getName();
+      expected[2 * i + 1] = ts.getLabels(i).getValue();
+    }
+    assertThat(rd.sampleCount()).isEqualTo(ts.getSamplesCount());
+    assertThat(rd.histogramCount()).isEqualTo(ts.getHistogramsCount());
+    for (Remote.Sample s : ts.getSamplesList()) {
+      assertThat(rd.nextSample()).isTrue();
+      assertThat(rd.t()).isEqualTo(s.getTimestamp());
+      assertThat(Double.doubleToRawLongBits(rd.v()))
+          .isEqualTo(Double.doubleToRawLongBits(s.getValue()));
+    }
+    assertThat(rd.nextSample()).isFalse();
+    assertThat(rd.labelStrings()).containsExactly(expected);
+    int histograms = 0;
+    while (rd.nextHistogram()) {
+      histograms++;
+    }
+    assertThat(histograms).isEqualTo(ts.getHistogramsCount());
+  }
+
+  @Test
+  void theValidatedSeriesTableLocatesWhatAScanFinds() throws Exception {
+    // every series of random requests (unknown fields, metadata, histograms): the reader over the
+    // table the validation filled finds the same label run, contiguity, hash and samples
+    SplittableRandom r = new SplittableRandom(19);
+    int nonContiguous = 0;
+    for (int round = 0; round < 1000; round++) {
+      byte[] bytes = random(r, true).toByteArray();
+      RemoteWriteReader scan = new RemoteWriteReader(bytes, bytes.length);
+      RemoteWriteReader table = RemoteWriteReader.validated(bytes, bytes.length);
+      while (scan.nextSeries()) {
+        assertThat(table.nextSeries()).isTrue();
+        assertThat(table.labelsContiguous()).isEqualTo(scan.labelsContiguous());
+        assertThat(table.labelsHash()).isEqualTo(scan.labelsHash());
+        assertThat(table.labelsHash2()).isEqualTo(scan.labelsHash2());
+        assertThat(table.labelStrings()).containsExactly(scan.labelStrings());
+        assertThat(table.sampleCount()).isEqualTo(scan.sampleCount());
+        assertThat(table.histogramCount()).isEqualTo(scan.histogramCount());
+        while (scan.nextSample()) {
+          assertThat(table.nextSample()).isTrue();
+          assertThat(table.t()).isEqualTo(scan.t());
+          assertThat(Double.doubleToRawLongBits(table.v()))
+              .isEqualTo(Double.doubleToRawLongBits(scan.v()));
+        }
+        assertThat(table.nextSample()).isFalse();
+        while (scan.nextHistogram()) {
+          assertThat(table.nextHistogram()).isTrue();
+          assertThat(table.histogramStart()).isEqualTo(scan.histogramStart());
+          assertThat(table.histogramEnd()).isEqualTo(scan.histogramEnd());
+        }
+        assertThat(table.nextHistogram()).isFalse();
+        nonContiguous += scan.labelsContiguous() ? 0 : 1;
+      }
+      assertThat(table.nextSeries()).isFalse();
+    }
+    // the interleaved case, which random requests from the generated classes never contain
+    byte[] req = interleaved();
+    RemoteWriteReader table = RemoteWriteReader.validated(req, req.length);
+    assertThat(table.nextSeries()).isTrue();
+    assertThat(table.labelsContiguous()).isFalse();
+    assertThat(table.labelStrings()).containsExactly("__name__", "up", "job", "a");
+    assertThat(table.nextSample()).isTrue();
+    assertThat(table.t()).isEqualTo(5);
+    assertThat(table.nextSample()).isFalse();
+    assertThat(table.nextSeries()).isFalse();
+    assertThat(nonContiguous).isZero();
   }
 
   private static boolean isAscii(String s) {
@@ -217,9 +294,8 @@ class RemoteWriteReaderTest {
     return Remote.WriteRequest.newBuilder().addTimeseries(ts).build().toByteArray();
   }
 
-  @Test
-  void labelsInterleavedWithSamplesAreReadButNotHashed() throws Exception {
-    // label, sample, label: legal protobuf, though no sender writes it
+  /** label, sample, label: legal protobuf, though no sender writes it. */
+  private static byte[] interleaved() throws Exception {
     byte[] l1 = Remote.Label.newBuilder().setName("__name__").setValue("up").build().toByteArray();
     byte[] s = Remote.Sample.newBuilder().setTimestamp(5).setValue(2).build().toByteArray();
     byte[] l2 = Remote.Label.newBuilder().setName("job").setValue("a").build().toByteArray();
@@ -235,6 +311,12 @@ class RemoteWriteReaderTest {
     req[0] = 1 << 3 | 2;
     req[1] = (byte) tsb.length;
     System.arraycopy(tsb, 0, req, 2, tsb.length);
+    return req;
+  }
+
+  @Test
+  void labelsInterleavedWithSamplesAreReadButNotHashed() throws Exception {
+    byte[] req = interleaved();
     Remote.WriteRequest parsed = Remote.WriteRequest.parseFrom(req);
     assertThat(parsed.getTimeseries(0).getLabelsCount()).isEqualTo(2);
 
@@ -259,11 +341,20 @@ class RemoteWriteReaderTest {
   }
 
   private static boolean readerAccepts(byte[] b) {
+    // the check that fills the series table refuses the same requests with the same message
+    String tableCheck = null;
+    try {
+      RemoteWriteReader.validated(b, b.length);
+    } catch (RemoteWriteReader.MalformedException e) {
+      tableCheck = e.getMessage();
+    }
     try {
       RemoteWriteReader.validate(b, b.length);
+      assertThat(tableCheck).isNull();
       return true;
     } catch (RemoteWriteReader.MalformedException e) {
       assertThat(e.getMessage()).contains("at byte");
+      assertThat(tableCheck).isEqualTo(e.getMessage());
       return false;
     }
   }
@@ -311,6 +402,9 @@ class RemoteWriteReaderTest {
     for (byte[] b : bad) {
       assertThat(generatedAccepts(b)).as(Arrays.toString(b)).isFalse();
       assertThatThrownBy(() -> RemoteWriteReader.validate(b, b.length))
+          .isInstanceOf(RemoteWriteReader.MalformedException.class)
+          .hasMessageContaining("at byte");
+      assertThatThrownBy(() -> RemoteWriteReader.validated(b, b.length))
           .isInstanceOf(RemoteWriteReader.MalformedException.class)
           .hasMessageContaining("at byte");
     }
