@@ -31,6 +31,12 @@ public final class ChunkArena implements AutoCloseable {
   private int offset = PAGE_SIZE;
   private long bytesUsed;
   private long bytesAllocated;
+  private final SlotArena openChunks = new SlotArena();
+
+  /** The slots of the head's open chunks (off the heap too); closed with this arena. */
+  public SlotArena openChunks() {
+    return openChunks;
+  }
 
   /** Copies {@code len} bytes of {@code src} into the arena; returns the chunk reference. */
   public synchronized long put(byte[] src, int len, long maxT) {
@@ -129,5 +135,6 @@ public final class ChunkArena implements AutoCloseable {
       }
     }
     pool.clear();
+    openChunks.close();
   }
 }
