@@ -41,8 +41,8 @@ final class MemSeries extends OpenXorChunk {
   volatile boolean dead; // removed from the head by truncation; never revived
 
   private boolean hasOpen; // holds in-order float samples (the open chunk may be empty)
-  private long openEnd; // the chunk is cut when a sample reaches this time
-  // 4 longs per closed chunk: arena ref, mint, maxt, count
+  // the arena references of the closed chunks, in time order (their mint, maxt and count are in
+  // the arena, in front of each chunk); 4 longs per out-of-order chunk: ref, mint, maxt, count
   private long[] chunks = EMPTY;
   private int nChunks;
   private long[] oooChunks = EMPTY;
@@ -123,13 +123,12 @@ final class MemSeries extends OpenXorChunk {
     if (hist != null) {
       hist.cut(); // chunks of the two kinds never overlap in time
     }
-    if (!hasOpen) {
-      hasOpen = true;
-    } else if (openCount() >= SAMPLES_PER_CHUNK || t >= openEnd) {
+    hasOpen = true;
+    int n = openCount();
+    // cut at 120 samples, and where the chunk's block ends (from its first sample's time)
+    if (n >= SAMPLES_PER_CHUNK
+        || n > 0 && t >= Math.floorDiv(openFirstT(), blockRange) * blockRange + blockRange) {
       cut(arena, codec);
-    }
-    if (openCount() == 0) {
-      openEnd = Math.floorDiv(t, blockRange) * blockRange + blockRange;
     }
     appendOpen(arena.openChunks(), t, vBits); // sets lastT and lastV
     minT = Math.min(minT, t);
@@ -149,8 +148,11 @@ final class MemSeries extends OpenXorChunk {
       vs[i] = it.vBits();
     }
     codec.encode(ts, vs, n);
-    long ref = arena.put(codec.bytes(), codec.length(), lastT);
-    chunks = addChunk(chunks, nChunks++, ref, openFirstT(), lastT, n);
+    long ref = arena.putChunk(openFirstT(), lastT, n, codec.bytes(), codec.length());
+    if (nChunks == chunks.length) {
+      chunks = Arrays.copyOf(chunks, nChunks + 2); // a head holds a few chunks per series
+    }
+    chunks[nChunks++] = ref;
     // the slot goes back to the arena: the next chunk starts in a small one, so the off-heap
     // memory of open chunks follows what they hold (no garbage: slots are reused)
     resetOpen(arena.openChunks());
@@ -258,25 +260,26 @@ final class MemSeries extends OpenXorChunk {
     int[] counts = new int[total];
     long[] ends = new long[total];
     // the closed chunks overlapping the range are copied out of the arena into one array
+    long[] h = new long[3];
     int bytes = 8; // padding: bit readers read 8 bytes at a time
+    int k = 0;
     for (int i = 0; i < nChunks; i++) {
-      if (chunks[4 * i + 2] >= mint && chunks[4 * i + 1] <= maxt) {
-        bytes += ChunkArena.length(chunks[4 * i]);
+      arena.readHeader(chunks[i], h);
+      if (h[1] >= mint && h[0] <= maxt) {
+        bytes += ChunkArena.length(chunks[i]) - ChunkArena.HEADER;
+        counts[k] = (int) h[2];
+        ends[k] = h[1];
+        offsets[k] = i; // for now: which chunk
+        k++;
       }
     }
     byte[] copy = bytes > 8 ? new byte[bytes] : null;
     int at = 0;
-    int k = 0;
-    for (int i = 0; i < nChunks; i++) {
-      if (chunks[4 * i + 2] < mint || chunks[4 * i + 1] > maxt) {
-        continue;
-      }
-      pages[k] = copy;
-      offsets[k] = at;
-      at = arena.copy(chunks[4 * i], copy, at);
-      counts[k] = (int) chunks[4 * i + 3];
-      ends[k] = chunks[4 * i + 2];
-      k++;
+    for (int j = 0; j < k; j++) {
+      int i = offsets[j];
+      pages[j] = copy;
+      offsets[j] = at;
+      at = arena.copyChunk(chunks[i], copy, at);
     }
     if (openCount() > 0 && openFirstT() <= maxt && lastT >= mint) {
       pages[k] = openCopy(arena);
@@ -362,10 +365,18 @@ final class MemSeries extends OpenXorChunk {
       dead = pendingCommits == 0;
       return dead;
     }
-    chunks = dropBefore(chunks, nChunks, mint);
-    nChunks = countChunks;
-    oooChunks = dropBefore(oooChunks, nOooChunks, mint);
-    nOooChunks = countChunks;
+    long[] h = new long[3];
+    int drop = 0; // in-order chunks: those left are the newest
+    while (drop < nChunks) {
+      arena.readHeader(chunks[drop], h);
+      if (h[1] >= mint) {
+        break;
+      }
+      drop++;
+    }
+    System.arraycopy(chunks, drop, chunks, 0, nChunks - drop);
+    nChunks -= drop;
+    nOooChunks = dropBefore(oooChunks, nOooChunks, mint);
     if (oooN > 0) {
       int from = 0;
       while (from < oooN && oooT[from] < mint) {
@@ -385,7 +396,8 @@ final class MemSeries extends OpenXorChunk {
     }
     long lo = Long.MAX_VALUE;
     if (nChunks > 0) {
-      lo = chunks[1];
+      arena.readHeader(chunks[0], h);
+      lo = h[0];
     } else if (openCount() > 0) {
       lo = openFirstT();
     }
@@ -401,9 +413,8 @@ final class MemSeries extends OpenXorChunk {
     return false;
   }
 
-  private int countChunks;
-
-  private long[] dropBefore(long[] a, int n, long mint) {
+  /** Keeps the out-of-order chunks of {@code a} that end at or after {@code mint}; their count. */
+  private static int dropBefore(long[] a, int n, long mint) {
     int keep = 0;
     for (int i = 0; i < n; i++) {
       if (a[4 * i + 2] >= mint) {
@@ -411,8 +422,7 @@ final class MemSeries extends OpenXorChunk {
         keep++;
       }
     }
-    countChunks = keep;
-    return a;
+    return keep;
   }
 
   /**
@@ -464,13 +474,15 @@ final class MemSeries extends OpenXorChunk {
   }
 
   /** Samples held, for statistics. */
-  synchronized long sampleCount() {
+  synchronized long sampleCount(ChunkArena arena) {
     long n = openCount();
     if (hist != null) {
       n += hist.sampleCount();
     }
+    long[] h = new long[3];
     for (int i = 0; i < nChunks; i++) {
-      n += chunks[4 * i + 3];
+      arena.readHeader(chunks[i], h);
+      n += h[2];
     }
     for (int i = 0; i < nOooChunks; i++) {
       n += oooChunks[4 * i + 3];
@@ -490,12 +502,13 @@ final class MemSeries extends OpenXorChunk {
   private SampleIterator mixedIterator(ChunkArena arena, long mint, long maxt) {
     java.util.List<long[]> order = new java.util.ArrayList<>(); // mint, maxt, count, index
     java.util.List<byte[]> bytes = new java.util.ArrayList<>();
+    long[] h = new long[3];
     for (int i = 0; i < nChunks; i++) {
-      if (chunks[4 * i + 2] >= mint && chunks[4 * i + 1] <= maxt) {
-        byte[] b = new byte[ChunkArena.length(chunks[4 * i]) + 8];
-        arena.copy(chunks[4 * i], b, 0);
-        order.add(
-            new long[] {chunks[4 * i + 1], chunks[4 * i + 2], chunks[4 * i + 3], bytes.size()});
+      arena.readHeader(chunks[i], h);
+      if (h[1] >= mint && h[0] <= maxt) {
+        byte[] b = new byte[ChunkArena.length(chunks[i]) - ChunkArena.HEADER + 8];
+        arena.copyChunk(chunks[i], b, 0);
+        order.add(new long[] {h[0], h[1], h[2], bytes.size()});
         bytes.add(b);
       }
     }
