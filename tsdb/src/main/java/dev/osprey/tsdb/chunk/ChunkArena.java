@@ -31,13 +31,24 @@ public final class ChunkArena implements AutoCloseable {
   private int offset = PAGE_SIZE;
   private long bytesUsed;
   private long bytesAllocated;
+  private final SlotArena openChunks = new SlotArena();
+
+  /** The slots of the head's open chunks (off the heap too); closed with this arena. */
+  public SlotArena openChunks() {
+    return openChunks;
+  }
 
   /** Copies {@code len} bytes of {@code src} into the arena; returns the chunk reference. */
   public synchronized long put(byte[] src, int len, long maxT) {
-    if (len > PAGE_SIZE) {
+    return put(src, len, maxT, len);
+  }
+
+  /** Puts {@code len} bytes of {@code src} in a space of {@code total} bytes. */
+  private long put(byte[] src, int len, long maxT, int total) {
+    if (total > PAGE_SIZE) {
       throw new IllegalStateException("BUG: chunk of " + len + " bytes is larger than a page");
     }
-    if (offset + len > PAGE_SIZE) {
+    if (offset + total > PAGE_SIZE) {
       current++;
       if (current == MAX_PAGES) {
         throw new IllegalStateException("cannot add a head chunk: " + MAX_PAGES + " pages in use");
@@ -52,12 +63,63 @@ public final class ChunkArena implements AutoCloseable {
       offset = 0;
       bytesAllocated += PAGE_SIZE;
     }
-    long ref = ((long) current << (2 * BITS)) | ((long) offset << BITS) | len;
+    long ref = ((long) current << (2 * BITS)) | ((long) offset << BITS) | total;
     pages[current].put(offset, src, 0, len);
-    offset += len;
-    bytesUsed += len;
+    offset += total;
+    bytesUsed += total;
     pageMaxT[current] = Math.max(pageMaxT[current], maxT);
     return ref;
+  }
+
+  /** Bytes in front of a chunk put by {@link #putChunk}: its first and last time and its count. */
+  public static final int HEADER = 17;
+
+  /**
+   * Puts a chunk behind a header of {@link #HEADER} bytes: {@code mint} and {@code maxt} (8 bytes
+   * each, big-endian) and {@code count} (1 byte, 1-255), so that its owner keeps only the reference
+   * on the heap. Read them with {@link #readHeader}, the chunk with {@link #copyChunk}.
+   */
+  public synchronized long putChunk(long mint, long maxt, int count, byte[] src, int len) {
+    if (count < 1 || count > 255) {
+      throw new IllegalStateException("BUG: a chunk of " + count + " samples in the head arena");
+    }
+    byte[] b = header;
+    for (int i = 0; i < 8; i++) {
+      b[i] = (byte) (mint >>> (56 - 8 * i));
+      b[8 + i] = (byte) (maxt >>> (56 - 8 * i));
+    }
+    b[16] = (byte) count;
+    long ref = put(b, HEADER, maxt, HEADER + len);
+    pages[current].put(offset - len, src, 0, len);
+    return ref;
+  }
+
+  private final byte[] header = new byte[HEADER];
+
+  /** The header of chunk {@code ref} (put by {@link #putChunk}): {mint, maxt, count}. */
+  public synchronized void readHeader(long ref, long[] out) {
+    ByteBuffer p = page(ref);
+    int at = (int) ((ref >>> BITS) & MASK);
+    out[0] = p.getLong(at);
+    out[1] = p.getLong(at + 8);
+    out[2] = p.get(at + 16) & 0xff;
+  }
+
+  /** Copies the chunk (after its header) of {@code ref} into {@code dst}; returns the end. */
+  public synchronized int copyChunk(long ref, byte[] dst, int at) {
+    ByteBuffer p = page(ref);
+    int len = length(ref) - HEADER;
+    p.get((int) ((ref >>> BITS) & MASK) + HEADER, dst, at, len);
+    return at + len;
+  }
+
+  private ByteBuffer page(long ref) {
+    int page = (int) (ref >>> (2 * BITS));
+    ByteBuffer p = page <= current ? pages[page] : null;
+    if (p == null) {
+      throw new IllegalStateException("BUG: chunk " + Long.toHexString(ref) + " was released");
+    }
+    return p;
   }
 
   /** The length in bytes of chunk {@code ref}. */
@@ -67,11 +129,7 @@ public final class ChunkArena implements AutoCloseable {
 
   /** Copies chunk {@code ref} into {@code dst} at {@code at}; returns {@code at} + its length. */
   public synchronized int copy(long ref, byte[] dst, int at) {
-    int page = (int) (ref >>> (2 * BITS));
-    ByteBuffer p = page <= current ? pages[page] : null;
-    if (p == null) {
-      throw new IllegalStateException("BUG: chunk " + Long.toHexString(ref) + " was released");
-    }
+    ByteBuffer p = page(ref);
     int len = length(ref);
     p.get((int) ((ref >>> BITS) & MASK), dst, at, len);
     return at + len;
@@ -129,5 +187,6 @@ public final class ChunkArena implements AutoCloseable {
       }
     }
     pool.clear();
+    openChunks.close();
   }
 }

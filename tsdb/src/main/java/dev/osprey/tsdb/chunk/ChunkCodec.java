@@ -36,6 +36,7 @@ public final class ChunkCodec {
 
   private long[] scratchT = new long[128];
   private long[] scratchV = new long[128];
+  private byte[] scratchBytes = new byte[256];
 
   /** Scratch arrays of at least {@code n} for callers that gather samples before encoding. */
   public long[] scratchT(int n) {
@@ -50,6 +51,14 @@ public final class ChunkCodec {
       scratchV = new long[n];
     }
     return scratchV;
+  }
+
+  /** A scratch array of at least {@code n} bytes (its contents are undefined). */
+  public byte[] scratchBytes(int n) {
+    if (scratchBytes.length < n) {
+      scratchBytes = new byte[Math.max(n, 2 * scratchBytes.length)];
+    }
+    return scratchBytes;
   }
 
   public byte[] bytes() {

@@ -462,7 +462,7 @@ public final class Head {
         if (s == null) {
           continue;
         }
-        if (s.truncateBefore(mint)) {
+        if (s.truncateBefore(mint, arena)) {
           gone.add(id);
           goneLabels.add(s.labels);
           byLabels.remove(s);

@@ -6,7 +6,8 @@ import dev.osprey.core.storage.SampleIterator;
 import dev.osprey.tsdb.chunk.ChunkArena;
 import dev.osprey.tsdb.chunk.ChunkCodec;
 import dev.osprey.tsdb.chunk.DecimalIterator;
-import dev.osprey.tsdb.chunk.XorEncoder;
+import dev.osprey.tsdb.chunk.OpenXorChunk;
+import dev.osprey.tsdb.chunk.SlotArena;
 import dev.osprey.tsdb.chunk.XorIterator;
 import dev.osprey.tsdb.query.ChunkChainIterator;
 import dev.osprey.tsdb.query.MergeIterator;
@@ -14,10 +15,15 @@ import java.util.Arrays;
 
 /**
  * One series in the head: its labels, the metadata of its closed chunks (bytes in the {@link
- * ChunkArena}), its open chunk, and a small sorted buffer of out-of-order samples. One object per
- * series, none per sample. Every method is synchronized on the series.
+ * ChunkArena}), its open chunk (the encoder's state inherited from {@link OpenXorChunk}, the bytes
+ * in the arena's {@link SlotArena}), and a small sorted buffer of out-of-order samples. One object
+ * per series, none per sample. Every method is synchronized on the series, so a reader copies a
+ * consistent prefix of the open chunk.
+ *
+ * <p>The inherited {@code lastT} is the time of the last in-order float sample and {@code lastV}
+ * its value bits.
  */
-final class MemSeries {
+final class MemSeries extends OpenXorChunk {
   static final int SAMPLES_PER_CHUNK = 120;
   static final int OOO_CAPACITY = 32;
 
@@ -34,9 +40,9 @@ final class MemSeries {
   private int pendingCommits; // appenders holding samples for this series: not collectable
   volatile boolean dead; // removed from the head by truncation; never revived
 
-  private XorEncoder open;
-  private long openEnd; // the chunk is cut when a sample reaches this time
-  // 4 longs per closed chunk: arena ref, mint, maxt, count
+  private boolean hasOpen; // holds in-order float samples (the open chunk may be empty)
+  // the arena references of the closed chunks, in time order (their mint, maxt and count are in
+  // the arena, in front of each chunk); 4 longs per out-of-order chunk: ref, mint, maxt, count
   private long[] chunks = EMPTY;
   private int nChunks;
   private long[] oooChunks = EMPTY;
@@ -45,8 +51,6 @@ final class MemSeries {
   private long[] oooV;
   private int oooN;
   private long minT = Long.MAX_VALUE;
-  private long maxT = Long.MIN_VALUE; // of the in-order samples
-  private long lastV;
   private HistSeries hist; // native-histogram samples; null while the series has none
 
   private static final long[] EMPTY = new long[0];
@@ -57,7 +61,7 @@ final class MemSeries {
   }
 
   synchronized long maxT() {
-    return maxT;
+    return lastT;
   }
 
   synchronized long minT() {
@@ -73,13 +77,13 @@ final class MemSeries {
     if (hist != null && t <= hist.maxT()) {
       return t == hist.maxT() ? DUPLICATE : OUT_OF_ORDER; // a histogram sample is there or later
     }
-    if (open == null || t > maxT) {
+    if (!hasOpen || t > lastT) {
       return OK;
     }
-    if (t == maxT) {
+    if (t == lastT) {
       return vBits == lastV ? DUPLICATE_IGNORED : DUPLICATE;
     }
-    if (oooWindow > 0 && t >= maxT - oooWindow) {
+    if (oooWindow > 0 && t >= lastT - oooWindow) {
       int i = oooIndex(t);
       if (i >= 0) {
         return oooV[i] == vBits ? DUPLICATE_IGNORED : DUPLICATE;
@@ -111,7 +115,7 @@ final class MemSeries {
     if (c != OK) {
       return c;
     }
-    if (open != null && t < maxT) {
+    if (hasOpen && t < lastT) {
       insertOoo(t, vBits, arena, codec);
       minT = Math.min(minT, t);
       return OK;
@@ -119,37 +123,39 @@ final class MemSeries {
     if (hist != null) {
       hist.cut(); // chunks of the two kinds never overlap in time
     }
-    if (open == null) {
-      open = new XorEncoder(64);
-      open.reset();
-    } else if (open.count() >= SAMPLES_PER_CHUNK || t >= openEnd) {
+    hasOpen = true;
+    int n = openCount();
+    // cut at 120 samples, and where the chunk's block ends (from its first sample's time)
+    if (n >= SAMPLES_PER_CHUNK
+        || n > 0 && t >= Math.floorDiv(openFirstT(), blockRange) * blockRange + blockRange) {
       cut(arena, codec);
     }
-    if (open.count() == 0) {
-      openEnd = Math.floorDiv(t, blockRange) * blockRange + blockRange;
-    }
-    open.append(t, vBits);
-    maxT = t;
-    lastV = vBits;
+    appendOpen(arena.openChunks(), t, vBits); // sets lastT and lastV
     minT = Math.min(minT, t);
     return OK;
   }
 
   private void cut(ChunkArena arena, ChunkCodec codec) {
     // the open chunk is Gorilla (appendable); closed chunks take the smaller encoding
-    XorIterator it = new XorIterator().reset(open.buffer(), 0, open.count());
-    long[] ts = codec.scratchT(open.count());
-    long[] vs = codec.scratchV(open.count());
+    int n = openCount();
+    byte[] b = codec.scratchBytes(openByteLength() + 8); // padded for the bit reader
+    copyOpen(arena.openChunks(), b, 0);
+    XorIterator it = new XorIterator().reset(b, 0, n);
+    long[] ts = codec.scratchT(n);
+    long[] vs = codec.scratchV(n);
     for (int i = 0; it.next(); i++) {
       ts[i] = it.t();
       vs[i] = it.vBits();
     }
-    codec.encode(ts, vs, open.count());
-    long ref = arena.put(codec.bytes(), codec.length(), open.lastT());
-    chunks = addChunk(chunks, nChunks++, ref, open.firstT(), open.lastT(), open.count());
-    // the buffer is kept: starting each chunk in a small new one (tried) made garbage that
-    // outlived young collections and raised the RSS after ingest more than it saved
-    open.reset();
+    codec.encode(ts, vs, n);
+    long ref = arena.putChunk(openFirstT(), lastT, n, codec.bytes(), codec.length());
+    if (nChunks == chunks.length) {
+      chunks = Arrays.copyOf(chunks, nChunks + 2); // a head holds a few chunks per series
+    }
+    chunks[nChunks++] = ref;
+    // the slot goes back to the arena: the next chunk starts in a small one, so the off-heap
+    // memory of open chunks follows what they hold (no garbage: slots are reused)
+    resetOpen(arena.openChunks());
   }
 
   private static long[] addChunk(long[] a, int i, long ref, long mint, long maxt, int count) {
@@ -193,8 +199,8 @@ final class MemSeries {
 
   /** Whether a histogram sample could be appended, without appending it. */
   synchronized int checkHistogram(long t, FloatHistogram h) {
-    if (open != null && t <= maxT) {
-      return t == maxT ? DUPLICATE : OUT_OF_ORDER; // a float sample is there or later
+    if (hasOpen && t <= lastT) {
+      return t == lastT ? DUPLICATE : OUT_OF_ORDER; // a float sample is there or later
     }
     return hist == null ? OK : hist.check(t, h);
   }
@@ -206,7 +212,7 @@ final class MemSeries {
     if (c != OK) {
       return c;
     }
-    if (open != null && open.count() > 0) {
+    if (hasOpen && openCount() > 0) {
       cut(arena, codec); // chunks of the two kinds never overlap in time
     }
     if (hist == null) {
@@ -225,12 +231,12 @@ final class MemSeries {
   /** Whether any sample may lie in {@code [mint, maxt]} (by time range only). */
   synchronized boolean overlaps(long mint, long maxt) {
     if (hist != null) {
-      return minT <= maxt && Math.max(maxT, Math.max(hist.maxT(), oooMaxT())) >= mint;
+      return minT <= maxt && Math.max(lastT, Math.max(hist.maxT(), oooMaxT())) >= mint;
     }
-    if (open == null) {
+    if (!hasOpen) {
       return false;
     }
-    long hi = maxT;
+    long hi = lastT;
     if (oooN > 0) {
       hi = Math.max(hi, oooT[oooN - 1]);
     }
@@ -245,43 +251,41 @@ final class MemSeries {
     if (hist != null) {
       return mixedIterator(arena, mint, maxt);
     }
-    if (open == null) {
+    if (!hasOpen) {
       return EmptyIterator.INSTANCE;
     }
-    int total = nChunks + (open.count() > 0 ? 1 : 0);
+    int total = nChunks + (openCount() > 0 ? 1 : 0);
     byte[][] pages = new byte[total][];
     int[] offsets = new int[total];
     int[] counts = new int[total];
     long[] ends = new long[total];
     // the closed chunks overlapping the range are copied out of the arena into one array
+    long[] h = new long[3];
     int bytes = 8; // padding: bit readers read 8 bytes at a time
+    int k = 0;
     for (int i = 0; i < nChunks; i++) {
-      if (chunks[4 * i + 2] >= mint && chunks[4 * i + 1] <= maxt) {
-        bytes += ChunkArena.length(chunks[4 * i]);
+      arena.readHeader(chunks[i], h);
+      if (h[1] >= mint && h[0] <= maxt) {
+        bytes += ChunkArena.length(chunks[i]) - ChunkArena.HEADER;
+        counts[k] = (int) h[2];
+        ends[k] = h[1];
+        offsets[k] = i; // for now: which chunk
+        k++;
       }
     }
     byte[] copy = bytes > 8 ? new byte[bytes] : null;
     int at = 0;
-    int k = 0;
-    for (int i = 0; i < nChunks; i++) {
-      if (chunks[4 * i + 2] < mint || chunks[4 * i + 1] > maxt) {
-        continue;
-      }
-      pages[k] = copy;
-      offsets[k] = at;
-      at = arena.copy(chunks[4 * i], copy, at);
-      counts[k] = (int) chunks[4 * i + 3];
-      ends[k] = chunks[4 * i + 2];
-      k++;
+    for (int j = 0; j < k; j++) {
+      int i = offsets[j];
+      pages[j] = copy;
+      offsets[j] = at;
+      at = arena.copyChunk(chunks[i], copy, at);
     }
-    if (open.count() > 0 && open.firstT() <= maxt && open.lastT() >= mint) {
-      byte[] o = new byte[open.byteLength() + 1 + 8];
-      o[0] = ChunkCodec.XOR;
-      System.arraycopy(open.buffer(), 0, o, 1, open.byteLength());
-      pages[k] = o;
+    if (openCount() > 0 && openFirstT() <= maxt && lastT >= mint) {
+      pages[k] = openCopy(arena);
       offsets[k] = 0;
-      counts[k] = open.count();
-      ends[k] = open.lastT();
+      counts[k] = openCount();
+      ends[k] = lastT;
       k++;
     }
     SampleIterator inOrder = new ChunkChainIterator(pages, offsets, counts, ends, k, mint, maxt);
@@ -328,35 +332,51 @@ final class MemSeries {
     return true;
   }
 
+  /** The open chunk as a chunk of its own: the encoding tag, its bytes, 8 bytes of padding. */
+  private byte[] openCopy(ChunkArena arena) {
+    byte[] o = new byte[openByteLength() + 1 + 8];
+    o[0] = ChunkCodec.XOR;
+    copyOpen(arena.openChunks(), o, 1);
+    return o;
+  }
+
   /**
    * Drops every chunk and out-of-order sample older than {@code mint} (they are in a block now).
    * Returns true when the series holds nothing anymore and no appender holds samples for it, so it
    * can be removed from the head.
    */
-  synchronized boolean truncateBefore(long mint) {
+  synchronized boolean truncateBefore(long mint, ChunkArena arena) {
     if (hist == null) {
-      return truncateFloatsBefore(mint);
+      return truncateFloatsBefore(mint, arena);
     }
     boolean histEmpty = hist.truncateBefore(mint);
-    boolean floatsEmpty = truncateFloatsBefore(mint);
+    boolean floatsEmpty = truncateFloatsBefore(mint, arena);
     if (!histEmpty) {
       dead = false;
-      long floatMin = open == null ? Long.MAX_VALUE : minT; // minT is stale with no floats left
+      long floatMin = !hasOpen ? Long.MAX_VALUE : minT; // minT is stale with no floats left
       minT = Math.min(floatMin, Math.max(hist.minT(), mint));
       return false;
     }
     return floatsEmpty;
   }
 
-  private boolean truncateFloatsBefore(long mint) {
-    if (open == null) {
+  private boolean truncateFloatsBefore(long mint, ChunkArena arena) {
+    if (!hasOpen) {
       dead = pendingCommits == 0;
       return dead;
     }
-    chunks = dropBefore(chunks, nChunks, mint);
-    nChunks = countChunks;
-    oooChunks = dropBefore(oooChunks, nOooChunks, mint);
-    nOooChunks = countChunks;
+    long[] h = new long[3];
+    int drop = 0; // in-order chunks: those left are the newest
+    while (drop < nChunks) {
+      arena.readHeader(chunks[drop], h);
+      if (h[1] >= mint) {
+        break;
+      }
+      drop++;
+    }
+    System.arraycopy(chunks, drop, chunks, 0, nChunks - drop);
+    nChunks -= drop;
+    nOooChunks = dropBefore(oooChunks, nOooChunks, mint);
     if (oooN > 0) {
       int from = 0;
       while (from < oooN && oooT[from] < mint) {
@@ -366,18 +386,20 @@ final class MemSeries {
       System.arraycopy(oooV, from, oooV, 0, oooN - from);
       oooN -= from;
     }
-    boolean openOld = open.count() == 0 || open.lastT() < mint;
+    boolean openOld = openCount() == 0 || lastT < mint;
     if (openOld && nChunks == 0 && nOooChunks == 0 && oooN == 0) {
-      open = null;
+      resetOpen(arena.openChunks());
+      hasOpen = false;
       minT = Long.MAX_VALUE;
       dead = pendingCommits == 0;
       return dead;
     }
     long lo = Long.MAX_VALUE;
     if (nChunks > 0) {
-      lo = chunks[1];
-    } else if (open.count() > 0) {
-      lo = open.firstT();
+      arena.readHeader(chunks[0], h);
+      lo = h[0];
+    } else if (openCount() > 0) {
+      lo = openFirstT();
     }
     if (nOooChunks > 0) {
       for (int i = 0; i < nOooChunks; i++) {
@@ -391,9 +413,8 @@ final class MemSeries {
     return false;
   }
 
-  private int countChunks;
-
-  private long[] dropBefore(long[] a, int n, long mint) {
+  /** Keeps the out-of-order chunks of {@code a} that end at or after {@code mint}; their count. */
+  private static int dropBefore(long[] a, int n, long mint) {
     int keep = 0;
     for (int i = 0; i < n; i++) {
       if (a[4 * i + 2] >= mint) {
@@ -401,8 +422,7 @@ final class MemSeries {
         keep++;
       }
     }
-    countChunks = keep;
-    return a;
+    return keep;
   }
 
   /**
@@ -413,7 +433,7 @@ final class MemSeries {
     if (hist != null) {
       return deleteRangeMixed(mint, maxt, arena, blockRange);
     }
-    if (open == null) {
+    if (!hasOpen) {
       return 0;
     }
     long[] t = new long[64];
@@ -442,9 +462,10 @@ final class MemSeries {
     oooChunks = EMPTY;
     nOooChunks = 0;
     oooN = 0;
-    open = null;
+    resetOpen(arena.openChunks());
+    hasOpen = false;
     minT = Long.MAX_VALUE;
-    maxT = Long.MIN_VALUE;
+    lastT = Long.MIN_VALUE;
     ChunkCodec codec = new ChunkCodec();
     for (int i = 0; i < n; i++) {
       append(t[i], v[i], 0, arena, blockRange, codec);
@@ -453,13 +474,15 @@ final class MemSeries {
   }
 
   /** Samples held, for statistics. */
-  synchronized long sampleCount() {
-    long n = open == null ? 0 : open.count();
+  synchronized long sampleCount(ChunkArena arena) {
+    long n = openCount();
     if (hist != null) {
       n += hist.sampleCount();
     }
+    long[] h = new long[3];
     for (int i = 0; i < nChunks; i++) {
-      n += chunks[4 * i + 3];
+      arena.readHeader(chunks[i], h);
+      n += h[2];
     }
     for (int i = 0; i < nOooChunks; i++) {
       n += oooChunks[4 * i + 3];
@@ -488,21 +511,19 @@ final class MemSeries {
   private SampleIterator mixedIterator(ChunkArena arena, long mint, long maxt) {
     java.util.List<long[]> order = new java.util.ArrayList<>(); // mint, maxt, count, index
     java.util.List<byte[]> bytes = new java.util.ArrayList<>();
+    long[] h = new long[3];
     for (int i = 0; i < nChunks; i++) {
-      if (chunks[4 * i + 2] >= mint && chunks[4 * i + 1] <= maxt) {
-        byte[] b = new byte[ChunkArena.length(chunks[4 * i]) + 8];
-        arena.copy(chunks[4 * i], b, 0);
-        order.add(
-            new long[] {chunks[4 * i + 1], chunks[4 * i + 2], chunks[4 * i + 3], bytes.size()});
+      arena.readHeader(chunks[i], h);
+      if (h[1] >= mint && h[0] <= maxt) {
+        byte[] b = new byte[ChunkArena.length(chunks[i]) - ChunkArena.HEADER + 8];
+        arena.copyChunk(chunks[i], b, 0);
+        order.add(new long[] {h[0], h[1], h[2], bytes.size()});
         bytes.add(b);
       }
     }
-    if (open != null && open.count() > 0 && open.firstT() <= maxt && open.lastT() >= mint) {
-      byte[] o = new byte[open.byteLength() + 1 + 8];
-      o[0] = ChunkCodec.XOR;
-      System.arraycopy(open.buffer(), 0, o, 1, open.byteLength());
-      order.add(new long[] {open.firstT(), open.lastT(), open.count(), bytes.size()});
-      bytes.add(o);
+    if (hasOpen && openCount() > 0 && openFirstT() <= maxt && lastT >= mint) {
+      order.add(new long[] {openFirstT(), lastT, openCount(), bytes.size()});
+      bytes.add(openCopy(arena));
     }
     hist.forEachChunk(
         mint,
@@ -551,10 +572,11 @@ final class MemSeries {
     oooChunks = EMPTY;
     nOooChunks = 0;
     oooN = 0;
-    open = null;
+    resetOpen(arena.openChunks());
+    hasOpen = false;
     hist.clear();
     minT = Long.MAX_VALUE;
-    maxT = Long.MIN_VALUE;
+    lastT = Long.MIN_VALUE;
     ChunkCodec codec = new ChunkCodec();
     for (Object[] o : keep) {
       long t = (Long) o[0];

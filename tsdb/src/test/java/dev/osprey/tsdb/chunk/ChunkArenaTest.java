@@ -42,6 +42,43 @@ class ChunkArenaTest {
   }
 
   @Test
+  void chunksWithHeadersReadBackTheirTimesCountsAndBytesAcrossPages() {
+    Random r = new Random(9);
+    try (ChunkArena a = new ChunkArena()) {
+      int n = 2000; // about 2 MiB: chunks and headers land on several pages
+      byte[][] want = new byte[n][];
+      long[][] head = new long[n][];
+      long[] refs = new long[n];
+      for (int i = 0; i < n; i++) {
+        byte[] b = new byte[1 + r.nextInt(2000)];
+        r.nextBytes(b);
+        want[i] = b;
+        long mint = r.nextLong();
+        long maxt = i % 3 == 0 ? Long.MAX_VALUE : mint + r.nextInt(1 << 30);
+        int count = i % 2 == 0 ? 255 : 1 + r.nextInt(120);
+        head[i] = new long[] {mint, maxt, count};
+        refs[i] = a.putChunk(mint, maxt, count, Arrays.copyOf(b, b.length + 3), b.length);
+        assertThat(ChunkArena.length(refs[i])).isEqualTo(b.length + ChunkArena.HEADER);
+      }
+      assertThat(a.bytesUsed())
+          .isEqualTo(
+              Arrays.stream(want).mapToLong(b -> b.length).sum() + (long) n * ChunkArena.HEADER);
+      long[] h = new long[3];
+      for (int i = 0; i < n; i++) {
+        a.readHeader(refs[i], h);
+        assertThat(h).containsExactly(head[i]);
+        byte[] got = new byte[want[i].length + 2];
+        assertThat(a.copyChunk(refs[i], got, 1)).isEqualTo(want[i].length + 1);
+        assertThat(Arrays.copyOfRange(got, 1, want[i].length + 1)).isEqualTo(want[i]);
+      }
+      assertThatThrownBy(() -> a.putChunk(0, 1, 256, new byte[1], 1))
+          .isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(() -> a.putChunk(0, 1, 0, new byte[1], 1))
+          .isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
   void releaseFreesOnlyFullPagesOfOlderChunks() {
     try (ChunkArena a = new ChunkArena()) {
       byte[] b = new byte[100_000];
