@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  * @param spoolMaxBytes the spool's size limit; above it reading pauses
  * @param pollInterval stat-poll period (discovery fallback, rotation and truncation checks)
  * @param spoolRollCycle Chronicle roll cycle of the spool
- * @param batchRecords most entries per push request
+ * @param batchRecords most entries per push request (a push also stops at {@link
+ *     LogShipper#PUSH_MAX_BYTES} of spool records, which is what bounds it with the default)
  * @param batchAge how long a push batch waits to fill
  * @param multiline multi-line joining rules; the first that selects a file applies (none: off)
  */
@@ -47,6 +48,14 @@ public record ShipperConfig(
     Duration batchAge,
     List<MultilineConfig> multiline) {
 
+  /**
+   * Entries per push by default: high enough that {@link LogShipper#PUSH_MAX_BYTES} decides (about
+   * 7,000 lines of 115 bytes). 2,000 cost the forwarder, the HTTP client and the receiver about a
+   * third more CPU per MiB (bench/RESULTS.md, 2026-12-03 evening, helper shipper); a kill replays
+   * at most one push either way.
+   */
+  static final int DEFAULT_BATCH_RECORDS = 10_000;
+
   public ShipperConfig {
     glob = glob != null ? glob : "/var/log/pods/*/*/*.log";
     Objects.requireNonNull(spoolDir, "spoolDir");
@@ -61,7 +70,7 @@ public record ShipperConfig(
     spoolMaxBytes = spoolMaxBytes > 0 ? spoolMaxBytes : 1L << 30;
     pollInterval = pollInterval != null ? pollInterval : Duration.ofMillis(250);
     spoolRollCycle = spoolRollCycle != null ? spoolRollCycle : "FIVE_MINUTELY";
-    batchRecords = batchRecords > 0 ? batchRecords : 2000;
+    batchRecords = batchRecords > 0 ? batchRecords : DEFAULT_BATCH_RECORDS;
     batchAge = batchAge != null ? batchAge : Duration.ofMillis(500);
     multiline = multiline != null ? List.copyOf(multiline) : List.of();
     if (maxLineBytes < 16) {
