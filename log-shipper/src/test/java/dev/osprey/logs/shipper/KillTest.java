@@ -115,12 +115,14 @@ class KillTest {
       }
       int total = writers.stream().mapToInt(w -> w.lines).sum();
       assertThat(sink.accepted()).isEqualTo(total);
-      // The cursor is committed right after each 2xx, and the reader never spools a line twice:
-      // a kill replays at most the one push in flight.
+      // The cursor is committed right after each 2xx, and the reader resumes after the last line
+      // it spooled: a kill replays at most the one push in flight, plus a rotated file re-read
+      // whole when the kill came within about a second of letting it go (log-shipper.md).
       int maxPush = sink.maxRequestEntries.get();
+      int maxFile = writers.stream().mapToInt(w -> w.linesPerFile).max().orElseThrow();
       assertThat(sink.replays.get())
           .as("replays after %d kills, pushes of at most %d entries", kills, maxPush)
-          .isLessThanOrEqualTo(kills * maxPush);
+          .isLessThanOrEqualTo(kills * (maxPush + maxFile));
       System.out.printf(
           "kill test: seed=%d kills=%d lines=%d replays=%d requests=%d max entries per push=%d%n",
           seed, kills, total, sink.replays.get(), sink.requests.get(), maxPush);
