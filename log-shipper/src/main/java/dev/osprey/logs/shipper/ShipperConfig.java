@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * @param pollInterval stat-poll period (discovery fallback, rotation and truncation checks)
  * @param spoolRollCycle Chronicle roll cycle of the spool
  * @param batchRecords most entries per push request (a push also stops at {@link
- *     LogShipper#PUSH_MAX_BYTES} of spool records, which is what bounds it with the default)
+ *     LogShipper#PUSH_MAX_BYTES} of spool records)
  * @param batchAge how long a push batch waits to fill
  * @param multiline multi-line joining rules; the first that selects a file applies (none: off)
  */
@@ -49,12 +49,13 @@ public record ShipperConfig(
     List<MultilineConfig> multiline) {
 
   /**
-   * Entries per push by default: high enough that {@link LogShipper#PUSH_MAX_BYTES} decides (about
-   * 7,000 lines of 115 bytes). 2,000 cost the forwarder, the HTTP client and the receiver about a
-   * third more CPU per MiB (bench/RESULTS.md, 2026-12-03 evening, helper shipper); a kill replays
-   * at most one push either way.
+   * Entries per push by default. 10,000 (so that {@link LogShipper#PUSH_MAX_BYTES} decides, about
+   * 7,000 lines of 115 bytes) cost the forwarder, the HTTP client and the receiver 11-36% less CPU
+   * per MiB, but shipped one file slower in wall time in every one of 7 alternating pairs on the
+   * loaded machine, for a reason not found (bench/RESULTS.md, 2026-12-03 evening, helper shipper):
+   * 2,000 stays until an idle machine decides.
    */
-  static final int DEFAULT_BATCH_RECORDS = 10_000;
+  static final int DEFAULT_BATCH_RECORDS = 2_000;
 
   public ShipperConfig {
     glob = glob != null ? glob : "/var/log/pods/*/*/*.log";
