@@ -58,6 +58,14 @@ public final class LogShipper implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LogShipper.class);
   private static final int POLLS_PER_FILE_PER_ROUND = 16;
 
+  /**
+   * Spool bytes per push request (the forwarder stops adding spool records once a push holds this
+   * much, so one push is at most this plus one log batch of {@link Spool#maxBatchBytes()}).
+   * Promtail batches 1 MiB too, and Loki's default ingestion burst (6 MB) takes it whole. It is
+   * also what a kill -9 can replay: the push in flight, delivered but not yet committed.
+   */
+  public static final long PUSH_MAX_BYTES = 1L << 20;
+
   private final ShipperConfig config;
   private final Spool spool;
 
@@ -144,7 +152,7 @@ public final class LogShipper implements AutoCloseable {
         Forwarder.lokiPush(
             spool,
             ForwarderConfig.of("loki", config.pushUri())
-                .withBatch(config.batchRecords(), 1L << 20, config.batchAge()),
+                .withBatch(config.batchRecords(), PUSH_MAX_BYTES, config.batchAge()),
             registry);
     try {
       this.watch = FileSystems.getDefault().newWatchService();

@@ -31,6 +31,9 @@ final class LokiSink implements AutoCloseable {
   final AtomicInteger replays = new AtomicInteger();
   final AtomicInteger requests = new AtomicInteger();
 
+  /** The most entries one push request carried (replays included). */
+  final AtomicInteger maxRequestEntries = new AtomicInteger();
+
   /** While true, every push is answered 503 (an outage). */
   volatile boolean down;
 
@@ -55,6 +58,7 @@ final class LokiSink implements AutoCloseable {
               // receiver (on the same cores) costing more than the shipper.
               long[] countAndSum = PushWalker.countAndChecksum(body);
               requests.incrementAndGet();
+              maxRequestEntries.accumulateAndGet((int) countAndSum[0], Math::max);
               synchronized (this) {
                 accepted += (int) countAndSum[0];
                 lineChecksum += countAndSum[1];
@@ -64,6 +68,11 @@ final class LokiSink implements AutoCloseable {
             }
             Push.PushRequest req = Push.PushRequest.parseFrom(body);
             requests.incrementAndGet();
+            int n = 0;
+            for (Push.StreamAdapter s : req.getStreamsList()) {
+              n += s.getEntriesCount();
+            }
+            maxRequestEntries.accumulateAndGet(n, Math::max);
             synchronized (this) {
               for (Push.StreamAdapter s : req.getStreamsList()) {
                 for (Push.EntryAdapter e : s.getEntriesList()) {
