@@ -495,7 +495,7 @@ final class MemSeries extends OpenXorChunk {
    * out-of-order buffer, and the histogram chunks.
    */
   synchronized int chunkCount() {
-    int n = nChunks + nOooChunks + (open != null && open.count() > 0 ? 1 : 0) + (oooN > 0 ? 1 : 0);
+    int n = nChunks + nOooChunks + (openCount() > 0 ? 1 : 0) + (oooN > 0 ? 1 : 0);
     return hist == null ? n : n + hist.chunkCount();
   }
 
