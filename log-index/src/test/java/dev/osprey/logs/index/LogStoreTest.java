@@ -252,6 +252,19 @@ class LogStoreTest {
   }
 
   @Test
+  void aSearchSeesLinesAppendedWhileNobodySearchedAndTheBackgroundRefreshWaits() throws Exception {
+    LogStore s = LogStore.open(dir, CONFIG, new SimpleMeterRegistry(), true);
+    open.add(s);
+    // nobody has searched: the background refresh runs only every IDLE_REFRESH_MS; a search
+    // whose last refresh is older than 2 x REFRESH_MS refreshes before it reads
+    Thread.sleep(2 * LogStore.REFRESH_MS + 50);
+    s.append(List.of(stream("api", NOW, "x", "y")));
+    assertThat(all(s, req(List.of(), null, true, 0)))
+        .extracting(Hit::line)
+        .containsExactly("x", "y");
+  }
+
+  @Test
   void uncommittedLinesAreRecoveredFromTheWalAfterACrash() throws IOException {
     LogStore s = open(dir);
     s.append(List.of(stream("api", NOW, "committed")));
