@@ -40,30 +40,15 @@ import org.slf4j.LoggerFactory;
  * <p>Appends go to the WAL (reaching the OS before the call returns), then to the partition's
  * IndexWriter; a line whose dedup key (stream, timestamp, line) is already in its partition is
  * skipped, so an agent's replay adds nothing. Readers are refreshed every {@value #REFRESH_MS} ms
- * while lines are arriving and searches come, every {@value #IDLE_REFRESH_MS} ms while nobody
- * searches (on their own thread, so a commit does not hold them up), and a search refreshes first
- * when the last refresh is older than 2 x {@value #REFRESH_MS} ms: a line is searchable within
- * about a second of its append returning (at once after {@link #refresh()}), and the first search
- * after a bulk ingest pays for flushing at most {@value #IDLE_REFRESH_MS} ms of lines; partitions
- * are committed every {@link LogIndexConfig#commitInterval()} and at close, after which the WAL
- * segments they cover are deleted. Retention drops whole partitions.
+ * while lines are arriving (on their own thread, so a commit does not hold them up), so a line is
+ * searchable within about a second of its append returning (at once after {@link #refresh()}), and
+ * the first search after a bulk ingest does not pay for flushing the whole indexing buffer;
+ * partitions are committed every {@link LogIndexConfig#commitInterval()} and at close, after which
+ * the WAL segments they cover are deleted. Retention drops whole partitions.
  */
 public final class LogStore implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LogStore.class);
   static final long REFRESH_MS = 200;
-
-  /**
-   * How often readers refresh while lines arrive and nobody searches. Each refresh flushes the
-   * indexing buffer into a new segment, and every segment is merged and rewritten later: at 200 ms
-   * during a bulk ingest, flushes and the merges of their tiny segments took about half of the
-   * ingest CPU. A search refreshes first when the last refresh is older than 2 x {@link
-   * #REFRESH_MS}, so lines stay searchable as fast as before; it pays for flushing at most this
-   * long of lines.
-   */
-  static final long IDLE_REFRESH_MS = 1000;
-
-  /** Searches within this long keep the refresh at {@link #REFRESH_MS}. */
-  static final long SEARCH_ACTIVE_MS = 10_000;
 
   private final Path dir;
   private final LogIndexConfig config;
@@ -82,7 +67,6 @@ public final class LogStore implements AutoCloseable {
   private final Timer refreshTimer;
   private volatile boolean dirty;
   private volatile long lastRefresh = System.nanoTime();
-  private volatile long lastSearch = System.nanoTime() - SEARCH_ACTIVE_MS * 1_000_000L;
   private volatile boolean closed;
   private final java.util.concurrent.CopyOnWriteArrayList<AppendListener> listeners =
       new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -355,12 +339,7 @@ public final class LogStore implements AutoCloseable {
   }
 
   private void refreshIfDirty() {
-    if (!dirty) {
-      return;
-    }
-    long now = System.nanoTime();
-    boolean searching = now - lastSearch < SEARCH_ACTIVE_MS * 1_000_000L;
-    if (searching || now - lastRefresh >= IDLE_REFRESH_MS * 1_000_000L) {
+    if (dirty) {
       dirty = false;
       refresh();
     }
@@ -372,7 +351,6 @@ public final class LogStore implements AutoCloseable {
    */
   private void beforeSearch() {
     long now = System.nanoTime();
-    lastSearch = now;
     if (dirty && now - lastRefresh >= 2 * REFRESH_MS * 1_000_000L) {
       dirty = false;
       refresh();

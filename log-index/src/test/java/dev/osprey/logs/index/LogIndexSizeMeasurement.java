@@ -78,8 +78,7 @@ class LogIndexSizeMeasurement {
     long cpu0 = bean.getProcessCpuTime();
     long t0 = System.nanoTime();
     Path dir = tmp.resolve("logs");
-    // With the background refresh (as in the server; no searches come here, so every
-    // LogStore.IDLE_REFRESH_MS while lines arrive): each
+    // With the background refresh (every 200 ms while lines arrive), as in the server: each
     // refresh flushes a segment, and the merges of those segments are a large part of the CPU.
     // With osprey.bench.refreshEvery=N, a refresh every N lines instead (no background thread):
     // segments of the same size whatever the load of the host, for A/B comparisons of CPU.
