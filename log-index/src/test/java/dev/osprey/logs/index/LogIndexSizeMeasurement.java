@@ -25,7 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * `osprey bench logs --work-dir DIR` run (DIR/raw/app/pod.log), pushed in the bench's order (line i
  * belongs to stream (i % 3) * 8 + i / 3 % 8) in batches of 5,000 from one thread, without HTTP.
  * Run: {@code -Dosprey.bench.raw=DIR/raw -Dtest=LogIndexSizeMeasurement}, or its main with the test
- * classpath.
+ * classpath. {@code -Dosprey.bench.maxLinesPerStream=N} reads only the first N lines of each file;
+ * {@code -Dosprey.bench.refreshEvery=N} refreshes after every N lines instead of on the background
+ * thread's clock, so that segment sizes do not depend on how loaded the host is.
  */
 @EnabledIfSystemProperty(named = "osprey.bench.raw", matches = ".+")
 class LogIndexSizeMeasurement {
@@ -48,7 +50,8 @@ class LogIndexSizeMeasurement {
       String pod = app + "-7d9f8b" + (s % 8) + "-x" + (char) ('a' + s % 8) + "q2z";
       List<String> ls = new ArrayList<>();
       try (BufferedReader r = Files.newBufferedReader(raw.resolve(app).resolve(pod + ".log"))) {
-        for (String l = r.readLine(); l != null; l = r.readLine()) {
+        int max = Integer.getInteger("osprey.bench.maxLinesPerStream", Integer.MAX_VALUE);
+        for (String l = r.readLine(); l != null && ls.size() < max; l = r.readLine()) {
           ls.add(l);
           rawBytes += l.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1;
         }
@@ -77,7 +80,10 @@ class LogIndexSizeMeasurement {
     Path dir = tmp.resolve("logs");
     // With the background refresh (every 200 ms while lines arrive), as in the server: each
     // refresh flushes a segment, and the merges of those segments are a large part of the CPU.
-    boolean background = !Boolean.getBoolean("osprey.bench.noRefresh");
+    // With osprey.bench.refreshEvery=N, a refresh every N lines instead (no background thread):
+    // segments of the same size whatever the load of the host, for A/B comparisons of CPU.
+    int refreshEvery = Integer.getInteger("osprey.bench.refreshEvery", 0);
+    boolean background = refreshEvery == 0 && !Boolean.getBoolean("osprey.bench.noRefresh");
     try (LogStore store = LogStore.open(dir, cfg, new SimpleMeterRegistry(), background)) {
       int batch = Integer.getInteger("osprey.bench.batch", 5000);
       for (long b = 0; b < total; b += batch) {
@@ -96,11 +102,23 @@ class LogIndexSizeMeasurement {
           }
         }
         store.append(req);
+        if (refreshEvery > 0 && (b + batch) / refreshEvery != b / refreshEvery) {
+          store.refresh();
+        }
       }
       store.refresh();
       long ingestNs = System.nanoTime() - t0;
       long ingestCpu = bean.getProcessCpuTime() - cpu0;
       store.commit();
+      for (LogPartition p : store.partitionsForTest()) { // let the merges running now finish
+        ((org.apache.lucene.index.ConcurrentMergeScheduler)
+                p.writer.getConfig().getMergeScheduler())
+            .sync();
+      }
+      long settledCpu = bean.getProcessCpuTime() - cpu0;
+      System.out.printf(
+          "with the merges running at the end finished: %.1f CPU s = %,.0f lines per CPU-second%n",
+          settledCpu / 1e9, total / (settledCpu / 1e9));
       System.out.printf(
           "ingest in process: %,d lines in %.1f s = %,.0f lines/s; %.1f CPU s = %,.0f lines per"
               + " CPU-second%n",

@@ -252,6 +252,16 @@ class LogStoreTest {
   }
 
   @Test
+  void aSearchRefreshesFirstWhenTheLastRefreshIsOlderThanTwiceTheInterval() throws Exception {
+    LogStore s = open(dir); // no background refresh: only the search's own can show the lines
+    Thread.sleep(2 * LogStore.REFRESH_MS + 50);
+    s.append(List.of(stream("api", NOW, "x", "y")));
+    assertThat(all(s, req(List.of(), null, true, 0)))
+        .extracting(Hit::line)
+        .containsExactly("x", "y");
+  }
+
+  @Test
   void uncommittedLinesAreRecoveredFromTheWalAfterACrash() throws IOException {
     LogStore s = open(dir);
     s.append(List.of(stream("api", NOW, "committed")));
