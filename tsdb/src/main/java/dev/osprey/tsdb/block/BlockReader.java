@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
 import org.roaringbitmap.RoaringBitmap;
 
@@ -37,7 +38,35 @@ public final class BlockReader implements PostingsSource {
   /** Per label name (sorted): its values, sorted, and each value's postings (offset, length). */
   private final TreeMap<String, LabelValues> postingsTable = new TreeMap<>(Utf8Order::compare);
 
-  private record LabelValues(List<String> sorted, Map<String, long[]> postings) {}
+  private record LabelValues(List<String> sorted, Map<String, Postings> postings) {}
+
+  /**
+   * Where one label pair's postings lie in the index, and the bitmap once decoded: a query decodes
+   * each postings list it reads at most once per block, not once per query (a regex or a {@code
+   * __name__=~".+"} reads many), up to {@link #cacheBudget} bytes.
+   */
+  private static final class Postings {
+    final int off;
+    final int len;
+    volatile RoaringBitmap decoded;
+
+    Postings(long off, long len) {
+      this.off = (int) off;
+      this.len = (int) len;
+    }
+  }
+
+  /** Object headers and arrays of a decoded bitmap beyond its serialized bytes, roughly. */
+  private static final int DECODED_OVERHEAD = 96;
+
+  /**
+   * Bytes decoded postings may hold: the postings section's size plus {@link #DECODED_OVERHEAD} per
+   * list, enough for every list once (about what the block's postings take decoded), charged as
+   * lists are first read; past it a list is decoded per read.
+   */
+  private final long cacheBudget;
+
+  private final AtomicLong cacheCharged = new AtomicLong();
 
   private final long seriesOffsetsOff;
   private final int numSeries;
@@ -84,7 +113,7 @@ public final class BlockReader implements PostingsSource {
     pos[0] = (int) tableOff;
     int entries = index.getInt(pos[0]);
     pos[0] += 4;
-    TreeMap<String, TreeMap<String, long[]>> table = new TreeMap<>(Utf8Order::compare);
+    TreeMap<String, TreeMap<String, Postings>> table = new TreeMap<>(Utf8Order::compare);
     for (int i = 0; i < entries; i++) {
       String name = symbols[(int) uvarint(pos)];
       String value = symbols[(int) uvarint(pos)];
@@ -92,7 +121,7 @@ public final class BlockReader implements PostingsSource {
       long plen = uvarint(pos);
       table
           .computeIfAbsent(name, x -> new TreeMap<>(Utf8Order::compare))
-          .put(value, new long[] {off, plen});
+          .put(value, new Postings(off, plen));
     }
     for (var e : table.entrySet()) {
       postingsTable.put(
@@ -101,6 +130,7 @@ public final class BlockReader implements PostingsSource {
               Collections.unmodifiableList(new ArrayList<>(e.getValue().keySet())),
               new HashMap<>(e.getValue())));
     }
+    cacheBudget = tableOff - postingsOff + (long) DECODED_OVERHEAD * entries;
     all = new RoaringBitmap();
     if (numSeries > 0) {
       all.add(0L, numSeries);
@@ -201,18 +231,29 @@ public final class BlockReader implements PostingsSource {
     return v == null ? List.of() : v.sorted();
   }
 
+  /** {@inheritDoc} Decoded once and shared while the cache has room: never modify it. */
   @Override
   public RoaringBitmap postings(String name, String value) {
     LabelValues v = postingsTable.get(name);
-    long[] e = v == null ? null : v.postings().get(value);
+    Postings e = v == null ? null : v.postings().get(value);
     if (e == null) {
       return null;
     }
-    RoaringBitmap b = new RoaringBitmap();
+    RoaringBitmap b = e.decoded;
+    if (b != null) {
+      return b;
+    }
+    b = new RoaringBitmap();
     try {
-      b.deserialize(index.slice((int) e[0], (int) e[1]));
+      b.deserialize(index.slice(e.off, e.len));
     } catch (IOException ex) {
       throw new IllegalStateException("cannot read postings in block " + dir + ": " + ex, ex);
+    }
+    long charge = e.len + DECODED_OVERHEAD;
+    if (cacheCharged.addAndGet(charge) <= cacheBudget) {
+      e.decoded = b; // two threads may both decode it; each charges, one bitmap stays
+    } else {
+      cacheCharged.addAndGet(-charge);
     }
     return b;
   }

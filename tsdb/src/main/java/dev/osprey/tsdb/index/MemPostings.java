@@ -114,6 +114,23 @@ public final class MemPostings {
           return values == null ? List.of() : new ArrayList<>(values.keySet());
         }
 
+        /** Only the values with the prefix, from the tree: no copy of all the label's values. */
+        @Override
+        public List<String> values(String name, String prefix) {
+          TreeMap<String, RoaringBitmap> values = byName.get(name);
+          if (values == null) {
+            return List.of();
+          }
+          List<String> out = new ArrayList<>();
+          for (String v : values.tailMap(prefix, true).keySet()) {
+            if (!v.startsWith(prefix)) {
+              break;
+            }
+            out.add(v);
+          }
+          return out;
+        }
+
         @Override
         public RoaringBitmap postings(String name, String value) {
           Map<String, RoaringBitmap> values = byName.get(name);

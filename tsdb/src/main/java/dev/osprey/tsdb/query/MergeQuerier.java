@@ -8,6 +8,7 @@ import dev.osprey.core.storage.SampleIterator;
 import dev.osprey.core.storage.SelectHints;
 import dev.osprey.core.storage.SeriesSet;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
 
@@ -51,18 +52,26 @@ public final class MergeQuerier implements Querier {
         }
         first = false;
         cur = null;
+        // A series usually sits in every block: test equality first (String.equals is an
+        // intrinsic), and compare in UTF-8 order, char by char, only labels that differ.
         for (int i = 0; i < sets.length; i++) {
-          if (live[i] && (cur == null || sets[i].labels().compareTo(cur) < 0)) {
-            cur = sets[i].labels();
+          inCur[i] = false;
+          if (!live[i]) {
+            continue;
+          }
+          Labels l = sets[i].labels();
+          if (cur == null) {
+            cur = l;
+            inCur[i] = true;
+          } else if (l.equals(cur)) {
+            inCur[i] = true;
+          } else if (l.compareTo(cur) < 0) {
+            Arrays.fill(inCur, 0, i, false);
+            cur = l;
+            inCur[i] = true;
           }
         }
-        if (cur == null) {
-          return false;
-        }
-        for (int i = 0; i < sets.length; i++) {
-          inCur[i] = live[i] && sets[i].labels().equals(cur);
-        }
-        return true;
+        return cur != null;
       }
 
       @Override

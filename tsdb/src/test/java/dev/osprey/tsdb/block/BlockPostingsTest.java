@@ -109,5 +109,10 @@ class BlockPostingsTest {
     assertThat(b.values("pod", "app-1"))
         .isNotEmpty()
         .isEqualTo(b.values("pod").stream().filter(v -> v.startsWith("app-1")).toList());
+    // postings are decoded once and shared; the selects above modified only their own results
+    String pod = b.values("pod").get(0);
+    assertThat(b.postings("pod", pod)).isSameAs(b.postings("pod", pod));
+    RoaringBitmap fresh = BlockReader.open(block).postings("pod", pod);
+    assertThat(b.postings("pod", pod)).isEqualTo(fresh).isNotSameAs(fresh);
   }
 }

@@ -6,9 +6,11 @@ import dev.osprey.core.labels.LabelMatcher;
 import dev.osprey.core.labels.Labels;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.roaringbitmap.RoaringBitmap;
 
 class MemPostingsTest {
   // ids 1..5
@@ -78,5 +80,24 @@ class MemPostingsTest {
     p.remove(gone, List.of(SERIES.get(0)));
     int[] without = java.util.Arrays.stream(expected).filter(id -> id != 1).toArray();
     assertThat(p.select(matchers.toArray(LabelMatcher[]::new)).toArray()).containsExactly(without);
+  }
+
+  /** Regexes with literal prefixes (values found by a range of the tree) against brute force. */
+  @Test
+  void prefixRegexesMatchBruteForce() {
+    String[] pods = {"app-1", "app-10", "app-1é", "app-2", "app-", "ap", "apq", "db-1", "app-1x"};
+    MemPostings p = new MemPostings();
+    for (int i = 0; i < pods.length; i++) {
+      p.add(i + 1, Labels.of("__name__", "m", "pod", pods[i]));
+    }
+    for (String re : new String[] {"app-1.*", "app-1.+", "app-.*", "app-1", "ap.*", "app-1é.*"}) {
+      RoaringBitmap want = new RoaringBitmap();
+      for (int i = 0; i < pods.length; i++) {
+        if (LabelMatcher.regex("pod", re).matches(pods[i])) {
+          want.add(i + 1);
+        }
+      }
+      assertThat(p.select(LabelMatcher.regex("pod", re))).as(re).isEqualTo(want);
+    }
   }
 }
