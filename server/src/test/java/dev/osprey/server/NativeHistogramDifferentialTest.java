@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.osprey.core.http.Json;
+import dev.osprey.core.testing.ProtoWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -453,7 +454,7 @@ class NativeHistogramDifferentialTest {
   /** Scrape n of the three histograms. */
   static byte[] exposition(int n) {
     ByteArrayOutputStream family = new ByteArrayOutputStream();
-    Pb f = new Pb().str(1, "test_latency_seconds").str(2, "Latency.").uint(3, 4);
+    ProtoWriter f = new ProtoWriter().str(1, "test_latency_seconds").str(2, "Latency.").uint(3, 4);
     // schema 0, zero bucket, buckets 0..4 growing with n
     f.bytes(
         4,
@@ -494,15 +495,15 @@ class NativeHistogramDifferentialTest {
             "db",
             histogram(0, 1e-3, 0, m * 0.7, 1, new long[] {2 * m, 3 * m, m}, 0, new long[0])));
     byte[] b = f.toBytes();
-    family.writeBytes(new Pb().varint(b.length).toBytes());
+    family.writeBytes(new ProtoWriter().varint(b.length).toBytes());
     family.writeBytes(b);
     return family.toByteArray();
   }
 
   private static byte[] metric(String path, String kind, byte[] histogram) {
-    return new Pb()
-        .bytes(1, new Pb().str(1, "path").str(2, path).toBytes())
-        .bytes(1, new Pb().str(1, "kind").str(2, kind).toBytes())
+    return new ProtoWriter()
+        .bytes(1, new ProtoWriter().str(1, "path").str(2, path).toBytes())
+        .bytes(1, new ProtoWriter().str(1, "kind").str(2, kind).toBytes())
         .bytes(7, histogram)
         .toBytes();
   }
@@ -524,71 +525,23 @@ class NativeHistogramDifferentialTest {
     for (long c : neg) {
       count += c;
     }
-    Pb h = new Pb().uint(1, count).dbl(2, sum).sint(5, schema).dbl(6, zeroThreshold);
+    ProtoWriter h =
+        new ProtoWriter().uint(1, count).dbl(2, sum).sint(5, schema).dbl(6, zeroThreshold);
     h.uint(7, zeroCount);
     if (neg.length > 0) {
-      h.bytes(9, new Pb().sint(1, negStart).uint(2, neg.length).toBytes());
+      h.bytes(9, new ProtoWriter().sint(1, negStart).uint(2, neg.length).toBytes());
       long prev = 0;
       for (long c : neg) {
         h.sint(10, c - prev);
         prev = c;
       }
     }
-    h.bytes(12, new Pb().sint(1, posStart).uint(2, pos.length).toBytes());
+    h.bytes(12, new ProtoWriter().sint(1, posStart).uint(2, pos.length).toBytes());
     long prev = 0;
     for (long c : pos) {
       h.sint(13, c - prev);
       prev = c;
     }
     return h.toBytes();
-  }
-
-  /** Protobuf writer for the few fields used here. */
-  private static final class Pb {
-    final ByteArrayOutputStream out = new ByteArrayOutputStream();
-
-    Pb varint(long v) {
-      while ((v & ~0x7FL) != 0) {
-        out.write((int) ((v & 0x7F) | 0x80));
-        v >>>= 7;
-      }
-      out.write((int) v);
-      return this;
-    }
-
-    Pb tag(int field, int wt) {
-      return varint((long) field << 3 | wt);
-    }
-
-    Pb uint(int field, long v) {
-      return tag(field, 0).varint(v);
-    }
-
-    Pb sint(int field, long v) {
-      return tag(field, 0).varint((v << 1) ^ (v >> 63));
-    }
-
-    Pb dbl(int field, double v) {
-      tag(field, 1);
-      long b = Double.doubleToRawLongBits(v);
-      for (int i = 0; i < 8; i++) {
-        out.write((int) (b >>> (8 * i)));
-      }
-      return this;
-    }
-
-    Pb bytes(int field, byte[] b) {
-      tag(field, 2).varint(b.length);
-      out.write(b, 0, b.length);
-      return this;
-    }
-
-    Pb str(int field, String s) {
-      return bytes(field, s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    byte[] toBytes() {
-      return out.toByteArray();
-    }
   }
 }

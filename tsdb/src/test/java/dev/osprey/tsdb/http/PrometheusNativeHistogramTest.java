@@ -12,15 +12,14 @@ import dev.osprey.core.storage.Querier;
 import dev.osprey.core.storage.SampleIterator;
 import dev.osprey.core.storage.SelectHints;
 import dev.osprey.core.storage.SeriesSet;
+import dev.osprey.core.testing.ProtoWriter;
 import dev.osprey.tsdb.Tsdb;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -49,80 +48,34 @@ class PrometheusNativeHistogramTest {
     }
   }
 
-  /** Protobuf writer for the few fields of io.prometheus.client.MetricFamily used here. */
-  private static final class Pb {
-    final ByteArrayOutputStream out = new ByteArrayOutputStream();
-
-    Pb varint(long v) {
-      while ((v & ~0x7FL) != 0) {
-        out.write((int) ((v & 0x7F) | 0x80));
-        v >>>= 7;
-      }
-      out.write((int) v);
-      return this;
-    }
-
-    Pb tag(int field, int wt) {
-      return varint((long) field << 3 | wt);
-    }
-
-    Pb uint(int field, long v) {
-      return tag(field, 0).varint(v);
-    }
-
-    Pb sint(int field, long v) {
-      return tag(field, 0).varint((v << 1) ^ (v >> 63));
-    }
-
-    Pb dbl(int field, double v) {
-      tag(field, 1);
-      long b = Double.doubleToRawLongBits(v);
-      for (int i = 0; i < 8; i++) {
-        out.write((int) (b >>> (8 * i)));
-      }
-      return this;
-    }
-
-    Pb bytes(int field, byte[] b) {
-      tag(field, 2).varint(b.length);
-      out.write(b, 0, b.length);
-      return this;
-    }
-
-    Pb str(int field, String s) {
-      return bytes(field, s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    byte[] toBytes() {
-      return out.toByteArray();
-    }
-  }
-
   /** Scrape n: schema 0, buckets 0..4 with (k+1)*n observations each, n in the zero bucket. */
   static byte[] exposition(int n) {
-    Pb h = new Pb();
+    ProtoWriter h = new ProtoWriter();
     long count = n;
     for (int k = 0; k < 5; k++) {
       count += (long) (k + 1) * n;
     }
     h.uint(1, count).dbl(2, n * 1.25).sint(5, 0).dbl(6, 1e-3).uint(7, n);
-    h.bytes(12, new Pb().sint(1, 0).uint(2, 5).toBytes()); // positive span: offset 0, 5 buckets
+    h.bytes(
+        12,
+        new ProtoWriter().sint(1, 0).uint(2, 5).toBytes()); // positive span: offset 0, 5 buckets
     long last = 0;
     for (int k = 0; k < 5; k++) {
       long c = (long) (k + 1) * n;
       h.sint(13, c - last);
       last = c;
     }
-    Pb metric = new Pb().bytes(1, new Pb().str(1, "path").str(2, "/x").toBytes());
+    ProtoWriter metric =
+        new ProtoWriter().bytes(1, new ProtoWriter().str(1, "path").str(2, "/x").toBytes());
     metric.bytes(7, h.toBytes());
-    Pb family =
-        new Pb()
+    ProtoWriter family =
+        new ProtoWriter()
             .str(1, "test_latency_seconds")
             .str(2, "Latency.")
             .uint(3, 4)
             .bytes(4, metric.toBytes());
     byte[] f = family.toBytes();
-    return concat(new Pb().varint(f.length).toBytes(), f); // length-delimited
+    return concat(new ProtoWriter().varint(f.length).toBytes(), f); // length-delimited
   }
 
   private static byte[] concat(byte[] a, byte[] b) {
