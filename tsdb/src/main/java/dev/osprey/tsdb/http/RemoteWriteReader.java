@@ -54,14 +54,10 @@ final class RemoteWriteReader {
   private long t;
   private double v;
 
-  // the series table the validation filled (null: each series is scanned when reached)
+  // the series table the validation filled
   private final int[] rows;
   private final int nRows;
   private int row;
-
-  RemoteWriteReader(byte[] b, int len) {
-    this(b, len, null, 0);
-  }
 
   private RemoteWriteReader(byte[] b, int len, int[] rows, int nRows) {
     this.b = b;
@@ -122,7 +118,8 @@ final class RemoteWriteReader {
 
     /**
      * A TimeSeries message, checked as {@link #message} checks it, and its row added to the series
-     * table: the same facts {@link RemoteWriteReader#scanSeries} gathers.
+     * table: where its label run and first sample are, and how many labels, samples and histograms
+     * it has, which is all {@link RemoteWriteReader#nextSeries} needs to read it.
      */
     private void timeSeries(int start, int end) throws MalformedException {
       int labelsStart = -1;
@@ -360,84 +357,23 @@ final class RemoteWriteReader {
 
   /** Moves to the next TimeSeries; false at the end of the request. */
   boolean nextSeries() {
-    if (rows != null) {
-      if (row == nRows) {
-        return false;
-      }
-      int r = row++ * ROW;
-      tsStart = rows[r + R_START];
-      tsEnd = rows[r + R_END];
-      labelsStart = rows[r + R_LABELS_START];
-      labelsEnd = rows[r + R_LABELS_END];
-      labelsContiguous = rows[r + R_CONTIGUOUS] != 0;
-      labelCount = rows[r + R_LABELS];
-      sampleCount = rows[r + R_SAMPLES];
-      histogramCount = rows[r + R_HISTOGRAMS];
-      samplePos = rows[r + R_FIRST_SAMPLE];
-      samplesLeft = sampleCount;
-      histogramPos = -1;
-      pos = tsEnd;
-      return true;
+    if (row == nRows) {
+      return false;
     }
-    while (pos < end) {
-      int tag = (int) varintAt(pos);
-      pos = varintEnd;
-      int wt = tag & 7;
-      if (tag == (1 << 3 | LEN)) {
-        int n = (int) varintAt(pos);
-        tsStart = varintEnd;
-        tsEnd = tsStart + n;
-        pos = tsEnd;
-        scanSeries();
-        return true;
-      }
-      pos = skipValue(pos, wt, tag >>> 3);
-    }
-    return false;
-  }
-
-  private void scanSeries() {
-    labelsStart = -1;
-    labelsEnd = -1;
-    labelsContiguous = true;
-    labelCount = 0;
-    sampleCount = 0;
-    histogramCount = 0;
-    samplePos = tsStart;
-    histogramPos = -1;
-    int p = tsStart;
-    boolean inLabels = false;
-    while (p < tsEnd) {
-      int fieldStart = p;
-      int tag = (int) varintAt(p);
-      p = varintEnd;
-      int next = skipValue(p, tag & 7, tag >>> 3);
-      if (tag == (1 << 3 | LEN)) {
-        if (labelsStart < 0) {
-          labelsStart = fieldStart;
-        } else if (!inLabels) {
-          labelsContiguous = false;
-        }
-        labelsEnd = next;
-        labelCount++;
-        inLabels = true;
-      } else {
-        inLabels = false;
-        if (tag == (2 << 3 | LEN)) {
-          if (sampleCount++ == 0) {
-            samplePos = fieldStart; // the sample cursor starts here, past the labels
-          }
-        } else if (tag == (4 << 3 | LEN)) {
-          histogramCount++;
-        }
-      }
-      p = next;
-    }
-    if (labelsStart < 0) {
-      labelsStart = tsStart;
-      labelsEnd = tsStart;
-    }
+    int r = row++ * ROW;
+    tsStart = rows[r + R_START];
+    tsEnd = rows[r + R_END];
+    labelsStart = rows[r + R_LABELS_START];
+    labelsEnd = rows[r + R_LABELS_END];
+    labelsContiguous = rows[r + R_CONTIGUOUS] != 0;
+    labelCount = rows[r + R_LABELS];
+    sampleCount = rows[r + R_SAMPLES];
+    histogramCount = rows[r + R_HISTOGRAMS];
+    samplePos = rows[r + R_FIRST_SAMPLE];
     samplesLeft = sampleCount;
+    histogramPos = -1;
+    pos = tsEnd;
+    return true;
   }
 
   int sampleCount() {

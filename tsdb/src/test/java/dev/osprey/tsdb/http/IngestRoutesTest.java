@@ -243,7 +243,7 @@ class IngestRoutesTest {
             .addTimeseries(ts(labels, new long[] {1}, new double[] {1}))
             .build()
             .toByteArray();
-    RemoteWriteReader r = new RemoteWriteReader(req, req.length);
+    RemoteWriteReader r = RemoteWriteReader.validated(req, req.length);
     assertThat(r.nextSeries()).isTrue();
     long h = r.labelsHash();
     return new long[] {h, r.labelsHash2()};

@@ -124,13 +124,12 @@ class RemoteWriteReaderTest {
     for (int round = 0; round < 2000; round++) {
       Remote.WriteRequest req = random(r, true);
       byte[] bytes = req.toByteArray();
-      RemoteWriteReader.validate(bytes, bytes.length);
-      RemoteWriteReader rd = new RemoteWriteReader(bytes, bytes.length);
+      RemoteWriteReader rd = RemoteWriteReader.validated(bytes, bytes.length);
       // the same request at another offset of a longer array
       byte[] shifted = new byte[bytes.length + 5];
       System.arraycopy(bytes, 0, shifted, 0, bytes.length);
-      RemoteWriteReader rd2 = new RemoteWriteReader(shifted, bytes.length);
-      // and read through the series table its validation filled
+      RemoteWriteReader rd2 = RemoteWriteReader.validated(shifted, bytes.length);
+      // and a third reader for assertSameSeries, which reads each series to its end
       RemoteWriteReader rd3 = RemoteWriteReader.validated(bytes, bytes.length);
       for (Remote.TimeSeries ts : req.getTimeseriesList()) {
         assertThat(rd.nextSeries()).isTrue();
@@ -164,7 +163,6 @@ class RemoteWriteReaderTest {
         }
       }
       assertThat(rd.nextSeries()).isFalse();
-      assertThat(rd3.nextSeries()).isFalse();
     }
     assertThat(seriesSeen).isGreaterThan(5000);
   }
@@ -191,58 +189,6 @@ class RemoteWriteReaderTest {
       histograms++;
     }
     assertThat(histograms).isEqualTo(ts.getHistogramsCount());
-  }
-
-  @Test
-  void theValidatedSeriesTableLocatesWhatAScanFinds() throws Exception {
-    // every series of random requests (unknown fields, metadata, histograms): the reader over the
-    // table the validation filled finds the same label run, contiguity, hash and samples
-    SplittableRandom r = new SplittableRandom(19);
-    int nonContiguous = 0;
-    for (int round = 0; round < 1000; round++) {
-      byte[] bytes = random(r, true).toByteArray();
-      RemoteWriteReader scan = new RemoteWriteReader(bytes, bytes.length);
-      RemoteWriteReader table = RemoteWriteReader.validated(bytes, bytes.length);
-      while (scan.nextSeries()) {
-        assertThat(table.nextSeries()).isTrue();
-        assertThat(table.labelsContiguous()).isEqualTo(scan.labelsContiguous());
-        assertThat(table.labelsHash()).isEqualTo(scan.labelsHash());
-        assertThat(table.labelsHash2()).isEqualTo(scan.labelsHash2());
-        assertThat(table.labelStrings()).containsExactly(scan.labelStrings());
-        assertThat(table.sampleCount()).isEqualTo(scan.sampleCount());
-        assertThat(table.histogramCount()).isEqualTo(scan.histogramCount());
-        while (scan.nextSample()) {
-          assertThat(table.nextSample()).isTrue();
-          assertThat(table.t()).isEqualTo(scan.t());
-          assertThat(Double.doubleToRawLongBits(table.v()))
-              .isEqualTo(Double.doubleToRawLongBits(scan.v()));
-        }
-        assertThat(table.nextSample()).isFalse();
-        while (scan.nextHistogram()) {
-          assertThat(table.nextHistogram()).isTrue();
-          assertThat(table.histogramStart()).isEqualTo(scan.histogramStart());
-          assertThat(table.histogramEnd()).isEqualTo(scan.histogramEnd());
-        }
-        assertThat(table.nextHistogram()).isFalse();
-        nonContiguous += scan.labelsContiguous() ? 0 : 1;
-      }
-      assertThat(table.nextSeries()).isFalse();
-    }
-    // the interleaved case, which random requests from the generated classes never contain
-    byte[] req = interleaved();
-    RemoteWriteReader table = RemoteWriteReader.validated(req, req.length);
-    assertThat(table.nextSeries()).isTrue();
-    assertThat(table.labelsContiguous()).isFalse();
-    assertThat(table.labelStrings()).containsExactly("__name__", "up", "job", "a");
-    assertThat(table.nextSample()).isTrue();
-    assertThat(table.t()).isEqualTo(5);
-    assertThat(table.nextSample()).isFalse();
-    assertThat(table.nextSeries()).isFalse();
-    assertThat(nonContiguous).isZero();
-  }
-
-  private static boolean isAscii(String s) {
-    return s.chars().allMatch(c -> c < 0x80);
   }
 
   @Test
@@ -278,8 +224,7 @@ class RemoteWriteReaderTest {
   }
 
   private static long hashOfFirst(byte[] bytes) throws Exception {
-    RemoteWriteReader.validate(bytes, bytes.length);
-    RemoteWriteReader rd = new RemoteWriteReader(bytes, bytes.length);
+    RemoteWriteReader rd = RemoteWriteReader.validated(bytes, bytes.length);
     assertThat(rd.nextSeries()).isTrue();
     assertThat(rd.labelsContiguous()).isTrue();
     return rd.labelsHash();
@@ -320,8 +265,7 @@ class RemoteWriteReaderTest {
     Remote.WriteRequest parsed = Remote.WriteRequest.parseFrom(req);
     assertThat(parsed.getTimeseries(0).getLabelsCount()).isEqualTo(2);
 
-    RemoteWriteReader.validate(req, req.length);
-    RemoteWriteReader rd = new RemoteWriteReader(req, req.length);
+    RemoteWriteReader rd = RemoteWriteReader.validated(req, req.length);
     assertThat(rd.nextSeries()).isTrue();
     assertThat(rd.labelsContiguous()).isFalse();
     assertThat(rd.labelStrings()).containsExactly("__name__", "up", "job", "a");
@@ -389,7 +333,7 @@ class RemoteWriteReaderTest {
   }
 
   @Test
-  void namedMalformations() {
+  void namedMalformations() throws Exception {
     List<byte[]> bad = new ArrayList<>();
     bad.add(new byte[] {0x0A, 0x05, 0x0A}); // length past the end
     bad.add(new byte[] {0x08, (byte) 0x80}); // truncated varint
@@ -410,6 +354,6 @@ class RemoteWriteReaderTest {
     }
     byte[] empty = new byte[0];
     assertThat(readerAccepts(empty)).isTrue();
-    assertThat(new RemoteWriteReader(empty, 0).nextSeries()).isFalse();
+    assertThat(RemoteWriteReader.validated(empty, 0).nextSeries()).isFalse();
   }
 }
