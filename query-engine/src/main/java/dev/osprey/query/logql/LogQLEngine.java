@@ -62,6 +62,23 @@ public final class LogQLEngine {
     }
   }
 
+  /**
+   * The line filter as the store runs it: it sees every line read (delivered or not), so it counts
+   * them in {@code scanned[0]} and checks the deadline, which the consumer, seeing only accepted
+   * lines, cannot do when the filter rejects most of them. Null when {@code lf} is null.
+   */
+  private Predicate<String> scanning(Predicate<String> lf, long[] scanned, long deadline) {
+    if (lf == null) {
+      return null;
+    }
+    return l -> {
+      if ((++scanned[0] & 1023) == 0) {
+        checkDeadline(deadline);
+      }
+      return lf.test(l);
+    };
+  }
+
   /** Runs a log query over [start, end) in a direction, up to {@code limit} lines. */
   public LogResult logs(LogExpr e, long start, long end, Direction dir, int limit) {
     return logs(e, start, end, dir, limit, false);
@@ -83,9 +100,10 @@ public final class LogQLEngine {
     long[] counts = {0, 0};
     long deadline = deadline();
     store.search(
-        new LogSearchRequest(e.matchers(), start, end, q, dir, 0, true, lf),
+        new LogSearchRequest(
+            e.matchers(), start, end, q, dir, 0, true, scanning(lf, counts, deadline)),
         (stream, ts, line, md, bytes) -> {
-          if ((++counts[0] & 1023) == 0) {
+          if (lf == null && (++counts[0] & 1023) == 0) {
             checkDeadline(deadline);
           }
           Pipeline.State s = p.process(stream, md, ts, line);
@@ -307,9 +325,17 @@ public final class LogQLEngine {
       long max = config.maxSamples();
       long[] seen = {0};
       store.search(
-          new LogSearchRequest(log.matchers(), from, to, q, Direction.FORWARD, 0, needLine, lf),
+          new LogSearchRequest(
+              log.matchers(),
+              from,
+              to,
+              q,
+              Direction.FORWARD,
+              0,
+              needLine,
+              scanning(lf, seen, deadline)),
           (stream, ts, line, md, nbytes) -> {
-            if ((++seen[0] & 1023) == 0) {
+            if (lf == null && (++seen[0] & 1023) == 0) {
               checkDeadline(deadline);
             }
             Labels labels;

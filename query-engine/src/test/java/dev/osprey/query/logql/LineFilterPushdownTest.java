@@ -174,6 +174,25 @@ class LineFilterPushdownTest {
     }
   }
 
+  @Test
+  void linesRejectedInTheStoreStillCountAsScanned() {
+    LogQLEngine.LogResult r =
+        engine.logs(
+            (Ast.LogExpr) LogQLParser.parse("{app=~\"a|b\"} |= \" 502 \""),
+            T - 1,
+            T + 700 * SEC,
+            Direction.FORWARD,
+            5000);
+    long want = lines.stream().filter(l -> ((String) l[2]).contains(" 502 ")).count();
+    assertThat(r.matched()).isEqualTo(want);
+    // every line with the part 502 is read: the " 502 " ones and the rest ("code=502;", tabs...)
+    long candidates =
+        lines.stream()
+            .filter(l -> ((String) l[2]).matches("(?s).*(^|[^\\p{Alnum}])502($|[^\\p{Alnum}]).*"))
+            .count();
+    assertThat(r.scanned()).isEqualTo(candidates).isGreaterThan(want);
+  }
+
   /** Lines of a log query, in delivery order across streams (merged by time). */
   List<String> find(String q, Direction dir, int limit) {
     List<Object[]> out = new ArrayList<>();
