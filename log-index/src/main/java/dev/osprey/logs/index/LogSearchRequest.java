@@ -2,6 +2,7 @@ package dev.osprey.logs.index;
 
 import dev.osprey.core.labels.LabelMatcher;
 import java.util.List;
+import java.util.function.Predicate;
 import org.apache.lucene.search.Query;
 
 /**
@@ -17,6 +18,11 @@ import org.apache.lucene.search.Query;
  * @param limit most lines delivered; 0 or less for no limit
  * @param needLine whether hits carry the line and metadata (false delivers only stream, time and
  *     the line's byte length, read from doc values: much cheaper)
+ * @param lineFilter when not null, only lines it accepts are delivered (and counted against the
+ *     limit): the stored line is read for it even when {@code needLine} is false, but then the line
+ *     is not delivered; the structured metadata is delivered for the lines it accepts. Cheaper than
+ *     filtering in the consumer: a rejected line costs no delivery, and with {@code needLine} false
+ *     no string is kept.
  */
 public record LogSearchRequest(
     List<LabelMatcher> matchers,
@@ -25,10 +31,23 @@ public record LogSearchRequest(
     Query lineQuery,
     Direction direction,
     int limit,
-    boolean needLine) {
+    boolean needLine,
+    Predicate<String> lineFilter) {
   public LogSearchRequest {
     matchers = List.copyOf(matchers);
     direction = direction != null ? direction : Direction.FORWARD;
+  }
+
+  /** A request without a line filter. */
+  public LogSearchRequest(
+      List<LabelMatcher> matchers,
+      long startNanos,
+      long endNanos,
+      Query lineQuery,
+      Direction direction,
+      int limit,
+      boolean needLine) {
+    this(matchers, startNanos, endNanos, lineQuery, direction, limit, needLine, null);
   }
 
   /** Delivery order. */

@@ -508,8 +508,8 @@ public final class LogStore implements AutoCloseable {
           long left = limit - delivered;
           long n =
               fwd
-                  ? PartitionReader.forward(s, q, r.needLine(), left, consumer)
-                  : PartitionReader.backward(s, q, r.needLine(), left, consumer);
+                  ? PartitionReader.forward(s, q, r.needLine(), r.lineFilter(), left, consumer)
+                  : PartitionReader.backward(s, q, r.needLine(), r.lineFilter(), left, consumer);
           if (n < 0) {
             delivered += n == Long.MIN_VALUE ? 0 : -n;
             break; // the consumer stopped

@@ -3,6 +3,7 @@ package dev.osprey.logs.index;
 import dev.osprey.core.labels.Labels;
 import java.io.IOException;
 import java.util.PriorityQueue;
+import java.util.function.Predicate;
 import org.apache.lucene.index.CodecReader;
 import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.LeafReaderContext;
@@ -29,6 +30,12 @@ final class PartitionReader {
 
   private PartitionReader() {}
 
+  /** What {@link Leaf#deliver} did with a hit. */
+  static final int SKIPPED = 0;
+
+  static final int DELIVERED = 1;
+  static final int STOPPED = -1;
+
   /** Per-segment readers; doc values must be read in increasing doc order. */
   private static final class Leaf {
     final LeafReaderContext ctx;
@@ -36,7 +43,8 @@ final class PartitionReader {
     final NumericDocValues len;
     final SortedDocValues stream;
     final StoredFields stored;
-    final LineVisitor visitor = new LineVisitor();
+    final boolean needLine;
+    final LineVisitor visitor;
     final Labels[] labelsByOrd;
     final Bits live;
     DocIdSetIterator it;
@@ -46,13 +54,17 @@ final class PartitionReader {
     /**
      * @param hits about how many of the segment's docs will be read over {@code span} docs: dense
      *     reads take the sequential stored-fields reader, sparse ones the ordinary one
+     * @param filter lines to deliver, or null for all
      */
-    Leaf(LeafReaderContext ctx, boolean needLine, long hits, long span) throws IOException {
+    Leaf(LeafReaderContext ctx, boolean needLine, Predicate<String> filter, long hits, long span)
+        throws IOException {
       this.ctx = ctx;
       this.ts = ctx.reader().getNumericDocValues(LogPartition.F_TS);
       this.len = ctx.reader().getNumericDocValues(LogPartition.F_LEN);
       this.stream = ctx.reader().getSortedDocValues(LogPartition.F_STREAM);
-      this.stored = needLine ? storedFields(ctx, hits, span) : null;
+      this.needLine = needLine;
+      this.stored = needLine || filter != null ? storedFields(ctx, hits, span) : null;
+      this.visitor = new LineVisitor(filter);
       this.labelsByOrd = new Labels[stream == null ? 0 : stream.getValueCount()];
       this.live = ctx.reader().getLiveDocs();
     }
@@ -79,17 +91,21 @@ final class PartitionReader {
       return len.advanceExact(d) ? (int) len.longValue() : 0;
     }
 
-    /** Delivers one hit; returns the consumer's answer. */
-    boolean deliver(int d, long t, LogHitConsumer c) throws IOException {
-      Labels l = labels(d);
-      int n = len(d);
+    /**
+     * Delivers one hit unless the line filter rejects it: {@link #DELIVERED}, {@link #SKIPPED}, or
+     * {@link #STOPPED} when the consumer asked to stop.
+     */
+    int deliver(int d, long t, LogHitConsumer c) throws IOException {
       if (stored == null) {
-        return c.accept(l, t, null, Labels.EMPTY, n);
+        return c.accept(labels(d), t, null, Labels.EMPTY, len(d)) ? DELIVERED : STOPPED;
       }
-      visitor.line = null;
-      visitor.meta = Labels.EMPTY;
+      visitor.reset();
       stored.document(d, visitor);
-      return c.accept(l, t, visitor.line, visitor.meta, n);
+      if (!visitor.accepted()) {
+        return SKIPPED;
+      }
+      String line = needLine ? visitor.line : null;
+      return c.accept(labels(d), t, line, visitor.meta, len(d)) ? DELIVERED : STOPPED;
     }
 
     boolean advance() throws IOException {
@@ -123,14 +139,46 @@ final class PartitionReader {
     return ctx.reader().storedFields();
   }
 
-  /** Collects the line and the structured metadata of one document. */
+  /**
+   * Collects the line and the structured metadata of one document; with a line filter, stops
+   * reading a document as soon as its line is rejected.
+   */
   private static final class LineVisitor extends StoredFieldVisitor {
+    final Predicate<String> filter;
     String line;
     Labels meta;
+    boolean tested;
+    boolean rejected;
+
+    LineVisitor(Predicate<String> filter) {
+      this.filter = filter;
+    }
+
+    void reset() {
+      line = null;
+      meta = Labels.EMPTY;
+      tested = false;
+      rejected = false;
+    }
+
+    /** Whether the line passes the filter; tested once, after the line was read. */
+    boolean accepted() {
+      if (!tested) {
+        tested = true;
+        rejected = filter != null && !filter.test(line == null ? "" : line);
+      }
+      return !rejected;
+    }
 
     @Override
     public Status needsField(FieldInfo fi) {
-      if (fi.name.equals(LogPartition.F_LINE) || fi.name.equals(LogPartition.F_META)) {
+      if (fi.name.equals(LogPartition.F_LINE)) {
+        return Status.YES;
+      }
+      if (line != null && !accepted()) {
+        return Status.STOP;
+      }
+      if (fi.name.equals(LogPartition.F_META)) {
         return Status.YES;
       }
       return line != null && meta != Labels.EMPTY ? Status.STOP : Status.NO;
@@ -155,7 +203,13 @@ final class PartitionReader {
    * Streams hits in ascending time. Returns the lines delivered, {@code n}, or {@code -n} when the
    * consumer stopped the search.
    */
-  static long forward(IndexSearcher s, Query q, boolean needLine, long limit, LogHitConsumer c)
+  static long forward(
+      IndexSearcher s,
+      Query q,
+      boolean needLine,
+      Predicate<String> filter,
+      long limit,
+      LogHitConsumer c)
       throws IOException {
     Query rq = s.rewrite(q);
     Weight w = s.createWeight(rq, ScoreMode.COMPLETE_NO_SCORES, 1f);
@@ -166,7 +220,7 @@ final class PartitionReader {
         continue;
       }
       DocIdSetIterator it = sc.iterator();
-      Leaf l = new Leaf(ctx, needLine, it.cost(), ctx.reader().maxDoc());
+      Leaf l = new Leaf(ctx, needLine, filter, it.cost(), ctx.reader().maxDoc());
       l.it = it;
       if (l.advance()) {
         pq.add(l);
@@ -175,8 +229,11 @@ final class PartitionReader {
     long n = 0;
     while (!pq.isEmpty() && n < limit) {
       Leaf l = pq.poll();
-      n++;
-      if (!l.deliver(l.doc, l.t, c)) {
+      int r = l.deliver(l.doc, l.t, c);
+      if (r != SKIPPED) {
+        n++;
+      }
+      if (r == STOPPED) {
         return stopped(n);
       }
       if (l.advance()) {
@@ -197,7 +254,13 @@ final class PartitionReader {
    * require), then delivered in reverse; segments are merged by timestamp. No sorting and no
    * re-running of the query.
    */
-  static long backward(IndexSearcher s, Query q, boolean needLine, long limit, LogHitConsumer c)
+  static long backward(
+      IndexSearcher s,
+      Query q,
+      boolean needLine,
+      Predicate<String> filter,
+      long limit,
+      LogHitConsumer c)
       throws IOException {
     Query rq = s.rewrite(q);
     Weight w = s.createWeight(rq, ScoreMode.COMPLETE_NO_SCORES, 1f);
@@ -208,7 +271,7 @@ final class PartitionReader {
         continue;
       }
       Reverse.Hits hits = Reverse.collect(ctx, sc.iterator());
-      Reverse r = new Reverse(ctx, hits, needLine);
+      Reverse r = new Reverse(ctx, hits, needLine, filter);
       if (r.next()) {
         pq.add(r);
       }
@@ -294,6 +357,7 @@ final class PartitionReader {
     final LeafReaderContext ctx;
     final Hits hits;
     final boolean needLine;
+    final Predicate<String> filter;
     int below; // docs below this index are not yet loaded
     final int[] docs = new int[CHUNK];
     final long[] ts = new long[CHUNK];
@@ -303,10 +367,22 @@ final class PartitionReader {
     final Labels[] metas = new Labels[CHUNK];
     int cur = -1; // index in the chunk of the current hit; chunk walked from its end
 
-    Reverse(LeafReaderContext ctx, Hits hits, boolean needLine) {
+    int fill; // slots filled by the chunk being loaded
+    private final LogHitConsumer slotWriter =
+        (st, t, line, md, bytes) -> {
+          labels[fill] = st;
+          ts[fill] = t;
+          lines[fill] = line;
+          metas[fill] = md;
+          lens[fill] = bytes;
+          return true;
+        };
+
+    Reverse(LeafReaderContext ctx, Hits hits, boolean needLine, Predicate<String> filter) {
       this.ctx = ctx;
       this.hits = hits;
       this.needLine = needLine;
+      this.filter = filter;
       this.below = hits.maxDoc;
     }
 
@@ -323,40 +399,37 @@ final class PartitionReader {
       return load();
     }
 
+    /** Loads the next chunk that holds a hit the line filter accepts; false when none is left. */
     private boolean load() throws IOException {
-      int n = 0;
-      int d = below;
-      while (n < CHUNK) {
-        d = hits.prev(d);
-        if (d < 0) {
-          break;
+      while (true) {
+        int n = 0;
+        int d = below;
+        while (n < CHUNK) {
+          d = hits.prev(d);
+          if (d < 0) {
+            break;
+          }
+          docs[CHUNK - 1 - n] = d;
+          n++;
         }
-        docs[CHUNK - 1 - n] = d;
-        n++;
+        if (n == 0) {
+          return false;
+        }
+        below = docs[CHUNK - n];
+        // docs[CHUNK-n .. CHUNK) ascending; read in that order into slots 0..fill
+        Leaf leaf = new Leaf(ctx, needLine, filter, n, docs[CHUNK - 1] - docs[CHUNK - n] + 1L);
+        fill = 0;
+        for (int k = 0; k < n; k++) {
+          int doc = docs[CHUNK - n + k];
+          if (leaf.deliver(doc, leaf.ts(doc), slotWriter) == DELIVERED) {
+            fill++;
+          }
+        }
+        if (fill > 0) {
+          cur = fill - 1;
+          return true;
+        }
       }
-      if (n == 0) {
-        return false;
-      }
-      below = docs[CHUNK - n];
-      // docs[CHUNK-n .. CHUNK) ascending; read in that order into slots 0..n
-      Leaf leaf = new Leaf(ctx, needLine, n, docs[CHUNK - 1] - docs[CHUNK - n] + 1L);
-      for (int k = 0; k < n; k++) {
-        int doc = docs[CHUNK - n + k];
-        final int slot = k;
-        leaf.deliver(
-            doc,
-            leaf.ts(doc),
-            (st, t, line, md, bytes) -> {
-              labels[slot] = st;
-              ts[slot] = t;
-              lines[slot] = line;
-              metas[slot] = md;
-              lens[slot] = bytes;
-              return true;
-            });
-      }
-      cur = n - 1;
-      return true;
     }
   }
 

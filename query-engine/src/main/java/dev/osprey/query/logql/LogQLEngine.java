@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.apache.lucene.search.Query;
 
 /**
@@ -61,6 +62,23 @@ public final class LogQLEngine {
     }
   }
 
+  /**
+   * The line filter as the store runs it: it sees every line read (delivered or not), so it counts
+   * them in {@code scanned[0]} and checks the deadline, which the consumer, seeing only accepted
+   * lines, cannot do when the filter rejects most of them. Null when {@code lf} is null.
+   */
+  private Predicate<String> scanning(Predicate<String> lf, long[] scanned, long deadline) {
+    if (lf == null) {
+      return null;
+    }
+    return l -> {
+      if ((++scanned[0] & 1023) == 0) {
+        checkDeadline(deadline);
+      }
+      return lf.test(l);
+    };
+  }
+
   /** Runs a log query over [start, end) in a direction, up to {@code limit} lines. */
   public LogResult logs(LogExpr e, long start, long end, Direction dir, int limit) {
     return logs(e, start, end, dir, limit, false);
@@ -73,15 +91,19 @@ public final class LogQLEngine {
    */
   public LogResult logs(
       LogExpr e, long start, long end, Direction dir, int limit, boolean categorize) {
-    Pipeline p = Pipeline.compile(e.stages());
+    // the leading line filters run in the store, on the stored line, before anything is delivered
+    int nf = Pipeline.leadingLineFilters(e.stages());
+    Predicate<String> lf = Pipeline.lineTest(e.stages().subList(0, nf));
+    Pipeline p = Pipeline.compile(e.stages().subList(nf, e.stages().size()));
     Query q = LineFilterQueries.of(e.stages());
     Map<Labels, List<Entry>> out = new LinkedHashMap<>();
     long[] counts = {0, 0};
     long deadline = deadline();
     store.search(
-        new LogSearchRequest(e.matchers(), start, end, q, dir, 0, true),
+        new LogSearchRequest(
+            e.matchers(), start, end, q, dir, 0, true, scanning(lf, counts, deadline)),
         (stream, ts, line, md, bytes) -> {
-          if ((++counts[0] & 1023) == 0) {
+          if (lf == null && (++counts[0] & 1023) == 0) {
             checkDeadline(deadline);
           }
           Pipeline.State s = p.process(stream, md, ts, line);
@@ -283,7 +305,11 @@ public final class LogQLEngine {
     private List<StepSeries> range(RangeAgg ra) {
       LogRange lr = ra.range();
       LogExpr log = lr.log();
-      Pipeline p = Pipeline.compile(log.stages());
+      // The leading line filters run in the store on the stored line: a line they reject is not
+      // delivered, and with nothing after them no line is kept, only stream, time and length.
+      int nf = Pipeline.leadingLineFilters(log.stages());
+      Predicate<String> lf = Pipeline.lineTest(log.stages().subList(0, nf));
+      Pipeline p = Pipeline.compile(log.stages().subList(nf, log.stages().size()));
       Query q = LineFilterQueries.of(log.stages());
       Unwrap uw = lr.unwrap();
       boolean bytes = ra.fn().startsWith("bytes_");
@@ -299,15 +325,24 @@ public final class LogQLEngine {
       long max = config.maxSamples();
       long[] seen = {0};
       store.search(
-          new LogSearchRequest(log.matchers(), from, to, q, Direction.FORWARD, 0, needLine),
+          new LogSearchRequest(
+              log.matchers(),
+              from,
+              to,
+              q,
+              Direction.FORWARD,
+              0,
+              needLine,
+              scanning(lf, seen, deadline)),
           (stream, ts, line, md, nbytes) -> {
-            if ((++seen[0] & 1023) == 0) {
+            if (lf == null && (++seen[0] & 1023) == 0) {
               checkDeadline(deadline);
             }
             Labels labels;
             double v = 1;
             if (p.empty && uw == null) {
-              labels = stream;
+              // metadata is read (with the line) only when a line filter ran in the store
+              labels = Pipeline.labels(stream, md);
               if (bytes) {
                 v = nbytes;
               }

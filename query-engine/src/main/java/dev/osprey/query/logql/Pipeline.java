@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * A compiled log pipeline: runs the stages of a {@link LogExpr} on one line at a time. Stream
@@ -191,20 +192,62 @@ final class Pipeline {
   // ------------------------------------------------------------------ line filters
 
   static Step lineFilter(LineFilter f) {
+    Predicate<String> t = lineTest(f);
+    return s -> t.test(s.line);
+  }
+
+  /** How many stages at the start of {@code stages} are line filters (which only read the line). */
+  static int leadingLineFilters(List<Stage> stages) {
+    int k = 0;
+    while (k < stages.size() && stages.get(k) instanceof LineFilter) {
+      k++;
+    }
+    return k;
+  }
+
+  /** The line filters as one test of the line (all must accept it); null when there are none. */
+  static Predicate<String> lineTest(List<Stage> filters) {
+    if (filters.isEmpty()) {
+      return null;
+    }
+    List<Predicate<String>> ts = new ArrayList<>(filters.size());
+    for (Stage st : filters) {
+      ts.add(lineTest((LineFilter) st));
+    }
+    if (ts.size() == 1) {
+      return ts.get(0);
+    }
+    Predicate<String>[] all = ts.toArray(new Predicate[0]);
+    return l -> {
+      for (Predicate<String> t : all) {
+        if (!t.test(l)) {
+          return false;
+        }
+      }
+      return true;
+    };
+  }
+
+  /** The labels a line of {@code stream} with {@code metadata} has before any stage. */
+  static Labels labels(Labels stream, Labels metadata) {
+    return metadata.isEmpty() ? stream : new State(stream, metadata, 0, "").labels();
+  }
+
+  static Predicate<String> lineTest(LineFilter f) {
     List<String> vals = f.values();
     return switch (f.op()) {
-      case CONTAINS -> s -> anyContains(s.line, vals);
-      case NOT_CONTAINS -> s -> !anyContains(s.line, vals);
+      case CONTAINS -> l -> anyContains(l, vals);
+      case NOT_CONTAINS -> l -> !anyContains(l, vals);
       case PATTERN, NOT_PATTERN -> {
         List<List<String>> pats = new ArrayList<>();
         for (String v : vals) {
           pats.add(patternLiterals(v));
         }
         boolean neg = f.op() == FilterOp.NOT_PATTERN;
-        yield s -> {
+        yield l -> {
           boolean any = false;
           for (List<String> p : pats) {
-            if (patternMatches(p, s.line)) {
+            if (patternMatches(p, l)) {
               any = true;
               break;
             }
@@ -215,7 +258,7 @@ final class Pipeline {
       case IP, NOT_IP -> {
         IpMatcher m = IpMatcher.of(vals.get(0));
         boolean neg = f.op() == FilterOp.NOT_IP;
-        yield s -> m.matches(s.line) != neg;
+        yield l -> m.matches(l) != neg;
       }
       case REGEX, NOT_REGEX -> {
         List<Pattern> ps = new ArrayList<>();
@@ -223,10 +266,10 @@ final class Pipeline {
           ps.add(Pattern.compile(v));
         }
         boolean neg = f.op() == FilterOp.NOT_REGEX;
-        yield s -> {
+        yield l -> {
           boolean any = false;
           for (Pattern p : ps) {
-            if (p.matcher(s.line).find()) {
+            if (p.matcher(l).find()) {
               any = true;
               break;
             }
