@@ -207,6 +207,17 @@ final class Peers {
               .start();
       gc.getInputStream().readAllBytes();
       gc.waitFor();
+      String histogramDir = System.getProperty("osprey.bench.histogramDir");
+      if (histogramDir != null) { // diagnosis: the class histogram next to each heap reading
+        Path out =
+            Path.of(histogramDir)
+                .resolve("osprey-histogram-" + System.currentTimeMillis() + ".txt");
+        new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "GC.class_histogram")
+            .redirectErrorStream(true)
+            .redirectOutput(out.toFile())
+            .start()
+            .waitFor();
+      }
       double sum = 0;
       for (String line : get("/metrics").body().split("\n")) {
         if (line.startsWith("jvm_memory_used_bytes{area=\"heap\"")) {

@@ -43,6 +43,7 @@ final class TsdbBench implements Callable<Integer> {
       long storedBytes,
       long rssBytes,
       long liveHeapBytes,
+      long emptyHeapBytes,
       long openMillis) {
     double bytesPerSample() {
       return (double) storedBytes / samples;
@@ -144,6 +145,7 @@ final class TsdbBench implements Callable<Integer> {
   private Result measure(Peer peer, Workload w, long start, int steps) throws Exception {
     try (peer) {
       peer.start();
+      long empty = peer.liveHeapBytes(); // the same server before any sample: its fixed part
       RemoteWriteReplay replay = new RemoteWriteReplay(w, start, steps, shards);
       Progress bar = new Progress(peer.name(), replay.totalSamples());
       long t0 = System.nanoTime();
@@ -158,7 +160,7 @@ final class TsdbBench implements Callable<Integer> {
       peer.stop();
       long open = peer.start();
       peer.stop();
-      return new Result(peer.name(), accepted, accepted / secs, stored, rss, heap, open);
+      return new Result(peer.name(), accepted, accepted / secs, stored, rss, heap, empty, open);
     }
   }
 
@@ -175,12 +177,12 @@ final class TsdbBench implements Callable<Integer> {
             Instant.now(),
             Runtime.getRuntime().availableProcessors()));
     sb.append(
-        "| system | ingest samples/s (rw) | bytes/sample | RSS after ingest | RSS/series | live heap/series | open after restart |\n");
-    sb.append("|---|---|---|---|---|---|---|\n");
+        "| system | ingest samples/s (rw) | bytes/sample | RSS after ingest | RSS/series | live heap/series | live heap/series minus empty server | open after restart |\n");
+    sb.append("|---|---|---|---|---|---|---|---|\n");
     for (Result r : results.values()) {
       sb.append(
           String.format(
-              "| %s | %,.0f | %.3f | %.0f MiB | %,.0f B | %s | %,d ms |%n",
+              "| %s | %,.0f | %.3f | %.0f MiB | %,.0f B | %s | %s | %,d ms |%n",
               r.system(),
               r.ingestPerSec(),
               r.bytesPerSample(),
@@ -189,6 +191,10 @@ final class TsdbBench implements Callable<Integer> {
               r.liveHeapBytes() < 0
                   ? "n/a"
                   : String.format("%,.0f B", (double) r.liveHeapBytes() / seriesCount),
+              r.liveHeapBytes() < 0 || r.emptyHeapBytes() < 0
+                  ? "n/a"
+                  : String.format(
+                      "%,.0f B", (double) (r.liveHeapBytes() - r.emptyHeapBytes()) / seriesCount),
               r.openMillis()));
     }
     Result os = results.get("osprey");

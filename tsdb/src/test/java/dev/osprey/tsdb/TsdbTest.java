@@ -228,8 +228,11 @@ class TsdbTest extends StorageContractTest {
     config = new TsdbConfig(null, null, Duration.ofMinutes(10), "never");
     storage = open(dir);
     Appender app = storage.appender();
+    List<S> inOrderOnly = new ArrayList<>();
     for (int i = 0; i < 100; i += 2) {
       app.append(0, A1, 1_000_000L + i * 1000L, i);
+      app.append(0, A2, 1_000_000L + i * 1000L, -i); // a series that never gets late samples
+      inOrderOnly.add(new S(1_000_000L + i * 1000L, -i));
     }
     app.commit();
     app = storage.appender();
@@ -250,8 +253,11 @@ class TsdbTest extends StorageContractTest {
       expected.add(new S(1_000_000L + i * 1000L, i));
     }
     assertThat(all(A1)).isEqualTo(expected);
+    // the late samples are A1's alone (series without any share one empty out-of-order state)
+    assertThat(all(A2)).isEqualTo(inOrderOnly);
     reopen();
     assertThat(all(A1)).isEqualTo(expected);
+    assertThat(all(A2)).isEqualTo(inOrderOnly);
   }
 
   @Test

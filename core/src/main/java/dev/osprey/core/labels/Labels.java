@@ -19,8 +19,7 @@ public final class Labels implements Comparable<Labels> {
   public static final Labels EMPTY = new Labels(new String[0]);
 
   private final String[] nv;
-  private long hash;
-  private boolean hashed;
+  private long hash; // 0 until computed (a label set hashing to 0 recomputes: correct, rare)
 
   private Labels(String[] nv) {
     this.nv = nv;
@@ -146,11 +145,12 @@ public final class Labels implements Comparable<Labels> {
 
   /** A 64-bit hash of names and values, stable across runs (it may be persisted). */
   public long hash() {
-    if (!hashed) {
-      hash = hashOf(nv);
-      hashed = true;
+    long h = hash;
+    if (h == 0) {
+      h = hashOf(nv);
+      hash = h; // one field: no reader sees a flag set before the hash (8 bytes less per series)
     }
-    return hash;
+    return h;
   }
 
   static long hashOf(String[] nv) {
@@ -178,7 +178,7 @@ public final class Labels implements Comparable<Labels> {
     if (!(o instanceof Labels other)) {
       return false;
     }
-    if (hashed && other.hashed && hash != other.hash) {
+    if (hash != 0 && other.hash != 0 && hash != other.hash) {
       return false;
     }
     return Arrays.equals(nv, other.nv);

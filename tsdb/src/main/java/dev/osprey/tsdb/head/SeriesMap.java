@@ -45,7 +45,9 @@ final class SeriesMap {
     }
 
     void put(long h, MemSeries s) {
-      if ((size + 1) * 2 > keys.length) {
+      // at most three quarters full: a hit probes about 2.5 slots; half full cost a third more
+      // memory per series (bench/RESULTS.md "tsdb memory attribution")
+      if ((size + 1) * 4 > keys.length * 3) {
         grow();
       }
       int mask = keys.length - 1;

@@ -11,9 +11,10 @@ package dev.osprey.tsdb.http;
  * every label string of the series, a quarter of the handler's time in its profile). The caller
  * still confirms a hit cheaply: the reference must name a live series whose labels hash matches the
  * one stored, so an entry for a series removed since, or a wrong entry, costs one slow lookup,
- * never a wrong series. About 48 bytes per series (three primitive arrays at most half full,
- * striped locks); a stripe is cleared when it holds far more entries than the head has series
- * (series churn leaves stale ones behind).
+ * never a wrong series. About 32-64 bytes per series (three primitive arrays at most three quarters
+ * full, striped locks: at most half full cost 48-96 bytes, 78 per series at 10k series,
+ * bench/RESULTS.md "tsdb memory attribution"); a stripe is cleared when it holds far more entries
+ * than the head has series (series churn leaves stale ones behind).
  */
 final class SeriesRefCache {
   private static final int STRIPES = 64;
@@ -80,7 +81,7 @@ final class SeriesRefCache {
         s.vals = new long[16];
         s.size = 0;
       }
-      if ((s.size + 1) * 2 > s.keys.length) {
+      if ((s.size + 1) * 4 > s.keys.length * 3) {
         grow(s);
       }
       insert(s, hash, hash2, ref << 32 | (labelsHash & 0xFFFF_FFFFL));
