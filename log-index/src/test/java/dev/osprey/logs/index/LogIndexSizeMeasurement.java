@@ -77,7 +77,9 @@ class LogIndexSizeMeasurement {
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     long cpu0 = bean.getProcessCpuTime();
     long t0 = System.nanoTime();
-    Path dir = tmp.resolve("logs");
+    // -Dosprey.bench.out=DIR keeps the index in DIR (for LogQLSpeedMeasurement) instead of tmp.
+    String out = System.getProperty("osprey.bench.out");
+    Path dir = out != null ? Path.of(out) : tmp.resolve("logs");
     // With the background refresh (every 200 ms while lines arrive), as in the server: each
     // refresh flushes a segment, and the merges of those segments are a large part of the CPU.
     // With osprey.bench.refreshEvery=N, a refresh every N lines instead (no background thread):
