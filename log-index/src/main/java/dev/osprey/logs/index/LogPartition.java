@@ -95,17 +95,7 @@ final class LogPartition implements AutoCloseable {
     this.dir = dir;
     this.directory = FSDirectory.open(dir);
     IndexWriterConfig iwc = new IndexWriterConfig(new LogAnalyzer());
-    // -Dosprey.logs.sortByStream=true: MEASUREMENT ONLY (LogIndexSizeMeasurement,
-    // LogQLSpeedMeasurement; bench/RESULTS.md "log index sorted by stream"). The read side still
-    // assumes each segment is sorted by time (PartitionReader delivers out of time order with it,
-    // the time-range query loses its index-sort shortcut), and IndexWriter refuses to open a
-    // partition written with the other sort.
-    iwc.setIndexSort(
-        Boolean.getBoolean("osprey.logs.sortByStream")
-            ? new Sort(
-                new SortField(F_STREAM, SortField.Type.STRING),
-                new SortField(F_TS, SortField.Type.LONG))
-            : new Sort(new SortField(F_TS, SortField.Type.LONG)));
+    iwc.setIndexSort(new Sort(new SortField(F_TS, SortField.Type.LONG)));
     iwc.setCodec(new LogCodec());
     iwc.setRAMBufferSizeMB(48);
     iwc.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
