@@ -40,6 +40,12 @@ abstract class Peer implements AutoCloseable {
 
   abstract String writePath();
 
+  /**
+   * Waits (bounded) until the work a started server does on its own right after readiness is over,
+   * so that a heap reading then is its fixed part only. Nothing to wait for unless a peer says so.
+   */
+  void awaitStartupWork() throws Exception {}
+
   /** Makes what was ingested durable in the final on-disk format (flush, compaction). */
   abstract void settle() throws Exception;
 

@@ -144,7 +144,32 @@ final class Peers {
         super.start();
         stop();
       }
+      warmupsBefore = warmupLines();
       return super.start();
+    }
+
+    private long warmupsBefore;
+
+    /**
+     * The start-up query warm-up (OspreyServer) runs after readiness on a scratch tsdb of its own,
+     * which the heap holds until it ends: wait for its log line, at most 60 s.
+     */
+    @Override
+    void awaitStartupWork() throws Exception {
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+      while (warmupLines() <= warmupsBefore && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      Thread.sleep(500); // the line is logged just before the scratch tsdb is closed
+    }
+
+    private long warmupLines() throws IOException {
+      if (!Files.exists(logFile)) {
+        return 0;
+      }
+      try (var lines = Files.lines(logFile)) {
+        return lines.filter(l -> l.contains("event=query_warmup")).count();
+      }
     }
 
     @Override

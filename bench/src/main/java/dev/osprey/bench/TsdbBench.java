@@ -145,6 +145,7 @@ final class TsdbBench implements Callable<Integer> {
   private Result measure(Peer peer, Workload w, long start, int steps) throws Exception {
     try (peer) {
       peer.start();
+      peer.awaitStartupWork();
       long empty = peer.liveHeapBytes(); // the same server before any sample: its fixed part
       RemoteWriteReplay replay = new RemoteWriteReplay(w, start, steps, shards);
       Progress bar = new Progress(peer.name(), replay.totalSamples());
