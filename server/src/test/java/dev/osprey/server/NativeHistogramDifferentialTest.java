@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.osprey.core.http.Json;
 import dev.osprey.core.testing.ProtoWriter;
+import dev.osprey.core.testing.ProtobufExposition;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -163,20 +163,9 @@ class NativeHistogramDifferentialTest {
     HttpServer target = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
     target.createContext(
         "/metrics",
-        ex -> {
-          // after SCRAPES the values stay as they are: the data the queries look at is settled
-          int n = scrapes.incrementAndGet();
-          byte[] b = exposition(Math.min(n, SCRAPES + 10));
-          ex.getResponseHeaders()
-              .set(
-                  "Content-Type",
-                  "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily;"
-                      + " encoding=delimited");
-          ex.sendResponseHeaders(200, b.length);
-          try (OutputStream os = ex.getResponseBody()) {
-            os.write(b);
-          }
-        });
+        // after SCRAPES the values stay as they are: the data the queries look at is settled
+        ProtobufExposition.handler(
+            () -> exposition(Math.min(scrapes.incrementAndGet(), SCRAPES + 10))));
     target.start();
     Process prom = null;
     try (OspreyServer osprey =

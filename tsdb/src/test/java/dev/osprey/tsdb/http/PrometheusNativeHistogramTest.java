@@ -13,10 +13,10 @@ import dev.osprey.core.storage.SampleIterator;
 import dev.osprey.core.storage.SelectHints;
 import dev.osprey.core.storage.SeriesSet;
 import dev.osprey.core.testing.ProtoWriter;
+import dev.osprey.core.testing.ProtobufExposition;
 import dev.osprey.tsdb.Tsdb;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpClient;
@@ -99,19 +99,7 @@ class PrometheusNativeHistogramTest {
     sink.createContext("/api/", RouterHandler.of(router));
     AtomicInteger scrapes = new AtomicInteger();
     sink.createContext(
-        "/metrics",
-        ex -> {
-          byte[] b = exposition(scrapes.incrementAndGet());
-          ex.getResponseHeaders()
-              .set(
-                  "Content-Type",
-                  "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily;"
-                      + " encoding=delimited");
-          ex.sendResponseHeaders(200, b.length);
-          try (OutputStream os = ex.getResponseBody()) {
-            os.write(b);
-          }
-        });
+        "/metrics", ProtobufExposition.handler(() -> exposition(scrapes.incrementAndGet())));
     sink.start();
     int promPort = freePort();
     Process prom = null;
