@@ -56,8 +56,7 @@ class PrometheusRemoteWriteTest {
             tmp.resolve("osprey"),
             new TsdbConfig(null, null, null, "never"),
             new SimpleMeterRegistry());
-    Router router = new Router();
-    new IngestRoutes(db, new SimpleMeterRegistry()).register(router);
+    Router router = RouterHandler.ingestRouter(db);
     HttpServer sink = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
     sink.createContext("/", RouterHandler.of(router));
     sink.start();

@@ -71,8 +71,7 @@ class RemoteWriteHistogramTest {
   void integerFloatAndCustomBucketHistogramsMeanWhatPrometheusMeans() throws Exception {
     try (Tsdb db =
         Tsdb.open(dir, new TsdbConfig(null, null, null, "never"), new SimpleMeterRegistry())) {
-      Router router = new Router();
-      new IngestRoutes(db, new SimpleMeterRegistry()).register(router);
+      Router router = RouterHandler.ingestRouter(db);
       Remote.TimeSeries.Builder ts = series();
       // integer: spans [-2, 2 buckets], gap 1, [1 bucket]; deltas 3, +1, -4 (a zero, dropped)
       ts.addHistograms(
@@ -163,8 +162,7 @@ class RemoteWriteHistogramTest {
   void invalidHistogramsAreRefusedWithTheirReasonAndTheRestStored() throws Exception {
     try (Tsdb db =
         Tsdb.open(dir, new TsdbConfig(null, null, null, "never"), new SimpleMeterRegistry())) {
-      Router router = new Router();
-      new IngestRoutes(db, new SimpleMeterRegistry()).register(router);
+      Router router = RouterHandler.ingestRouter(db);
       Remote.TimeSeries.Builder ts = series();
       ts.addHistograms(
           Remote.Histogram.newBuilder()

@@ -62,8 +62,7 @@ public final class RemoteWriteMeasurement {
     long base = used();
     Tsdb db = Tsdb.open(dir, new TsdbConfig(null, null, null, "never"), new SimpleMeterRegistry());
     // remote write path: build requests of 500 series x 1 sample like Prometheus
-    Router router = new Router();
-    new IngestRoutes(db, new SimpleMeterRegistry()).register(router);
+    Router router = RouterHandler.ingestRouter(db);
     HttpHandler h = router.match("POST", "/api/v1/write").route().handler();
     List<byte[]> bodies = new ArrayList<>();
     Random r = new Random(1);

@@ -16,6 +16,14 @@ import java.util.Map;
 final class RouterHandler {
   private RouterHandler() {}
 
+  /** A router with the ingest routes over {@code db}, as the server registers them. */
+  static Router ingestRouter(dev.osprey.tsdb.Tsdb db) {
+    Router router = new Router();
+    new IngestRoutes(db, new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+        .register(router);
+    return router;
+  }
+
   static HttpHandler of(Router router) {
     return ex -> {
       HttpResponse resp;
