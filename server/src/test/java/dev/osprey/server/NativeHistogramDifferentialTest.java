@@ -36,21 +36,29 @@ import org.junit.jupiter.api.io.TempDir;
  * Native histograms, differentially: Debian's Prometheus 2.42 ({@code
  * --enable-feature=native-histograms}) scrapes a target of this test that exposes three native
  * histograms in the protobuf format (exponential schemas 0 and 1, negative buckets, a bucket that
- * appears later, a counter reset) and remote-writes them to an Osprey server; then both answer the
- * same PromQL queries at the same times, instant and range, and the answers must be equal (floats
- * within upstream's test epsilon, 1e-6 relative). Mismatches are written with the query and both
- * answers to {@code target/native-histogram-differential.txt}.
+ * appears later, a counter reset, a series that leaves the target and goes stale) and remote-writes
+ * them to an Osprey server; then both answer the same PromQL queries at the same times, instant and
+ * range, and the answers must be equal (floats within upstream's test epsilon, 1e-6 relative).
+ * Mismatches are written with the query and both answers to {@code
+ * target/native-histogram-differential.txt}.
  *
  * <p>Evaluation times fall halfway between scrapes, so 2.42's closed ranges and 3.x's left-open
  * ranges select the same samples. Where 2.42's PromQL answers differently from the upstream 3.x
  * semantics Osprey implements, the query is in {@link #KNOWN} with the reason and what must still
  * hold between the two answers; those are reported and fail the test only when that does not hold.
  * Needs Debian's {@code prometheus}; skipped without it.
+ *
+ * <p>Not compared: {@code irate}, {@code idelta}, {@code resets} and {@code changes} over native
+ * histograms. 2.42 reads a histogram sample as the float 0 in these functions (tried on 2026-12-03:
+ * it answered 0 for every series and time, where 3.x and Osprey answer a histogram or count the
+ * resets and changes), so 2.42 is no reference for them; upstream's native_histograms.test checks
+ * them (9 evals), and those pass.
  */
 class NativeHistogramDifferentialTest {
   private static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
   private static final int SCRAPES = 34; // one a second
   private static final int RESET_AT = 15; // the "db" series restarts from zero at this scrape
+  private static final int GONE_AT = SCRAPES + 4; // and leaves the target from this scrape on
 
   /**
    * Where 2.42 answers differently from the upstream 3.x semantics Osprey implements: the reason,
@@ -155,6 +163,16 @@ class NativeHistogramDifferentialTest {
           "rate(test_latency_seconds[5s])",
           "histogram_sum(increase(test_latency_seconds[10s]))",
           "histogram_fraction(0, 2, test_latency_seconds)");
+
+  /** Asked just before and just after the stale marker of the series that left the target. */
+  static final List<String> STALE_QUERIES =
+      List.of(
+          "test_latency_seconds",
+          "histogram_count(test_latency_seconds)",
+          "count_over_time(test_latency_seconds[1h])",
+          "rate(test_latency_seconds[5s])",
+          "sum by (kind) (test_latency_seconds)",
+          "count(test_latency_seconds)");
 
   @Test
   void prometheusAndOspreyAnswerTheSame() throws Exception {
@@ -263,6 +281,49 @@ class NativeHistogramDifferentialTest {
         nonEmpty += p.get("result").isEmpty() ? 0 : 1;
         compare(report, unexplained, "range " + q, q, p, o);
       }
+
+      // the "db" series left the target after the settled data: Prometheus wrote a stale
+      // histogram for it at its next scrape; both must forget it from then on, and only then
+      List<Long> gone = new ArrayList<>();
+      String c = "test_latency_seconds{path=\"/c\"}";
+      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GONE_AT - SCRAPES + 60);
+      while (System.nanoTime() < deadline && gone.isEmpty()) {
+        Thread.sleep(1000);
+        if (query(promUrl, c, now()).get("result").isEmpty()) {
+          for (JsonNode p :
+              query(promUrl, c + "[10m]", now()).get("result").get(0).get("histograms")) {
+            gone.add(Math.round(p.get(0).asDouble() * 1000));
+          }
+        }
+      }
+      assertThat(gone).as("the db series went stale in Prometheus").isNotEmpty();
+      long lastOfC = gone.get(gone.size() - 1);
+      long afterStale = lastOfC + 1500; // halfway between the stale marker and the scrape after
+      want = query(promUrl, raw, afterStale).get("result");
+      until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (System.nanoTime() < until) {
+        got = query(osprey.baseUrl(), raw, afterStale).get("result");
+        if (same(sorted(want), sorted(got), NativeHistogramDifferentialTest::almostEqual)) {
+          break;
+        }
+        Thread.sleep(250);
+      }
+      assertThat(query(osprey.baseUrl(), c, lastOfC + 500).get("result"))
+          .as("before its stale marker the db series is there")
+          .hasSize(1);
+      assertThat(query(osprey.baseUrl(), c, afterStale).get("result"))
+          .as("after its stale marker the db series is gone")
+          .isEmpty();
+      for (String q : STALE_QUERIES) {
+        for (long t : new long[] {lastOfC + 500, afterStale}) {
+          JsonNode p = query(promUrl, q, t);
+          JsonNode o = query(osprey.baseUrl(), q, t);
+          compared++;
+          nonEmpty += p.get("result").isEmpty() ? 0 : 1;
+          compare(report, unexplained, "stale " + q + " @ " + t, q, p, o);
+        }
+      }
+
       Path out = Path.of("target", "native-histogram-differential.txt");
       Files.createDirectories(out.getParent());
       Files.writeString(
@@ -475,14 +536,16 @@ class NativeHistogramDifferentialTest {
                 new long[] {n + n / 3, 2L * n, n / 2 + 1, 3L * n, late},
                 0,
                 new long[] {n, n / 4})));
-    // restarts from zero at RESET_AT
+    // restarts from zero at RESET_AT; gone from GONE_AT on (Prometheus writes a stale marker)
     long m = n < RESET_AT ? n : n - RESET_AT + 1;
-    f.bytes(
-        4,
-        metric(
-            "/c",
-            "db",
-            histogram(0, 1e-3, 0, m * 0.7, 1, new long[] {2 * m, 3 * m, m}, 0, new long[0])));
+    if (n < GONE_AT) {
+      f.bytes(
+          4,
+          metric(
+              "/c",
+              "db",
+              histogram(0, 1e-3, 0, m * 0.7, 1, new long[] {2 * m, 3 * m, m}, 0, new long[0])));
+    }
     byte[] b = f.toBytes();
     family.writeBytes(new ProtoWriter().varint(b.length).toBytes());
     family.writeBytes(b);
