@@ -70,6 +70,7 @@ class RangeResultCacheTest {
     api.register(router);
   }
 
+  /** The answer's body, or "status errorType: message" for a refused query. */
   private String get(String q, long start, long end, long step, boolean nocache) throws Exception {
     Map<String, String> p = new LinkedHashMap<>();
     p.put("query", q);
@@ -92,7 +93,12 @@ class RangeResultCacheTest {
             new byte[0],
             null,
             "t");
-    HttpResponse res = m.route().handler().handle(req);
+    HttpResponse res;
+    try {
+      res = m.route().handler().handle(req);
+    } catch (dev.osprey.core.http.ApiException e) {
+      return e.status() + " " + e.errorType() + ": " + e.getMessage();
+    }
     assertThat(res.status()).isEqualTo(200);
     return new String(res.body(), StandardCharsets.UTF_8);
   }
@@ -292,5 +298,174 @@ class RangeResultCacheTest {
     assertThat(c.stepsCached() - cached).isEqualTo(61);
     get("temp + 1", end - 60 * step, end, step, false);
     assertThat(c.stepsCached() - cached).as("evicted long ago").isEqualTo(61);
+  }
+
+  /**
+   * Queries whose answer at a step could seem to depend on more than the samples at or before it:
+   * sample timestamps, absence, extrapolation to a later time, subqueries (with and without a step,
+   * a step that does not divide the query's, an offset), offsets and ranges given by step(), sorting
+   * and limiting functions (a range result is sorted by labels whatever they do). Each is asked over
+   * ranges that overlap cached ones in every way, with and without the cache.
+   */
+  @Test
+  void queriesNearTheEdgesOfExactnessEqualUncachedOnes() throws Exception {
+    List<String> cacheable =
+        List.of(
+            "timestamp(temp)",
+            "timestamp(sum(temp))",
+            "minute(timestamp(temp)) + day_of_week()",
+            "absent(temp{i=\"3\"})",
+            "absent_over_time(temp{i=\"3\"}[10m])",
+            "absent_over_time(nothing{a=\"b\"}[5m])",
+            "predict_linear(temp[10m], 3600)",
+            "predict_linear(req_total[15m], 600) - req_total",
+            "max_over_time(temp[30m:7m])",
+            "sum_over_time(temp[10m:])",
+            "max_over_time(temp[10m:1m] offset 2m)",
+            "rate(req_total[5m:30s] offset 1m)",
+            "last_over_time(timestamp(temp)[20m:45s])",
+            "rate(req_total[step() + 1m])",
+            "sort_desc(temp)",
+            "limitk(2, temp)",
+            "bottomk(1, rate(req_total[3m]))",
+            "count_values(\"v\", floor(temp))",
+            "quantile_over_time(0.3, temp[10m])",
+            "changes(temp[10m]) + irate(req_total[5m])");
+    List<String> uncacheable =
+        List.of(
+            "temp offset step()",
+            "temp offset -step()",
+            "temp offset (step() - 5m)",
+            "max_over_time(temp[10m:1m] offset -1m)",
+            "timestamp(temp @ end())");
+    for (String q : cacheable) {
+      assertThat(RangeResultCache.cacheable(Parser.parse(q))).as(q).isTrue();
+    }
+    for (String q : uncacheable) {
+      assertThat(RangeResultCache.cacheable(Parser.parse(q))).as(q).isFalse();
+    }
+    Random r = new Random(11);
+    long[] steps = {15 * S, 60 * S, 7 * S, 300 * S};
+    for (String q : concat(cacheable, uncacheable)) {
+      for (int round = 0; round < 3; round++) {
+        long step = steps[r.nextInt(steps.length)];
+        long span = step * (5 + r.nextInt(150));
+        long end = NOW - r.nextInt(3) * 20 * 60 * S + r.nextInt(1000) * 3;
+        long start = Math.max(0, end - span);
+        same(q, start, end, step);
+        same(q, start + step * 7, end + step * 7, step);
+        same(q, start - step * 11, end - step * 3, step);
+        same(q, start + step, end - step, step);
+        same(q, start - step * 20, end + step * 20, step);
+      }
+    }
+    assertThat(api.cache().hits()).isGreaterThan(100);
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> l = new java.util.ArrayList<>(a);
+    l.addAll(b);
+    return l;
+  }
+
+  /**
+   * Annotations: an answer whose new steps carry an info is not put together from cached steps; it
+   * is evaluated whole, with the same infos as without the cache, and the query is no longer
+   * cached until samples change.
+   */
+  @Test
+  void annotationsOfNewStepsAreThoseOfAnUncachedAnswer() throws Exception {
+    // a gauge (its name does not say counter) that exists only from 3h to 3h30
+    Appender a = storage.appender();
+    for (long t = 3 * 3600 * S; t <= 3 * 3600 * S + 1800 * S; t += 15 * S) {
+      a.append(0, Labels.of("__name__", "queue_depth", "i", "0"), t, t / 1000.0);
+    }
+    a.commit();
+    String q = "rate(queue_depth[5m]) or rate(req_total[5m])";
+    long step = 60 * S;
+    // before the gauge: no annotations, the steps are kept
+    String before = same(q, 3600 * S, 2 * 3600 * S, step);
+    assertThat(before).doesNotContain("infos");
+    assertThat(api.cache().entries()).isEqualTo(1);
+    double hits = api.cache().hits();
+    // reaching into the gauge's half hour: the info must be there, as without the cache
+    String across = same(q, 3600 * S, 4 * 3600 * S, step);
+    assertThat(across).contains("\"infos\"").contains("metric might not be a counter");
+    assertThat(api.cache().hits()).as("not answered from the cache").isEqualTo(hits);
+    // from now on the query is evaluated whole, also for the range that had no annotations
+    same(q, 3600 * S, 2 * 3600 * S, step);
+    same(q, 3600 * S, 4 * 3600 * S, step);
+    assertThat(api.cache().hits()).isEqualTo(hits);
+    assertThat(api.cache().stepsCached()).isZero();
+    // a query annotated at every step: never cached, same answer
+    String warned = same("histogram_quantile(0.9, temp)", 3600 * S, 2 * 3600 * S, step);
+    assertThat(warned).contains("\"warnings\"");
+    same("histogram_quantile(0.9, temp)", 3600 * S, 2 * 3600 * S + 30 * step, step);
+    assertThat(api.cache().stepsCached()).isZero();
+  }
+
+  /**
+   * Limits: the points of an answer put together from cached steps count against max_samples as an
+   * uncached answer's do, and the 11,000 points cap refuses before the cache is asked.
+   */
+  @Test
+  void limitsRefuseAsWithoutTheCache() throws Exception {
+    PrometheusApi limited =
+        new PrometheusApi(
+            storage,
+            new QueryConfig(null, 100L, null, null, null),
+            new SimpleMeterRegistry(),
+            () -> NOW);
+    Router r = new Router();
+    limited.register(r);
+    router = r;
+    long step = 60 * S;
+    long end = NOW - 3600 * S;
+    // 61 points, then 61 more right after: both fit, and the extent grows to 122 steps
+    assertThat(same("vector(1)", end - 60 * step, end, step)).startsWith("{\"status\":\"success\"");
+    same("vector(1)", end - 121 * step, end - 61 * step, step);
+    assertThat(limited.cache().stepsCached()).isZero();
+    // 122 points from the cache alone: over the limit, refused as the engine refuses them
+    String refused = same("vector(1)", end - 121 * step, end, step);
+    assertThat(refused).startsWith("422 execution: query processing would load too many samples");
+    // 101 points, 100 of them cached: also refused
+    assertThat(same("vector(1)", end - 100 * step, end, step)).startsWith("422 execution");
+    // exactly 100 points fit, with or without the cache
+    assertThat(same("vector(1)", end - 99 * step, end, step)).startsWith("{\"status\":\"success\"");
+    assertThat(limited.cache().stepsCached()).isGreaterThan(100);
+    // more than 11,000 points per series: refused before anything is evaluated or cached
+    double evaluated = limited.cache().stepsEvaluated();
+    assertThat(same("vector(1)", end - 11_001 * S, end, S)).startsWith("400 bad_data: exceeded");
+    assertThat(limited.cache().stepsEvaluated()).isEqualTo(evaluated);
+  }
+
+  /**
+   * Series order: merged answers list series by labels as the engine does, also when series exist
+   * only in the cached steps, only in the new ones, or come and go, and with more series than
+   * any one part has.
+   */
+  @Test
+  void mergedSeriesAreOrderedAsTheEnginesAre() throws Exception {
+    Appender a = storage.appender();
+    // series with names and values that sort differently as bytes and as strings of labels
+    String[] names = {"a", "B", "a_b", "ab", "z", "é", "A1", "a1"};
+    for (int k = 0; k < names.length; k++) {
+      long from = (k % 3) * 1800 * S + 3600 * S;
+      long to = from + (1 + k % 4) * 1200 * S;
+      for (long t = from; t <= to; t += 30 * S) {
+        a.append(0, Labels.of("__name__", "churn", "k", names[k], "p", "" + (k % 2)), t, k);
+      }
+    }
+    a.commit();
+    long step = 60 * S;
+    String q = "churn * on(k, p) group_left churn or label_replace(churn, \"k\", \"x$1\", \"k\", \"(.*)\")";
+    for (long s = 3000 * S; s < 4 * 3600 * S; s += 1111 * S) {
+      String body = same(q, s, s + 1500 * S, step);
+      assertThat(body).startsWith("{\"status\":\"success\"");
+    }
+    same(q, 0, 5 * 3600 * S, step);
+    String whole = same(q, 0, 5 * 3600 * S, step);
+    assertThat(whole).contains("\"k\":\"A1\"").contains("\"k\":\"xa_b\"");
+    assertThat(api.cache().stepsCached()).isGreaterThan(300);
   }
 }
