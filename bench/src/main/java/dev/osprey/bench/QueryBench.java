@@ -22,7 +22,9 @@ import picocli.CommandLine.Option;
  * {@code osprey bench query}: the same data in Osprey, Prometheus and VictoriaMetrics, a fixed set
  * of queries over the whole range at a 60 s step, median latency per query and its ratio. Osprey's
  * answers are also compared with Prometheus's (relative 1e-9), since being fast and wrong is no
- * use.
+ * use. Osprey and VictoriaMetrics are measured twice, as they answer by default (repeated range
+ * queries partly from their results caches) and with {@code nocache=1}; Prometheus has no cache, so
+ * its ratio is taken against Osprey's uncached column.
  */
 @Command(
     name = "query",
@@ -74,7 +76,26 @@ final class QueryBench implements Callable<Integer> {
       description = "Print every measured run's latency, not only the median.")
   boolean printRuns;
 
+  @Option(
+      names = "--no-nocache",
+      description = "Measure Osprey and VictoriaMetrics only as they answer by default.")
+  boolean skipNocache;
+
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A measured column: a system, and the parameters added to its requests. */
+  private record Column(String name, String system, String extra) {}
+
+  private List<Column> columns() {
+    List<Column> cols = new ArrayList<>();
+    for (String sys : opts.systems) {
+      cols.add(new Column(sys, sys, ""));
+      if (!skipNocache && (sys.equals("osprey") || sys.equals("victoriametrics"))) {
+        cols.add(new Column(sys + " nocache", sys, "&nocache=1"));
+      }
+    }
+    return cols;
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -109,7 +130,8 @@ final class QueryBench implements Callable<Integer> {
       for (var q : QUERIES.entrySet()) {
         Map<String, Double> row = new LinkedHashMap<>();
         Map<String, JsonNode> answers = new TreeMap<>();
-        for (var e : peers.entrySet()) {
+        for (Column col : columns()) {
+          Peer peer = peers.get(col.system());
           String path =
               "/api/v1/query_range?query="
                   + URLEncoder.encode(q.getValue(), StandardCharsets.UTF_8)
@@ -117,45 +139,48 @@ final class QueryBench implements Callable<Integer> {
                   + qStart
                   + "&end="
                   + qEnd
-                  + "&step=60";
+                  + "&step=60"
+                  + col.extra();
           for (int i = 0; i < warmup; i++) {
-            e.getValue().get(path);
+            peer.get(path);
           }
           double[] ms = new double[repeat];
           JsonNode last = null;
-          long cpu0 = e.getValue().cpuMillis();
+          long cpu0 = peer.cpuMillis();
           for (int i = 0; i < repeat; i++) {
             long t0 = System.nanoTime();
-            var r = e.getValue().get(path);
+            var r = peer.get(path);
             ms[i] = (System.nanoTime() - t0) / 1e6;
             last = JSON.readTree(r.body());
             if (r.statusCode() != 200) {
-              System.err.printf("  %s failed on %s: %s%n", e.getKey(), q.getKey(), r.body());
+              System.err.printf("  %s failed on %s: %s%n", col.name(), q.getKey(), r.body());
               ms[i] = Double.NaN;
             }
           }
           // CPU of the server process per run: robust to other load on the machine, which
           // stretches wall time but not the work done
-          double cpuMs = (double) (e.getValue().cpuMillis() - cpu0) / repeat;
-          cpu.computeIfAbsent(q.getKey(), k -> new LinkedHashMap<>()).put(e.getKey(), cpuMs);
+          double cpuMs = (double) (peer.cpuMillis() - cpu0) / repeat;
+          cpu.computeIfAbsent(q.getKey(), k -> new LinkedHashMap<>()).put(col.name(), cpuMs);
           if (printRuns) {
             StringBuilder runs = new StringBuilder();
             for (double m : ms) {
               runs.append(String.format(" %.1f", m));
             }
             System.err.printf(
-                "  %-20s %-16s cpu %.1f ms/run; runs, ms:%s%n",
-                q.getKey(), e.getKey(), cpuMs, runs);
+                "  %-20s %-24s cpu %.1f ms/run; runs, ms:%s%n",
+                q.getKey(), col.name(), cpuMs, runs);
           }
           Arrays.sort(ms);
-          row.put(e.getKey(), ms[repeat / 2]);
-          answers.put(e.getKey(), last);
+          row.put(col.name(), ms[repeat / 2]);
+          answers.put(col.name(), last);
         }
         medians.put(q.getKey(), row);
-        if (answers.containsKey("osprey") && answers.containsKey("prometheus")) {
-          String diff = Differ.compare(answers.get("prometheus"), answers.get("osprey"));
-          if (diff != null) {
-            mismatches.add(q.getKey() + ": " + diff);
+        for (String os : new String[] {"osprey", "osprey nocache"}) {
+          if (answers.containsKey(os) && answers.containsKey("prometheus")) {
+            String diff = Differ.compare(answers.get("prometheus"), answers.get(os));
+            if (diff != null) {
+              mismatches.add(q.getKey() + " (" + os + "): " + diff);
+            }
           }
         }
         System.err.printf("  %-20s %s%n", q.getKey(), row);
@@ -184,7 +209,7 @@ final class QueryBench implements Callable<Integer> {
       int steps,
       List<String> mismatches,
       String title) {
-    List<String> systems = opts.systems;
+    List<String> systems = columns().stream().map(Column::name).toList();
     StringBuilder sb = new StringBuilder();
     sb.append(
         title != null
@@ -193,49 +218,47 @@ final class QueryBench implements Callable<Integer> {
                 "%n%d series x %d samples, whole range at a 60 s step, median of %d after %d warm-up"
                     + " runs, %s%n",
                 n, steps, repeat, warmup, Instant.now()));
+    // ratio name -> {osprey column, peer column}; Prometheus (no cache) against uncached Osprey
+    Map<String, String[]> ratioCols = new LinkedHashMap<>();
+    String uncached = systems.contains("osprey nocache") ? "osprey nocache" : "osprey";
+    if (systems.contains("osprey") && systems.contains("prometheus")) {
+      ratioCols.put(uncached + "/prometheus", new String[] {uncached, "prometheus"});
+    }
+    if (systems.contains("osprey") && systems.contains("victoriametrics")) {
+      ratioCols.put("osprey/victoriametrics", new String[] {"osprey", "victoriametrics"});
+    }
+    if (systems.contains("osprey nocache") && systems.contains("victoriametrics nocache")) {
+      ratioCols.put(
+          "osprey/victoriametrics, both nocache",
+          new String[] {"osprey nocache", "victoriametrics nocache"});
+    }
     sb.append("| query | ").append(String.join(" ms | ", systems)).append(" ms |");
-    boolean ratios = systems.contains("osprey");
-    if (ratios && systems.contains("prometheus")) {
-      sb.append(" osprey/prometheus |");
+    for (String r : ratioCols.keySet()) {
+      sb.append(' ').append(r).append(" |");
     }
-    if (ratios && systems.contains("victoriametrics")) {
-      sb.append(" osprey/victoriametrics |");
-    }
-    sb.append('\n')
-        .append(
-            "|---"
-                .repeat(
-                    1
-                        + systems.size()
-                        + (ratios
-                            ? (int) systems.stream().filter(s -> !s.equals("osprey")).count()
-                            : 0)))
-        .append("|\n");
-    List<Double> vmRatios = new ArrayList<>();
+    sb.append('\n').append("|---".repeat(1 + systems.size() + ratioCols.size())).append("|\n");
+    Map<String, List<Double>> byRatio = new LinkedHashMap<>();
     for (var row : medians.entrySet()) {
       sb.append("| ").append(row.getKey()).append(" |");
       for (String s : systems) {
         sb.append(String.format(" %.1f |", row.getValue().get(s)));
       }
-      Double os = row.getValue().get("osprey");
-      for (String peer : new String[] {"prometheus", "victoriametrics"}) {
-        if (ratios && row.getValue().containsKey(peer)) {
-          double r = os / row.getValue().get(peer);
-          sb.append(String.format(" %.2f |", r));
-          if (peer.equals("victoriametrics")) {
-            vmRatios.add(r);
-          }
-        }
+      for (var rc : ratioCols.entrySet()) {
+        double r = row.getValue().get(rc.getValue()[0]) / row.getValue().get(rc.getValue()[1]);
+        sb.append(String.format(" %.2f |", r));
+        byRatio.computeIfAbsent(rc.getKey(), k -> new ArrayList<>()).add(r);
       }
       sb.append('\n');
     }
-    if (!vmRatios.isEmpty()) {
-      vmRatios.sort(Double::compare);
-      sb.append(
-          String.format(
-              "%nmedian of osprey/victoriametrics ratios: %.2f%n",
-              vmRatios.get(vmRatios.size() / 2)));
+    for (var e : byRatio.entrySet()) {
+      if (!e.getKey().contains("victoriametrics")) {
+        continue;
+      }
+      List<Double> l = new ArrayList<>(e.getValue());
+      l.sort(Double::compare);
+      sb.append(String.format("%nmedian of %s ratios: %.2f", e.getKey(), l.get(l.size() / 2)));
     }
+    sb.append('\n');
     if (mismatches == null) {
       System.out.print(sb);
       return;

@@ -318,6 +318,15 @@ public final class Tsdb implements Storage {
     return new MergeQuerier(qs);
   }
 
+  /**
+   * Reports commits to the head with old samples (out of order, backfill), deletions and
+   * retention's drops and rewrites, for the query results cache.
+   */
+  @Override
+  public dev.osprey.core.storage.SampleChanges changes() {
+    return head.changes();
+  }
+
   @Override
   public long minTime() {
     List<BlockReader> bs = blocks;
@@ -397,7 +406,16 @@ public final class Tsdb implements Storage {
           checkpoint();
         }
         compactBlocks();
-        applyRetention();
+        List<BlockReader> rawBefore = blocks;
+        List<BlockReader> downsampledBefore = downsampled;
+        try {
+          applyRetention();
+        } finally {
+          if (blocks != rawBefore || downsampled != downsampledBefore) {
+            // blocks dropped, or series downsampled and removed from raw blocks
+            head.changes().changed(dev.osprey.core.storage.SampleChanges.ALL);
+          }
+        }
         compactDownsampled();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot compact tsdb " + dir + ": " + e.getMessage(), e);
@@ -447,6 +465,8 @@ public final class Tsdb implements Storage {
         downsampled = deleteIn(downsampled, mint, maxt, sets);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot delete series in " + dir + ": " + e.getMessage(), e);
+      } finally {
+        head.changes().changed(mint); // answers from mint on, once head and blocks are rewritten
       }
     }
   }

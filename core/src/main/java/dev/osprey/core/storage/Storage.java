@@ -9,6 +9,14 @@ public interface Storage extends AutoCloseable {
   /** The oldest timestamp (ms) the storage may hold, or {@link Long#MAX_VALUE} when empty. */
   long minTime();
 
+  /**
+   * Where this storage reports changes to samples a results cache may hold answers for, or null
+   * when it does not (a results cache must then stay off).
+   */
+  default SampleChanges changes() {
+    return null;
+  }
+
   @Override
   void close();
 }

@@ -56,13 +56,43 @@ public final class PrometheusApi implements RouteProvider {
   private final QueryConfig config;
   private final Semaphore concurrency;
   private final MeterRegistry registry;
+  private final RangeResultCache cache; // null when off
+
+  /** Most queries the results cache keeps answers for (its memory is bounded apart). */
+  static final int CACHE_MAX_ENTRIES = 10_000;
 
   public PrometheusApi(Storage storage, QueryConfig config, MeterRegistry registry) {
+    this(storage, config, registry, System::currentTimeMillis);
+  }
+
+  /** With the clock the results cache's freshness offset counts from (tests). */
+  PrometheusApi(
+      Storage storage,
+      QueryConfig config,
+      MeterRegistry registry,
+      java.util.function.LongSupplier clock) {
     this.storage = storage;
     this.config = config;
     this.engine = new Engine(storage, config);
     this.concurrency = new Semaphore(config.maxConcurrent());
     this.registry = registry;
+    long offset = config.resultsCacheOffset().toMillis();
+    this.cache =
+        offset <= 0 || storage.changes() == null
+            ? null
+            : new RangeResultCache(
+                offset,
+                config.resultsCacheMaxBytes().bytes(),
+                CACHE_MAX_ENTRIES,
+                config.maxSamples(),
+                storage.changes(),
+                clock,
+                registry);
+  }
+
+  /** The range query results cache, or null when it is off. */
+  RangeResultCache cache() {
+    return cache;
   }
 
   /** The engine behind this API, for programmatic use (rules, alerting). */
@@ -121,12 +151,46 @@ public final class PrometheusApi implements RouteProvider {
               + " resolution (?step=XX)");
     }
     long timeoutMs = timeout(r);
+    boolean nocache = isTrue(r.param("nocache"));
     return run(
         "query_range",
         timeoutMs,
-        () -> engineFor(timeoutMs).rangeQuery(q, start, end, step),
+        () -> rangeQuery(q, start, end, step, timeoutMs, nocache),
         q,
         limit(r));
+  }
+
+  /** VictoriaMetrics' {@code nocache=1}: this request neither reads nor fills the cache. */
+  private static boolean isTrue(String v) {
+    return v != null && (v.equals("1") || v.equalsIgnoreCase("true"));
+  }
+
+  private QueryResult rangeQuery(
+      String q, long start, long end, long step, long timeoutMs, boolean nocache) {
+    if (cache == null || nocache) {
+      return engineFor(timeoutMs).rangeQuery(q, start, end, step);
+    }
+    if (!RangeResultCache.cacheable(Parser.parse(q))) {
+      return engineFor(timeoutMs).rangeQuery(q, start, end, step);
+    }
+    // one deadline for the request, however many ranges it evaluates
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    return cache.query(
+        q,
+        start,
+        end,
+        step,
+        (s, e) -> {
+          if (timeoutMs <= 0) {
+            return engineFor(timeoutMs).rangeQuery(q, s, e, step);
+          }
+          long left = (deadline - System.nanoTime()) / 1_000_000L;
+          if (left <= 0) {
+            throw new QueryException(
+                QueryException.Kind.TIMEOUT, "query timed out in query execution");
+          }
+          return engineFor(Math.min(left, timeoutMs)).rangeQuery(q, s, e, step);
+        });
   }
 
   private interface Exec {

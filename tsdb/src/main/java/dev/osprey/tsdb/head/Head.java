@@ -49,6 +49,8 @@ public final class Head {
   private volatile long maxT = Long.MIN_VALUE;
   private volatile long minValidFloor = Long.MIN_VALUE;
   private Wal wal;
+  private final dev.osprey.core.storage.SampleChanges changes =
+      new dev.osprey.core.storage.SampleChanges();
 
   final Counter appended;
   final Counter rejectedTooOld;
@@ -120,6 +122,11 @@ public final class Head {
 
   public Querier querier() {
     return new HeadQuerier(this);
+  }
+
+  /** Where committed batches are reported to a results cache (see {@link #commit}). */
+  public dev.osprey.core.storage.SampleChanges changes() {
+    return changes;
   }
 
   public long minTime() {
@@ -239,13 +246,15 @@ public final class Head {
    */
   void commit(Buf record, int[] ids, long[] ts, long[] vs, int n) {
     long pos = -1;
+    long batchMin;
     synchronized (commitLock) {
       if (wal != null) {
         wal.log(record.array(), record.length());
         pos = wal.write();
       }
-      applyLocked(ids, ts, vs, n);
+      batchMin = applyLocked(ids, ts, vs, n);
     }
+    changes.committed(batchMin);
     // with wal_fsync: always, the fsync runs outside the commit lock, shared by the commits that
     // wait for it (group commit); the appender's commit, and so the 2xx, comes after it
     if (pos >= 0 && wal.syncsEachCommit()) {
@@ -269,6 +278,7 @@ public final class Head {
       int[] hPos,
       int hN) {
     long pos = -1;
+    long batchMin = Long.MAX_VALUE;
     Buf b = new Buf(256 + 64 * hN);
     synchronized (commitLock) {
       int f = 0;
@@ -285,7 +295,7 @@ public final class Head {
             WalRecords.encodeSamples(b, ri, rt, rv, len);
             wal.log(b.array(), b.length());
           }
-          applyLocked(ri, rt, rv, len);
+          batchMin = Math.min(batchMin, applyLocked(ri, rt, rv, len));
           f = fTo;
         }
         int jTo = j;
@@ -298,7 +308,7 @@ public final class Head {
             WalRecords.encodeHistograms(b, hIds, hTs, hHs, j, jTo);
             wal.log(b.array(), b.length());
           }
-          applyHistogramsLocked(hIds, hTs, hHs, j, jTo);
+          batchMin = Math.min(batchMin, applyHistogramsLocked(hIds, hTs, hHs, j, jTo));
           j = jTo;
         }
       }
@@ -306,12 +316,15 @@ public final class Head {
         pos = wal.write();
       }
     }
+    changes.committed(batchMin);
     if (pos >= 0 && wal.syncsEachCommit()) {
       wal.syncTo(pos);
     }
   }
 
-  private void applyHistogramsLocked(int[] ids, long[] ts, FloatHistogram[] hs, int from, int to) {
+  /** Applies histogram samples; returns the oldest accepted one's timestamp (MAX_VALUE: none). */
+  private long applyHistogramsLocked(int[] ids, long[] ts, FloatHistogram[] hs, int from, int to) {
+    long batchMin = Long.MAX_VALUE;
     long lo = minT;
     long hi = maxT;
     int ok = 0;
@@ -323,6 +336,7 @@ public final class Head {
       int c = s.appendHistogram(ts[i], hs[i], arena, blockRange, codec);
       if (accepted(c)) {
         ok++;
+        batchMin = Math.min(batchMin, ts[i]);
         lo = Math.min(lo, ts[i]);
         hi = Math.max(hi, ts[i]);
       }
@@ -330,6 +344,7 @@ public final class Head {
     minT = lo;
     maxT = hi;
     appended.increment(ok);
+    return batchMin;
   }
 
   /** Counts a rejection by its reason; true when {@code c} says the sample was appended. */
@@ -342,7 +357,9 @@ public final class Head {
     return c == MemSeries.OK;
   }
 
-  private void applyLocked(int[] ids, long[] ts, long[] vs, int n) {
+  /** Applies float samples; returns the oldest accepted one's timestamp (MAX_VALUE: none). */
+  private long applyLocked(int[] ids, long[] ts, long[] vs, int n) {
+    long batchMin = Long.MAX_VALUE;
     long lo = minT;
     long hi = maxT;
     int ok = 0;
@@ -354,6 +371,7 @@ public final class Head {
       int c = s.append(ts[i], vs[i], oooWindow, arena, blockRange, codec);
       if (accepted(c)) {
         ok++;
+        batchMin = Math.min(batchMin, ts[i]);
         lo = Math.min(lo, ts[i]);
         hi = Math.max(hi, ts[i]);
       }
@@ -361,6 +379,7 @@ public final class Head {
     minT = lo;
     maxT = hi;
     appended.increment(ok);
+    return batchMin;
   }
 
   /**

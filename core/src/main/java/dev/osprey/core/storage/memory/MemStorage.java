@@ -27,6 +27,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class MemStorage implements Storage {
   private final TreeMap<Labels, Series> series = new TreeMap<>();
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private final dev.osprey.core.storage.SampleChanges changes =
+      new dev.osprey.core.storage.SampleChanges();
 
   private static final class Series {
     final Labels labels;
@@ -147,14 +149,17 @@ public final class MemStorage implements Storage {
       @Override
       public void commit() {
         done = true;
+        long minT = Long.MAX_VALUE;
         lock.writeLock().lock();
         try {
           for (Pending p : pending) {
             series.computeIfAbsent(p.labels(), Series::new).add(p.t(), p.v(), p.h(), p.st());
+            minT = Math.min(minT, p.t());
           }
         } finally {
           lock.writeLock().unlock();
         }
+        changes.committed(minT);
       }
 
       @Override
@@ -278,6 +283,11 @@ public final class MemStorage implements Storage {
       }
     }
     return lo;
+  }
+
+  @Override
+  public dev.osprey.core.storage.SampleChanges changes() {
+    return changes;
   }
 
   @Override
