@@ -2,11 +2,18 @@ package dev.osprey.bench;
 
 import dev.osprey.core.labels.Labels;
 import dev.osprey.core.wire.prompb.Remote;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +27,10 @@ import org.xerial.snappy.Snappy;
  * concurrent connections, each shard in time order, batches of up to 2,000 samples, one sample per
  * TimeSeries entry, snappy-compressed protobuf. Every shard regenerates the same deterministic
  * values, so all peers receive identical samples.
+ *
+ * <p>After {@link #prepare}, the requests are built and snappy-compressed once, before any clock
+ * starts, into one file per shard, and {@link #run} only streams those bytes: the measured rate is
+ * then the receiver's, not the rate at which this process builds protobufs on the same cores.
  */
 final class RemoteWriteReplay {
   static final int BATCH = 2000;
@@ -28,6 +39,10 @@ final class RemoteWriteReplay {
   private final long start;
   private final int steps;
   private final int shards;
+
+  /** One file of pre-encoded requests per shard, once {@link #prepare} ran; null before. */
+  private List<Path> prepared;
+
   private final HttpClient client =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -76,8 +91,102 @@ final class RemoteWriteReplay {
     return sent.get();
   }
 
+  /**
+   * Builds and compresses every request now, one thread per shard, into {@code dir}
+   * (rw-shard-N.bin: per request the sample count and the body's length as ints, then the body), so
+   * that {@link #run} sends the same bytes to every system without building them on the clock.
+   * Returns the bytes written.
+   */
+  long prepare(Path dir) throws Exception {
+    List<Path> files = new ArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    List<Exception> errors = new ArrayList<>();
+    for (int s = 0; s < shards; s++) {
+      final int shard = s;
+      Path f = dir.resolve("rw-shard-" + s + ".bin");
+      files.add(f);
+      threads.add(
+          Thread.ofPlatform()
+              .name("rw-encode-" + s)
+              .start(
+                  () -> {
+                    try (DataOutputStream out =
+                        new DataOutputStream(
+                            new BufferedOutputStream(Files.newOutputStream(f), 1 << 20))) {
+                      encodeShard(
+                          shard,
+                          (samples, body) -> {
+                            out.writeInt(samples);
+                            out.writeInt(body.length);
+                            out.write(body);
+                          });
+                    } catch (Exception e) {
+                      synchronized (errors) {
+                        errors.add(e);
+                      }
+                    }
+                  }));
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    if (!errors.isEmpty()) {
+      throw errors.get(0);
+    }
+    long bytes = 0;
+    for (Path f : files) {
+      bytes += Files.size(f);
+    }
+    prepared = files;
+    return bytes;
+  }
+
+  /** Removes the files {@link #prepare} wrote. */
+  void deletePrepared() throws IOException {
+    if (prepared != null) {
+      for (Path f : prepared) {
+        Files.deleteIfExists(f);
+      }
+      prepared = null;
+    }
+  }
+
+  private interface Sink {
+    void accept(int samples, byte[] body) throws Exception;
+  }
+
   private void runShard(String url, int shard, AtomicLong sent, LongConsumer progress)
       throws Exception {
+    if (prepared != null) {
+      try (DataInputStream in =
+          new DataInputStream(
+              new BufferedInputStream(Files.newInputStream(prepared.get(shard)), 1 << 20))) {
+        while (true) {
+          int samples;
+          try {
+            samples = in.readInt();
+          } catch (EOFException end) {
+            return;
+          }
+          byte[] body = new byte[in.readInt()];
+          in.readFully(body);
+          send(url, body);
+          sent.addAndGet(samples);
+          progress.accept(sent.get());
+        }
+      }
+    }
+    encodeShard(
+        shard,
+        (samples, body) -> {
+          send(url, body);
+          sent.addAndGet(samples);
+          progress.accept(sent.get());
+        });
+  }
+
+  /** The shard's requests in order, each compressed, as Prometheus's sender would build them. */
+  private void encodeShard(int shard, Sink sink) throws Exception {
     // A private copy of the generator state: values depend only on (seed, series, step).
     Workload w = workload.copy();
     SplittableRandom values = new SplittableRandom(42 + shard);
@@ -96,18 +205,14 @@ final class RemoteWriteReplay {
         ts.addSamples(Remote.Sample.newBuilder().setValue(v).setTimestamp(t));
         req.addTimeseries(ts);
         if (++inBatch == BATCH) {
-          send(url, req.build());
-          sent.addAndGet(inBatch);
-          progress.accept(sent.get());
+          sink.accept(inBatch, Snappy.compress(req.build().toByteArray()));
           req.clear();
           inBatch = 0;
         }
       }
     }
     if (inBatch > 0) {
-      send(url, req.build());
-      sent.addAndGet(inBatch);
-      progress.accept(sent.get());
+      sink.accept(inBatch, Snappy.compress(req.build().toByteArray()));
     }
   }
 
@@ -143,8 +248,7 @@ final class RemoteWriteReplay {
     }
   }
 
-  private void send(String url, Remote.WriteRequest req) throws IOException, InterruptedException {
-    byte[] body = Snappy.compress(req.toByteArray());
+  private void send(String url, byte[] body) throws IOException, InterruptedException {
     long backoff = 50;
     for (int attempt = 0; ; attempt++) {
       HttpResponse<String> r =

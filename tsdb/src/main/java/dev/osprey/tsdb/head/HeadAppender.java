@@ -78,24 +78,68 @@ public final class HeadAppender implements Appender {
     this.touched = scratch.touched;
   }
 
+  /**
+   * The hot path: a known series, its first sample in the batch, after its last stored one. Kept
+   * small so that the JIT compiles it early and compactly; everything else (finding or creating the
+   * series, too old, a second sample of a series in one batch, histograms in the batch, rejections)
+   * is in methods of its own that the hot path only calls.
+   */
   @Override
   public long append(long ref, Labels labels, long t, double v) {
     if (done) {
-      throw new IllegalStateException("BUG: appender used after commit or rollback");
+      throw usedAfterDone();
     }
     MemSeries s = head.byId(ref);
-    if (s == null || (labels != null && s.labels != labels && !s.labels.equals(labels))) {
-      if (labels == null || labels.isEmpty()) {
-        throw new IllegalArgumentException("cannot append: empty label set");
-      }
-      s = head.getOrCreate(labels);
+    if (s == null || (labels != null && s.labels != labels)) {
+      s = series(s, labels);
     }
     long vBits = Double.doubleToRawLongBits(v);
     if (t < (backfill ? head.minValidFloor() : head.minValidTime())) {
-      head.rejectedTooOld.increment();
-      throw new OutOfBoundsException(s.labels, t);
+      throw tooOld(s, t);
     }
     int prev = lastIndex(s.id);
+    if (prev < 0 && hN == 0 && s.addPendingIfNewest(t)) {
+      touch(s);
+      add(s.id, t, vBits, true);
+      return s.id;
+    }
+    return appendChecked(s, prev, t, v, vBits);
+  }
+
+  /** The series {@code ref} named ({@code s}) if it has these labels, else the one that has. */
+  private MemSeries series(MemSeries s, Labels labels) {
+    if (s != null && (labels == null || s.labels.equals(labels))) {
+      return s;
+    }
+    if (labels == null || labels.isEmpty()) {
+      throw new IllegalArgumentException("cannot append: empty label set");
+    }
+    return head.getOrCreate(labels);
+  }
+
+  private static IllegalStateException usedAfterDone() {
+    return new IllegalStateException("BUG: appender used after commit or rollback");
+  }
+
+  private OutOfBoundsException tooOld(MemSeries s, long t) {
+    head.rejectedTooOld.increment();
+    return new OutOfBoundsException(s.labels, t);
+  }
+
+  /** Remembers that {@code s} has samples pending in this batch (released at commit). */
+  private void touch(MemSeries s) {
+    if (nTouched == touched.length) {
+      touched = Arrays.copyOf(touched, nTouched * 2);
+    }
+    touched[nTouched++] = s;
+  }
+
+  /**
+   * Every case the hot path does not take: a later sample of a series already in the batch,
+   * histograms in the batch, a timestamp at or before the series' last one (duplicates,
+   * out-of-order samples and the out-of-order window), a series that truncation just removed.
+   */
+  private long appendChecked(MemSeries s, int prev, long t, double v, long vBits) {
     int c;
     if (hN > 0 && histogramAtOrAfter(s.id, t) != MemSeries.OK) {
       c = histogramAtOrAfter(s.id, t);
@@ -116,10 +160,7 @@ public final class HeadAppender implements Appender {
             // truncation removed the series just now: start over with a live one
             return append(0, s.labels, t, v);
           }
-          if (nTouched == touched.length) {
-            touched = Arrays.copyOf(touched, nTouched * 2);
-          }
-          touched[nTouched++] = s;
+          touch(s);
         }
         add(s.id, t, vBits, prev < 0 || t > ts[prev]);
       }

@@ -83,6 +83,19 @@ final class MemSeries extends OpenXorChunk {
     return checkLocked(t, vBits, oooWindow, arena);
   }
 
+  /**
+   * The appender's usual case in one lock: a float sample after everything the series holds, on a
+   * live series. Counts the pending commit and returns true then; returns false and changes nothing
+   * otherwise (the caller then checks the sample fully).
+   */
+  synchronized boolean addPendingIfNewest(long t) {
+    if (dead || (hist != null && t <= hist.maxT()) || (hasOpen && t <= lastT)) {
+      return false;
+    }
+    pendingCommits++;
+    return true;
+  }
+
   private int checkLocked(long t, long vBits, long oooWindow, ChunkArena arena) {
     if (hist != null && t <= hist.maxT()) {
       return t == hist.maxT() ? DUPLICATE : OUT_OF_ORDER; // a histogram sample is there or later
@@ -94,28 +107,33 @@ final class MemSeries extends OpenXorChunk {
       return vBits == lastV ? DUPLICATE_IGNORED : DUPLICATE;
     }
     if (oooWindow > 0 && t >= lastT - oooWindow) {
-      int i = oooIndex(t);
-      if (i >= 0) {
-        return ooo.v[i] == vBits ? DUPLICATE_IGNORED : DUPLICATE;
-      }
-      for (int k = 0; k < ooo.nChunks; k++) {
-        if (ooo.chunks[4 * k + 1] <= t && t <= ooo.chunks[4 * k + 2]) {
-          long ref = ooo.chunks[4 * k];
-          SampleIterator it =
-              ChunkCodec.iterator(
-                  arena.read(ref),
-                  0,
-                  (int) ooo.chunks[4 * k + 3],
-                  new XorIterator(),
-                  new DecimalIterator());
-          if (it.seek(t) && it.t() == t) {
-            return Double.doubleToRawLongBits(it.v()) == vBits ? DUPLICATE_IGNORED : DUPLICATE;
-          }
-        }
-      }
-      return OK;
+      return checkOutOfOrder(t, vBits, arena);
     }
     return OUT_OF_ORDER;
+  }
+
+  /** {@link #checkLocked} for a sample inside the out-of-order window, a method of its own. */
+  private int checkOutOfOrder(long t, long vBits, ChunkArena arena) {
+    int i = oooIndex(t);
+    if (i >= 0) {
+      return ooo.v[i] == vBits ? DUPLICATE_IGNORED : DUPLICATE;
+    }
+    for (int k = 0; k < ooo.nChunks; k++) {
+      if (ooo.chunks[4 * k + 1] <= t && t <= ooo.chunks[4 * k + 2]) {
+        long ref = ooo.chunks[4 * k];
+        SampleIterator it =
+            ChunkCodec.iterator(
+                arena.read(ref),
+                0,
+                (int) ooo.chunks[4 * k + 3],
+                new XorIterator(),
+                new DecimalIterator());
+        if (it.seek(t) && it.t() == t) {
+          return Double.doubleToRawLongBits(it.v()) == vBits ? DUPLICATE_IGNORED : DUPLICATE;
+        }
+      }
+    }
+    return OK;
   }
 
   /** Appends a sample, checking it again; returns {@link #OK} or why it was not appended. */

@@ -271,6 +271,44 @@ class IngestRoutesTest {
   }
 
   @Test
+  void theReusedDecompressionBufferNeverLetsAnEarlierRequestsBytesIn() throws Exception {
+    // a large request fills the thread's buffer with valid TimeSeries bytes ...
+    Remote.TimeSeries[] many = new Remote.TimeSeries[500];
+    for (int i = 0; i < many.length; i++) {
+      many[i] =
+          ts(
+              new String[] {"__name__", "big", "i", Integer.toString(i)},
+              new long[] {1000},
+              new double[] {i});
+    }
+    assertThat(write(many).status()).isEqualTo(204);
+    // ... then a shorter request whose last TimeSeries claims 64 bytes that only the earlier
+    // request's leftovers could supply: refused, nothing of it stored
+    byte[] good =
+        Remote.WriteRequest.newBuilder()
+            .addTimeseries(
+                ts(new String[] {"__name__", "up", "job", "a"}, new long[] {1}, new double[] {1}))
+            .build()
+            .toByteArray();
+    byte[] bad = java.util.Arrays.copyOf(good, good.length + 2);
+    bad[good.length] = 0x0A;
+    bad[good.length + 1] = 0x40;
+    assertThatThrownBy(() -> post("/api/v1/write", "application/x-protobuf", Snappy.compress(bad)))
+        .isInstanceOf(ApiException.class)
+        .extracting(e -> ((ApiException) e).status())
+        .isEqualTo(400);
+    assertThat(series(LabelMatcher.equal("__name__", "up"))).isEmpty();
+    // and a short valid request stores exactly its own samples
+    assertThat(
+            write(ts(new String[] {"__name__", "up", "job", "b"}, new long[] {5}, new double[] {7}))
+                .status())
+        .isEqualTo(204);
+    assertThat(samples(LabelMatcher.equal("__name__", "up"))).containsExactly(new S(5, 7));
+    assertThat(series(LabelMatcher.equal("__name__", "big"))).hasSize(500);
+    assertThat(db.head().numSeries()).isEqualTo(501);
+  }
+
+  @Test
   void remoteWriteWithBrokenSnappyIs400() {
     assertThatThrownBy(
             () -> post("/api/v1/write", "application/x-protobuf", new byte[] {1, 2, 3, 4, 5}))
