@@ -168,13 +168,16 @@ public final class Engine {
           acc.computeIfAbsent(Labels.EMPTY, k -> new Series(k, 16)).add(ts, s.v());
           points++;
         } else if (v instanceof VectorV vec) {
-          Set<Labels> seen = new HashSet<>();
           for (Sample s : vec.samples()) {
             Labels l = ev.resultLabels(s.labels, s.dropName);
-            if (!seen.add(l)) {
+            Series r = acc.get(l);
+            if (r == null) {
+              r = new Series(l, 16);
+              acc.put(l, r);
+            } else if (r.t[r.n - 1] == ts) {
+              // steps only move forward: a point at this step means the label set came twice
               throw QueryException.exec("vector cannot contain metrics with the same labelset");
             }
-            Series r = acc.computeIfAbsent(l, k -> new Series(k, 16));
             if (s.h != null) {
               r.addHistogram(ts, s.h);
             } else {

@@ -417,6 +417,11 @@ final class Evaluator {
     if (l != null) {
       return l;
     }
+    long[] was = streamed.remove(vs);
+    if (was != null) {
+      loadedSamples -= was[0]; // read again below, and counted then
+      loadedSeries -= was[1];
+    }
     long[] b = bounds.getOrDefault(vs, new long[] {Long.MIN_VALUE / 4, Long.MAX_VALUE / 4});
     l = new ArrayList<>();
     SeriesSet ss =
@@ -445,6 +450,106 @@ final class Evaluator {
     }
     loaded.put(vs, l);
     return l;
+  }
+
+  /** What {@link #stream} hands each series to. */
+  interface SeriesSink {
+    /**
+     * One series with samples in range; its arrays are reused for the next series.
+     *
+     * @return false to stop (the caller then takes the path that loads every series)
+     */
+    boolean accept(Loaded s, int index);
+  }
+
+  /**
+   * Samples and series streamed by {@link #stream} and not kept: counted toward the limits as if
+   * loaded, so that a later {@link #load} of the same selector replaces rather than adds them.
+   */
+  private final Map<VectorSelector, long[]> streamed = new IdentityHashMap<>();
+
+  /**
+   * Hands the selector's series, in order, to {@code sink} one at a time through arrays reused from
+   * series to series, instead of keeping every series' samples for the whole query as {@link #load}
+   * does. The limits see the same counts at the same points as {@link #load}. Returns false, having
+   * taken its counts back, when a series holds histograms or start times (the flags are set as
+   * {@link #load} sets them) or the sink stops; the caller then evaluates step by step, which loads
+   * the selector.
+   */
+  boolean stream(VectorSelector vs, SeriesSink sink) {
+    List<Loaded> done = loaded.get(vs);
+    if (done != null) {
+      for (int i = 0; i < done.size(); i++) {
+        Loaded s = done.get(i);
+        if (s.h != null || s.st != null || !sink.accept(s, i)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    long samplesBefore = loadedSamples;
+    long seriesBefore = loadedSeries;
+    long[] b = bounds.getOrDefault(vs, new long[] {Long.MIN_VALUE / 4, Long.MAX_VALUE / 4});
+    SeriesSet ss =
+        querier.select(
+            b[0],
+            b[1],
+            new SelectHints(b[0], b[1], 0, funcs.get(vs), 0, List.of(), false),
+            vs.matchers.toArray(new LabelMatcher[0]));
+    SampleIterator reuse = null;
+    long[] t = new long[16];
+    double[] v = new double[16];
+    int index = 0;
+    while (ss.next()) {
+      if (maxSeries > 0 && ++loadedSeries > maxSeries) {
+        throw QueryException.tooManySeries(maxSeries);
+      }
+      SampleIterator it = ss.iterator(reuse);
+      reuse = it;
+      Loaded one;
+      if (it.mayHaveHistograms() || it.mayHaveStartTimes()) {
+        one = readMixedSeries(ss.labels(), it, 16);
+        if (one != null && (one.h != null || one.st != null)) {
+          loadedSamples = samplesBefore;
+          loadedSeries = seriesBefore;
+          return false;
+        }
+      } else {
+        one = readInto(ss.labels(), it, t, v);
+        if (one != null) {
+          t = one.t; // grown for a longer series: kept for the next
+          v = one.v;
+        }
+      }
+      if (one != null && !sink.accept(one, index++)) {
+        loadedSamples = samplesBefore;
+        loadedSeries = seriesBefore;
+        return false;
+      }
+      checkDeadline();
+    }
+    streamed.put(vs, new long[] {loadedSamples - samplesBefore, loadedSeries - seriesBefore});
+    return true;
+  }
+
+  /** {@link #readSeries} into the caller's arrays, grown as needed (the result holds them). */
+  private Loaded readInto(Labels labels, SampleIterator it, long[] t, double[] v) {
+    int n = it.read(t, v, 0, t.length);
+    while (n == t.length) {
+      if (currentSamples + loadedSamples + n > maxSamples) {
+        tooManySamples();
+      }
+      t = Arrays.copyOf(t, n * 2);
+      v = Arrays.copyOf(v, n * 2);
+      n += it.read(t, v, n, t.length - n);
+    }
+    boolean stale = false;
+    for (int i = 0; i < n; i++) {
+      stale |= Double.doubleToRawLongBits(v[i]) == StaleNaN.BITS;
+    }
+    loadedSamples += n;
+    checkSamples();
+    return n > 0 ? new Loaded(labels, t, v, n, stale) : null;
   }
 
   /**

@@ -109,7 +109,6 @@ final class FusedAggregation {
   private static void accumulate(
       Group[][] cells,
       ArrayList<Group>[] order,
-      int nGroups,
       ArrayList<Labels> keys,
       int id,
       int k,
@@ -119,9 +118,13 @@ final class FusedAggregation {
       double v) {
     Group[] row = cells[k];
     if (row == null) {
-      row = new Group[nGroups];
+      row = new Group[Math.max(16, keys.size())];
       cells[k] = row;
-      order[k] = new ArrayList<>(Math.min(nGroups, 1024));
+      order[k] = new ArrayList<>(Math.min(row.length, 1024));
+    } else if (id >= row.length) {
+      // groups are found as the series stream in: a row grows with them
+      row = Arrays.copyOf(row, Math.max(id + 1, row.length * 2));
+      cells[k] = row;
     }
     Group g = row[id];
     if (g == null) {
@@ -170,31 +173,12 @@ final class FusedAggregation {
       return null;
     }
     int steps = (int) stepsL;
-    List<Loaded> series = ev.loadSelector(vs);
-    if (ev.hasHistograms) {
-      return null; // the fused path sums floats only
-    }
-    if (ev.hasStartTimes) {
-      return null; // nor does it know start times
+    if (ev.hasHistograms || ev.hasStartTimes) {
+      return null; // the fused path sums floats only, and knows no start times
     }
     Set<String> groupSet = new HashSet<>(a.grouping);
     HashMap<Labels, Integer> ids = new HashMap<>();
     ArrayList<Labels> keys = new ArrayList<>();
-    int[] gid = new int[series.size()];
-    for (int si = 0; si < series.size(); si++) {
-      Labels key = Aggregations.groupKey(series.get(si).labels, a.without, groupSet);
-      Integer id = ids.get(key);
-      if (id == null) {
-        id = keys.size();
-        keys.add(key);
-        ids.put(key, id);
-      }
-      gid[si] = id;
-    }
-    if ((long) steps * keys.size() > MAX_CELLS) {
-      return null;
-    }
-    int nGroups = keys.size();
     Group[][] cells = new Group[steps][];
     ArrayList<Group>[] order = new ArrayList[steps];
     long[] samples = new long[steps];
@@ -203,8 +187,6 @@ final class FusedAggregation {
     boolean dropName = fn != null && !(fn.equals("last_over_time") || fn.equals("first_over_time"));
     long off = ev.offsetMs(vs.mods);
     long rangeMs = ms == null ? 0 : ev.durMs(ms.range);
-    int[] firstStep = new int[series.size()];
-    Arrays.fill(firstStep, -1);
     // 1 rate, 2 increase, 3 delta: computed off the loaded arrays (extrapolatedRate)
     int extrapolated =
         fn == null
@@ -226,33 +208,54 @@ final class FusedAggregation {
             fn,
             extrapolated,
             samples,
-            firstStep,
             cells,
             order,
-            nGroups,
             keys,
-            gid,
             dropName,
             code,
             new Series(null, 16),
             new Sample(null, 0, 0, dropName));
-    for (int si = 0; si < series.size(); si++) {
-      ev.checkDeadline();
-      feed(w, series.get(si), si);
+    // Labels of the series a counter function saw, with the first step each had a value at.
+    ArrayList<Labels> seen = new ArrayList<>();
+    long[][] firstSteps = {new long[16]};
+    // The series are streamed, each fed into the table and dropped: no per-series arrays stay.
+    boolean complete =
+        ev.stream(
+            vs,
+            (s, si) -> {
+              Labels key = Aggregations.groupKey(s.labels, a.without, groupSet);
+              Integer id = ids.get(key);
+              if (id == null) {
+                id = keys.size();
+                keys.add(key);
+                ids.put(key, id);
+                if ((long) steps * keys.size() > MAX_CELLS) {
+                  return false; // the table would not be worth its memory
+                }
+              }
+              int first = feed(w, s, id);
+              if (counterFn && first >= 0) {
+                long[] fs = firstSteps[0];
+                if (seen.size() == fs.length) {
+                  fs = Arrays.copyOf(fs, fs.length * 2);
+                  firstSteps[0] = fs;
+                }
+                fs[seen.size()] = ((long) first << 32) | seen.size();
+                seen.add(s.labels);
+              }
+              return true;
+            });
+    if (!complete) {
+      return null;
     }
     if (counterFn) {
       // The step-by-step path notes non-counters step by step, in series order within a step.
       // Sorting (first step, series index) pairs packed in longs keeps that order.
-      long[] order2 = new long[series.size()];
-      int m = 0;
-      for (int si = 0; si < series.size(); si++) {
-        if (firstStep[si] >= 0) {
-          order2[m++] = ((long) firstStep[si] << 32) | si;
-        }
-      }
-      Arrays.sort(order2, 0, m);
+      long[] fs = firstSteps[0];
+      int m = seen.size();
+      Arrays.sort(fs, 0, m);
       for (int i = 0; i < m; i++) {
-        Labels l = series.get((int) order2[i]).labels;
+        Labels l = seen.get((int) fs[i]);
         FunctionCalls.counterCheck(ev, call, call.args.get(0), l);
       }
     }
@@ -270,12 +273,9 @@ final class FusedAggregation {
       String fn,
       int extrapolated,
       long[] samples,
-      int[] firstStep,
       Group[][] cells,
       ArrayList<Group>[] order,
-      int nGroups,
       ArrayList<Labels> keys,
-      int[] gid,
       boolean dropName,
       int code,
       Series buf,
@@ -286,7 +286,7 @@ final class FusedAggregation {
    * in {@link #build}: the JIT compiles a small method per series instead of recompiling (and
    * on-stack replacing) one huge loop, which cost seconds of compiler time per query shape.
    */
-  private static void feed(Window w, Loaded s, int si) {
+  private static int feed(Window w, Loaded s, int id) {
     Evaluator ev = w.ev;
     long[] grid = w.grid;
     int steps = w.steps;
@@ -296,12 +296,9 @@ final class FusedAggregation {
     String fn = w.fn;
     int extrapolated = w.extrapolated;
     long[] samples = w.samples;
-    int[] firstStep = w.firstStep;
     Group[][] cells = w.cells;
     ArrayList<Group>[] order = w.order;
-    int nGroups = w.nGroups;
     ArrayList<Labels> keys = w.keys;
-    int[] gid = w.gid;
     boolean dropName = w.dropName;
     int code = w.code;
     Series buf = w.buf;
@@ -314,6 +311,7 @@ final class FusedAggregation {
     }
     int lastHint = -1;
     int firstHint = -1;
+    int firstStep = -1;
     for (int k = 0; k < steps; k++) {
       long ts = grid[0] + k * grid[1];
       long hi = ts - off;
@@ -348,10 +346,10 @@ final class FusedAggregation {
                   extrapolated != 3,
                   extrapolated == 1,
                   mayReset);
-          if (firstStep[si] < 0) {
-            firstStep[si] = k;
+          if (firstStep < 0) {
+            firstStep = k;
           }
-          accumulate(cells, order, nGroups, keys, gid[si], k, dropName, code, in1, v);
+          accumulate(cells, order, keys, id, k, dropName, code, in1, v);
           continue;
         }
         if (buf.t.length < len) {
@@ -381,8 +379,8 @@ final class FusedAggregation {
         if (Double.isNaN(v) && FunctionCalls.noResult(fn, buf)) {
           continue;
         }
-        if (firstStep[si] < 0) {
-          firstStep[si] = k;
+        if (firstStep < 0) {
+          firstStep = k;
         }
       } else {
         int i = Evaluator.seek(s.t, s.n, hi, lastHint);
@@ -396,7 +394,8 @@ final class FusedAggregation {
         }
         samples[k]++;
       }
-      accumulate(cells, order, nGroups, keys, gid[si], k, dropName, code, in1, v);
+      accumulate(cells, order, keys, id, k, dropName, code, in1, v);
     }
+    return firstStep;
   }
 }

@@ -59,6 +59,7 @@ class QueryLimitsTest {
         // two selectors load them twice (both sets are in memory at once)
         "instant; m + m; 10",
         "range; sum(rate(m[1m])) / count(m); 10",
+        "range; sum(m) + sum(rate(m[1m])); 10",
         "instant; {__name__=~\".+\"}; 6",
       })
   void seriesLimit(String kind, String expr, long series) {
@@ -91,6 +92,12 @@ class QueryLimitsTest {
         "instant; count_over_time(m[5m]); 100",
         // 1000 loaded + the 1000 of the range vector
         "instant; count_over_time(long[1h]); 2000",
+        // Fused aggregations stream their series instead of keeping them, and count them as if
+        // kept: these limits are the ones the engine gave when it still loaded every series.
+        "range; sum(m); 60",
+        "range; sum(rate(m[1m])); 70",
+        "range; count by (i) (m); 100",
+        "range; sum(m) + sum(rate(m[1m])); 125",
       })
   void loadedSamplesCountTowardTheSampleLimit(String kind, String expr, long samples) {
     assertThat(run(engine(samples, 0), kind, expr).type())
