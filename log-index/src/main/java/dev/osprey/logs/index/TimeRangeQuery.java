@@ -1,6 +1,7 @@
 package dev.osprey.logs.index;
 
 import java.io.IOException;
+import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.NumericDocValues;
@@ -70,7 +71,8 @@ final class TimeRangeQuery extends org.apache.lucene.search.Query {
 
       @Override
       public boolean isCacheable(LeafReaderContext ctx) {
-        return false; // cheap to compute; a cached bit set per segment would cost more
+        // as Lucene's doc-values range queries: the query cache may keep a repeated query's hits
+        return DocValues.isCacheable(ctx, LogPartition.F_TS);
       }
     };
   }
