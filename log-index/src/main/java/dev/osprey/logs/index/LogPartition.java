@@ -17,11 +17,14 @@ import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexOptions;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.SegmentCommitInfo;
+import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
@@ -30,21 +33,21 @@ import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
-import org.apache.lucene.search.IndexSortSortedNumericDocValuesRangeQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.Sort;
-import org.apache.lucene.search.SortField;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.Weight;
+import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.BytesRef;
 
 /**
  * One Lucene index holding the lines of one time partition [start, end) (nanoseconds), sorted by
- * timestamp. Keeps in memory the streams it holds and the dedup keys of its lines.
+ * stream and timestamp (older partitions by timestamp alone: {@link #sort}). Keeps in memory the
+ * streams it holds and the dedup keys of its lines.
  */
 final class LogPartition implements AutoCloseable {
   static final String F_TS = "ts";
@@ -71,6 +74,16 @@ final class LogPartition implements AutoCloseable {
   final IndexWriter writer;
   final SearcherManager searchers;
 
+  /**
+   * The index sort: {@link SegmentOrder#STREAM_TIME} for partitions created since format version
+   * {@code stream-time}, {@link SegmentOrder#TIME} for older ones (kept: Lucene refuses to reopen
+   * an index with another sort than its segments have).
+   */
+  final Sort sort;
+
+  /** The sort given to partitions created from now on; tests set the old one to build old ones. */
+  static volatile Sort sortForNewPartitions = SegmentOrder.STREAM_TIME;
+
   /** Stream id (hex of the label hash) to labels. */
   final Map<String, Labels> streams = new ConcurrentHashMap<>();
 
@@ -94,8 +107,9 @@ final class LogPartition implements AutoCloseable {
     this.end = end;
     this.dir = dir;
     this.directory = FSDirectory.open(dir);
+    this.sort = existingSort(directory);
     IndexWriterConfig iwc = new IndexWriterConfig(new LogAnalyzer());
-    iwc.setIndexSort(new Sort(new SortField(F_TS, SortField.Type.LONG)));
+    iwc.setIndexSort(sort);
     iwc.setCodec(new LogCodec());
     iwc.setRAMBufferSizeMB(48);
     iwc.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
@@ -105,6 +119,19 @@ final class LogPartition implements AutoCloseable {
     this.writer = new IndexWriter(directory, iwc);
     this.searchers = new SearcherManager(writer, null);
     load();
+  }
+
+  /** The sort of the partition's last commit, or the one for new partitions when it has none. */
+  private static Sort existingSort(Directory d) throws IOException {
+    if (DirectoryReader.indexExists(d)) {
+      for (SegmentCommitInfo sci : SegmentInfos.readLatestCommit(d)) {
+        Sort s = sci.info.getIndexSort();
+        if (s != null) {
+          return s;
+        }
+      }
+    }
+    return sortForNewPartitions;
   }
 
   static String dirName(long start) {
@@ -202,12 +229,11 @@ final class LogPartition implements AutoCloseable {
   }
 
   /**
-   * Timestamps in [from, to] (inclusive): a binary search over the time-sorted doc values of each
-   * segment, with a doc-value scan as fallback where a segment is not sorted.
+   * Timestamps in [from, to] (inclusive): binary searches over the sorted timestamps of each
+   * segment, or of each stream range of a stream-sorted segment ({@link TimeRangeQuery}).
    */
   static Query timeRange(long from, long to) {
-    return new IndexSortSortedNumericDocValuesRangeQuery(
-        F_TS, from, to, NumericDocValuesField.newSlowRangeQuery(F_TS, from, to));
+    return new TimeRangeQuery(from, to);
   }
 
   /** Drops the dedup keys when the partition ended over a span ago and saw no add for 10 min. */

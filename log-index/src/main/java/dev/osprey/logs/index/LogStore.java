@@ -243,8 +243,8 @@ public final class LogStore implements AutoCloseable {
 
   /**
    * Adds a batch to the partitions in timestamp order across its streams (a push carries one stream
-   * after another): documents that arrive in index-sort order spare Lucene re-sorting the segment
-   * at flush.
+   * after another), so append listeners (live tail) see it in time order. Lucene sorts each flushed
+   * segment by the partition's index sort (log-partition.md, "Sort").
    */
   private AppendResult addAll(List<LogStream> batch) throws IOException {
     long minStart = retentionCutoff(System.currentTimeMillis() * 1_000_000L);

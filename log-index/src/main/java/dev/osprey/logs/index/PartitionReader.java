@@ -22,9 +22,10 @@ import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.FixedBitSet;
 
 /**
- * Reads the hits of one partition in timestamp order. Forward: every segment is sorted by time, so
- * the segments' hit iterators are merged by timestamp, streaming with no limit. Backward: see
- * {@link #backward}.
+ * Reads the hits of one partition in timestamp order. A segment is sorted by time (older
+ * partitions) or by stream and time ({@link SegmentOrder}): then each stream range is a run sorted
+ * by time. The cursors, one per segment or per (segment, stream range) with a hit, are merged by
+ * timestamp. Forward: streaming with no limit. Backward: see {@link #backward}.
  */
 final class PartitionReader {
 
@@ -48,6 +49,7 @@ final class PartitionReader {
     final Labels[] labelsByOrd;
     final Bits live;
     DocIdSetIterator it;
+    int end; // the cursor's docs end here: the segment's end, or its stream range's
     int doc;
     long t;
 
@@ -109,15 +111,21 @@ final class PartitionReader {
     }
 
     boolean advance() throws IOException {
+      return startAt(it.nextDoc());
+    }
+
+    /** Positions on {@code d}, the iterator's current doc, or on the next live one. */
+    boolean startAt(int d) throws IOException {
       while (true) {
-        doc = it.nextDoc();
-        if (doc == DocIdSetIterator.NO_MORE_DOCS) {
+        doc = d;
+        if (doc >= end) {
           return false;
         }
         if (live == null || live.get(doc)) {
           t = ts(doc);
           return true;
         }
+        d = it.nextDoc();
       }
     }
   }
@@ -220,10 +228,33 @@ final class PartitionReader {
         continue;
       }
       DocIdSetIterator it = sc.iterator();
-      Leaf l = new Leaf(ctx, needLine, filter, it.cost(), ctx.reader().maxDoc());
-      l.it = it;
-      if (l.advance()) {
-        pq.add(l);
+      int maxDoc = ctx.reader().maxDoc();
+      if (!SegmentOrder.streamSorted(ctx.reader())) {
+        Leaf l = new Leaf(ctx, needLine, filter, it.cost(), maxDoc);
+        l.it = it;
+        l.end = maxDoc;
+        if (l.advance()) {
+          pq.add(l);
+        }
+        continue;
+      }
+      // one cursor per stream range with a hit, each with its own iterator, stopping at its end
+      SegmentOrder.Probe probe = new SegmentOrder.Probe(ctx.reader());
+      int d = it.nextDoc();
+      while (d != DocIdSetIterator.NO_MORE_DOCS) {
+        int end = probe.streamEnd(d);
+        Leaf l = new Leaf(ctx, needLine, filter, Math.min(it.cost(), end - d), end - d);
+        l.it = it;
+        l.end = end;
+        if (l.startAt(d)) {
+          pq.add(l);
+        }
+        if (end >= maxDoc) {
+          break;
+        }
+        sc = w.scorer(ctx);
+        it = sc.iterator();
+        d = it.advance(end);
       }
     }
     long n = 0;
@@ -248,11 +279,11 @@ final class PartitionReader {
   }
 
   /**
-   * Streams hits in descending time. Each segment is sorted by time, so its matches (collected into
-   * an array, or a bit set when many) are walked from the last doc down, a chunk at a time: a
-   * chunk's doc values and stored fields are read in increasing doc order (as Lucene's iterators
-   * require), then delivered in reverse; segments are merged by timestamp. No sorting and no
-   * re-running of the query.
+   * Streams hits in descending time. Each segment (or stream range of a stream-sorted segment) is
+   * sorted by time, so its matches (collected into an array, or a bit set when many) are walked
+   * from the last doc down, a chunk at a time: a chunk's doc values and stored fields are read in
+   * increasing doc order (as Lucene's iterators require), then delivered in reverse; the ranges are
+   * merged by timestamp. No sorting and no re-running of the query.
    */
   static long backward(
       IndexSearcher s,
@@ -270,10 +301,11 @@ final class PartitionReader {
       if (sc == null) {
         continue;
       }
-      Reverse.Hits hits = Reverse.collect(ctx, sc.iterator());
-      Reverse r = new Reverse(ctx, hits, needLine, filter);
-      if (r.next()) {
-        pq.add(r);
+      for (Reverse.Hits hits : Reverse.collect(ctx, sc.iterator())) {
+        Reverse r = new Reverse(ctx, hits, needLine, filter);
+        if (r.next()) {
+          pq.add(r);
+        }
       }
     }
     long n = 0;
@@ -304,13 +336,25 @@ final class PartitionReader {
       FixedBitSet bits;
       int[] docs = new int[8];
       int size;
-      final int maxDoc;
+      final int base; // first doc of the range; kept as offsets from it
+      final int maxDoc; // range length
 
-      Hits(int maxDoc) {
+      Hits(int base, int maxDoc) {
+        this.base = base;
         this.maxDoc = maxDoc;
       }
 
-      void add(int d) {
+      /** End (exclusive) of the range, as a doc id. */
+      int end() {
+        return base + maxDoc;
+      }
+
+      boolean isEmpty() {
+        return bits == null ? size == 0 : bits.nextSetBit(0) == DocIdSetIterator.NO_MORE_DOCS;
+      }
+
+      void add(int doc) {
+        int d = doc - base;
         if (bits != null) {
           bits.set(d);
           return;
@@ -330,28 +374,47 @@ final class PartitionReader {
         docs[size++] = d;
       }
 
-      /** The last hit below {@code below}, or -1. */
-      int prev(int below) {
+      /** The last hit (a doc id) below doc {@code belowDoc}, or -1. */
+      int prev(int belowDoc) {
+        int below = belowDoc - base;
         if (bits != null) {
-          return below <= 0 ? -1 : bits.prevSetBit(below - 1);
+          int p = below <= 0 ? -1 : bits.prevSetBit(below - 1);
+          return p < 0 ? -1 : base + p;
         }
         // hits are walked downwards, so the array is consumed from its end
         while (size > 0 && docs[size - 1] >= below) {
           size--;
         }
-        return size == 0 ? -1 : docs[size - 1];
+        return size == 0 ? -1 : base + docs[size - 1];
       }
     }
 
-    static Hits collect(LeafReaderContext ctx, DocIdSetIterator it) throws IOException {
-      Hits h = new Hits(ctx.reader().maxDoc());
+    /**
+     * A segment's matching live docs: one range for a time-sorted segment, one per stream range
+     * with a hit for a stream-sorted one (each range is sorted by time).
+     */
+    static java.util.List<Hits> collect(LeafReaderContext ctx, DocIdSetIterator it)
+        throws IOException {
+      int maxDoc = ctx.reader().maxDoc();
       Bits live = ctx.reader().getLiveDocs();
-      for (int d = it.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = it.nextDoc()) {
-        if (live == null || live.get(d)) {
-          h.add(d);
+      java.util.List<Hits> out = new java.util.ArrayList<>();
+      SegmentOrder.Probe probe =
+          SegmentOrder.streamSorted(ctx.reader()) ? new SegmentOrder.Probe(ctx.reader()) : null;
+      int d = it.nextDoc();
+      while (d != DocIdSetIterator.NO_MORE_DOCS) {
+        int start = probe == null ? 0 : d;
+        int end = probe == null ? maxDoc : probe.streamEnd(d);
+        Hits h = new Hits(start, end - start);
+        for (; d < end; d = it.nextDoc()) {
+          if (live == null || live.get(d)) {
+            h.add(d);
+          }
+        }
+        if (!h.isEmpty()) {
+          out.add(h);
         }
       }
-      return h;
+      return out;
     }
 
     final LeafReaderContext ctx;
@@ -383,7 +446,7 @@ final class PartitionReader {
       this.hits = hits;
       this.needLine = needLine;
       this.filter = filter;
-      this.below = hits.maxDoc;
+      this.below = hits.end();
     }
 
     long t() {
