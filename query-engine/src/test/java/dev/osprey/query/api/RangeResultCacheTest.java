@@ -303,9 +303,9 @@ class RangeResultCacheTest {
   /**
    * Queries whose answer at a step could seem to depend on more than the samples at or before it:
    * sample timestamps, absence, extrapolation to a later time, subqueries (with and without a step,
-   * a step that does not divide the query's, an offset), offsets and ranges given by step(), sorting
-   * and limiting functions (a range result is sorted by labels whatever they do). Each is asked over
-   * ranges that overlap cached ones in every way, with and without the cache.
+   * a step that does not divide the query's, an offset), offsets and ranges given by step(),
+   * sorting and limiting functions (a range result is sorted by labels whatever they do). Each is
+   * asked over ranges that overlap cached ones in every way, with and without the cache.
    */
   @Test
   void queriesNearTheEdgesOfExactnessEqualUncachedOnes() throws Exception {
@@ -370,8 +370,8 @@ class RangeResultCacheTest {
 
   /**
    * Annotations: an answer whose new steps carry an info is not put together from cached steps; it
-   * is evaluated whole, with the same infos as without the cache, and the query is no longer
-   * cached until samples change.
+   * is evaluated whole, with the same infos as without the cache, and the query is no longer cached
+   * until samples change.
    */
   @Test
   void annotationsOfNewStepsAreThoseOfAnUncachedAnswer() throws Exception {
@@ -441,8 +441,8 @@ class RangeResultCacheTest {
 
   /**
    * Series order: merged answers list series by labels as the engine does, also when series exist
-   * only in the cached steps, only in the new ones, or come and go, and with more series than
-   * any one part has.
+   * only in the cached steps, only in the new ones, or come and go, and with more series than any
+   * one part has.
    */
   @Test
   void mergedSeriesAreOrderedAsTheEnginesAre() throws Exception {
@@ -458,7 +458,8 @@ class RangeResultCacheTest {
     }
     a.commit();
     long step = 60 * S;
-    String q = "churn * on(k, p) group_left churn or label_replace(churn, \"k\", \"x$1\", \"k\", \"(.*)\")";
+    String q =
+        "churn * on(k, p) group_left churn or label_replace(churn, \"k\", \"x$1\", \"k\", \"(.*)\")";
     for (long s = 3000 * S; s < 4 * 3600 * S; s += 1111 * S) {
       String body = same(q, s, s + 1500 * S, step);
       assertThat(body).startsWith("{\"status\":\"success\"");
