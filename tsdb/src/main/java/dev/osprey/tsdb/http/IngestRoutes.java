@@ -5,6 +5,7 @@ import dev.osprey.core.http.HttpRequest;
 import dev.osprey.core.http.HttpResponse;
 import dev.osprey.core.http.RouteProvider;
 import dev.osprey.core.http.Router;
+import dev.osprey.core.http.SnappyBodies;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.core.storage.Storage;
 import dev.osprey.tsdb.Tsdb;
@@ -94,7 +95,7 @@ public final class IngestRoutes implements RouteProvider {
     byte[] raw;
     int rawLength;
     try {
-      rawLength = Snappy.uncompressedLength(body);
+      rawLength = SnappyBodies.decodedLength(body);
       raw = DECOMPRESSED.get();
       if (raw == null || raw.length < rawLength) {
         raw = new byte[Math.max(rawLength, 64 << 10)];

@@ -318,6 +318,18 @@ class IngestRoutesTest {
         .isEqualTo(400);
   }
 
+  /** A 7-byte body whose snappy header claims 2 GB is refused before anything is allocated. */
+  @Test
+  void remoteWriteWhoseSnappyHeaderClaimsGigabytesIs400() {
+    byte[] body = {(byte) 0x80, (byte) 0xa8, (byte) 0xd6, (byte) 0xb9, 0x07, 0, 'x'};
+    assertThatThrownBy(() -> post("/api/v1/write", "application/x-protobuf", body))
+        .isInstanceOf(ApiException.class)
+        .hasMessageContaining(
+            "cannot decode remote write request: snappy: the header claims 2000000000 decoded bytes")
+        .extracting(e -> ((ApiException) e).status())
+        .isEqualTo(400);
+  }
+
   @Test
   void importPrometheusTextWithMillisecondTimestamps() throws Exception {
     String text =

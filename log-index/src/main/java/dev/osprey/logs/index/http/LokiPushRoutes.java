@@ -6,6 +6,7 @@ import dev.osprey.core.http.HttpResponse;
 import dev.osprey.core.http.Json;
 import dev.osprey.core.http.RouteProvider;
 import dev.osprey.core.http.Router;
+import dev.osprey.core.http.SnappyBodies;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.core.wire.logproto.Push;
 import dev.osprey.logs.index.LogEntry;
@@ -19,7 +20,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.xerial.snappy.Snappy;
 
 /**
  * Loki's push API: {@code POST /loki/api/v1/push} with protobuf (snappy block) or JSON bodies (gzip
@@ -189,7 +189,7 @@ public final class LokiPushRoutes implements RouteProvider {
   static List<LogStream> parseProto(byte[] body) throws IOException {
     byte[] raw;
     try {
-      raw = Snappy.uncompress(body);
+      raw = SnappyBodies.decode(body);
     } catch (IOException e) {
       throw new IllegalArgumentException("snappy: " + e.getMessage());
     }

@@ -94,6 +94,18 @@ class LokiPushRoutesTest {
     assertThat(lines()).containsExactly("api:hello proto{trace_id=\"abc\"}");
   }
 
+  /** A 7-byte body whose snappy header claims 2 GB is refused before anything is allocated. */
+  @Test
+  void aSnappyHeaderClaimingGigabytesIs400() throws Exception {
+    byte[] body = {(byte) 0x80, (byte) 0xa8, (byte) 0xd6, (byte) 0xb9, 0x07, 0, 'x'};
+    HttpResponse r = post("application/x-protobuf", body, null);
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(new String(r.body(), StandardCharsets.UTF_8))
+        .startsWith(
+            "error parsing push request: snappy: the header claims 2000000000 decoded bytes");
+    assertThat(lines()).isEmpty();
+  }
+
   @Test
   void json() throws Exception {
     String body =
