@@ -39,12 +39,24 @@ public final class Forwarder implements AutoCloseable {
    * waiting out maxBatchAge: the end of a burst is sent at once. Longer than the gaps of a steady
    * writer (kubelet-paced lines, the agent bench's 10 ms ticks), so those still fill batches.
    */
+  /**
+   * A system property (bench comparisons): true sends to http endpoints with the JDK client too.
+   */
+  static final String JDK_HTTP = "osprey.pipeline.jdkhttp";
+
   static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final Spool spool;
   private final ForwarderConfig config;
   private final PayloadEncoder encoder;
+
+  /** The JDK client, for https endpoints (and http ones with {@code -Dosprey.pipeline.jdkhttp}). */
   private final HttpClient client;
+
+  /** For http endpoints: a lighter client (see {@link Http1Sender}); made at the first send. */
+  private Http1Sender http1;
+
+  private Map<String, String> http1Headers;
   private final DeadLetterQueue deadLetters;
   private final Counter sent;
   private final Counter retried;
@@ -59,10 +71,12 @@ public final class Forwarder implements AutoCloseable {
     this.config = config;
     this.encoder = encoder;
     this.client =
-        HttpClient.newBuilder()
-            .connectTimeout(config.requestTimeout())
-            .version(HttpClient.Version.HTTP_1_1)
-            .build();
+        "http".equalsIgnoreCase(config.endpoint().getScheme()) && !Boolean.getBoolean(JDK_HTTP)
+            ? null
+            : HttpClient.newBuilder()
+                .connectTimeout(config.requestTimeout())
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
     this.deadLetters =
         new DeadLetterQueue(spool.config().dir().resolve("dead-letter").resolve(config.name()));
     Tags tags = Tags.of("spool", spool.config().name(), "destination", config.name());
@@ -146,7 +160,7 @@ public final class Forwarder implements AutoCloseable {
     long deadlineNanos;
     PayloadEncoder.Payload payload;
     HttpRequest request;
-    java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> response;
+    java.util.concurrent.CompletableFuture<Http1Sender.Response> response;
     int attempt;
     long retryAtNanos;
 
@@ -273,18 +287,39 @@ public final class Forwarder implements AutoCloseable {
   }
 
   private void send(Push p, Thread me) {
-    if (p.request == null) {
-      HttpRequest.Builder rb =
-          HttpRequest.newBuilder(config.endpoint())
-              .timeout(config.requestTimeout())
-              .POST(HttpRequest.BodyPublishers.ofByteArray(p.payload.body()));
-      for (Map.Entry<String, String> h : p.payload.headers().entrySet()) {
-        rb.header(h.getKey(), h.getValue());
+    if (client == null) {
+      Map<String, String> headers = new java.util.LinkedHashMap<>(p.payload.headers());
+      headers.putAll(config.headers());
+      if (http1 == null || !headers.equals(http1Headers)) {
+        if (http1 != null) {
+          http1.close();
+        }
+        http1 =
+            new Http1Sender(
+                config.endpoint(),
+                headers,
+                config.requestTimeout(),
+                "osprey-push-" + spool.config().name() + "-" + config.name());
+        http1Headers = headers;
       }
-      config.headers().forEach(rb::header);
-      p.request = rb.build();
+      p.response = http1.post(p.payload.body());
+    } else {
+      if (p.request == null) {
+        HttpRequest.Builder rb =
+            HttpRequest.newBuilder(config.endpoint())
+                .timeout(config.requestTimeout())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(p.payload.body()));
+        for (Map.Entry<String, String> h : p.payload.headers().entrySet()) {
+          rb.header(h.getKey(), h.getValue());
+        }
+        config.headers().forEach(rb::header);
+        p.request = rb.build();
+      }
+      p.response =
+          client
+              .sendAsync(p.request, HttpResponse.BodyHandlers.ofByteArray())
+              .thenApply(r -> new Http1Sender.Response(r.statusCode(), r.body()));
     }
-    p.response = client.sendAsync(p.request, HttpResponse.BodyHandlers.ofByteArray());
     p.response.whenComplete((r, e) -> LockSupport.unpark(me));
   }
 
@@ -296,8 +331,8 @@ public final class Forwarder implements AutoCloseable {
     int status;
     String reason;
     try {
-      HttpResponse<byte[]> resp = p.response.join();
-      status = resp.statusCode();
+      Http1Sender.Response resp = p.response.join();
+      status = resp.status();
       reason = snippet(resp.body());
     } catch (java.util.concurrent.CompletionException e) {
       if (!(e.getCause() instanceof IOException io)) {
@@ -364,6 +399,9 @@ public final class Forwarder implements AutoCloseable {
       thread.join(TimeUnit.SECONDS.toMillis(30));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (http1 != null) {
+      http1.close(); // after the join: the forwarder thread no longer uses it
     }
     deadLetters.close();
   }
