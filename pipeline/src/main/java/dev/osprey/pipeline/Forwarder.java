@@ -271,7 +271,8 @@ public final class Forwarder implements AutoCloseable {
       }
     } else if (ready == null && !full(filling)) {
       long quietAt = spool.lastPublishedNanos() + QUIET_NANOS;
-      wait = Math.max(0, Math.min(filling.deadlineNanos, quietAt) - now);
+      // Capped as before: single records (metrics) do not wake this thread.
+      wait = Math.max(0, Math.min(Math.min(filling.deadlineNanos, quietAt) - now, IDLE_POLL_NANOS));
     } else {
       wait = MAX_IDLE_POLL_NANOS; // waiting for the response in flight
     }

@@ -172,7 +172,8 @@ public final class Spool implements AutoCloseable {
       return appender.lastIndexAppended();
     } finally {
       appendLock.unlock();
-      published();
+      // No wake-up per single record (a metrics spool appends one per sample): their readers poll.
+      lastPublishedNanos = System.nanoTime();
     }
   }
 
@@ -188,7 +189,9 @@ public final class Spool implements AutoCloseable {
     wakeOnAppend.remove(reader);
   }
 
-  /** {@link System#nanoTime()} when a record was last published (0: none since open). */
+  /**
+   * {@link System#nanoTime()} when a record was last published (0: none since this spool opened).
+   */
   public long lastPublishedNanos() {
     return lastPublishedNanos;
   }
