@@ -142,6 +142,12 @@ final class Http1Sender implements AutoCloseable {
       out.flush();
       c = in.read();
     } catch (IOException e) {
+      // A server may answer (413, say) and close before reading the whole body: read that answer.
+      Response early = earlyResponse();
+      if (early != null) {
+        disconnect();
+        return early;
+      }
       if (reused) {
         throw new StaleConnectionException(e);
       }
@@ -155,6 +161,16 @@ final class Http1Sender implements AutoCloseable {
       throw e;
     }
     return response(c);
+  }
+
+  /** The response already received on a connection whose request could not be sent, or null. */
+  private Response earlyResponse() {
+    try {
+      int c = in.read();
+      return c < 0 ? null : response(c);
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   private void connect() throws IOException {

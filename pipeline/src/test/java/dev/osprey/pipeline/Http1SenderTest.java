@@ -154,6 +154,47 @@ class Http1SenderTest {
   }
 
   @Test
+  void anAnswerSentBeforeTheBodyWasReadIsReturned() throws Exception {
+    // Like a server that refuses a declared Content-Length at once (413) and closes: the body,
+    // far larger than the socket buffers, cannot be written, yet the answer is there to read.
+    try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread server =
+          new Thread(
+              () -> {
+                try (Socket s = ss.accept()) {
+                  InputStream in = s.getInputStream();
+                  ByteArrayOutputStream head = new ByteArrayOutputStream();
+                  int c;
+                  while ((c = in.read()) >= 0 && head.size() < 65536) {
+                    head.write(c);
+                    if (head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                      break;
+                    }
+                  }
+                  s.getOutputStream()
+                      .write(
+                          ("HTTP/1.1 413 Request Entity Too Large\r\nContent-Length: 9\r\n"
+                                  + "Connection: close\r\n\r\ntoo large")
+                              .getBytes(StandardCharsets.ISO_8859_1));
+                  s.getOutputStream().flush();
+                  Thread.sleep(300);
+                } catch (IOException | InterruptedException e) {
+                  // the test fails on the client side if this matters
+                }
+              });
+      server.setDaemon(true);
+      server.start();
+      URI u = URI.create("http://127.0.0.1:" + ss.getLocalPort() + "/w");
+      try (Http1Sender h = new Http1Sender(u, Map.of(), Duration.ofSeconds(5), "test-push")) {
+        Http1Sender.Response r = h.post(new byte[64 << 20]).get(20, TimeUnit.SECONDS);
+        assertThat(r.status()).isEqualTo(413);
+        assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("too large");
+      }
+      server.join(10_000);
+    }
+  }
+
+  @Test
   void aRefusedConnectionFailsWithAnIoException() throws Exception {
     URI gone;
     try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
