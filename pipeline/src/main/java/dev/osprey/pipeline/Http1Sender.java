@@ -148,8 +148,8 @@ final class Http1Sender implements AutoCloseable {
         disconnect();
         return early;
       }
-      if (reused) {
-        throw new StaleConnectionException(e);
+      if (reused && !(e instanceof java.net.SocketTimeoutException)) {
+        throw new StaleConnectionException(e); // a timeout is the server's, not the connection's
       }
       throw e;
     }
