@@ -164,6 +164,7 @@ public final class Spool implements AutoCloseable {
     appendLock.lock();
     try {
       checkOpen();
+      lastPublishedNanos = System.nanoTime(); // see openDocument
       Bytes<byte[]> b = encode(record);
       try (DocumentContext dc = appender.writingDocument()) {
         dc.wire().bytes().write(b, 0L, b.writePosition());
@@ -190,7 +191,9 @@ public final class Spool implements AutoCloseable {
   }
 
   /**
-   * {@link System#nanoTime()} when a record was last published (0: none since this spool opened).
+   * {@link System#nanoTime()} when a writer last began or published a record (0: none since this
+   * spool opened); set before a record can be seen, so a reader never finds the writer quiet on a
+   * record just written.
    */
   public long lastPublishedNanos() {
     return lastPublishedNanos;
@@ -224,6 +227,8 @@ public final class Spool implements AutoCloseable {
     appendLock.lock();
     try {
       checkOpen();
+      // Before the document can be seen: a reader that sees it never takes the writer for quiet.
+      lastPublishedNanos = System.nanoTime();
       return appender.writingDocument();
     } catch (RuntimeException e) {
       appendLock.unlock();

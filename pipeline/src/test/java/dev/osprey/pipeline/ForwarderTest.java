@@ -295,8 +295,13 @@ class ForwarderTest {
         appendBatches(spool, 2, 10); // published after the forwarder parked: it is woken
         await(() -> sent("q") == 20);
       }
-      assertThat(sink.all).hasSize(1);
-      assertThat(got).hasSize(20).startsWith("0:line 0").endsWith("0:line 19");
+      // One request, or two when this thread was off a core for 50 ms between the batches.
+      assertThat(sink.all).hasSizeBetween(1, 2);
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        expected.add("0:line " + i);
+      }
+      assertThat(got).containsExactlyElementsOf(expected);
     }
   }
 
