@@ -13,8 +13,10 @@ import java.util.Objects;
  * @param maxBatchRecords most records per request (a log batch counts as its entries; a request
  *     ends with the record that reaches the limit, so it may carry up to one batch more)
  * @param maxBatchBytes most spool bytes per request (a batch stops after the record crossing it)
- * @param maxBatchAge how long a batch may wait for more records after its first one
- * @param requestTimeout timeout of one request (a timeout is retried)
+ * @param maxBatchAge how long a batch may wait for more records after its first one was spooled (it
+ *     goes sooner once the spool's writers have been quiet for {@link Forwarder#QUIET_NANOS})
+ * @param requestTimeout timeout of one request (a timeout is retried; with the plain HTTP/1.1
+ *     sender it bounds the connect and each read)
  * @param backoffInitial first retry delay
  * @param backoffMax largest retry delay
  * @param headers extra request headers (tenant id, authorization)

@@ -10,13 +10,16 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -63,6 +66,12 @@ public final class Spool implements AutoCloseable {
   private final ReentrantLock appendLock = new ReentrantLock();
 
   private final Map<String, LongValue> cursors = new ConcurrentHashMap<>();
+
+  /** Readers to unpark when a record is published (forwarders waiting for records). */
+  private final List<Thread> wakeOnAppend = new CopyOnWriteArrayList<>();
+
+  private volatile long lastPublishedNanos;
+
   private final MeterRegistry registry;
   private final Counter queued;
   private final Counter dropped;
@@ -155,6 +164,7 @@ public final class Spool implements AutoCloseable {
     appendLock.lock();
     try {
       checkOpen();
+      lastPublishedNanos = System.nanoTime(); // see openDocument
       Bytes<byte[]> b = encode(record);
       try (DocumentContext dc = appender.writingDocument()) {
         dc.wire().bytes().write(b, 0L, b.writePosition());
@@ -163,6 +173,36 @@ public final class Spool implements AutoCloseable {
       return appender.lastIndexAppended();
     } finally {
       appendLock.unlock();
+      // No wake-up per single record (a metrics spool appends one per sample): their readers poll.
+      lastPublishedNanos = System.nanoTime();
+    }
+  }
+
+  /**
+   * Unparks {@code reader} ({@link LockSupport#unpark}) whenever a record is published, so a reader
+   * can park until there is something to read instead of polling. Remove with {@link #stopWaking}.
+   */
+  public void wakeOnAppend(Thread reader) {
+    wakeOnAppend.add(reader);
+  }
+
+  public void stopWaking(Thread reader) {
+    wakeOnAppend.remove(reader);
+  }
+
+  /**
+   * {@link System#nanoTime()} when a writer last began or published a record (0: none since this
+   * spool opened); set before a record can be seen, so a reader never finds the writer quiet on a
+   * record just written.
+   */
+  public long lastPublishedNanos() {
+    return lastPublishedNanos;
+  }
+
+  private void published() {
+    lastPublishedNanos = System.nanoTime();
+    for (Thread t : wakeOnAppend) {
+      LockSupport.unpark(t);
     }
   }
 
@@ -187,6 +227,8 @@ public final class Spool implements AutoCloseable {
     appendLock.lock();
     try {
       checkOpen();
+      // Before the document can be seen: a reader that sees it never takes the writer for quiet.
+      lastPublishedNanos = System.nanoTime();
       return appender.writingDocument();
     } catch (RuntimeException e) {
       appendLock.unlock();
@@ -201,6 +243,9 @@ public final class Spool implements AutoCloseable {
       }
     } finally {
       appendLock.unlock();
+      if (entries > 0) {
+        published();
+      }
     }
   }
 

@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  * @param spoolRollCycle Chronicle roll cycle of the spool
  * @param batchRecords most entries per push request (a push also stops at {@link
  *     LogShipper#PUSH_MAX_BYTES} of spool records)
- * @param batchAge how long a push batch waits to fill
+ * @param batchAge how long a push batch waits to fill after its first line was spooled (less when
+ *     the reader goes quiet: see the Forwarder)
  * @param multiline multi-line joining rules; the first that selects a file applies (none: off)
  */
 public record ShipperConfig(

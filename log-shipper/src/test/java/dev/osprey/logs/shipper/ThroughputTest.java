@@ -90,6 +90,7 @@ class ThroughputTest {
       long cpu0 = os.getProcessCpuTime();
       long t0 = System.nanoTime();
       long spooledAt = 0;
+      long acceptedAtSpooled = 0;
       long readerCpuNanos = 0;
       java.util.Map<String, Long> threadCpu0 = threadCpuNow();
       java.util.Map<String, Long> threadCpu;
@@ -128,6 +129,7 @@ class ThroughputTest {
           }
           if (spooledAt == 0 && registry.counter("osprey_log_shipper_lines").count() >= lines) {
             spooledAt = System.nanoTime();
+            acceptedAtSpooled = sink.accepted();
             // CPU time of the reader thread: on a shared machine a steadier figure than wall time.
             readerCpuNanos =
                 ManagementFactory.getThreadMXBean().getThreadCpuTime(reader.threadId());
@@ -168,6 +170,9 @@ class ThroughputTest {
               * 1e9
               / (1 << 20));
       System.out.printf(
+          "THROUGHPUT %s files=%d when every line was spooled %.1f%% had been received%n",
+          round, files, 100.0 * acceptedAtSpooled / lines);
+      System.out.printf(
           "THROUGHPUT %s files=%d reader thread CPU %.2f s: %.1f MiB per CPU-second%n",
           round, files, readerCpuNanos / 1e9, bytes / (readerCpuNanos / 1e9) / (1 << 20));
       System.out.printf(
@@ -176,10 +181,18 @@ class ThroughputTest {
           round, files, cpu, bytes / cpu / (1 << 20));
       StringBuilder top = new StringBuilder();
       threadCpu.entrySet().stream()
+          .filter(e -> !e.getKey().endsWith(WAIT))
           .sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
           .filter(e -> e.getValue() >= 10_000_000L)
           .limit(12)
-          .forEach(e -> top.append(String.format(" %s=%.2fs", e.getKey(), e.getValue() / 1e9)));
+          .forEach(
+              e ->
+                  top.append(
+                      String.format(
+                          " %s=%.2fs(runq %.2fs)",
+                          e.getKey(),
+                          e.getValue() / 1e9,
+                          threadCpu.getOrDefault(e.getKey() + WAIT, 0L) / 1e9)));
       long gcMillis = 0;
       for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
         gcMillis += gc.getCollectionTime();
@@ -191,9 +204,14 @@ class ThroughputTest {
     }
   }
 
+  /** Suffix of the key under which {@link #threadCpuNow} keeps a thread's run-queue wait. */
+  private static final String WAIT = " runq";
+
   /**
    * CPU nanoseconds of each live thread of this process, JVM threads (GC, JIT compiler) included,
-   * from /proc (10 ms resolution); threads of the same name up to a trailing number are summed.
+   * from /proc/self/task/N/schedstat (on-CPU and run-queue wait, both in ns; the wait, "ready but
+   * another thread had the core", under the name plus {@link #WAIT}); threads of the same name up
+   * to a trailing number are summed.
    */
   private static java.util.Map<String, Long> threadCpuNow() {
     java.util.Map<String, Long> m = new java.util.HashMap<>();
@@ -204,9 +222,9 @@ class ThroughputTest {
           int open = stat.indexOf('(');
           int close = stat.lastIndexOf(')');
           String name = stat.substring(open + 1, close).replaceAll("[-#]?\\d+$", "#N");
-          String[] f = stat.substring(close + 2).split(" ");
-          long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
-          m.merge(name, ticks * 10_000_000L, Long::sum);
+          String[] f = Files.readString(t.resolve("schedstat")).trim().split(" ");
+          m.merge(name, Long.parseLong(f[0]), Long::sum);
+          m.merge(name + WAIT, Long.parseLong(f[1]), Long::sum);
         } catch (java.io.IOException | RuntimeException gone) {
           // the thread ended while listed
         }
