@@ -16,7 +16,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
 /**
@@ -319,17 +318,20 @@ final class RangeResultCache {
         parts.add(right.matrix());
       }
     }
-    store(
-        key,
-        extent(
-            Math.min(start, e.first()),
-            newLast,
-            kept,
-            Long.MIN_VALUE,
-            newLast,
-            keptWarnings,
-            keptInfos),
-        gen);
+    // with nothing to add the extent stays as it is (marked used when it was read), not rebuilt
+    if (left != null || newLast != e.last()) {
+      store(
+          key,
+          extent(
+              Math.min(start, e.first()),
+              newLast,
+              kept,
+              Long.MIN_VALUE,
+              newLast,
+              keptWarnings,
+              keptInfos),
+          gen);
+    }
     List<Series> out = merge(parts, start, end);
     long points = 0;
     for (Series s : out) {
@@ -412,35 +414,75 @@ final class RangeResultCache {
    * label set, their points within [lo, hi], sorted by labels as the engine sorts a range result.
    */
   private static List<Series> merge(List<List<Series>> parts, long lo, long hi) {
-    TreeMap<Labels, Series> out = new TreeMap<>();
-    for (List<Series> part : parts) {
-      for (Series s : part) {
-        int from = lowerBound(s, lo);
-        int to = lowerBound(s, hi == Long.MAX_VALUE ? hi : hi + 1);
-        if (from >= to) {
-          continue;
-        }
-        Series m = out.computeIfAbsent(s.labels, l -> new Series(l, 16));
-        for (int i = from; i < to; i++) {
-          FloatHistogram h = s.histogram(i);
-          if (h != null) {
-            m.addHistogram(s.t[i], h);
-          } else {
-            m.add(s.t[i], s.v[i]);
+    int k = parts.size();
+    int[] at = new int[k];
+    int[] from = new int[k];
+    int[] to = new int[k];
+    Series[] same = new Series[k];
+    int total = 0;
+    for (List<Series> p : parts) {
+      total = Math.max(total, p.size());
+    }
+    List<Series> list = new ArrayList<>(total + total / 8);
+    long end = hi == Long.MAX_VALUE ? hi : hi + 1;
+    while (true) {
+      // the smallest label set at the parts' heads, and every part that has it there
+      Labels min = null;
+      for (int i = 0; i < k; i++) {
+        if (at[i] < parts.get(i).size()) {
+          Labels l = parts.get(i).get(at[i]).labels;
+          if (min == null || l.compareTo(min) < 0) {
+            min = l;
           }
         }
       }
-    }
-    List<Series> list = new ArrayList<>(out.size());
-    for (Series s : out.values()) {
-      s.t = Arrays.copyOf(s.t, s.n);
-      s.v = Arrays.copyOf(s.v, s.n);
-      if (s.h != null) {
-        s.h = Arrays.copyOf(s.h, s.n);
+      if (min == null) {
+        return list;
       }
-      list.add(s);
+      int points = 0;
+      boolean histograms = false;
+      for (int i = 0; i < k; i++) {
+        same[i] = null;
+        if (at[i] < parts.get(i).size() && parts.get(i).get(at[i]).labels.compareTo(min) == 0) {
+          Series s = parts.get(i).get(at[i]++);
+          from[i] = lowerBound(s, lo);
+          to[i] = lowerBound(s, end);
+          if (from[i] < to[i]) {
+            same[i] = s;
+            points += to[i] - from[i];
+            histograms |= s.h != null;
+          }
+        }
+      }
+      if (points == 0) {
+        continue;
+      }
+      Series m = new Series(min, points);
+      for (int i = 0; i < k; i++) {
+        Series s = same[i];
+        if (s == null) {
+          continue;
+        }
+        if (histograms) {
+          for (int j = from[i]; j < to[i]; j++) {
+            FloatHistogram h = s.histogram(j);
+            if (h != null) {
+              m.addHistogram(s.t[j], h);
+            } else {
+              m.add(s.t[j], s.v[j]);
+            }
+          }
+        } else {
+          System.arraycopy(s.t, from[i], m.t, m.n, to[i] - from[i]);
+          System.arraycopy(s.v, from[i], m.v, m.n, to[i] - from[i]);
+          m.n += to[i] - from[i];
+        }
+      }
+      if (m.h != null && m.h.length != m.n) {
+        m.h = Arrays.copyOf(m.h, m.n);
+      }
+      list.add(m);
     }
-    return list;
   }
 
   /** The first point index of {@code s} at or after {@code t}. */

@@ -3,6 +3,7 @@ package dev.osprey.query.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.osprey.core.config.QueryConfig;
+import dev.osprey.core.histogram.FloatHistogram;
 import dev.osprey.core.http.HttpRequest;
 import dev.osprey.core.http.HttpResponse;
 import dev.osprey.core.http.Router;
@@ -474,6 +475,47 @@ class RangeResultCacheTest {
     String again = same(q, NOW - 3600 * S, NOW, step);
     assertThat(again).contains("input to histogram_quantile needed to be fixed for monotonicity");
     assertThat(api.cache().stepsCached() - cached).isEqualTo(56);
+  }
+
+  /**
+   * Native histograms, and series that mix them with floats, merged from cached and new steps: the
+   * same answer as without the cache.
+   */
+  @Test
+  void histogramPointsMergeAsUncachedOnes() throws Exception {
+    Appender a = storage.appender();
+    for (long t = 0; t <= NOW; t += 30 * S) {
+      double c = t / 1000.0;
+      FloatHistogram h =
+          FloatHistogram.of(
+              0,
+              0.001,
+              1,
+              c + 3,
+              c * 2,
+              new int[] {0, 2},
+              new double[] {c, 2},
+              new int[0],
+              new double[0],
+              null,
+              null);
+      a.appendHistogram(0, Labels.of("__name__", "nh", "k", "h"), t, h);
+      if (t % (600 * S) < 300 * S) {
+        a.appendHistogram(0, Labels.of("__name__", "nh", "k", "mixed"), t, h);
+      } else {
+        a.append(0, Labels.of("__name__", "nh", "k", "mixed"), t, c);
+      }
+    }
+    a.commit();
+    long step = 60 * S;
+    for (String q : List.of("nh", "rate(nh[5m])", "histogram_count(nh)")) {
+      same(q, NOW - 3 * 3600 * S, NOW - 3600 * S, step);
+      same(q, NOW - 3 * 3600 * S, NOW, step);
+      same(q, NOW - 4 * 3600 * S, NOW - 30 * step, step);
+      String body = same(q, NOW - 4 * 3600 * S, NOW, step);
+      assertThat(body).contains(q.equals("histogram_count(nh)") ? "\"values\"" : "\"histograms\"");
+    }
+    assertThat(api.cache().stepsCached()).isGreaterThan(500);
   }
 
   /**
