@@ -77,6 +77,17 @@ final class QueryBench implements Callable<Integer> {
   boolean printRuns;
 
   @Option(
+      names = "--data-age",
+      description =
+          "Seconds between the last sample and the bench's start (default ${DEFAULT-VALUE}). With"
+              + " more than 300 plus the loading time, every step of the queries is older than"
+              + " the results caches' freshness offset (Osprey's and VictoriaMetrics' 5 minutes),"
+              + " so the default columns measure answers from the caches alone; with less, how"
+              + " many recent steps are evaluated again depends on how long loading took.",
+      defaultValue = "60")
+  long dataAgeSeconds;
+
+  @Option(
       names = "--no-nocache",
       description = "Measure Osprey and VictoriaMetrics only as they answer by default.")
   boolean skipNocache;
@@ -102,7 +113,10 @@ final class QueryBench implements Callable<Integer> {
     List<String> systems = opts.systems;
     Workload w = opts.workload();
     int steps = opts.steps();
-    long start = (System.currentTimeMillis() - steps * Workload.INTERVAL_MS - 60_000) / 1000 * 1000;
+    long start =
+        (System.currentTimeMillis() - steps * Workload.INTERVAL_MS - dataAgeSeconds * 1000)
+            / 1000
+            * 1000;
     long end = start + steps * Workload.INTERVAL_MS;
     Path work = Files.createTempDirectory("osprey-bench-query-");
     System.err.printf(

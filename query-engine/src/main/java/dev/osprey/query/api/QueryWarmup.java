@@ -157,7 +157,7 @@ public final class QueryWarmup {
           }
           throw e;
         }
-        PrometheusApi.ResultJson.write(res, 0);
+        ResultJson.write(res, 0);
         queries++;
         if (res.matrix() != null && !res.matrix().isEmpty()) {
           nonEmpty++;

@@ -16,7 +16,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
 /**
@@ -31,19 +30,42 @@ import java.util.function.LongSupplier;
  * {@code range()}); a sample at time t then changes answers only at steps {@code >= t}. The storage
  * reports every commit with such a sample, deletions and retention through {@link SampleChanges};
  * extents reaching the changed time are dropped, and a generation counter keeps an evaluation that
- * raced with a change from being stored. Answers with warnings or infos are not cached (the
- * annotations of a merged answer could differ in order from an uncached one's).
+ * raced with a change from being stored.
+ *
+ * <p>Annotations: an extent keeps the warnings and infos of evaluating exactly its steps, at most
+ * one of each (with more, a merged list could be ordered otherwise than an uncached one; such a
+ * query is evaluated uncached until the next change). An answer that uses the whole extent gets the
+ * union of the extent's annotations and those of the steps evaluated around it; an answer using a
+ * part of an annotated extent is evaluated uncached (which of its steps an annotation came from is
+ * not kept). This relies on the annotations of a range being the union of those of its steps, as
+ * upstream's engine reports them per step.
  */
 final class RangeResultCache {
   /** A cache entry's identity: the query as written, its step and its phase. */
   record Key(String query, long step, long phase) {}
 
   /** Answers at the steps first..last (inclusive) of one key, series sorted by labels. */
-  private record Extent(long first, long last, List<Series> series, long bytes, boolean marker) {
-    /** Marks a key whose answers carry annotations: evaluated uncached until the next change. */
+  private record Extent(
+      long first,
+      long last,
+      List<Series> series,
+      List<String> warnings,
+      List<String> infos,
+      long bytes,
+      boolean marker) {
+    /**
+     * Marks a key whose answers carry more than one warning or info: evaluated uncached until the
+     * next change.
+     */
     static Extent annotated(Key k) {
       return new Extent(
-          Long.MAX_VALUE, Long.MAX_VALUE, List.of(), 64 + 2L * k.query.length(), true);
+          Long.MAX_VALUE,
+          Long.MAX_VALUE,
+          List.of(),
+          List.of(),
+          List.of(),
+          64 + 2L * k.query.length(),
+          true);
     }
   }
 
@@ -235,17 +257,31 @@ final class RangeResultCache {
     if (e == null || e.last() < start - step || e.first() > end + step) {
       misses.increment();
       QueryResult res = evaluate(eval, start, end, step);
-      if (annotated(res)) {
-        store(key, Extent.annotated(key), gen);
+      if (!annotated(res)) {
+        store(key, extent(start, last, List.of(res.matrix()), start, last, NONE, NONE), gen);
+      } else if (end - last < step) {
+        // every step is old enough to keep: the answer's annotations are the extent's
+        store(key, annotatedExtent(key, start, last, res), gen);
       } else {
-        store(key, extent(start, last, List.of(res.matrix()), start, last), gen);
+        // which annotations came from the steps kept is not known: evaluate those alone, once
+        QueryResult kept = evaluate(eval, start, last, step);
+        store(key, annotatedExtent(key, start, last, kept), gen);
       }
       return res;
+    }
+    boolean wholeExtent = start <= e.first() && end >= e.last();
+    if (!wholeExtent && (!e.warnings().isEmpty() || !e.infos().isEmpty())) {
+      // the annotations of a part of the extent's steps are not known
+      misses.increment();
+      return evaluate(eval, start, end, step);
     }
     QueryResult left = start < e.first() ? evaluate(eval, start, e.first() - step, step) : null;
     // (end need not be a step: the steps after the extent, if any, start at e.last() + step)
     QueryResult right = end - e.last() >= step ? evaluate(eval, e.last() + step, end, step) : null;
-    if (annotated(left) || annotated(right)) {
+    List<String> warnings = union(e.warnings(), warnings(left), warnings(right));
+    List<String> infos = union(e.infos(), infos(left), infos(right));
+    if (warnings.size() > 1 || infos.size() > 1) {
+      // an uncached evaluation may list them in another order
       store(key, Extent.annotated(key), gen);
       return evaluate(eval, start, end, step);
     }
@@ -263,13 +299,44 @@ final class RangeResultCache {
     }
     parts.add(e.series());
     kept.add(e.series());
+    // the extent's annotations after it grows: those of its steps, the left ones and the right
+    // ones kept; when the right part also has fresh steps, its annotations count only if the
+    // extent already has them (which of its steps they came from is not known)
+    List<String> keptWarnings = union(e.warnings(), warnings(left), NONE);
+    List<String> keptInfos = union(e.infos(), infos(left), NONE);
+    long newLast = e.last();
     if (right != null) {
-      parts.add(right.matrix());
-      kept.add(right.matrix());
+      boolean allKept = end - last < step;
+      if (allKept
+          || (keptWarnings.containsAll(warnings(right)) && keptInfos.containsAll(infos(right)))) {
+        parts.add(right.matrix());
+        kept.add(right.matrix());
+        keptWarnings = warnings;
+        keptInfos = infos;
+        newLast = Math.max(e.last(), Math.min(last, end));
+      } else {
+        parts.add(right.matrix());
+      }
     }
-    long newLast = Math.max(e.last(), Math.min(last, end));
-    store(key, extent(Math.min(start, e.first()), newLast, kept, Long.MIN_VALUE, newLast), gen);
-    List<Series> out = merge(parts, start, end);
+    // with nothing to add the extent stays as it is (marked used when it was read), not rebuilt
+    if (left != null || newLast != e.last()) {
+      store(
+          key,
+          extent(
+              Math.min(start, e.first()),
+              newLast,
+              kept,
+              Long.MIN_VALUE,
+              newLast,
+              keptWarnings,
+              keptInfos),
+          gen);
+    }
+    // an answer that is the whole extent and nothing else shares its series (they are only read)
+    List<Series> out =
+        parts.size() == 1 && start <= e.first() && end >= e.last()
+            ? e.series()
+            : merge(parts, start, end);
     long points = 0;
     for (Series s : out) {
       points += s.n;
@@ -279,7 +346,39 @@ final class RangeResultCache {
           QueryException.Kind.TOO_MANY_SAMPLES,
           "query processing would load too many samples into memory in query execution");
     }
-    return new QueryResult(QueryResult.Type.MATRIX, end, 0, null, null, out, List.of(), List.of());
+    return new QueryResult(QueryResult.Type.MATRIX, end, 0, null, null, out, warnings, infos);
+  }
+
+  private static final List<String> NONE = List.of();
+
+  /**
+   * The extent of steps first..last from {@code r}, an evaluation of exactly those steps, or the
+   * marker when it has more than one warning or info (their order after a merge is not known).
+   */
+  private static Extent annotatedExtent(Key key, long first, long last, QueryResult res) {
+    if (warnings(res).size() > 1 || infos(res).size() > 1) {
+      return Extent.annotated(key);
+    }
+    return extent(first, last, List.of(res.matrix()), first, last, warnings(res), infos(res));
+  }
+
+  private static List<String> warnings(QueryResult r) {
+    return r == null || r.warnings() == null ? NONE : r.warnings();
+  }
+
+  private static List<String> infos(QueryResult r) {
+    return r == null || r.infos() == null ? NONE : r.infos();
+  }
+
+  /** The distinct strings of a, b and c in that order. */
+  private static List<String> union(List<String> a, List<String> b, List<String> c) {
+    if (b.isEmpty() && c.isEmpty()) {
+      return a;
+    }
+    java.util.LinkedHashSet<String> s = new java.util.LinkedHashSet<>(a);
+    s.addAll(b);
+    s.addAll(c);
+    return List.copyOf(s);
   }
 
   private QueryResult evaluate(Evaluation eval, long start, long end, long step) {
@@ -295,13 +394,23 @@ final class RangeResultCache {
   }
 
   /** An extent of steps first..last from the points of {@code parts} within [lo, hi]. */
-  private static Extent extent(long first, long last, List<List<Series>> parts, long lo, long hi) {
+  private static Extent extent(
+      long first,
+      long last,
+      List<List<Series>> parts,
+      long lo,
+      long hi,
+      List<String> warnings,
+      List<String> infos) {
     List<Series> series = merge(parts, lo, hi);
     long b = 128;
     for (Series s : series) {
       b += bytesOf(s);
     }
-    return new Extent(first, last, series, b, false);
+    for (String a : union(warnings, infos, NONE)) {
+      b += 48 + 2L * a.length();
+    }
+    return new Extent(first, last, series, warnings, infos, b, false);
   }
 
   /**
@@ -309,35 +418,75 @@ final class RangeResultCache {
    * label set, their points within [lo, hi], sorted by labels as the engine sorts a range result.
    */
   private static List<Series> merge(List<List<Series>> parts, long lo, long hi) {
-    TreeMap<Labels, Series> out = new TreeMap<>();
-    for (List<Series> part : parts) {
-      for (Series s : part) {
-        int from = lowerBound(s, lo);
-        int to = lowerBound(s, hi == Long.MAX_VALUE ? hi : hi + 1);
-        if (from >= to) {
-          continue;
-        }
-        Series m = out.computeIfAbsent(s.labels, l -> new Series(l, 16));
-        for (int i = from; i < to; i++) {
-          FloatHistogram h = s.histogram(i);
-          if (h != null) {
-            m.addHistogram(s.t[i], h);
-          } else {
-            m.add(s.t[i], s.v[i]);
+    int k = parts.size();
+    int[] at = new int[k];
+    int[] from = new int[k];
+    int[] to = new int[k];
+    Series[] same = new Series[k];
+    int total = 0;
+    for (List<Series> p : parts) {
+      total = Math.max(total, p.size());
+    }
+    List<Series> list = new ArrayList<>(total + total / 8);
+    long end = hi == Long.MAX_VALUE ? hi : hi + 1;
+    while (true) {
+      // the smallest label set at the parts' heads, and every part that has it there
+      Labels min = null;
+      for (int i = 0; i < k; i++) {
+        if (at[i] < parts.get(i).size()) {
+          Labels l = parts.get(i).get(at[i]).labels;
+          if (min == null || l.compareTo(min) < 0) {
+            min = l;
           }
         }
       }
-    }
-    List<Series> list = new ArrayList<>(out.size());
-    for (Series s : out.values()) {
-      s.t = Arrays.copyOf(s.t, s.n);
-      s.v = Arrays.copyOf(s.v, s.n);
-      if (s.h != null) {
-        s.h = Arrays.copyOf(s.h, s.n);
+      if (min == null) {
+        return list;
       }
-      list.add(s);
+      int points = 0;
+      boolean histograms = false;
+      for (int i = 0; i < k; i++) {
+        same[i] = null;
+        if (at[i] < parts.get(i).size() && parts.get(i).get(at[i]).labels.compareTo(min) == 0) {
+          Series s = parts.get(i).get(at[i]++);
+          from[i] = lowerBound(s, lo);
+          to[i] = lowerBound(s, end);
+          if (from[i] < to[i]) {
+            same[i] = s;
+            points += to[i] - from[i];
+            histograms |= s.h != null;
+          }
+        }
+      }
+      if (points == 0) {
+        continue;
+      }
+      Series m = new Series(min, points);
+      for (int i = 0; i < k; i++) {
+        Series s = same[i];
+        if (s == null) {
+          continue;
+        }
+        if (histograms) {
+          for (int j = from[i]; j < to[i]; j++) {
+            FloatHistogram h = s.histogram(j);
+            if (h != null) {
+              m.addHistogram(s.t[j], h);
+            } else {
+              m.add(s.t[j], s.v[j]);
+            }
+          }
+        } else {
+          System.arraycopy(s.t, from[i], m.t, m.n, to[i] - from[i]);
+          System.arraycopy(s.v, from[i], m.v, m.n, to[i] - from[i]);
+          m.n += to[i] - from[i];
+        }
+      }
+      if (m.h != null && m.h.length != m.n) {
+        m.h = Arrays.copyOf(m.h, m.n);
+      }
+      list.add(m);
     }
-    return list;
   }
 
   /** The first point index of {@code s} at or after {@code t}. */

@@ -35,7 +35,17 @@ final class Aggregations {
     boolean dropName;
     boolean seen;
     int id;
-    final ArrayList<Sample> samples = new ArrayList<>();
+
+    /** The samples of topk, bottomk, limitk and limit_ratio; null until the first. */
+    ArrayList<Sample> samples;
+
+    ArrayList<Sample> samples() {
+      if (samples == null) {
+        samples = new ArrayList<>();
+      }
+      return samples;
+    }
+
     double[] values;
     int nValues;
   }
@@ -203,7 +213,7 @@ final class Aggregations {
             break;
           }
           boolean top = op.equals("topk");
-          ArrayList<Sample> ss = GoHeap.select(g.samples, k, top);
+          ArrayList<Sample> ss = GoHeap.select(g.samples(), k, top);
           ss.sort(
               (x, y) -> {
                 boolean xn = Double.isNaN(x.v);
@@ -219,12 +229,12 @@ final class Aggregations {
         }
         case "limitk" -> {
           long k = (long) param;
-          for (int i = 0; i < g.samples.size() && i < k; i++) {
-            out.add(g.samples.get(i));
+          for (int i = 0; i < g.samples().size() && i < k; i++) {
+            out.add(g.samples().get(i));
           }
         }
         case "limit_ratio" -> {
-          for (Sample s : g.samples) {
+          for (Sample s : g.samples()) {
             double off = Long.toUnsignedString(s.labels.hash()).isEmpty() ? 0 : unsignedFraction(s);
             boolean keep = param >= 0 ? off < param : off >= 1 + param;
             if (keep) {
@@ -276,7 +286,26 @@ final class Aggregations {
       }
       return b.build();
     }
-    return metric.keep(groupSet);
+    // metric.keep(groupSet) without its builder (which drops empty values too): the kept pairs
+    // stay sorted by name
+    int k = 0;
+    for (int i = 0; i < metric.size(); i++) {
+      if (groupSet.contains(metric.name(i)) && !metric.value(i).isEmpty()) {
+        k++;
+      }
+    }
+    if (k == 0) {
+      return Labels.EMPTY;
+    }
+    String[] nv = new String[2 * k];
+    int j = 0;
+    for (int i = 0; i < metric.size() && j < nv.length; i++) {
+      if (groupSet.contains(metric.name(i)) && !metric.value(i).isEmpty()) {
+        nv[j++] = metric.name(i);
+        nv[j++] = metric.value(i);
+      }
+    }
+    return Labels.ofSortedUnsafe(nv);
   }
 
   /** A histogram group's sum or average with its compensation added, as upstream ends them. */
@@ -420,7 +449,7 @@ final class Aggregations {
         }
         g.values[g.nValues++] = f;
       }
-      default -> g.samples.add(s);
+      default -> g.samples().add(s);
     }
   }
 }
