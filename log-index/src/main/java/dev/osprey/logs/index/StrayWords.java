@@ -51,11 +51,6 @@ public final class StrayWords {
     return s == TOO_MANY ? null : s;
   }
 
-  /** Whether the stray words of {@code terms} are known already (for tests). */
-  static boolean known(Terms terms) {
-    return CACHE.containsKey(terms);
-  }
-
   static List<String> scan(Terms terms) throws IOException {
     TermsEnum te = terms.iterator();
     if (te.seekCeil(LOW) == TermsEnum.SeekStatus.END) {
