@@ -69,9 +69,10 @@ final class LogsBench implements Callable<Integer> {
   @Option(
       names = "--warmup",
       description =
-          "Untimed runs per query first, so the server's JIT has compiled the path"
-              + " (default ${DEFAULT-VALUE}).",
-      defaultValue = "10")
+          "Untimed queries of other needles (trace ids the timed runs do not use, other IP"
+              + " prefixes) sent after the restart and before any timed query, as a server that"
+              + " has been up a while has answered (default ${DEFAULT-VALUE}).",
+      defaultValue = "300")
   int warmup;
 
   @Option(
@@ -91,10 +92,43 @@ final class LogsBench implements Callable<Integer> {
       description = "Where raw files and data go (default: a temp dir, deleted after).")
   Path workDir;
 
-  /** A query, how Osprey is asked and how ripgrep is asked. */
-  record Query(String name, String logql, boolean metric, String needle, String rawSubdir) {}
+  /**
+   * A query, how Osprey is asked and how ripgrep is asked. {@code needles}, when not null, gives
+   * each run its own needle (run {@code i} asks for {@code needles.get(i)} in place of {@code
+   * needle} in {@code logql}): a needle the server has not been asked before.
+   */
+  record Query(
+      String name,
+      String logql,
+      boolean metric,
+      String needle,
+      String rawSubdir,
+      List<String> needles) {
+    Query(String name, String logql, boolean metric, String needle, String rawSubdir) {
+      this(name, logql, metric, needle, rawSubdir, null);
+    }
 
-  static List<Query> queries() {
+    /** The needle of run {@code i} (-1: the untimed run). */
+    String needle(int i) {
+      return needles == null ? needle : needles.get(i + 1);
+    }
+
+    String logql(int i) {
+      return needles == null ? logql : logql.replace(needle, needle(i));
+    }
+
+    /** The query as the table shows it. */
+    String shown() {
+      return needles == null ? logql : logql.replace(needle, "<a trace id, another each run>");
+    }
+  }
+
+  /**
+   * The queries of the table; {@code traceIds} (unused by the warm-up) are the needles of the
+   * trace-id row, one per run (-1 first), if there are {@code runs + 1} of them; else that row asks
+   * for {@link LogWorkload#TRACE} every run.
+   */
+  static List<Query> queries(List<String> traceIds, int runs) {
     return List.of(
         new Query(
             "rare phrase, all streams",
@@ -107,7 +141,8 @@ final class LogsBench implements Callable<Integer> {
             "|= \"" + LogWorkload.TRACE + "\"",
             false,
             LogWorkload.TRACE,
-            ""),
+            "",
+            traceIds.size() > runs ? List.copyOf(traceIds) : null),
         new Query(
             "single word, all streams",
             "|= \"" + LogWorkload.WORD + "\"",
@@ -129,6 +164,21 @@ final class LogsBench implements Callable<Integer> {
   }
 
   record Timed(double medianMs, long hits) {}
+
+  private static final String TRACE_KEY = "\"trace_id\":\"";
+
+  /**
+   * Trace ids of generated JSON lines (each in one line), spread over the run: the first {@code
+   * warmupTraces} for the warm-up, the rest for the trace-id row, one per run.
+   */
+  final List<String> traceIds = new ArrayList<>();
+
+  int warmupTraces;
+  private long traceStride = 3;
+
+  int traceCount() {
+    return warmup + repeat + 1;
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -189,17 +239,24 @@ final class LogsBench implements Callable<Integer> {
       System.out.printf(
           "last line searchable %d ms after its push returned; reopen took %d ms%n%n",
           visibleMs, openMs);
+      long w0 = System.nanoTime();
+      int warmed = warmUp(osprey, start - SEC, now + SEC);
+      System.out.printf(
+          "warm-up after the restart: %d untimed queries of other needles in %.1f s; then per"
+              + " query 1 untimed and %d timed runs, each on a range shifted by 1 ms (no run is"
+              + " answered from a cache), the trace-id row with a new trace id each run%n%n",
+          warmed, (System.nanoTime() - w0) / 1e9, repeat);
       System.out.println(
           "| query | osprey ms | ripgrep ms | osprey/ripgrep (speedup) | hits osprey | hits"
               + " ripgrep |");
       System.out.println("|---|---|---|---|---|---|");
-      for (Query q : queries()) {
+      for (Query q : queries(traceIds.subList(warmupTraces, traceIds.size()), repeat)) {
         Timed o = osprey(osprey, q, start - SEC, now + SEC);
-        Timed g = ripgrep(raw.resolve(q.rawSubdir()), q.needle());
+        Timed g = ripgrep(raw.resolve(q.rawSubdir()), q);
         System.out.printf(
             "| %s `%s` | %.1f | %.1f | %.3f (%.1fx) | %d | %d |%n",
             q.name(),
-            q.logql(),
+            q.shown(),
             o.medianMs(),
             g.medianMs(),
             o.medianMs() / g.medianMs(),
@@ -223,6 +280,8 @@ final class LogsBench implements Callable<Integer> {
   long generate(Path raw, Path spool, long start, long step) throws IOException {
     LogWorkload w = new LogWorkload(lines, 20261122L);
     int n = LogWorkload.streams();
+    // every traceStride-th line from line 1 is a checkout (JSON) line: 1 mod 3 is app 1
+    traceStride = Math.max(3, lines / (2L * traceCount()) / 3 * 3);
     BufferedWriter[] files = new BufferedWriter[n];
     for (int s = 0; s < n; s++) {
       Path dir = Files.createDirectories(raw.resolve(LogWorkload.app(s)));
@@ -237,6 +296,12 @@ final class LogsBench implements Callable<Integer> {
         for (long i = b; i < Math.min(lines, b + batch); i++) {
           int s = LogWorkload.stream(i);
           String l = w.line(i);
+          if (i % traceStride == 1 && traceIds.size() < traceCount()) {
+            int at = l.indexOf(TRACE_KEY);
+            if (at >= 0) {
+              traceIds.add(l.substring(at + TRACE_KEY.length(), at + TRACE_KEY.length() + 32));
+            }
+          }
           files[s].write(l);
           files[s].write('\n');
           rawBytes += l.getBytes(StandardCharsets.UTF_8).length + 1;
@@ -393,39 +458,88 @@ final class LogsBench implements Callable<Integer> {
     return n;
   }
 
-  /** {@code warmup} untimed runs, then the median of {@code repeat} runs over HTTP. */
-  Timed osprey(Peer p, Query q, long from, long to) throws Exception {
-    String path =
-        q.metric()
-            ? "/loki/api/v1/query?query="
-                + URLEncoder.encode(q.logql(), StandardCharsets.UTF_8)
+  /**
+   * The warm-up after the restart: {@code warmup} untimed queries that the timed runs do not ask
+   * (trace ids of other lines, with a few IP prefixes and metric queries of other filters among
+   * them), each on its own range; returns how many ran.
+   */
+  int warmUp(Peer p, long from, long to) throws Exception {
+    warmupTraces = Math.max(0, traceIds.size() - repeat - 1);
+    int n = 0;
+    for (int i = 0; i < warmup; i++) {
+      long shift = i * MS;
+      String path;
+      if (i % 50 == 25) {
+        path =
+            "/loki/api/v1/query?query="
+                + URLEncoder.encode(
+                    "sum(count_over_time({app=\"nginx\"} |= \" " + (500 + i % 4) + " \" [1h]))",
+                    StandardCharsets.UTF_8)
                 + "&time="
-                + to
-            : rangePath(q.logql(), from, to);
+                + (to + shift);
+      } else if (i % 10 == 5) {
+        path =
+            rangePath(
+                "{app=\"nginx\"} |= \"10." + (i % 256) + "." + (i * 7 % 256) + ".\"",
+                from + shift,
+                to + shift);
+      } else if (i < warmupTraces) {
+        path = rangePath("|= \"" + traceIds.get(i) + "\"", from + shift, to + shift);
+      } else {
+        continue;
+      }
+      get(p, path);
+      n++;
+    }
+    return n;
+  }
+
+  static final long MS = 1_000_000L;
+
+  /**
+   * One untimed run, then the median of {@code repeat} runs over HTTP; each run on its own range
+   * (shifted by 1 ms, so that no run is answered from a cache filled by the one before, as a server
+   * answering a moving "now" sees), with its own needle when the query has several.
+   */
+  Timed osprey(Peer p, Query q, long from, long to) throws Exception {
     long hits = 0;
     long[] t = new long[repeat];
-    for (int i = -warmup; i < repeat; i++) {
+    for (int i = -1; i < repeat; i++) {
+      long shift = (i + 1) * MS;
+      String path =
+          q.metric()
+              ? "/loki/api/v1/query?query="
+                  + URLEncoder.encode(q.logql(i), StandardCharsets.UTF_8)
+                  + "&time="
+                  + (to + shift)
+              : rangePath(q.logql(i), from + shift, to + shift);
       long s = System.nanoTime();
       JsonNode r = get(p, path);
       if (i >= 0) {
         t[i] = System.nanoTime() - s;
       }
-      hits =
+      long h =
           q.metric()
               ? r.path("data").path("result").path(0).path("value").path(1).asLong()
               : countValues(r);
+      hits = q.needles() == null ? h : i >= 0 ? hits + h : 0;
     }
     return new Timed(median(t), hits);
   }
 
-  /** ripgrep counting matching lines (fixed string) under a directory: warm-up, then median. */
-  Timed ripgrep(Path dir, String needle) throws Exception {
+  /**
+   * ripgrep counting matching lines (fixed string) under a directory: one untimed run, then the
+   * median; the same needles as Osprey's runs (hits summed over the timed runs when each has its
+   * own).
+   */
+  Timed ripgrep(Path dir, Query q) throws Exception {
     long hits = 0;
+    long sum = 0;
     long[] t = new long[repeat];
     for (int i = -1; i < repeat; i++) {
       long s = System.nanoTime();
       Process p =
-          new ProcessBuilder(rg, "-F", "-c", "-I", "--", needle, dir.toString())
+          new ProcessBuilder(rg, "-F", "-c", "-I", "--", q.needle(i), dir.toString())
               .redirectErrorStream(true)
               .start();
       String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -445,8 +559,11 @@ final class LogsBench implements Callable<Integer> {
           hits += Long.parseLong(l.trim());
         }
       }
+      if (i >= 0) {
+        sum += hits;
+      }
     }
-    return new Timed(median(t), hits);
+    return new Timed(median(t), q.needles() == null ? hits : sum);
   }
 
   /** User plus system CPU seconds of a peer's process so far (Linux, /proc/PID/stat). */

@@ -59,6 +59,14 @@ public final class LogStore implements AutoCloseable {
   private final LogWal wal;
   private final ScheduledExecutorService scheduler;
   private final ScheduledExecutorService refresher;
+
+  /**
+   * Helpers for {@link #searchUnordered}: one thread fewer than the cores (the caller is the
+   * other), none on one core. Threads start on first use.
+   */
+  private final java.util.concurrent.ExecutorService readers;
+
+  private final int readerThreads;
   private final Counter linesAppended;
   private final Counter linesDuplicate;
   private final Counter linesDiscarded;
@@ -99,6 +107,17 @@ public final class LogStore implements AutoCloseable {
       throw new IllegalArgumentException("cannot open log store: partition must be positive");
     }
     Files.createDirectories(dir.resolve("index"));
+    this.readerThreads = Math.max(0, Runtime.getRuntime().availableProcessors() - 1);
+    this.readers =
+        readerThreads == 0
+            ? null
+            : Executors.newFixedThreadPool(
+                readerThreads,
+                r -> {
+                  Thread t = new Thread(r, "osprey-logstore-read");
+                  t.setDaemon(true);
+                  return t;
+                });
     try (Stream<Path> st = Files.list(dir.resolve("index"))) {
       for (Path p : st.toList()) {
         String n = p.getFileName().toString();
@@ -528,6 +547,53 @@ public final class LogStore implements AutoCloseable {
     return delivered;
   }
 
+  /**
+   * Searches lines in no particular order (the request's direction is ignored and it must have no
+   * limit), for readers that need none, such as metric folds: each segment is read in doc order,
+   * and segments are read in parallel by the calling thread and the store's helper threads (one
+   * fewer than the cores). The consumer is called by one thread at a time, never concurrently, but
+   * not always by the same one; the request's line filter runs on the reading threads, so it must
+   * be thread-safe.
+   *
+   * @return lines delivered
+   */
+  public long searchUnordered(LogSearchRequest r, LogHitConsumer consumer) {
+    if (r.limit() > 0) {
+      throw new IllegalArgumentException("an unordered search takes no limit, got " + r.limit());
+    }
+    if (r.startNanos() >= r.endNanos()) {
+      return 0;
+    }
+    beforeSearch();
+    List<LogPartition> held = new ArrayList<>();
+    List<IndexSearcher> searchers = new ArrayList<>();
+    try {
+      List<PartitionReader.SegmentTask> tasks = new ArrayList<>();
+      for (LogPartition p : overlapping(r.startNanos(), r.endNanos(), true)) {
+        Query q = partitionQuery(p, r);
+        if (q == null) {
+          continue;
+        }
+        IndexSearcher s = p.searchers.acquire();
+        held.add(p);
+        searchers.add(s);
+        PartitionReader.segmentTasks(s, q, tasks);
+      }
+      return PartitionReader.inDocOrder(
+          tasks, r.needLine(), r.lineFilter(), consumer, readers, readerThreads);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot search log index: " + e.getMessage(), e);
+    } finally {
+      for (int i = 0; i < held.size(); i++) {
+        try {
+          held.get(i).searchers.release(searchers.get(i));
+        } catch (IOException e) {
+          log.warn("event=searcher_release_failed error={}", e.toString());
+        }
+      }
+    }
+  }
+
   /** Stream label sets that the matchers select among partitions overlapping [start, end). */
   public Set<Labels> series(List<LabelMatcher> matchers, long startNanos, long endNanos) {
     beforeSearch();
@@ -660,6 +726,9 @@ public final class LogStore implements AutoCloseable {
           Thread.currentThread().interrupt();
         }
       }
+    }
+    if (readers != null) {
+      readers.shutdown();
     }
     commit();
     closed = true;

@@ -496,6 +496,124 @@ final class PartitionReader {
     }
   }
 
+  /** One segment of an unordered search: the weight of its partition's query and the segment. */
+  record SegmentTask(Weight weight, LeafReaderContext ctx) {}
+
+  /** Adds a task per segment of {@code s} for query {@code q}. */
+  static void segmentTasks(IndexSearcher s, Query q, java.util.List<SegmentTask> out)
+      throws IOException {
+    Weight w = s.createWeight(s.rewrite(q), ScoreMode.COMPLETE_NO_SCORES, 1f);
+    for (LeafReaderContext ctx : s.getIndexReader().leaves()) {
+      out.add(new SegmentTask(w, ctx));
+    }
+  }
+
+  /**
+   * Delivers the hits of every task's segment in doc order, not time order: the segments are read
+   * by the calling thread and up to {@code helpers} threads of {@code pool} (biggest first), each
+   * segment by one thread; the consumer is called under a lock (one thread at a time). Returns the
+   * lines delivered; stops early when the consumer returns false.
+   */
+  static long inDocOrder(
+      java.util.List<SegmentTask> tasks,
+      boolean needLine,
+      Predicate<String> filter,
+      LogHitConsumer c,
+      java.util.concurrent.ExecutorService pool,
+      int helpers)
+      throws IOException {
+    java.util.List<SegmentTask> sorted = new java.util.ArrayList<>(tasks);
+    sorted.sort((a, b) -> Integer.compare(b.ctx().reader().maxDoc(), a.ctx().reader().maxDoc()));
+    java.util.concurrent.ConcurrentLinkedQueue<SegmentTask> queue =
+        new java.util.concurrent.ConcurrentLinkedQueue<>(sorted);
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
+    Object lock = new Object();
+    LogHitConsumer serial =
+        (stream, t, line, md, bytes) -> {
+          synchronized (lock) {
+            if (stop.get()) {
+              return false;
+            }
+            if (!c.accept(stream, t, line, md, bytes)) {
+              stop.set(true);
+              return false;
+            }
+            delivered.incrementAndGet();
+            return true;
+          }
+        };
+    java.util.concurrent.Callable<Void> worker =
+        () -> {
+          try {
+            for (SegmentTask t = queue.poll(); t != null && !stop.get(); t = queue.poll()) {
+              readInDocOrder(t, needLine, filter, serial);
+            }
+            return null;
+          } catch (IOException | RuntimeException | Error e) {
+            stop.set(true);
+            throw e;
+          }
+        };
+    int n = pool == null ? 0 : Math.min(helpers, sorted.size() - 1);
+    java.util.List<java.util.concurrent.Future<Void>> fs = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      try {
+        fs.add(pool.submit(worker));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        break; // the store is closing: the caller reads alone
+      }
+    }
+    Throwable failed = null;
+    try {
+      worker.call();
+    } catch (Exception | Error e) {
+      failed = e;
+    }
+    for (java.util.concurrent.Future<Void> f : fs) {
+      try {
+        f.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        failed = failed == null ? e.getCause() : failed;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        stop.set(true);
+        failed = failed == null ? e : failed;
+      }
+    }
+    if (failed instanceof IOException e) {
+      throw e;
+    } else if (failed instanceof RuntimeException e) {
+      throw e;
+    } else if (failed instanceof Error e) {
+      throw e;
+    } else if (failed != null) {
+      throw new IOException("cannot read segments: " + failed, failed);
+    }
+    return delivered.get();
+  }
+
+  /** One segment's hits in doc order. */
+  private static void readInDocOrder(
+      SegmentTask t, boolean needLine, Predicate<String> filter, LogHitConsumer c)
+      throws IOException {
+    Scorer sc = t.weight().scorer(t.ctx());
+    if (sc == null) {
+      return;
+    }
+    DocIdSetIterator it = sc.iterator();
+    Leaf l = new Leaf(t.ctx(), needLine, filter, it.cost(), t.ctx().reader().maxDoc());
+    for (int d = it.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = it.nextDoc()) {
+      if (l.live != null && !l.live.get(d)) {
+        continue;
+      }
+      if (l.deliver(d, l.ts(d), c) == STOPPED) {
+        return;
+      }
+    }
+  }
+
   /**
    * Entries and bytes of the matches, from doc values only; adds the streams seen to {@code
    * streams}.

@@ -13,7 +13,6 @@ import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.TermQuery;
-import org.apache.lucene.search.WildcardQuery;
 import org.apache.lucene.util.automaton.Automata;
 import org.apache.lucene.util.automaton.Automaton;
 import org.apache.lucene.util.automaton.Operations;
@@ -178,7 +177,7 @@ final class LineFilterQueries {
     String word = wholeWord(s);
     if (!selective && word != null) {
       b.add(
-          orLongWord(new WildcardQuery(new Term(LogStore.LINE_FIELD, "*" + word + "*"))),
+          orLongWord(new WholeWordsContainingQuery(LogStore.LINE_FIELD, word)),
           BooleanClause.Occur.FILTER);
       c++;
     }

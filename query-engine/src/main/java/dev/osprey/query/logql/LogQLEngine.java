@@ -5,6 +5,7 @@ import dev.osprey.core.http.ApiException;
 import dev.osprey.core.labels.LabelMatcher;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.core.util.Utf8;
+import dev.osprey.logs.index.LogHitConsumer;
 import dev.osprey.logs.index.LogSearchRequest;
 import dev.osprey.logs.index.LogSearchRequest.Direction;
 import dev.osprey.logs.index.LogStore;
@@ -73,6 +74,23 @@ public final class LogQLEngine {
     }
     return l -> {
       if ((++scanned[0] & 1023) == 0) {
+        checkDeadline(deadline);
+      }
+      return lf.test(l);
+    };
+  }
+
+  /**
+   * {@link #scanning} for a store that runs the filter on several threads at once ({@link
+   * LogStore#searchUnordered}): the count is shared.
+   */
+  private Predicate<String> scanningShared(
+      Predicate<String> lf, java.util.concurrent.atomic.AtomicLong scanned, long deadline) {
+    if (lf == null) {
+      return null;
+    }
+    return l -> {
+      if ((scanned.incrementAndGet() & 1023) == 0) {
         checkDeadline(deadline);
       }
       return lf.test(l);
@@ -324,7 +342,16 @@ public final class LogQLEngine {
               && (shape.step() <= 0 || lr.rangeNanos() / shape.step() <= MAX_FOLD_STEPS);
       long max = config.maxSamples();
       long[] seen = {0};
-      store.search(
+      // A fold of counts, byte sums or extremes is the same in any order: the store may read
+      // segments in parallel, and calls the consumer below one thread at a time. Sums of
+      // unwrapped doubles (their rounding) and samples kept for windows computed afterwards take
+      // time order.
+      boolean unordered =
+          fold
+              && (uw == null || ra.fn().equals("min_over_time") || ra.fn().equals("max_over_time"));
+      java.util.concurrent.atomic.AtomicLong scannedShared =
+          new java.util.concurrent.atomic.AtomicLong();
+      LogSearchRequest request =
           new LogSearchRequest(
               log.matchers(),
               from,
@@ -333,7 +360,10 @@ public final class LogQLEngine {
               Direction.FORWARD,
               0,
               needLine,
-              scanning(lf, seen, deadline)),
+              unordered
+                  ? scanningShared(lf, scannedShared, deadline)
+                  : scanning(lf, seen, deadline));
+      LogHitConsumer consumer =
           (stream, ts, line, md, nbytes) -> {
             if (lf == null && (++seen[0] & 1023) == 0) {
               checkDeadline(deadline);
@@ -388,7 +418,12 @@ public final class LogQLEngine {
             }
             series.computeIfAbsent(labels, k -> new Samples()).add(ts, v);
             return true;
-          });
+          };
+      if (unordered) {
+        store.searchUnordered(request, consumer);
+      } else {
+        store.search(request, consumer);
+      }
       List<StepSeries> out = new ArrayList<>();
       if (ra.fn().equals("absent_over_time")) {
         double[] v = new double[steps];
@@ -439,7 +474,12 @@ public final class LogQLEngine {
       if (fn.equals("rate") && uw != null) {
         fn = "rate"; // sum of unwrapped values per second
       }
-      for (Map.Entry<Labels, RangeAggregations.StepAccumulator> e : folded.entrySet()) {
+      List<Map.Entry<Labels, RangeAggregations.StepAccumulator>> accs =
+          new ArrayList<>(folded.entrySet());
+      if (unordered) {
+        accs.sort(Map.Entry.comparingByKey()); // first seen is not first in time here
+      }
+      for (Map.Entry<Labels, RangeAggregations.StepAccumulator> e : accs) {
         double[] v = new double[steps];
         e.getValue().result(fn, lr.rangeNanos() / 1e9, v);
         for (double x : v) {

@@ -156,7 +156,7 @@ class PipelineTest {
         .contains("line:parts[>=17]:*4bf92f3577b34da6*");
     assertThat(LineFilterQueries.needle("abc")).isNull();
     // an IP's parts are unselective: the whole word that holds it is looked up
-    assertThat(LineFilterQueries.needle("10.0.0.1").toString()).contains("line:*10.0.0.1*");
+    assertThat(LineFilterQueries.needle("10.0.0.1").toString()).contains("line:words:*10.0.0.1*");
     assertThat(LineFilterQueries.needle("e89b-12d3-a456").toString()).doesNotContain("*e89b");
   }
 }
