@@ -72,10 +72,23 @@ final class RemoteWriteReader {
    * that reading walks no series' fields a second time to find them.
    */
   static RemoteWriteReader validated(byte[] b, int len) throws MalformedException {
+    return validated(b, len, null);
+  }
+
+  /**
+   * {@link #validated(byte[], int)} with a series table to fill (null: a new one); the table the
+   * reader ended up with, grown if it had to, is {@link #table()}, for the caller to reuse.
+   */
+  static RemoteWriteReader validated(byte[] b, int len, int[] table) throws MalformedException {
     Validator v = new Validator(b);
-    v.rows = new int[ROW * 64];
+    v.rows = table != null && table.length >= ROW ? table : new int[ROW * 64];
     v.message(0, len, Validator.WRITE_REQUEST);
     return new RemoteWriteReader(b, len, v.rows, v.nRows);
+  }
+
+  /** The series table this reader reads (the caller's, or a larger one the validation grew). */
+  int[] table() {
+    return rows;
   }
 
   // a series table row: where the TimeSeries and its label run are, and its field counts
