@@ -14,8 +14,10 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>{@link #validate} walks the whole request first (every length, wire type and UTF-8 string the
  * generated parser checks), so that a malformed request is refused before any sample is stored; the
- * reading methods then trust the structure. As in protobuf, a field with an unknown number or an
- * unexpected wire type is skipped, and a scalar field that occurs twice takes its last value.
+ * reading methods then trust the structure. Given a {@link SeriesRefCache}, the walk hashes each
+ * series' label run and skips checking the labels of a run the cache knows (its very bytes passed
+ * this check before). As in protobuf, a field with an unknown number or an unexpected wire type is
+ * skipped, and a scalar field that occurs twice takes its last value.
  */
 final class RemoteWriteReader {
   private static final VarHandle LONG_LE =
@@ -80,10 +82,28 @@ final class RemoteWriteReader {
    * reader ended up with, grown if it had to, is {@link #table()}, for the caller to reuse.
    */
   static RemoteWriteReader validated(byte[] b, int len, int[] table) throws MalformedException {
+    return validated(b, len, table, null, null);
+  }
+
+  /**
+   * {@link #validated(byte[], int, int[])} that also hashes each series' label run as it meets it
+   * and looks the hash up in {@code known}: a run whose 128-bit hash is there was checked, byte for
+   * byte the same, in an earlier request (entries are only put after that), so its labels are not
+   * checked field by field again, and {@link #knownEntry()} has the entry. {@code keys} is a table
+   * for the hashes, reused like {@code table} ({@link #keys()}).
+   */
+  static RemoteWriteReader validated(
+      byte[] b, int len, int[] table, long[] keys, SeriesRefCache known) throws MalformedException {
     Validator v = new Validator(b);
     v.rows = table != null && table.length >= ROW ? table : new int[ROW * 64];
+    v.known = known;
+    if (known != null) {
+      v.keys = keys != null && keys.length >= KEYS ? keys : new long[KEYS * 64];
+    }
     v.message(0, len, Validator.WRITE_REQUEST);
-    return new RemoteWriteReader(b, len, v.rows, v.nRows);
+    RemoteWriteReader r = new RemoteWriteReader(b, len, v.rows, v.nRows);
+    r.keys = v.keys;
+    return r;
   }
 
   /** The series table this reader reads (the caller's, or a larger one the validation grew). */
@@ -91,8 +111,18 @@ final class RemoteWriteReader {
     return rows;
   }
 
+  /** The hash table the validation filled (null when it was given no cache), for reuse. */
+  long[] keys() {
+    return keys;
+  }
+
+  // per series, when the validation looked its label run up: the run's hash and the entry found
+  private static final int KEYS = 3;
+  private long[] keys;
+  private int keyRow = -1; // the row of the current series in keys, or -1
+
   // a series table row: where the TimeSeries and its label run are, and its field counts
-  private static final int ROW = 9;
+  private static final int ROW = 10;
   private static final int R_START = 0;
   private static final int R_END = 1;
   private static final int R_LABELS_START = 2;
@@ -102,6 +132,7 @@ final class RemoteWriteReader {
   private static final int R_SAMPLES = 6;
   private static final int R_HISTOGRAMS = 7;
   private static final int R_FIRST_SAMPLE = 8;
+  private static final int R_HASHED = 9; // 1: keys holds the hash of the label run (and its entry)
 
   // ---- validation --------------------------------------------------------------------------
 
@@ -124,6 +155,8 @@ final class RemoteWriteReader {
     private int p;
     int[] rows; // when not null, one row per TimeSeries is added (see ROW)
     int nRows;
+    SeriesRefCache known; // when not null, label runs are hashed and looked up here
+    long[] keys; // KEYS per row: the label run's hash (two halves) and the entry found, or 0
 
     Validator(byte[] b) {
       this.b = b;
@@ -143,9 +176,30 @@ final class RemoteWriteReader {
       int samples = 0;
       int histograms = 0;
       int firstSample = start;
+      int hashedEnd = -1; // end of the label run hashed, when it was
+      long h1 = 0;
+      long h2 = 0;
+      long entry = 0;
       p = start;
       while (p < end) {
         int tagAt = p;
+        if (labelsStart < 0 && known != null && b[p] == (1 << 3 | LEN)) {
+          // the series' first label: hash its run of labels, and skip checking them if known
+          int runEnd = labelRunEnd(p, end);
+          hash128(b, p, runEnd, SEED, hash);
+          h1 = hash[0];
+          h2 = hash[1];
+          hashedEnd = runEnd;
+          entry = known.get(h1, h2);
+          if (entry != 0) {
+            labelsStart = tagAt;
+            labelsEnd = runEnd;
+            labels = labelCount;
+            p = runEnd;
+            inLabels = true;
+            continue;
+          }
+        }
         long tag = varint(end);
         int field = (int) (tag >>> 3);
         int wt = (int) (tag & 7);
@@ -215,6 +269,42 @@ final class RemoteWriteReader {
       rows[r + R_SAMPLES] = samples;
       rows[r + R_HISTOGRAMS] = histograms;
       rows[r + R_FIRST_SAMPLE] = firstSample;
+      // the hash stands for the series only if the run hashed is all of its labels
+      boolean hashed = hashedEnd >= 0 && contiguous && labelsEnd == hashedEnd;
+      rows[r + R_HASHED] = hashed ? 1 : 0;
+      if (hashed) {
+        if ((nRows) * KEYS > keys.length) {
+          keys = java.util.Arrays.copyOf(keys, keys.length * 2);
+        }
+        int k = (nRows - 1) * KEYS;
+        keys[k] = h1;
+        keys[k + 1] = h2;
+        keys[k + 2] = entry;
+      }
+    }
+
+    private final long[] hash = new long[2];
+    private int labelCount; // labels in the run labelRunEnd last walked
+
+    /**
+     * The end of the run of label fields (one-byte tag, as every sender writes it) that starts at
+     * {@code q}, walked by their lengths only (bounds checked, contents not); their number goes to
+     * {@link #labelCount}.
+     */
+    private int labelRunEnd(int q, int end) throws MalformedException {
+      int saved = p;
+      int n = 0;
+      p = q;
+      while (p < end && b[p] == (1 << 3 | LEN)) {
+        p++;
+        int len = length(end);
+        p += len;
+        n++;
+      }
+      int runEnd = p;
+      p = saved;
+      labelCount = n;
+      return runEnd;
     }
 
     /**
@@ -383,6 +473,7 @@ final class RemoteWriteReader {
     sampleCount = rows[r + R_SAMPLES];
     histogramCount = rows[r + R_HISTOGRAMS];
     samplePos = rows[r + R_FIRST_SAMPLE];
+    keyRow = rows[r + R_HASHED] != 0 ? (row - 1) * KEYS : -1;
     samplesLeft = sampleCount;
     histogramPos = -1;
     pos = tsEnd;
@@ -412,8 +503,26 @@ final class RemoteWriteReader {
    * comparison of label bytes (see {@link SeriesRefCache}).
    */
   long labelsHash() {
+    if (keyRow >= 0) {
+      hash[0] = keys[keyRow];
+      hash[1] = keys[keyRow + 1];
+      return hash[0];
+    }
     hash128(b, labelsStart, labelsEnd, SEED, hash);
     return hash[0];
+  }
+
+  /**
+   * The cache entry the validation found for the series' label run ({@link SeriesRefCache#get} of
+   * {@link #labelsHash()}), or 0: not found, or not looked up (then the caller may look it up).
+   */
+  long knownEntry() {
+    return keyRow >= 0 ? keys[keyRow + 2] : 0;
+  }
+
+  /** Whether the validation looked the series' label run up (so a 0 entry means not known). */
+  boolean lookedUp() {
+    return keyRow >= 0;
   }
 
   /** The second half of the hash computed by the last {@link #labelsHash()}. */
