@@ -97,9 +97,7 @@ final class RemoteWriteReader {
     Validator v = new Validator(b);
     v.rows = table != null && table.length >= ROW ? table : new int[ROW * 64];
     v.known = known;
-    if (known != null) {
-      v.keys = keys != null && keys.length >= KEYS ? keys : new long[KEYS * 64];
-    }
+    v.keys = keys != null && keys.length >= KEYS ? keys : new long[KEYS * 64];
     v.message(0, len, Validator.WRITE_REQUEST);
     RemoteWriteReader r = new RemoteWriteReader(b, len, v.rows, v.nRows);
     r.keys = v.keys;
@@ -111,18 +109,26 @@ final class RemoteWriteReader {
     return rows;
   }
 
-  /** The hash table the validation filled (null when it was given no cache), for reuse. */
+  /** The table of longs per series the validation filled (hashes, first samples), for reuse. */
   long[] keys() {
     return keys;
   }
 
-  // per series, when the validation looked its label run up: the run's hash and the entry found
-  private static final int KEYS = 3;
+  // per series: when the validation looked its label run up, the run's hash and the entry found;
+  // when its first sample has the usual layout, that sample's timestamp and value bits
+  private static final int KEYS = 5;
+  private static final int K_HASH = 0;
+  private static final int K_HASH2 = 1;
+  private static final int K_ENTRY = 2;
+  private static final int K_FIRST_T = 3;
+  private static final int K_FIRST_V = 4;
   private long[] keys;
-  private int keyRow = -1; // the row of the current series in keys, or -1
+  private int keyRow = -1; // the row of the current series in keys, or -1 when not hashed
+  private int firstRow = -1; // the row of the current series in keys, or -1: first sample not read
+  private int firstEnd; // where the first sample's field ends, when firstRow >= 0
 
   // a series table row: where the TimeSeries and its label run are, and its field counts
-  private static final int ROW = 10;
+  private static final int ROW = 11;
   private static final int R_START = 0;
   private static final int R_END = 1;
   private static final int R_LABELS_START = 2;
@@ -133,6 +139,8 @@ final class RemoteWriteReader {
   private static final int R_HISTOGRAMS = 7;
   private static final int R_FIRST_SAMPLE = 8;
   private static final int R_HASHED = 9; // 1: keys holds the hash of the label run (and its entry)
+  private static final int R_FIRST_END =
+      10; // > 0: keys holds the first sample, whose field ends here
 
   // ---- validation --------------------------------------------------------------------------
 
@@ -156,7 +164,7 @@ final class RemoteWriteReader {
     int[] rows; // when not null, one row per TimeSeries is added (see ROW)
     int nRows;
     SeriesRefCache known; // when not null, label runs are hashed and looked up here
-    long[] keys; // KEYS per row: the label run's hash (two halves) and the entry found, or 0
+    long[] keys; // KEYS per row: label run hash and entry, first sample (see K_*)
 
     Validator(byte[] b) {
       this.b = b;
@@ -180,6 +188,9 @@ final class RemoteWriteReader {
       long h1 = 0;
       long h2 = 0;
       long entry = 0;
+      int firstEnd = 0; // end of the first sample's field when it was read here
+      long firstT = 0;
+      long firstV = 0;
       p = start;
       while (p < end) {
         int tagAt = p;
@@ -221,7 +232,14 @@ final class RemoteWriteReader {
                 label = true;
               }
               case 2 -> {
-                message(s, e, SAMPLE);
+                if (samples == 0 && usualSample(s, e)) {
+                  // value then timestamp, as every sender writes them: read here, once
+                  firstV = (long) LONG_LE.get(b, s + 1);
+                  firstT = sampleT;
+                  firstEnd = e;
+                } else {
+                  message(s, e, SAMPLE);
+                }
                 if (samples++ == 0) {
                   firstSample = tagAt;
                 }
@@ -272,15 +290,40 @@ final class RemoteWriteReader {
       // the hash stands for the series only if the run hashed is all of its labels
       boolean hashed = hashedEnd >= 0 && contiguous && labelsEnd == hashedEnd;
       rows[r + R_HASHED] = hashed ? 1 : 0;
-      if (hashed) {
-        if ((nRows) * KEYS > keys.length) {
-          keys = java.util.Arrays.copyOf(keys, keys.length * 2);
-        }
-        int k = (nRows - 1) * KEYS;
-        keys[k] = h1;
-        keys[k + 1] = h2;
-        keys[k + 2] = entry;
+      rows[r + R_FIRST_END] = firstEnd;
+      if (nRows * KEYS > keys.length) {
+        keys = java.util.Arrays.copyOf(keys, Math.max(nRows * KEYS, keys.length * 2));
       }
+      int k = (nRows - 1) * KEYS;
+      keys[k + K_HASH] = h1;
+      keys[k + K_HASH2] = h2;
+      keys[k + K_ENTRY] = hashed ? entry : 0;
+      keys[k + K_FIRST_T] = firstT;
+      keys[k + K_FIRST_V] = firstV;
+    }
+
+    private long sampleT; // the timestamp usualSample read
+
+    /**
+     * Whether {@code [s, e)} is a Sample message of the usual layout: value (field 1, fixed64),
+     * then timestamp (field 2, a varint that ends the message); its timestamp goes to {@link
+     * #sampleT}. Anything else is left to {@link #message}, which checks every layout.
+     */
+    private boolean usualSample(int s, int e) {
+      if (e - s < 11 || b[s] != (1 << 3 | I64) || b[s + 9] != (2 << 3 | VARINT)) {
+        return false;
+      }
+      long r = 0;
+      int q = s + 10;
+      for (int shift = 0; shift < 64 && q < e; shift += 7) {
+        byte x = b[q++];
+        r |= (long) (x & 0x7F) << shift;
+        if (x >= 0) {
+          sampleT = r;
+          return q == e;
+        }
+      }
+      return false;
     }
 
     private final long[] hash = new long[2];
@@ -474,6 +517,8 @@ final class RemoteWriteReader {
     histogramCount = rows[r + R_HISTOGRAMS];
     samplePos = rows[r + R_FIRST_SAMPLE];
     keyRow = rows[r + R_HASHED] != 0 ? (row - 1) * KEYS : -1;
+    firstEnd = rows[r + R_FIRST_END];
+    firstRow = firstEnd > 0 ? (row - 1) * KEYS : -1;
     samplesLeft = sampleCount;
     histogramPos = -1;
     pos = tsEnd;
@@ -504,8 +549,8 @@ final class RemoteWriteReader {
    */
   long labelsHash() {
     if (keyRow >= 0) {
-      hash[0] = keys[keyRow];
-      hash[1] = keys[keyRow + 1];
+      hash[0] = keys[keyRow + K_HASH];
+      hash[1] = keys[keyRow + K_HASH2];
       return hash[0];
     }
     hash128(b, labelsStart, labelsEnd, SEED, hash);
@@ -517,7 +562,7 @@ final class RemoteWriteReader {
    * {@link #labelsHash()}), or 0: not found, or not looked up (then the caller may look it up).
    */
   long knownEntry() {
-    return keyRow >= 0 ? keys[keyRow + 2] : 0;
+    return keyRow >= 0 ? keys[keyRow + K_ENTRY] : 0;
   }
 
   /** Whether the validation looked the series' label run up (so a 0 entry means not known). */
@@ -657,6 +702,15 @@ final class RemoteWriteReader {
     if (samplesLeft == 0) {
       samplePos = tsEnd; // the fields after the last sample need no walk
       return false;
+    }
+    if (firstRow >= 0) {
+      // the validation read the first sample
+      samplesLeft--;
+      samplePos = firstEnd;
+      t = keys[firstRow + K_FIRST_T];
+      v = Double.longBitsToDouble(keys[firstRow + K_FIRST_V]);
+      firstRow = -1;
+      return true;
     }
     int p = samplePos;
     while (p < tsEnd) {
