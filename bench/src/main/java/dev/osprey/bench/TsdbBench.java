@@ -164,12 +164,15 @@ final class TsdbBench implements Callable<Integer> {
       peer.awaitStartupWork();
       long empty = peer.liveHeapBytes(); // the same server before any sample: its fixed part
       Progress bar = new Progress(peer.name(), replay.totalSamples());
+      Map<String, Long> threads0 = threadCpuMillis(peer);
       long cpu0 = peer.cpuMillis();
       long t0 = System.nanoTime();
       long accepted = replay.run(peer.baseUrl() + peer.writePath(), bar::update);
       double secs = (System.nanoTime() - t0) / 1e9;
       long cpu = peer.cpuMillis() - cpu0;
+      Map<String, Long> threads1 = threadCpuMillis(peer);
       bar.done();
+      printThreadCpu(peer.name(), threads0, threads1, accepted);
       long rss = peer.rssBytes();
       long heap = peer.liveHeapBytes();
       System.err.printf("  %-16s settling (flush and compaction) ...%n", peer.name());
@@ -181,6 +184,53 @@ final class TsdbBench implements Callable<Integer> {
       return new Result(
           peer.name(), accepted, accepted / secs, stored, rss, heap, empty, open, cpu);
     }
+  }
+
+  /**
+   * CPU milliseconds (user + system) the server's threads have used so far, summed by thread name
+   * without its trailing number (Linux keeps 15 characters of a name: "C2 CompilerThre",
+   * "osprey-http-wor"). Threads that ended meanwhile are missing, so this is a breakdown, not a
+   * total.
+   */
+  static Map<String, Long> threadCpuMillis(Peer peer) {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    if (peer.process == null) {
+      return out;
+    }
+    try (var tasks = Files.list(Path.of("/proc/" + peer.process.pid() + "/task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = Files.readString(t.resolve("stat"));
+          String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          long ms = (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10; // USER_HZ 100
+          out.merge(comm.replaceAll("[-#]?\\d+$", ""), ms, Long::sum);
+        } catch (java.io.IOException | RuntimeException e) {
+          // the thread ended while the list was read
+        }
+      }
+    } catch (java.io.IOException e) {
+      // the process ended
+    }
+    return out;
+  }
+
+  private static void printThreadCpu(
+      String name, Map<String, Long> before, Map<String, Long> after, long samples) {
+    StringBuilder sb = new StringBuilder();
+    after.entrySet().stream()
+        .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+        .filter(e -> e.getValue() >= 50)
+        .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+        .forEach(
+            e ->
+                sb.append(
+                    String.format(
+                        "%s %.2f (%.2f/M); ",
+                        e.getKey(),
+                        e.getValue() / 1e3,
+                        e.getValue() / 1e3 / Math.max(1, samples) * 1e6)));
+    System.err.printf("  %-16s server CPU s by thread during ingest: %s%n", name, sb);
   }
 
   private void print(Map<String, Result> results, int seriesCount, int steps) {

@@ -410,16 +410,17 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** Undoes gzip or deflate with the size limit applied to the decoded bytes (no zip bombs). */
-  private byte[] decode(String enc, byte[] body) throws IOException {
-    if (enc == null || enc.equalsIgnoreCase("identity")) {
+  /**
+   * Undoes gzip or deflate with the size limit applied to the decoded bytes (no zip bombs); any
+   * other encoding (snappy) is the handler's, and its body is handed on as it is, not copied.
+   */
+  byte[] decode(String enc, byte[] body) throws IOException {
+    if (!undoneHere(enc)) {
       return body;
     }
     InputStream in = decodeStream(enc, new java.io.ByteArrayInputStream(body));
-    if (in == null) {
-      return body;
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(body.length * 4);
+    ByteArrayOutputStream out =
+        new ByteArrayOutputStream((int) Math.min(ctx.maxBodyBytes(), body.length * 4L));
     byte[] buf = new byte[64 << 10];
     long total = 0;
     int n;
@@ -431,6 +432,14 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
       out.write(buf, 0, n);
     }
     return out.toByteArray();
+  }
+
+  /** Whether {@link #decodeStream} undoes this content encoding (gzip, deflate). */
+  private static boolean undoneHere(String enc) {
+    return enc != null
+        && (enc.equalsIgnoreCase("gzip")
+            || enc.equalsIgnoreCase("x-gzip")
+            || enc.equalsIgnoreCase("deflate"));
   }
 
   /** gzip and deflate are undone here; other encodings (snappy) are the handler's business. */
@@ -489,6 +498,29 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     write(c, r, head, match != null && match.found() ? match.route().pattern() : "-", false);
   }
 
+  /**
+   * This connection's timers by route, method and status: a sender's requests mostly share all
+   * three, so the registry (a meter id, tags and a map lookup per request) is asked once per kind.
+   * Written from the worker that answers and from the event loop, one request at a time.
+   */
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+
+  private Timer timer(String route, String method, int status) {
+    String key = route + ' ' + method + ' ' + status;
+    Timer t = timers.get(key);
+    if (t == null) {
+      t =
+          Timer.builder("osprey_http_request_duration_seconds")
+              .description("HTTP requests by route, method and status code")
+              .tags("route", route, "method", method, "code", Integer.toString(status))
+              .register(ctx.registry());
+      if (timers.size() < 64) {
+        timers.put(key, t);
+      }
+    }
+    return t;
+  }
+
   private void write(
       ChannelHandlerContext c,
       FullHttpResponse resp,
@@ -514,11 +546,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     }
     long nanos = System.nanoTime() - startNanos;
     String method = req != null ? req.method().name() : "-";
-    Timer.builder("osprey_http_request_duration_seconds")
-        .description("HTTP requests by route, method and status code")
-        .tags("route", route, "method", method, "code", Integer.toString(status))
-        .register(ctx.registry())
-        .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    timer(route, method, status).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     if (ctx.accessLog()) {
       access.info(
           "method={} path={} status={} bytes={} duration_ms={} remote={}",

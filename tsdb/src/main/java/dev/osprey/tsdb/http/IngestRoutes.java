@@ -90,7 +90,21 @@ public final class IngestRoutes implements RouteProvider {
   /** Buffers larger than this are not kept for the next request. */
   static final int MAX_KEPT_BUFFER = 8 << 20;
 
+  /**
+   * Each worker thread's series table for {@link RemoteWriteReader#validated(byte[], int, int[])}
+   * (36 bytes per series of a request; grown by doubling, it was the handler's largest allocation
+   * after the bodies).
+   */
+  private static final ThreadLocal<int[]> SERIES_TABLE = new ThreadLocal<>();
+
+  /** Each worker thread's table of label-run hashes, reused as {@link #SERIES_TABLE}. */
+  private static final ThreadLocal<long[]> KEY_TABLE = new ThreadLocal<>();
+
+  /** Series tables larger than this (ints; 4 MiB) are not kept for the next request. */
+  static final int MAX_KEPT_TABLE = 1 << 20;
+
   HttpResponse remoteWrite(HttpRequest request) {
+    Head head = storage instanceof Tsdb db ? db.head() : null;
     byte[] body = request.body();
     byte[] raw;
     int rawLength;
@@ -111,12 +125,19 @@ public final class IngestRoutes implements RouteProvider {
     }
     RemoteWriteReader r;
     try {
-      r = RemoteWriteReader.validated(raw, rawLength);
+      r =
+          RemoteWriteReader.validated(
+              raw, rawLength, SERIES_TABLE.get(), KEY_TABLE.get(), head != null ? refs : null);
+      if (r.table().length <= MAX_KEPT_TABLE) {
+        SERIES_TABLE.set(r.table());
+      }
+      if (r.keys() != null && r.keys().length <= MAX_KEPT_TABLE) {
+        KEY_TABLE.set(r.keys());
+      }
     } catch (RemoteWriteReader.MalformedException e) {
       throw ApiException.badData("cannot decode remote write request: protobuf: " + e.getMessage());
     }
     IngestBatch batch = new IngestBatch(storage, Integer.MAX_VALUE, false);
-    Head head = storage instanceof Tsdb db ? db.head() : null;
     Labels.Builder b = Labels.builder();
     String[] why = new String[1];
     boolean ok = false;
@@ -132,7 +153,8 @@ public final class IngestRoutes implements RouteProvider {
         if (cacheable) {
           hash = r.labelsHash();
           hash2 = r.labelsHash2();
-          long cached = refs.get(hash, hash2);
+          // the validation looked the label run up already (and skipped checking a known one)
+          long cached = r.lookedUp() ? r.knownEntry() : refs.get(hash, hash2);
           if (cached != 0) {
             Labels known = head.labelsOf(SeriesRefCache.ref(cached));
             if (known != null && SeriesRefCache.confirms(cached, known.hash())) {

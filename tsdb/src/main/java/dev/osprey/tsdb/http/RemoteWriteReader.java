@@ -14,8 +14,10 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>{@link #validate} walks the whole request first (every length, wire type and UTF-8 string the
  * generated parser checks), so that a malformed request is refused before any sample is stored; the
- * reading methods then trust the structure. As in protobuf, a field with an unknown number or an
- * unexpected wire type is skipped, and a scalar field that occurs twice takes its last value.
+ * reading methods then trust the structure. Given a {@link SeriesRefCache}, the walk hashes each
+ * series' label run and skips checking the labels of a run the cache knows (its very bytes passed
+ * this check before). As in protobuf, a field with an unknown number or an unexpected wire type is
+ * skipped, and a scalar field that occurs twice takes its last value.
  */
 final class RemoteWriteReader {
   private static final VarHandle LONG_LE =
@@ -72,14 +74,61 @@ final class RemoteWriteReader {
    * that reading walks no series' fields a second time to find them.
    */
   static RemoteWriteReader validated(byte[] b, int len) throws MalformedException {
-    Validator v = new Validator(b);
-    v.rows = new int[ROW * 64];
-    v.message(0, len, Validator.WRITE_REQUEST);
-    return new RemoteWriteReader(b, len, v.rows, v.nRows);
+    return validated(b, len, null);
   }
 
+  /**
+   * {@link #validated(byte[], int)} with a series table to fill (null: a new one); the table the
+   * reader ended up with, grown if it had to, is {@link #table()}, for the caller to reuse.
+   */
+  static RemoteWriteReader validated(byte[] b, int len, int[] table) throws MalformedException {
+    return validated(b, len, table, null, null);
+  }
+
+  /**
+   * {@link #validated(byte[], int, int[])} that also hashes each series' label run as it meets it
+   * and looks the hash up in {@code known}: a run whose 128-bit hash is there was checked, byte for
+   * byte the same, in an earlier request (entries are only put after that), so its labels are not
+   * checked field by field again, and {@link #knownEntry()} has the entry. {@code keys} is a table
+   * for the hashes, reused like {@code table} ({@link #keys()}).
+   */
+  static RemoteWriteReader validated(
+      byte[] b, int len, int[] table, long[] keys, SeriesRefCache known) throws MalformedException {
+    Validator v = new Validator(b);
+    v.rows = table != null && table.length >= ROW ? table : new int[ROW * 64];
+    v.known = known;
+    v.keys = keys != null && keys.length >= KEYS ? keys : new long[KEYS * 64];
+    v.message(0, len, Validator.WRITE_REQUEST);
+    RemoteWriteReader r = new RemoteWriteReader(b, len, v.rows, v.nRows);
+    r.keys = v.keys;
+    return r;
+  }
+
+  /** The series table this reader reads (the caller's, or a larger one the validation grew). */
+  int[] table() {
+    return rows;
+  }
+
+  /** The table of longs per series the validation filled (hashes, first samples), for reuse. */
+  long[] keys() {
+    return keys;
+  }
+
+  // per series: when the validation looked its label run up, the run's hash and the entry found;
+  // when its first sample has the usual layout, that sample's timestamp and value bits
+  private static final int KEYS = 5;
+  private static final int K_HASH = 0;
+  private static final int K_HASH2 = 1;
+  private static final int K_ENTRY = 2;
+  private static final int K_FIRST_T = 3;
+  private static final int K_FIRST_V = 4;
+  private long[] keys;
+  private int keyRow = -1; // the row of the current series in keys, or -1 when not hashed
+  private int firstRow = -1; // the row of the current series in keys, or -1: first sample not read
+  private int firstEnd; // where the first sample's field ends, when firstRow >= 0
+
   // a series table row: where the TimeSeries and its label run are, and its field counts
-  private static final int ROW = 9;
+  private static final int ROW = 11;
   private static final int R_START = 0;
   private static final int R_END = 1;
   private static final int R_LABELS_START = 2;
@@ -89,6 +138,9 @@ final class RemoteWriteReader {
   private static final int R_SAMPLES = 6;
   private static final int R_HISTOGRAMS = 7;
   private static final int R_FIRST_SAMPLE = 8;
+  private static final int R_HASHED = 9; // 1: keys holds the hash of the label run (and its entry)
+  private static final int R_FIRST_END =
+      10; // > 0: keys holds the first sample, whose field ends here
 
   // ---- validation --------------------------------------------------------------------------
 
@@ -111,6 +163,8 @@ final class RemoteWriteReader {
     private int p;
     int[] rows; // when not null, one row per TimeSeries is added (see ROW)
     int nRows;
+    SeriesRefCache known; // when not null, label runs are hashed and looked up here
+    long[] keys; // KEYS per row: label run hash and entry, first sample (see K_*)
 
     Validator(byte[] b) {
       this.b = b;
@@ -130,9 +184,33 @@ final class RemoteWriteReader {
       int samples = 0;
       int histograms = 0;
       int firstSample = start;
+      int hashedEnd = -1; // end of the label run hashed, when it was
+      long h1 = 0;
+      long h2 = 0;
+      long entry = 0;
+      int firstEnd = 0; // end of the first sample's field when it was read here
+      long firstT = 0;
+      long firstV = 0;
       p = start;
       while (p < end) {
         int tagAt = p;
+        if (labelsStart < 0 && known != null && b[p] == (1 << 3 | LEN)) {
+          // the series' first label: hash its run of labels, and skip checking them if known
+          int runEnd = labelRunEnd(p, end);
+          hash128(b, p, runEnd, SEED, hash);
+          h1 = hash[0];
+          h2 = hash[1];
+          hashedEnd = runEnd;
+          entry = known.get(h1, h2);
+          if (entry != 0) {
+            labelsStart = tagAt;
+            labelsEnd = runEnd;
+            labels = labelCount;
+            p = runEnd;
+            inLabels = true;
+            continue;
+          }
+        }
         long tag = varint(end);
         int field = (int) (tag >>> 3);
         int wt = (int) (tag & 7);
@@ -154,7 +232,14 @@ final class RemoteWriteReader {
                 label = true;
               }
               case 2 -> {
-                message(s, e, SAMPLE);
+                if (samples == 0 && usualSample(s, e)) {
+                  // value then timestamp, as every sender writes them: read here, once
+                  firstV = (long) LONG_LE.get(b, s + 1);
+                  firstT = sampleT;
+                  firstEnd = e;
+                } else {
+                  message(s, e, SAMPLE);
+                }
                 if (samples++ == 0) {
                   firstSample = tagAt;
                 }
@@ -202,6 +287,67 @@ final class RemoteWriteReader {
       rows[r + R_SAMPLES] = samples;
       rows[r + R_HISTOGRAMS] = histograms;
       rows[r + R_FIRST_SAMPLE] = firstSample;
+      // the hash stands for the series only if the run hashed is all of its labels
+      boolean hashed = hashedEnd >= 0 && contiguous && labelsEnd == hashedEnd;
+      rows[r + R_HASHED] = hashed ? 1 : 0;
+      rows[r + R_FIRST_END] = firstEnd;
+      if (nRows * KEYS > keys.length) {
+        keys = java.util.Arrays.copyOf(keys, Math.max(nRows * KEYS, keys.length * 2));
+      }
+      int k = (nRows - 1) * KEYS;
+      keys[k + K_HASH] = h1;
+      keys[k + K_HASH2] = h2;
+      keys[k + K_ENTRY] = hashed ? entry : 0;
+      keys[k + K_FIRST_T] = firstT;
+      keys[k + K_FIRST_V] = firstV;
+    }
+
+    private long sampleT; // the timestamp usualSample read
+
+    /**
+     * Whether {@code [s, e)} is a Sample message of the usual layout: value (field 1, fixed64),
+     * then timestamp (field 2, a varint that ends the message); its timestamp goes to {@link
+     * #sampleT}. Anything else is left to {@link #message}, which checks every layout.
+     */
+    private boolean usualSample(int s, int e) {
+      if (e - s < 11 || b[s] != (1 << 3 | I64) || b[s + 9] != (2 << 3 | VARINT)) {
+        return false;
+      }
+      long r = 0;
+      int q = s + 10;
+      for (int shift = 0; shift < 64 && q < e; shift += 7) {
+        byte x = b[q++];
+        r |= (long) (x & 0x7F) << shift;
+        if (x >= 0) {
+          sampleT = r;
+          return q == e;
+        }
+      }
+      return false;
+    }
+
+    private final long[] hash = new long[2];
+    private int labelCount; // labels in the run labelRunEnd last walked
+
+    /**
+     * The end of the run of label fields (one-byte tag, as every sender writes it) that starts at
+     * {@code q}, walked by their lengths only (bounds checked, contents not); their number goes to
+     * {@link #labelCount}.
+     */
+    private int labelRunEnd(int q, int end) throws MalformedException {
+      int saved = p;
+      int n = 0;
+      p = q;
+      while (p < end && b[p] == (1 << 3 | LEN)) {
+        p++;
+        int len = length(end);
+        p += len;
+        n++;
+      }
+      int runEnd = p;
+      p = saved;
+      labelCount = n;
+      return runEnd;
     }
 
     /**
@@ -370,6 +516,9 @@ final class RemoteWriteReader {
     sampleCount = rows[r + R_SAMPLES];
     histogramCount = rows[r + R_HISTOGRAMS];
     samplePos = rows[r + R_FIRST_SAMPLE];
+    keyRow = rows[r + R_HASHED] != 0 ? (row - 1) * KEYS : -1;
+    firstEnd = rows[r + R_FIRST_END];
+    firstRow = firstEnd > 0 ? (row - 1) * KEYS : -1;
     samplesLeft = sampleCount;
     histogramPos = -1;
     pos = tsEnd;
@@ -399,8 +548,26 @@ final class RemoteWriteReader {
    * comparison of label bytes (see {@link SeriesRefCache}).
    */
   long labelsHash() {
+    if (keyRow >= 0) {
+      hash[0] = keys[keyRow + K_HASH];
+      hash[1] = keys[keyRow + K_HASH2];
+      return hash[0];
+    }
     hash128(b, labelsStart, labelsEnd, SEED, hash);
     return hash[0];
+  }
+
+  /**
+   * The cache entry the validation found for the series' label run ({@link SeriesRefCache#get} of
+   * {@link #labelsHash()}), or 0: not found, or not looked up (then the caller may look it up).
+   */
+  long knownEntry() {
+    return keyRow >= 0 ? keys[keyRow + K_ENTRY] : 0;
+  }
+
+  /** Whether the validation looked the series' label run up (so a 0 entry means not known). */
+  boolean lookedUp() {
+    return keyRow >= 0;
   }
 
   /** The second half of the hash computed by the last {@link #labelsHash()}. */
@@ -535,6 +702,15 @@ final class RemoteWriteReader {
     if (samplesLeft == 0) {
       samplePos = tsEnd; // the fields after the last sample need no walk
       return false;
+    }
+    if (firstRow >= 0) {
+      // the validation read the first sample
+      samplesLeft--;
+      samplePos = firstEnd;
+      t = keys[firstRow + K_FIRST_T];
+      v = Double.longBitsToDouble(keys[firstRow + K_FIRST_V]);
+      firstRow = -1;
+      return true;
     }
     int p = samplePos;
     while (p < tsEnd) {

@@ -11,10 +11,11 @@ package dev.osprey.tsdb.http;
  * every label string of the series, a quarter of the handler's time in its profile). The caller
  * still confirms a hit cheaply: the reference must name a live series whose labels hash matches the
  * one stored, so an entry for a series removed since, or a wrong entry, costs one slow lookup,
- * never a wrong series. About 32-64 bytes per series (three primitive arrays at most three quarters
- * full, striped locks: at most half full cost 48-96 bytes, 78 per series at 10k series,
- * bench/RESULTS.md "tsdb memory attribution"); a stripe is cleared when it holds far more entries
- * than the head has series (series churn leaves stale ones behind).
+ * never a wrong series. Lookups take no lock (optimistic reads of a stamped lock per stripe). About
+ * 32-64 bytes per series (three primitive arrays at most three quarters full, striped locks: at
+ * most half full cost 48-96 bytes, 78 per series at 10k series, bench/RESULTS.md "tsdb memory
+ * attribution"); a stripe is cleared when it holds far more entries than the head has series
+ * (series churn leaves stale ones behind).
  */
 final class SeriesRefCache {
   private static final int STRIPES = 64;
@@ -26,10 +27,27 @@ final class SeriesRefCache {
     }
   }
 
+  /** One stripe's open-addressing table: three arrays of one length, replaced whole to grow. */
+  private static final class Table {
+    final long[] keys;
+    final long[] keys2;
+    final long[] vals; // ref << 32 | low 32 bits of the series' labels hash; 0: empty
+
+    Table(int capacity) {
+      keys = new long[capacity];
+      keys2 = new long[capacity];
+      vals = new long[capacity];
+    }
+  }
+
+  /**
+   * Readers do not lock: they read optimistically and check that no write came between (a
+   * remote_write request looks up every one of its series; writes are rare once series are known).
+   */
   private static final class Stripe {
-    long[] keys = new long[16];
-    long[] keys2 = new long[16];
-    long[] vals = new long[16]; // ref << 32 | low 32 bits of the series' labels hash; 0: empty
+    final java.util.concurrent.locks.StampedLock lock =
+        new java.util.concurrent.locks.StampedLock();
+    Table table = new Table(16);
     int size;
   }
 
@@ -40,18 +58,39 @@ final class SeriesRefCache {
    */
   long get(long hash, long hash2) {
     Stripe s = stripes[(int) hash & (STRIPES - 1)];
-    synchronized (s) {
-      int mask = s.keys.length - 1;
-      for (int i = (int) (hash >>> 6) & mask; ; i = (i + 1) & mask) {
-        long v = s.vals[i];
-        if (v == 0) {
-          return 0;
-        }
-        if (s.keys[i] == hash) {
-          return s.keys2[i] == hash2 ? v : 0;
-        }
+    long stamp = s.lock.tryOptimisticRead();
+    if (stamp != 0) {
+      long v = find(s.table, hash, hash2);
+      if (s.lock.validate(stamp)) {
+        return v;
       }
     }
+    stamp = s.lock.readLock();
+    try {
+      return find(s.table, hash, hash2);
+    } finally {
+      s.lock.unlockRead(stamp);
+    }
+  }
+
+  /**
+   * Probes {@code t}; bounded by its length, so that a read racing a write ends (and its answer is
+   * then thrown away by the caller's validation).
+   */
+  private static long find(Table t, long hash, long hash2) {
+    long[] vals = t.vals;
+    int mask = vals.length - 1;
+    int i = (int) (hash >>> 6) & mask;
+    for (int probes = 0; probes <= mask; probes++, i = (i + 1) & mask) {
+      long v = vals[i];
+      if (v == 0) {
+        return 0;
+      }
+      if (t.keys[i] == hash) {
+        return t.keys2[i] == hash2 ? v : 0;
+      }
+    }
+    return 0;
   }
 
   /** The series reference of an entry {@link #get} returned. */
@@ -74,60 +113,63 @@ final class SeriesRefCache {
       return;
     }
     Stripe s = stripes[(int) hash & (STRIPES - 1)];
-    synchronized (s) {
+    long stamp = s.lock.writeLock();
+    try {
       if (s.size > 2 * (liveSeries / STRIPES) + 1024) {
-        s.keys = new long[16];
-        s.keys2 = new long[16];
-        s.vals = new long[16];
+        s.table = new Table(16);
         s.size = 0;
       }
-      if ((s.size + 1) * 4 > s.keys.length * 3) {
+      if ((s.size + 1) * 4 > s.table.vals.length * 3) {
         grow(s);
       }
-      insert(s, hash, hash2, ref << 32 | (labelsHash & 0xFFFF_FFFFL));
-    }
-  }
-
-  private static void insert(Stripe s, long hash, long hash2, long v) {
-    int mask = s.keys.length - 1;
-    for (int i = (int) (hash >>> 6) & mask; ; i = (i + 1) & mask) {
-      if (s.vals[i] == 0) {
-        s.keys[i] = hash;
-        s.keys2[i] = hash2;
-        s.vals[i] = v;
+      if (insert(s.table, hash, hash2, ref << 32 | (labelsHash & 0xFFFF_FFFFL))) {
         s.size++;
-        return;
       }
-      if (s.keys[i] == hash) {
+    } finally {
+      s.lock.unlockWrite(stamp);
+    }
+  }
+
+  /** Puts an entry; true when it took an empty slot (not a replacement). */
+  private static boolean insert(Table t, long hash, long hash2, long v) {
+    int mask = t.vals.length - 1;
+    for (int i = (int) (hash >>> 6) & mask; ; i = (i + 1) & mask) {
+      if (t.vals[i] == 0) {
+        t.keys[i] = hash;
+        t.keys2[i] = hash2;
+        t.vals[i] = v;
+        return true;
+      }
+      if (t.keys[i] == hash) {
         // the same first half: the newer entry wins (a 64-bit collision evicts, never misleads)
-        s.keys2[i] = hash2;
-        s.vals[i] = v;
-        return;
+        t.keys2[i] = hash2;
+        t.vals[i] = v;
+        return false;
       }
     }
   }
 
+  /** Rehashes the stripe into a table twice as large, filled before it is published. */
   private static void grow(Stripe s) {
-    long[] ok = s.keys;
-    long[] ok2 = s.keys2;
-    long[] ov = s.vals;
-    s.keys = new long[ok.length * 2];
-    s.keys2 = new long[ok.length * 2];
-    s.vals = new long[ok.length * 2];
-    s.size = 0;
-    for (int i = 0; i < ok.length; i++) {
-      if (ov[i] != 0) {
-        insert(s, ok[i], ok2[i], ov[i]);
+    Table old = s.table;
+    Table t = new Table(old.vals.length * 2);
+    for (int i = 0; i < old.vals.length; i++) {
+      if (old.vals[i] != 0) {
+        insert(t, old.keys[i], old.keys2[i], old.vals[i]);
       }
     }
+    s.table = t;
   }
 
   /** Entries held (for tests). */
   int size() {
     int n = 0;
     for (Stripe s : stripes) {
-      synchronized (s) {
+      long stamp = s.lock.readLock();
+      try {
         n += s.size;
+      } finally {
+        s.lock.unlockRead(stamp);
       }
     }
     return n;

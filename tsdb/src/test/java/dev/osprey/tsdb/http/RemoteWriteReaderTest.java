@@ -121,6 +121,10 @@ class RemoteWriteReaderTest {
   void readsWhatTheGeneratedClassesWrote() throws Exception {
     SplittableRandom r = new SplittableRandom(7);
     int seriesSeen = 0;
+    int hits = 0;
+    // rd2 validates with a cache of every label run seen in earlier rounds: known runs are not
+    // checked label by label, and must read the same
+    SeriesRefCache known = new SeriesRefCache();
     for (int round = 0; round < 2000; round++) {
       Remote.WriteRequest req = random(r, true);
       byte[] bytes = req.toByteArray();
@@ -128,7 +132,8 @@ class RemoteWriteReaderTest {
       // the same request at another offset of a longer array
       byte[] shifted = new byte[bytes.length + 5];
       System.arraycopy(bytes, 0, shifted, 0, bytes.length);
-      RemoteWriteReader rd2 = RemoteWriteReader.validated(shifted, bytes.length);
+      RemoteWriteReader rd2 = RemoteWriteReader.validated(shifted, bytes.length, null, null, known);
+      List<long[]> toPut = new ArrayList<>();
       // and a third reader for assertSameSeries, which reads each series to its end
       RemoteWriteReader rd3 = RemoteWriteReader.validated(bytes, bytes.length);
       for (Remote.TimeSeries ts : req.getTimeseriesList()) {
@@ -152,6 +157,8 @@ class RemoteWriteReaderTest {
               .isEqualTo(Double.doubleToRawLongBits(s.getValue()));
         }
         assertThat(rd.nextSample()).isFalse();
+        assertThat(rd2.labelStrings()).containsExactly(expected);
+        assertThat(rd2.sampleCount()).isEqualTo(ts.getSamplesCount());
 
         // the cache key is a function of the label bytes alone
         assertThat(rd2.labelsContiguous()).isEqualTo(rd.labelsContiguous());
@@ -160,11 +167,55 @@ class RemoteWriteReaderTest {
           long h2 = rd.labelsHash2();
           assertThat(rd2.labelsHash()).isEqualTo(h1);
           assertThat(rd2.labelsHash2()).isEqualTo(h2);
+          if (ts.getLabelsCount() > 0) {
+            assertThat(rd2.lookedUp()).isTrue();
+            assertThat(rd2.knownEntry()).isEqualTo(known.get(h1, h2));
+            hits += rd2.knownEntry() != 0 ? 1 : 0;
+            toPut.add(new long[] {h1, h2, seriesSeen}); // after the round, as a handler would
+          }
+        } else {
+          assertThat(rd2.lookedUp()).isFalse();
         }
       }
       assertThat(rd.nextSeries()).isFalse();
+      for (long[] e : toPut) {
+        known.put(e[0], e[1], e[2], 0, 1 << 20);
+      }
     }
     assertThat(seriesSeen).isGreaterThan(5000);
+    assertThat(hits).isGreaterThan(100);
+  }
+
+  @Test
+  void aKnownLabelRunDoesNotExcuseAnotherSeriesInvalidUtf8() throws Exception {
+    byte[] good = request("__name__", "up", "job", "a");
+    RemoteWriteReader first = RemoteWriteReader.validated(good, good.length);
+    assertThat(first.nextSeries()).isTrue();
+    SeriesRefCache known = new SeriesRefCache();
+    known.put(first.labelsHash(), first.labelsHash2(), 1, 0, 10);
+    // the known series, then one whose label value is not UTF-8
+    byte[] bad = request("__name__", "up", "job", "b");
+    int at = indexOf(bad, (byte) 'b');
+    bad[at] = (byte) 0xC0;
+    byte[] both = Arrays.copyOf(good, good.length + bad.length);
+    System.arraycopy(bad, 0, both, good.length, bad.length);
+    assertThatThrownBy(() -> RemoteWriteReader.validated(both, both.length, null, null, known))
+        .isInstanceOf(RemoteWriteReader.MalformedException.class)
+        .hasMessageContaining("invalid UTF-8");
+    // alone, the known series passes with its entry found
+    RemoteWriteReader rd = RemoteWriteReader.validated(good, good.length, null, null, known);
+    assertThat(rd.nextSeries()).isTrue();
+    assertThat(SeriesRefCache.ref(rd.knownEntry())).isEqualTo(1);
+    assertThat(rd.labelStrings()).containsExactly("__name__", "up", "job", "a");
+  }
+
+  private static int indexOf(byte[] b, byte x) {
+    for (int i = b.length - 1; i >= 0; i--) {
+      if (b[i] == x) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException("not found");
   }
 
   /** Asserts that {@code rd}, moved to a series, reads exactly {@code ts}'s labels and samples. */
