@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -327,19 +328,29 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
       ctx.workers()
           .execute(
               () -> {
-                HttpResponse resp;
+                // In flight until its response is written: close() waits for that, so an answer
+                // is not cut off by the event loops shutting down after the handler returned.
+                ChannelFuture written = null;
                 try {
-                  resp = run(req, m, qs, headers, body, streamBody, remote);
-                } finally {
-                  if (streamBody != null) {
-                    streamBody.close();
+                  HttpResponse resp;
+                  try {
+                    resp = run(req, m, qs, headers, body, streamBody, remote);
+                  } finally {
+                    if (streamBody != null) {
+                      streamBody.close();
+                    }
                   }
-                  ctx.inFlight().decrementAndGet();
-                }
-                if (resp.webSocketListener() != null) {
-                  c.executor().execute(() -> upgrade(c, req, m.route().pattern(), resp));
-                } else {
-                  write(c, toNetty(resp), req, m.route().pattern(), true);
+                  if (resp.webSocketListener() != null) {
+                    c.executor().execute(() -> upgrade(c, req, m.route().pattern(), resp));
+                  } else {
+                    written = write(c, toNetty(resp), req, m.route().pattern(), true);
+                  }
+                } finally {
+                  if (written == null) {
+                    ctx.inFlight().decrementAndGet();
+                  } else {
+                    written.addListener(f -> ctx.inFlight().decrementAndGet());
+                  }
                 }
               });
     } catch (RejectedExecutionException e) {
@@ -521,7 +532,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     return t;
   }
 
-  private void write(
+  private ChannelFuture write(
       ChannelHandlerContext c,
       FullHttpResponse resp,
       io.netty.handler.codec.http.HttpRequest req,
@@ -563,6 +574,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     } else if (resumeReading) {
       future.addListener(f -> c.channel().config().setAutoRead(true));
     }
+    return future;
   }
 
   @Override
