@@ -97,17 +97,22 @@ final class Peers {
     @Override
     void settle() throws Exception {
       get("/internal/force_flush");
-      // Let the background merges that follow a flush finish (bounded wait).
+      // force_flush makes the samples searchable, not written: VictoriaMetrics writes its
+      // in-memory parts every 5 s (-inmemoryDataFlushInterval), and merges follow. So wait until
+      // the size has held for longer than that interval (at most 2 minutes). Waiting for one
+      // unchanged second read 3.96 MB where 15.87 MB were written 2 and 7 s later.
       long prev = -1;
-      for (int i = 0; i < 60; i++) {
+      int unchanged = 0;
+      for (int i = 0; i < 120 && unchanged < SETTLED_SECONDS; i++) {
         Thread.sleep(1000);
         long now = storedBytes();
-        if (now == prev) {
-          break;
-        }
+        unchanged = now == prev ? unchanged + 1 : 0;
         prev = now;
       }
     }
+
+    /** Seconds the data directory's size must hold still: more than VictoriaMetrics' 5 s flush. */
+    static final int SETTLED_SECONDS = 10;
 
     @Override
     long storedBytes() throws IOException {
