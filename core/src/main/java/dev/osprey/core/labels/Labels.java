@@ -123,13 +123,26 @@ public final class Labels implements Comparable<Labels> {
 
   /** Keeps only the named labels ({@code by} grouping). */
   public Labels keep(java.util.Collection<String> names) {
-    Builder b = builder();
+    // The kept pairs stay sorted, so they are copied into an exact array, no builder: this runs
+    // once per series and step in by(...) aggregations. Empty values are dropped, as a builder
+    // does.
+    int k = 0;
     for (int i = 0; i < nv.length; i += 2) {
-      if (names.contains(nv[i])) {
-        b.set(nv[i], nv[i + 1]);
+      if (names.contains(nv[i]) && !nv[i + 1].isEmpty()) {
+        k++;
       }
     }
-    return b.build();
+    if (k == 0) {
+      return EMPTY;
+    }
+    String[] kept = new String[2 * k];
+    for (int i = 0, j = 0; j < kept.length; i += 2) {
+      if (names.contains(nv[i]) && !nv[i + 1].isEmpty()) {
+        kept[j++] = nv[i];
+        kept[j++] = nv[i + 1];
+      }
+    }
+    return new Labels(kept);
   }
 
   /** Drops the named labels ({@code without} grouping). */

@@ -2,6 +2,11 @@ package dev.osprey.core.labels;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class LabelsTest {
@@ -68,5 +73,44 @@ class LabelsTest {
     assertThat(Labels.isValidLabelName("9x")).isFalse();
     assertThat(Labels.isValidMetricName("")).isFalse();
     assertThat(Labels.isValidMetricName("a-b")).isFalse();
+  }
+
+  /** keep() copies the kept pairs itself; a builder over the same pairs is the reference. */
+  @Test
+  void keepEqualsABuilderOfTheKeptPairs() {
+    Random r = new Random(9);
+    String[] names = {"__name__", "a", "b", "job", "le", "namespace", "pod", "zz"};
+    for (int round = 0; round < 5_000; round++) {
+      // Sorted pairs straight into the array, empty values included (a builder would drop them).
+      List<String> nv = new ArrayList<>();
+      for (String n : names) {
+        if (r.nextInt(3) > 0) {
+          nv.add(n);
+          nv.add(r.nextInt(5) == 0 ? "" : "v" + r.nextInt(4));
+        }
+      }
+      Labels metric = Labels.ofSortedUnsafe(nv.toArray(new String[0]));
+      Set<String> by = new HashSet<>();
+      for (String n : names) {
+        if (r.nextInt(3) == 0) {
+          by.add(n);
+        }
+      }
+      if (r.nextInt(10) == 0) {
+        by.add("absent");
+      }
+      Labels.Builder reference = Labels.builder();
+      for (int i = 0; i < metric.size(); i++) {
+        if (by.contains(metric.name(i))) {
+          reference.set(metric.name(i), metric.value(i));
+        }
+      }
+      Labels want = reference.build();
+      Labels kept = metric.keep(by);
+      assertThat(kept).as("%s by %s", metric, by).isEqualTo(want);
+      assertThat(kept.hash()).isEqualTo(want.hash());
+      assertThat(kept.compareTo(want)).isZero();
+      assertThat(kept.size()).isEqualTo(want.size());
+    }
   }
 }

@@ -286,26 +286,7 @@ final class Aggregations {
       }
       return b.build();
     }
-    // metric.keep(groupSet) without its builder (which drops empty values too): the kept pairs
-    // stay sorted by name
-    int k = 0;
-    for (int i = 0; i < metric.size(); i++) {
-      if (groupSet.contains(metric.name(i)) && !metric.value(i).isEmpty()) {
-        k++;
-      }
-    }
-    if (k == 0) {
-      return Labels.EMPTY;
-    }
-    String[] nv = new String[2 * k];
-    int j = 0;
-    for (int i = 0; i < metric.size() && j < nv.length; i++) {
-      if (groupSet.contains(metric.name(i)) && !metric.value(i).isEmpty()) {
-        nv[j++] = metric.name(i);
-        nv[j++] = metric.value(i);
-      }
-    }
-    return Labels.ofSortedUnsafe(nv);
+    return metric.keep(groupSet);
   }
 
   /** A histogram group's sum or average with its compensation added, as upstream ends them. */
