@@ -12,7 +12,6 @@ import dev.osprey.core.http.Router;
 import dev.osprey.core.http.WebSocketSettings;
 import dev.osprey.core.labels.LabelMatcher;
 import dev.osprey.core.labels.Labels;
-import dev.osprey.logs.index.LogSearchRequest;
 import dev.osprey.logs.index.LogSearchRequest.Direction;
 import dev.osprey.logs.index.LogStore;
 import dev.osprey.query.logql.Ast.*;
@@ -24,7 +23,6 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +50,7 @@ public final class LokiApi implements RouteProvider {
   private final QueryConfig config;
   private final MeterRegistry registry;
   private final LogQLEngine engine;
+  private final LokiDrilldown drill;
   private final Semaphore running;
   private final LokiTail tail;
 
@@ -60,6 +59,7 @@ public final class LokiApi implements RouteProvider {
     this.config = config;
     this.registry = registry;
     this.engine = new LogQLEngine(store, config);
+    this.drill = new LokiDrilldown(store, engine);
     this.running = new Semaphore(config.maxConcurrent());
     this.tail = new LokiTail(store, engine, LokiTail.SOCKET, LokiTail.MAX_PENDING);
   }
@@ -75,6 +75,7 @@ public final class LokiApi implements RouteProvider {
     this.config = config;
     this.registry = registry;
     this.engine = new LogQLEngine(store, config);
+    this.drill = new LokiDrilldown(store, engine);
     this.running = new Semaphore(config.maxConcurrent());
     this.tail = new LokiTail(store, engine, tailSocket, tailMaxPending);
   }
@@ -92,7 +93,15 @@ public final class LokiApi implements RouteProvider {
     r.getOrPost("/loki/api/v1/label/{name}/values", wrap("label_values", this::labelValues));
     r.getOrPost("/loki/api/v1/series", wrap("series", this::series));
     r.getOrPost("/loki/api/v1/index/stats", wrap("index_stats", this::indexStats));
-    r.getOrPost("/loki/api/v1/index/volume", wrap("index_volume", this::indexVolume));
+    r.getOrPost("/loki/api/v1/index/volume", wrap("index_volume", q -> drill.volume(q, false)));
+    r.getOrPost(
+        "/loki/api/v1/index/volume_range", wrap("index_volume_range", q -> drill.volume(q, true)));
+    r.getOrPost("/loki/api/v1/detected_labels", wrap("detected_labels", drill::detectedLabels));
+    r.getOrPost("/loki/api/v1/detected_fields", wrap("detected_fields", drill::detectedFields));
+    r.getOrPost(
+        "/loki/api/v1/detected_field/{name}/values",
+        wrap("detected_field_values", drill::detectedFieldValues));
+    r.getOrPost("/loki/api/v1/patterns", wrap("patterns", drill::patterns));
     r.get("/loki/api/v1/status/buildinfo", wrap("buildinfo", this::buildInfo));
     r.get("/loki/api/v1/tail", wrap("tail", tail::handle));
     r.getOrPost("/osprey/api/v1/logs/search", wrap("search", this::search));
@@ -292,7 +301,7 @@ public final class LokiApi implements RouteProvider {
   HttpResponse queryRange(HttpRequest req) throws IOException {
     String q = queryParam(req);
     long end = parseTime(req.param("end"), now(), "end");
-    long start = parseTime(req.param("start"), end - 3_600_000_000_000L, "start");
+    long start = parseTime(req.param("start"), end - since(req, 3_600_000_000_000L), "start");
     if (end < start) {
       throw ApiException.badData("end timestamp must not be before start time");
     }
@@ -417,10 +426,27 @@ public final class LokiApi implements RouteProvider {
     return out;
   }
 
-  private long[] range(HttpRequest req, long dfltSpan) {
+  /**
+   * [start, end + 1) of a request: {@code end} defaults to now, {@code start} to {@code since} (a
+   * duration) before end, or else to {@code dfltSpan} before end.
+   */
+  static long[] range(HttpRequest req, long dfltSpan) {
     long end = parseTime(req.param("end"), now(), "end");
-    long start = parseTime(req.param("start"), end - dfltSpan, "start");
+    long start = parseTime(req.param("start"), end - since(req, dfltSpan), "start");
     return new long[] {start, end + 1};
+  }
+
+  /** Loki's {@code since}: how far before end a request without a start begins. */
+  static long since(HttpRequest req, long dflt) {
+    String v = req.param("since");
+    if (v == null || v.isEmpty()) {
+      return dflt;
+    }
+    long d = Lexer.parseDuration(v);
+    if (d <= 0) {
+      throw ApiException.badData("invalid since '" + v + "': must be a positive duration");
+    }
+    return d;
   }
 
   private static final long SIX_HOURS = 6 * 3_600_000_000_000L;
@@ -467,53 +493,6 @@ public final class LokiApi implements RouteProvider {
     return HttpResponse.json(200, Json.write(m));
   }
 
-  HttpResponse indexVolume(HttpRequest req) throws IOException {
-    long[] r = range(req, 3_600_000_000_000L);
-    List<LabelMatcher> ms = selector(queryParam(req));
-    int limit = limit(req);
-    String target = req.param("targetLabels", "");
-    // grouped by the target labels, or else by the labels the selector names (as Loki does)
-    List<String> keys = new ArrayList<>();
-    if (!target.isBlank()) {
-      for (String t : target.split(",")) {
-        keys.add(t.trim());
-      }
-    } else {
-      for (LabelMatcher m : ms) {
-        keys.add(m.name());
-      }
-    }
-    Map<Labels, long[]> vol = new HashMap<>();
-    store.search(
-        new LogSearchRequest(ms, r[0], r[1], null, Direction.FORWARD, 0, false),
-        (stream, ts, line, md, bytes) -> {
-          Labels k = stream.keep(keys);
-          vol.computeIfAbsent(k, x -> new long[1])[0] += bytes;
-          return true;
-        });
-    List<Map.Entry<Labels, long[]>> es = new ArrayList<>(vol.entrySet());
-    es.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
-    long t = r[1] - 1;
-    return json(
-        g -> {
-          g.writeStringField("status", "success");
-          g.writeObjectFieldStart("data");
-          g.writeStringField("resultType", "vector");
-          g.writeArrayFieldStart("result");
-          for (int i = 0; i < Math.min(limit, es.size()); i++) {
-            g.writeStartObject();
-            writeLabels(g, "metric", es.get(i).getKey());
-            g.writeArrayFieldStart("value");
-            writeTime(g, t);
-            g.writeString(Long.toString(es.get(i).getValue()[0]));
-            g.writeEndArray();
-            g.writeEndObject();
-          }
-          g.writeEndArray();
-          g.writeEndObject();
-        });
-  }
-
   HttpResponse buildInfo(HttpRequest req) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("version", VERSION);
@@ -551,11 +530,11 @@ public final class LokiApi implements RouteProvider {
 
   // ------------------------------------------------------------------ JSON
 
-  private interface Body {
+  interface Body {
     void write(JsonGenerator g) throws IOException;
   }
 
-  private static HttpResponse json(Body b) throws IOException {
+  static HttpResponse json(Body b) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
       g.writeStartObject();
