@@ -325,8 +325,14 @@ final class LokiDrilldown {
       String parser,
       List<String> path,
       Labels stream) {
-    if (name.isEmpty() || stream.has(name) || name.startsWith("__")) {
+    if (name.isEmpty() || name.startsWith("__")) {
       return;
+    }
+    if (stream.has(name)) {
+      if (parser == null) {
+        return;
+      }
+      name = name + "_extracted"; // as the parsers name a key that is also a stream label
     }
     Field f = fields.computeIfAbsent(name, k -> new Field(k, value, path));
     if (parser != null) {

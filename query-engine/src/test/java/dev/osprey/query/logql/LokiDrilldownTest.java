@@ -271,6 +271,7 @@ class LokiDrilldownTest {
     assertThat(f.get("trace_id").get("parsers").isNull()).isTrue(); // structured metadata
     assertThat(f).doesNotContainKeys("app", "env", "pod", "tags"); // labels; arrays skipped
     assertThat(f).containsKey("early");
+    assertThat(f.get("app_extracted").get("parsers").toString()).isEqualTo("[\"json\"]");
     // only the newest 30 lines: the early ones (the first five of api) are not read
     JsonNode few =
         json(
