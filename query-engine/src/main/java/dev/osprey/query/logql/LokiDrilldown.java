@@ -172,7 +172,7 @@ final class LokiDrilldown {
     Map<String, String> series = new TreeMap<>();
     stream.forEach(
         (k, v) -> {
-          if (keys.isEmpty() || keys.contains(k)) {
+          if (keys.contains(k)) {
             if (byLabels) {
               out.add(Map.of(k, ""));
             } else {

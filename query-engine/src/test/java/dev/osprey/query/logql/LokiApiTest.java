@@ -63,6 +63,12 @@ class LokiApiTest {
 
   /** A GET with request headers (names in lower case, as the HTTP kit keeps them). */
   HttpResponse get(Map<String, String> headers, String path, String... kv) throws Exception {
+    return call(router, headers, path, kv);
+  }
+
+  /** Calls the route of a GET with its query parameters as name, value pairs. */
+  static HttpResponse call(Router router, Map<String, String> headers, String path, String... kv)
+      throws Exception {
     Map<String, List<String>> params = new LinkedHashMap<>();
     for (int i = 0; i < kv.length; i += 2) {
       params.computeIfAbsent(kv[i], k -> new ArrayList<>()).add(kv[i + 1]);

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.osprey.core.config.LogIndexConfig;
 import dev.osprey.core.config.QueryConfig;
 import dev.osprey.core.http.ApiException;
-import dev.osprey.core.http.HttpRequest;
 import dev.osprey.core.http.HttpResponse;
 import dev.osprey.core.http.Json;
 import dev.osprey.core.http.Router;
@@ -20,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -88,18 +86,8 @@ class LokiDrilldownTest {
   }
 
   HttpResponse get(String path, String... kv) throws Exception {
-    Map<String, List<String>> params = new LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) {
-      params.computeIfAbsent(kv[i], k -> new ArrayList<>()).add(kv[i + 1]);
-    }
-    Router.Match m = router.match("GET", path);
-    assertThat(m.found()).as(path).isTrue();
     try {
-      return m.route()
-          .handler()
-          .handle(
-              new HttpRequest(
-                  "GET", path, params, m.pathParams(), Map.of(), new byte[0], null, "t"));
+      return LokiApiTest.call(router, Map.of(), path, kv);
     } catch (ApiException e) {
       return HttpResponse.text(e.status(), e.getMessage());
     }
@@ -185,7 +173,7 @@ class LokiDrilldownTest {
       assertThat(r.get("metric").toString()).isIn("{\"app\":\"\"}", "{\"env\":\"\"}");
       assertThat(r.at("/value/1").asLong()).isEqualTo(total); // every stream has both
     }
-    // without targetLabels, a selector naming no label aggregates by whole streams
+    // without targetLabels: by the labels the selector names
     JsonNode all =
         json(
             get(
@@ -197,6 +185,7 @@ class LokiDrilldownTest {
                 "end",
                 s(T + 200 * SEC)));
     assertThat(all.at("/data/result")).hasSize(3);
+    assertThat(all.at("/data/result/0/metric").fieldNames()).toIterable().containsExactly("app");
     HttpResponse bad =
         get("/loki/api/v1/index/volume", "query", "{app=\"api\"}", "aggregateBy", "pods");
     assertThat(bad.status()).isEqualTo(400);
