@@ -13,9 +13,21 @@ import org.apache.lucene.analysis.tokenattributes.PositionIncrementAttribute;
  * whole token, so a phrase query analyzed the same way matches across both.
  */
 public final class LogAnalyzer extends Analyzer {
+  private final LogTokens.Terms terms;
+
+  /** The analyzer of {@link LogTokens#CURRENT} terms. */
+  public LogAnalyzer() {
+    this(LogTokens.CURRENT);
+  }
+
+  /** The analyzer of partitions written with {@code terms}. */
+  public LogAnalyzer(LogTokens.Terms terms) {
+    this.terms = terms;
+  }
+
   @Override
   protected TokenStreamComponents createComponents(String fieldName) {
-    return new TokenStreamComponents(new LogTokenizer());
+    return new TokenStreamComponents(new LogTokenizer(terms));
   }
 
   /**
@@ -27,24 +39,32 @@ public final class LogAnalyzer extends Analyzer {
     private static final byte SEP = 1;
     private static final byte WORD = 2;
     private static final byte TRIM = 4;
-    private static final byte[] ASCII = new byte[128];
+    private static final byte[][] ASCII = new byte[LogTokens.Terms.values().length][128];
 
     static {
-      for (char c = 0; c < 128; c++) {
-        ASCII[c] =
-            (byte)
-                ((LogTokens.isCoarseSeparator(c) ? SEP : 0)
-                    | (LogTokens.isWordChar(c) ? WORD : 0)
-                    | (c == '.' || c == ':' ? TRIM : 0));
+      for (LogTokens.Terms t : LogTokens.Terms.values()) {
+        for (char c = 0; c < 128; c++) {
+          ASCII[t.ordinal()][c] =
+              (byte)
+                  ((t.isCoarseSeparator(c) ? SEP : 0)
+                      | (LogTokens.isWordChar(c) ? WORD : 0)
+                      | (c == '.' || c == ':' ? TRIM : 0));
+        }
       }
     }
 
-    private static boolean isSep(char c) {
-      return c < 128 ? (ASCII[c] & SEP) != 0 : LogTokens.isCoarseSeparator(c);
+    private final byte[] ascii;
+
+    LogTokenizer(LogTokens.Terms terms) {
+      this.ascii = ASCII[terms.ordinal()];
     }
 
-    private static boolean isWord(char c) {
-      return c < 128 ? (ASCII[c] & WORD) != 0 : LogTokens.isWordChar(c);
+    private boolean isSep(char c) {
+      return c < 128 ? (ascii[c] & SEP) != 0 : LogTokens.isCoarseSeparator(c);
+    }
+
+    private boolean isWord(char c) {
+      return c < 128 ? (ascii[c] & WORD) != 0 : LogTokens.isWordChar(c);
     }
 
     private final CharTermAttribute term = addAttribute(CharTermAttribute.class);

@@ -84,6 +84,19 @@ final class LogPartition implements AutoCloseable {
   /** The sort given to partitions created from now on; tests set the old one to build old ones. */
   static volatile Sort sortForNewPartitions = SegmentOrder.STREAM_TIME;
 
+  /** Commit user data key of the partition's term forms ({@link LogTokens.Terms}'s name). */
+  static final String TERMS_KEY = "osprey.terms";
+
+  /**
+   * The term forms the partition's lines are written with: {@link LogTokens#CURRENT} for partitions
+   * created since format version {@code terms-v2}, {@link LogTokens.Terms#V1} for older ones (their
+   * commits have no {@link #TERMS_KEY}), kept so that a partition holds one form.
+   */
+  final LogTokens.Terms terms;
+
+  /** The terms given to partitions created from now on; tests set V1 to build old ones. */
+  static volatile LogTokens.Terms termsForNewPartitions = LogTokens.CURRENT;
+
   /** Stream id (hex of the label hash) to labels. */
   final Map<String, Labels> streams = new ConcurrentHashMap<>();
 
@@ -108,7 +121,8 @@ final class LogPartition implements AutoCloseable {
     this.dir = dir;
     this.directory = FSDirectory.open(dir);
     this.sort = existingSort(directory);
-    IndexWriterConfig iwc = new IndexWriterConfig(new LogAnalyzer());
+    this.terms = existingTerms(directory);
+    IndexWriterConfig iwc = new IndexWriterConfig(new LogAnalyzer(terms));
     iwc.setIndexSort(sort);
     iwc.setCodec(new LogCodec());
     iwc.setRAMBufferSizeMB(48);
@@ -117,6 +131,7 @@ final class LogPartition implements AutoCloseable {
     iwc.setUseCompoundFile(false);
     iwc.getMergePolicy().setNoCFSRatio(0);
     this.writer = new IndexWriter(directory, iwc);
+    writer.setLiveCommitData(Map.of(TERMS_KEY, terms.name()).entrySet());
     this.searchers = new SearcherManager(writer, null);
     load();
   }
@@ -132,6 +147,26 @@ final class LogPartition implements AutoCloseable {
       }
     }
     return sortForNewPartitions;
+  }
+
+  /**
+   * The terms recorded in the partition's last commit ({@link LogTokens.Terms#V1} when it has a
+   * commit without them), or the ones for new partitions when it has none.
+   */
+  private static LogTokens.Terms existingTerms(Directory d) throws IOException {
+    if (!DirectoryReader.indexExists(d)) {
+      return termsForNewPartitions;
+    }
+    String t = SegmentInfos.readLatestCommit(d).getUserData().get(TERMS_KEY);
+    if (t == null) {
+      return LogTokens.Terms.V1;
+    }
+    try {
+      return LogTokens.Terms.valueOf(t);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(
+          "cannot open log partition " + d + ": unknown terms version " + t + " (a newer build?)");
+    }
   }
 
   static String dirName(long start) {

@@ -708,6 +708,16 @@ public final class LogStore implements AutoCloseable {
   /** Name of the full-text field of lines. */
   public static final String LINE_FIELD = LogPartition.F_LINE;
 
+  /**
+   * Tests only: partitions created from now on are written with {@code terms} ({@code V1} builds
+   * partitions as an older version wrote them); returns the previous setting.
+   */
+  public static LogTokens.Terms termsForNewPartitionsForTest(LogTokens.Terms terms) {
+    LogTokens.Terms old = LogPartition.termsForNewPartitions;
+    LogPartition.termsForNewPartitions = terms;
+    return old;
+  }
+
   Collection<LogPartition> partitionsForTest() {
     return partitions.values();
   }

@@ -8,12 +8,13 @@ import java.util.Locale;
  * The log-aware tokenization rules, shared by the analyzer (index side) and the line-filter
  * translation (query side) so that both agree on what a term is.
  *
- * <p>A line splits into <em>coarse tokens</em> at whitespace and bracketing punctuation ({@code "'`
- * ()[]{}<>,;=|}); trailing and leading {@code .:} are trimmed. A coarse token that contains inner
- * punctuation (an IP {@code 10.0.0.1}, a UUID, a path {@code /api/v1/push}, {@code user_id}) is
- * indexed whole, and each maximal run of letters and digits inside it (a <em>part</em>) is indexed
- * too, so {@code 10.0.0.1} is findable as {@code 10.0.0.1} and as {@code 10}, {@code 0}, {@code 1}.
- * Terms are lower-cased; terms longer than {@link #MAX_TERM} chars are not indexed.
+ * <p>A line splits into <em>coarse tokens</em> at whitespace, bracketing punctuation and slashes
+ * ({@code "'` ()[]{}<>,;=|/}; before {@link Terms#V2} not at {@code /}); trailing and leading
+ * {@code .:} are trimmed. A coarse token that contains inner punctuation (an IP {@code 10.0.0.1}, a
+ * UUID, {@code app.js}, {@code user_id}) is indexed whole, and each maximal run of letters and
+ * digits inside it (a <em>part</em>) is indexed too, so {@code 10.0.0.1} is findable as {@code
+ * 10.0.0.1} and as {@code 10}, {@code 0}, {@code 1}. Terms are lower-cased; terms longer than
+ * {@link #MAX_TERM} chars are not indexed.
  *
  * <p>A part is indexed behind a <em>mark</em>, one private-use char that says its length and
  * whether it is all hex digits ({@link #part}). A needle that is one bare word ({@code |=
@@ -96,13 +97,42 @@ public final class LogTokens {
         org.apache.lucene.util.automaton.Operations.DEFAULT_DETERMINIZE_WORK_LIMIT);
   }
 
-  /** Whether {@code c} separates coarse tokens. */
+  /**
+   * The term forms a partition was written with, part of its format (log-partition.md, "Terms").
+   * They differ only at {@code /}: a line's parts are the same in both, and a needle without a
+   * {@code /} has the same terms in both.
+   */
+  public enum Terms {
+    /**
+     * Until 2026-12-04: {@code /} is inside coarse tokens, so a path ({@code /api/v1/users/12675})
+     * is also indexed whole: one unique term per request line.
+     */
+    V1,
+    /**
+     * {@code /} separates coarse tokens: a path is its segments ({@code api}, {@code v1}, ...; a
+     * segment with inner punctuation such as {@code app.js} whole too), never one whole term.
+     */
+    V2;
+
+    /** Whether {@code c} separates coarse tokens in these terms. */
+    public boolean isCoarseSeparator(char c) {
+      return c == '/' ? this != V1 : LogTokens.isCoarseSeparator(c);
+    }
+  }
+
+  /** The terms written into partitions created by this version. */
+  public static final Terms CURRENT = Terms.V2;
+
+  /**
+   * Whether {@code c} separates coarse tokens in {@link #CURRENT} terms (in every version but at
+   * {@code /}, see {@link Terms#isCoarseSeparator}).
+   */
   public static boolean isCoarseSeparator(char c) {
     if (Character.isWhitespace(c)) {
       return true;
     }
     return switch (c) {
-      case '"', '\'', '`', '(', ')', '[', ']', '{', '}', '<', '>', ',', ';', '=', '|' -> true;
+      case '"', '\'', '`', '(', ')', '[', ']', '{', '}', '<', '>', ',', ';', '=', '|', '/' -> true;
       default -> false;
     };
   }
@@ -155,6 +185,11 @@ public final class LogTokens {
    * cut on the left in {@code infixes}; both without a mark.
    */
   public static Needle needleTerms(String needle) {
+    return needleTerms(needle, CURRENT);
+  }
+
+  /** {@link #needleTerms(String)} in the terms of partitions written as {@code version}. */
+  public static Needle needleTerms(String needle, Terms version) {
     List<String> terms = new ArrayList<>();
     List<String> prefixes = new ArrayList<>();
     List<Infix> infixes = new ArrayList<>();
@@ -187,12 +222,12 @@ public final class LogTokens {
     // coarse tokens bounded by separators inside the needle
     i = 0;
     while (i < n) {
-      if (isCoarseSeparator(needle.charAt(i))) {
+      if (version.isCoarseSeparator(needle.charAt(i))) {
         i++;
         continue;
       }
       int s = i;
-      while (i < n && !isCoarseSeparator(needle.charAt(i))) {
+      while (i < n && !version.isCoarseSeparator(needle.charAt(i))) {
         i++;
       }
       if (s > 0 && i < n) {

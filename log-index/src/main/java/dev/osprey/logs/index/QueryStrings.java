@@ -32,9 +32,27 @@ final class QueryStrings {
    */
   record Parsed(Query query, List<String> phrases) {}
 
-  /** Classic query syntax; {@code name:value} on any field but {@code line} is a stream label. */
+  /** Exposes the field query of partitions written with older terms ({@link #parse}). */
+  private static final class OlderTerms extends QueryParser {
+    OlderTerms(LogTokens.Terms terms) {
+      super(LogPartition.F_LINE, new LogAnalyzer(terms));
+      setDefaultOperator(QueryParser.Operator.AND);
+    }
+
+    Query words(String text) throws ParseException {
+      return super.getFieldQuery(LogPartition.F_LINE, text, false);
+    }
+  }
+
+  /**
+   * Classic query syntax; {@code name:value} on any field but {@code line} is a stream label. Words
+   * and phrases with a {@code /} match the terms of {@link LogTokens.Terms#V1} partitions too (the
+   * only place where the term versions differ); {@code foo*} and {@code f?o} match the current
+   * ones.
+   */
   static Parsed parse(String q) {
     Map<Query, String> phrases = new IdentityHashMap<>();
+    OlderTerms v1 = new OlderTerms(LogTokens.Terms.V1);
     QueryParser p =
         new QueryParser(LogPartition.F_LINE, new LogAnalyzer()) {
           /** {@code foo*}: a coarse token or a part (behind its mark) that starts so. */
@@ -85,14 +103,16 @@ final class QueryStrings {
             if (!field.equals(LogPartition.F_LINE)) {
               return new StreamLabelQuery(field, text);
             }
+            boolean differs = text.indexOf('/') >= 0;
             if (!quoted) {
-              return super.getFieldQuery(field, text, false);
+              Query now = super.getFieldQuery(field, text, false);
+              Query old = differs && now != null ? v1.words(text) : null;
+              return old != null ? anyOf(now, old) : now;
             }
-            BooleanQuery.Builder b = new BooleanQuery.Builder();
-            for (String t : LogTokens.needleTerms(" " + text + " ").terms()) {
-              b.add(new TermQuery(new Term(LogPartition.F_LINE, t)), BooleanClause.Occur.MUST);
+            Query pq = allOf(LogTokens.needleTerms(" " + text + " "));
+            if (differs) {
+              pq = anyOf(pq, allOf(LogTokens.needleTerms(" " + text + " ", LogTokens.Terms.V1)));
             }
-            Query pq = b.build();
             phrases.put(pq, text);
             return pq;
           }
@@ -119,6 +139,15 @@ final class QueryStrings {
       verify.clear(); // a phrase under OR or NOT: its words only
     }
     return new Parsed(parsed, verify);
+  }
+
+  /** The conjunction of a needle's exact terms. */
+  private static Query allOf(LogTokens.Needle n) {
+    BooleanQuery.Builder b = new BooleanQuery.Builder();
+    for (String t : n.terms()) {
+      b.add(new TermQuery(new Term(LogPartition.F_LINE, t)), BooleanClause.Occur.MUST);
+    }
+    return b.build();
   }
 
   private static Query anyOf(Query a, Query b) {

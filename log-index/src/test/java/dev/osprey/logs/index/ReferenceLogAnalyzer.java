@@ -12,13 +12,30 @@ import org.apache.lucene.analysis.tokenattributes.PositionIncrementAttribute;
  * reference that {@link LogAnalyzerTest} compares the current one with.
  */
 final class ReferenceLogAnalyzer extends Analyzer {
+  private final LogTokens.Terms terms;
+
+  ReferenceLogAnalyzer() {
+    this(LogTokens.CURRENT);
+  }
+
+  /** The reference of {@code new LogAnalyzer(terms)}. */
+  ReferenceLogAnalyzer(LogTokens.Terms terms) {
+    this.terms = terms;
+  }
+
   @Override
   protected TokenStreamComponents createComponents(String fieldName) {
-    return new TokenStreamComponents(new LogTokenizer());
+    return new TokenStreamComponents(new LogTokenizer(terms));
   }
 
   /** Reads the whole value (lines are bounded in size) and walks it. */
   static final class LogTokenizer extends Tokenizer {
+    private final LogTokens.Terms terms;
+
+    LogTokenizer(LogTokens.Terms terms) {
+      this.terms = terms;
+    }
+
     private final CharTermAttribute term = addAttribute(CharTermAttribute.class);
     private final OffsetAttribute offset = addAttribute(OffsetAttribute.class);
     private final PositionIncrementAttribute posInc =
@@ -54,14 +71,14 @@ final class ReferenceLogAnalyzer extends Analyzer {
           partPos = -1;
         }
         int n = buf.length();
-        while (pos < n && LogTokens.isCoarseSeparator(buf.charAt(pos))) {
+        while (pos < n && terms.isCoarseSeparator(buf.charAt(pos))) {
           pos++;
         }
         if (pos >= n) {
           return false;
         }
         int s = pos;
-        while (pos < n && !LogTokens.isCoarseSeparator(buf.charAt(pos))) {
+        while (pos < n && !terms.isCoarseSeparator(buf.charAt(pos))) {
           pos++;
         }
         int[] t = LogTokens.trimCoarse(buf, s, pos);

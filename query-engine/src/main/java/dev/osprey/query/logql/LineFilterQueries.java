@@ -35,6 +35,11 @@ final class LineFilterQueries {
    * the needle holds a whole-word term containing this.
    */
   static String wholeWord(String s) {
+    return wholeWord(s, LogTokens.CURRENT);
+  }
+
+  /** {@link #wholeWord(String)} in the terms of partitions written as {@code version}. */
+  static String wholeWord(String s, LogTokens.Terms version) {
     int a = 0;
     int e = s.length();
     while (a < e && (s.charAt(a) == '.' || s.charAt(a) == ':')) {
@@ -49,7 +54,7 @@ final class LineFilterQueries {
     boolean punct = false;
     for (int i = a; i < e; i++) {
       char c = s.charAt(i);
-      if (LogTokens.isCoarseSeparator(c) || c == '*' || c == '?' || c == '\\') {
+      if (version.isCoarseSeparator(c) || c == '*' || c == '?' || c == '\\') {
         return null;
       }
       punct |= !LogTokens.isWordChar(c);
@@ -160,9 +165,30 @@ final class LineFilterQueries {
     return n == 0 ? null : b.build();
   }
 
-  /** Terms that a line containing {@code s} must hold, as a conjunction; null if none. */
+  /**
+   * Terms that a line containing {@code s} must hold, as a conjunction; null if none. A needle with
+   * a {@code /} has other terms in {@link LogTokens.Terms#V1} partitions (a path was one whole term
+   * there): either conjunction then, each matching the lines of its partitions.
+   */
   static Query needle(String s) {
-    LogTokens.Needle n = LogTokens.needleTerms(s);
+    Query now = needle(s, LogTokens.CURRENT);
+    if (s.indexOf('/') < 0 || now == null) {
+      return now;
+    }
+    Query old = needle(s, LogTokens.Terms.V1);
+    if (old == null) {
+      return null;
+    }
+    return new BooleanQuery.Builder()
+        .add(now, BooleanClause.Occur.SHOULD)
+        .add(old, BooleanClause.Occur.SHOULD)
+        .setMinimumNumberShouldMatch(1)
+        .build();
+  }
+
+  /** {@link #needle(String)} in the terms of partitions written as {@code version}. */
+  static Query needle(String s, LogTokens.Terms version) {
+    LogTokens.Needle n = LogTokens.needleTerms(s, version);
     Set<String> terms = new LinkedHashSet<>(n.terms());
     BooleanQuery.Builder b = new BooleanQuery.Builder();
     int c = 0;
@@ -174,7 +200,7 @@ final class LineFilterQueries {
     }
     // A needle that is one punctuated word (an IP, a version) yields only short parts ("0", "1")
     // that match most lines; the whole word that holds it is selective: scan the dictionary.
-    String word = wholeWord(s);
+    String word = wholeWord(s, version);
     if (!selective && word != null) {
       b.add(
           orLongWord(new WholeWordsContainingQuery(LogStore.LINE_FIELD, word)),
