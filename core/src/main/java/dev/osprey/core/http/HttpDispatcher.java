@@ -93,10 +93,13 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
 
   private final Context ctx;
 
+  private static final byte[] NO_BODY = new byte[0];
+
   // State of the request being received on this connection.
   private io.netty.handler.codec.http.HttpRequest head;
   private Router.Match match;
   private CompositeByteBuf aggregate;
+  private boolean aggregating;
   private StreamingBody stream;
   private boolean discarding;
   private long startNanos;
@@ -124,6 +127,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     head = req;
     match = null;
     discarding = false;
+    aggregating = false;
     DecoderResult dr = req.decoderResult();
     if (dr.isFailure()) {
       reject(c, 400, "bad_data", "cannot parse request: " + dr.cause().getMessage(), true);
@@ -166,7 +170,8 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
       stream = new StreamingBody(c.channel(), 0);
       submit(c, req, match, qs, null, stream);
     } else {
-      aggregate = c.alloc().compositeBuffer(1024);
+      // the buffer is made when a body's first bytes arrive: most requests (GETs) have none
+      aggregating = true;
     }
   }
 
@@ -187,22 +192,30 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
       }
       return;
     }
-    if (aggregate == null) {
+    if (!aggregating) {
       return;
     }
     if (buf.isReadable()) {
+      if (aggregate == null) {
+        aggregate = c.alloc().compositeBuffer(1024);
+      }
       if (aggregate.readableBytes() + (long) buf.readableBytes() > ctx.maxBodyBytes()) {
         aggregate.release();
         aggregate = null;
+        aggregating = false;
         reject(c, 413, "bad_data", tooLarge(), true);
         return;
       }
       aggregate.addComponent(true, buf.retain());
     }
     if (content instanceof LastHttpContent) {
-      byte[] body = ByteBufUtil.getBytes(aggregate);
-      aggregate.release();
-      aggregate = null;
+      byte[] body = NO_BODY;
+      if (aggregate != null) {
+        body = ByteBufUtil.getBytes(aggregate);
+        aggregate.release();
+        aggregate = null;
+      }
+      aggregating = false;
       c.channel().config().setAutoRead(false);
       submit(c, head, match, new QueryStringDecoder(head.uri()), body, null);
     }
@@ -498,6 +511,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
   private void reject(
       ChannelHandlerContext c, int status, String type, String message, boolean close) {
     discarding = true;
+    aggregating = false;
     if (aggregate != null) {
       aggregate.release();
       aggregate = null;
