@@ -343,7 +343,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
               () -> {
                 // In flight until its response is written: close() waits for that, so an answer
                 // is not cut off by the event loops shutting down after the handler returned.
-                ChannelFuture written = null;
+                boolean handedOn = false;
                 try {
                   HttpResponse resp;
                   try {
@@ -356,13 +356,18 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
                   if (resp.webSocketListener() != null) {
                     c.executor().execute(() -> upgrade(c, req, m.route().pattern(), resp));
                   } else {
-                    written = write(c, toNetty(resp), req, m.route().pattern(), true);
+                    write(
+                        c,
+                        toNetty(resp),
+                        req,
+                        m.route().pattern(),
+                        true,
+                        () -> ctx.inFlight().decrementAndGet());
+                    handedOn = true;
                   }
                 } finally {
-                  if (written == null) {
+                  if (!handedOn) {
                     ctx.inFlight().decrementAndGet();
-                  } else {
-                    written.addListener(f -> ctx.inFlight().decrementAndGet());
                   }
                 }
               });
@@ -546,12 +551,28 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     return t;
   }
 
-  private ChannelFuture write(
+  private void write(
       ChannelHandlerContext c,
       FullHttpResponse resp,
       io.netty.handler.codec.http.HttpRequest req,
       String route,
       boolean resumeReading) {
+    write(c, resp, req, route, resumeReading, null);
+  }
+
+  /**
+   * Writes a response; {@code written} (or null) runs once the write has ended, either way. From a
+   * worker the write and its listeners go to the event loop as one task: a write from another
+   * thread is a task there anyway, and a listener added from outside to a write that already ended
+   * is one more (each a wake-up of the event loop's selector, a system call).
+   */
+  private void write(
+      ChannelHandlerContext c,
+      FullHttpResponse resp,
+      io.netty.handler.codec.http.HttpRequest req,
+      String route,
+      boolean resumeReading,
+      Runnable written) {
     int status = resp.status().code();
     int bytes = resp.content().readableBytes();
     boolean keepAlive =
@@ -582,13 +603,35 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
           nanos / 1_000_000,
           c.channel().remoteAddress());
     }
-    var future = c.writeAndFlush(resp);
+    if (c.executor().inEventLoop()) {
+      send(c, resp, keepAlive, resumeReading, written);
+      return;
+    }
+    try {
+      c.executor().execute(() -> send(c, resp, keepAlive, resumeReading, written));
+    } catch (RejectedExecutionException e) { // the event loop is shutting down
+      resp.release();
+      if (written != null) {
+        written.run();
+      }
+    }
+  }
+
+  private static void send(
+      ChannelHandlerContext c,
+      FullHttpResponse resp,
+      boolean keepAlive,
+      boolean resumeReading,
+      Runnable written) {
+    ChannelFuture future = c.writeAndFlush(resp);
     if (!keepAlive) {
       future.addListener(ChannelFutureListener.CLOSE);
     } else if (resumeReading) {
       future.addListener(f -> c.channel().config().setAutoRead(true));
     }
-    return future;
+    if (written != null) {
+      future.addListener(f -> written.run());
+    }
   }
 
   @Override
