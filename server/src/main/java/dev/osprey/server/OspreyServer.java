@@ -198,11 +198,13 @@ public final class OspreyServer implements AutoCloseable {
                 200,
                 java.time.Duration.ofMillis(Math.max(0, left)));
         log.info(
-            "event=query_warmup scrapes={} load_ms={} rounds={} queries={} query_ms={} total_ms={}",
+            "event=query_warmup scrapes={} load_ms={} rounds={} queries={} cached={} query_ms={}"
+                + " total_ms={}",
             scrapes,
             loadMs,
             r.rounds(),
             r.queries(),
+            r.cached(),
             r.millis(),
             (System.nanoTime() - t0) / 1_000_000);
       }

@@ -93,10 +93,13 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
 
   private final Context ctx;
 
+  private static final byte[] NO_BODY = new byte[0];
+
   // State of the request being received on this connection.
   private io.netty.handler.codec.http.HttpRequest head;
   private Router.Match match;
   private CompositeByteBuf aggregate;
+  private boolean aggregating;
   private StreamingBody stream;
   private boolean discarding;
   private long startNanos;
@@ -124,6 +127,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     head = req;
     match = null;
     discarding = false;
+    aggregating = false;
     DecoderResult dr = req.decoderResult();
     if (dr.isFailure()) {
       reject(c, 400, "bad_data", "cannot parse request: " + dr.cause().getMessage(), true);
@@ -166,7 +170,8 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
       stream = new StreamingBody(c.channel(), 0);
       submit(c, req, match, qs, null, stream);
     } else {
-      aggregate = c.alloc().compositeBuffer(1024);
+      // the buffer is made when a body's first bytes arrive: most requests (GETs) have none
+      aggregating = true;
     }
   }
 
@@ -187,22 +192,30 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
       }
       return;
     }
-    if (aggregate == null) {
+    if (!aggregating) {
       return;
     }
     if (buf.isReadable()) {
+      if (aggregate == null) {
+        aggregate = c.alloc().compositeBuffer(1024);
+      }
       if (aggregate.readableBytes() + (long) buf.readableBytes() > ctx.maxBodyBytes()) {
         aggregate.release();
         aggregate = null;
+        aggregating = false;
         reject(c, 413, "bad_data", tooLarge(), true);
         return;
       }
       aggregate.addComponent(true, buf.retain());
     }
     if (content instanceof LastHttpContent) {
-      byte[] body = ByteBufUtil.getBytes(aggregate);
-      aggregate.release();
-      aggregate = null;
+      byte[] body = NO_BODY;
+      if (aggregate != null) {
+        body = ByteBufUtil.getBytes(aggregate);
+        aggregate.release();
+        aggregate = null;
+      }
+      aggregating = false;
       c.channel().config().setAutoRead(false);
       submit(c, head, match, new QueryStringDecoder(head.uri()), body, null);
     }
@@ -330,7 +343,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
               () -> {
                 // In flight until its response is written: close() waits for that, so an answer
                 // is not cut off by the event loops shutting down after the handler returned.
-                ChannelFuture written = null;
+                boolean handedOn = false;
                 try {
                   HttpResponse resp;
                   try {
@@ -343,13 +356,18 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
                   if (resp.webSocketListener() != null) {
                     c.executor().execute(() -> upgrade(c, req, m.route().pattern(), resp));
                   } else {
-                    written = write(c, toNetty(resp), req, m.route().pattern(), true);
+                    write(
+                        c,
+                        toNetty(resp),
+                        req,
+                        m.route().pattern(),
+                        true,
+                        () -> ctx.inFlight().decrementAndGet());
+                    handedOn = true;
                   }
                 } finally {
-                  if (written == null) {
+                  if (!handedOn) {
                     ctx.inFlight().decrementAndGet();
-                  } else {
-                    written.addListener(f -> ctx.inFlight().decrementAndGet());
                   }
                 }
               });
@@ -498,6 +516,7 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
   private void reject(
       ChannelHandlerContext c, int status, String type, String message, boolean close) {
     discarding = true;
+    aggregating = false;
     if (aggregate != null) {
       aggregate.release();
       aggregate = null;
@@ -532,12 +551,28 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
     return t;
   }
 
-  private ChannelFuture write(
+  private void write(
       ChannelHandlerContext c,
       FullHttpResponse resp,
       io.netty.handler.codec.http.HttpRequest req,
       String route,
       boolean resumeReading) {
+    write(c, resp, req, route, resumeReading, null);
+  }
+
+  /**
+   * Writes a response; {@code written} (or null) runs once the write has ended, either way. From a
+   * worker the write and its listeners go to the event loop as one task: a write from another
+   * thread is a task there anyway, and a listener added from outside to a write that already ended
+   * is one more (each a wake-up of the event loop's selector, a system call).
+   */
+  private void write(
+      ChannelHandlerContext c,
+      FullHttpResponse resp,
+      io.netty.handler.codec.http.HttpRequest req,
+      String route,
+      boolean resumeReading,
+      Runnable written) {
     int status = resp.status().code();
     int bytes = resp.content().readableBytes();
     boolean keepAlive =
@@ -568,13 +603,35 @@ final class HttpDispatcher extends ChannelInboundHandlerAdapter {
           nanos / 1_000_000,
           c.channel().remoteAddress());
     }
-    var future = c.writeAndFlush(resp);
+    if (c.executor().inEventLoop()) {
+      send(c, resp, keepAlive, resumeReading, written);
+      return;
+    }
+    try {
+      c.executor().execute(() -> send(c, resp, keepAlive, resumeReading, written));
+    } catch (RejectedExecutionException e) { // the event loop is shutting down
+      resp.release();
+      if (written != null) {
+        written.run();
+      }
+    }
+  }
+
+  private static void send(
+      ChannelHandlerContext c,
+      FullHttpResponse resp,
+      boolean keepAlive,
+      boolean resumeReading,
+      Runnable written) {
+    ChannelFuture future = c.writeAndFlush(resp);
     if (!keepAlive) {
       future.addListener(ChannelFutureListener.CLOSE);
     } else if (resumeReading) {
       future.addListener(f -> c.channel().config().setAutoRead(true));
     }
-    return future;
+    if (written != null) {
+      future.addListener(f -> written.run());
+    }
   }
 
   @Override

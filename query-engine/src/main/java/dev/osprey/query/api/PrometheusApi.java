@@ -166,8 +166,11 @@ public final class PrometheusApi implements RouteProvider {
     if (cache == null || nocache) {
       return engineFor(timeoutMs).rangeQuery(q, start, end, step);
     }
-    if (!RangeResultCache.cacheable(Parser.parse(q))) {
-      return engineFor(timeoutMs).rangeQuery(q, start, end, step);
+    // parsed once: the cache may evaluate the steps before and after its own, and the check reads
+    // the same tree
+    Ast.Expr parsed = Parser.parse(q);
+    if (!RangeResultCache.cacheable(parsed)) {
+      return engineFor(timeoutMs).rangeQuery(parsed, q, start, end, step);
     }
     // one deadline for the request, however many ranges it evaluates
     long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
@@ -178,14 +181,14 @@ public final class PrometheusApi implements RouteProvider {
         step,
         (s, e) -> {
           if (timeoutMs <= 0) {
-            return engineFor(timeoutMs).rangeQuery(q, s, e, step);
+            return engineFor(timeoutMs).rangeQuery(parsed, q, s, e, step);
           }
           long left = (deadline - System.nanoTime()) / 1_000_000L;
           if (left <= 0) {
             throw new QueryException(
                 QueryException.Kind.TIMEOUT, "query timed out in query execution");
           }
-          return engineFor(Math.min(left, timeoutMs)).rangeQuery(q, s, e, step);
+          return engineFor(Math.min(left, timeoutMs)).rangeQuery(parsed, q, s, e, step);
         });
   }
 

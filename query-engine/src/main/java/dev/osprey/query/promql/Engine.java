@@ -134,7 +134,17 @@ public final class Engine {
 
   /** Evaluates {@code expr} at every step from start to end (inclusive), all in milliseconds. */
   public QueryResult rangeQuery(String expr, long startMillis, long endMillis, long stepMillis) {
-    Expr e = Parser.parse(expr);
+    return rangeQuery(Parser.parse(expr), expr, startMillis, endMillis, stepMillis);
+  }
+
+  /**
+   * Evaluates {@code e}, parsed from {@code expr} (for positions in messages), at every step from
+   * start to end: for a caller that already parsed the text, such as the results cache, which
+   * evaluates one parse for the steps before and after its cached ones. The evaluation does not
+   * change {@code e}.
+   */
+  public QueryResult rangeQuery(
+      Expr e, String expr, long startMillis, long endMillis, long stepMillis) {
     if (stepMillis <= 0) {
       throw new QueryException(
           QueryException.Kind.BAD_DATA,

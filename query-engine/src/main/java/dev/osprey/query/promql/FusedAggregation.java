@@ -67,12 +67,154 @@ final class FusedAggregation {
   private static final Object NOT_APPLICABLE = new Object();
 
   private static final class Table {
-    final ArrayList<Group>[] groups; // per step, in first-seen order
+    final ArrayList<Group>[] groups; // per step, in first-seen order; null with a flat table
+    final Flat flat; // sum, count and group while small enough; else null
+    final ArrayList<Labels> keys;
+    final boolean dropName;
     final long[] samples; // samples the step-by-step path would have loaded per step
 
-    Table(ArrayList<Group>[] groups, long[] samples) {
+    Table(
+        ArrayList<Group>[] groups,
+        Flat flat,
+        ArrayList<Labels> keys,
+        boolean dropName,
+        long[] samples) {
       this.groups = groups;
+      this.flat = flat;
+      this.keys = keys;
+      this.dropName = dropName;
       this.samples = samples;
+    }
+
+    List<Group> groups(int k, boolean dropName) {
+      if (flat != null) {
+        return flat.groups(k, keys, dropName);
+      }
+      return groups[k] == null ? List.of() : groups[k];
+    }
+  }
+
+  /** Beyond this many (step, group) cells a flat table gives way to group objects. */
+  static final int FLAT_MAX_CELLS = 1 << 20;
+
+  /**
+   * The (step, group) cells of sum, count and group in arrays, a group's steps side by side: a
+   * series feeds its group at every step, so it writes one run of adjacent cells, where a {@link
+   * Group} per cell (rows per step) scattered those writes over the heap. The sums are the same
+   * Kahan sums {@link Aggregations#add} keeps; groups are made only for the step being served.
+   */
+  static final class Flat {
+    final int steps;
+    final boolean sum; // else count (and group): only the count is kept
+    int groups; // capacity in groups
+    double[] value;
+    double[] kahan;
+    double[] count;
+    final int[][] order; // per step, group ids in first-seen order
+    final int[] orderN;
+
+    Flat(int steps, boolean sum) {
+      this.steps = steps;
+      this.sum = sum;
+      this.groups = Math.max(1, Math.min(16, FLAT_MAX_CELLS / steps));
+      value = sum ? new double[groups * steps] : null;
+      kahan = sum ? new double[groups * steps] : null;
+      count = new double[groups * steps];
+      order = new int[steps][];
+      orderN = new int[steps];
+    }
+
+    /** Whether a group id fits, growing the arrays when it may; false past the size limit. */
+    boolean fits(int id) {
+      if (id < groups) {
+        return true;
+      }
+      long cap = Math.max(id + 1L, groups * 2L);
+      if (cap * steps > FLAT_MAX_CELLS) {
+        cap = FLAT_MAX_CELLS / steps;
+        if (id >= cap) {
+          return false;
+        }
+      }
+      groups = (int) cap;
+      if (sum) {
+        value = Arrays.copyOf(value, groups * steps);
+        kahan = Arrays.copyOf(kahan, groups * steps);
+      }
+      count = Arrays.copyOf(count, groups * steps);
+      return true;
+    }
+
+    void add(int id, int k, double f) {
+      int i = id * steps + k;
+      if (count[i] == 0) {
+        int[] o = order[k];
+        if (o == null) {
+          o = order[k] = new int[16];
+        } else if (orderN[k] == o.length) {
+          o = order[k] = Arrays.copyOf(o, o.length * 2);
+        }
+        o[orderN[k]++] = id;
+      }
+      count[i]++;
+      if (sum) { // as Aggregations.add
+        double s = value[i];
+        double t = s + f;
+        double c = kahan[i];
+        if (Double.isInfinite(t)) {
+          c = 0;
+        } else if (Math.abs(s) >= Math.abs(f)) {
+          c += (s - t) + f;
+        } else {
+          c += (f - t) + s;
+        }
+        value[i] = t;
+        kahan[i] = c;
+      }
+    }
+
+    private Group group(int id, int k, ArrayList<Labels> keys, boolean dropName) {
+      int i = id * steps + k;
+      Group g = new Group();
+      g.labels = keys.get(id);
+      g.id = id;
+      g.seen = true;
+      g.dropName = dropName;
+      g.count = count[i];
+      if (sum) {
+        g.value = value[i];
+        g.kahanC = kahan[i];
+      }
+      return g;
+    }
+
+    /** Step k's groups in first-seen order. */
+    List<Group> groups(int k, ArrayList<Labels> keys, boolean dropName) {
+      int n = orderN[k];
+      ArrayList<Group> out = new ArrayList<>(n);
+      for (int j = 0; j < n; j++) {
+        out.add(group(order[k][j], k, keys, dropName));
+      }
+      return out;
+    }
+
+    /** Moves every cell into group objects (rows per step), the table past the size limit. */
+    void spill(Group[][] cells, ArrayList<Group>[] rows, ArrayList<Labels> keys, boolean dropName) {
+      for (int k = 0; k < steps; k++) {
+        int n = orderN[k];
+        if (n == 0) {
+          continue;
+        }
+        Group[] row = new Group[Math.max(16, keys.size())];
+        cells[k] = row;
+        rows[k] = new ArrayList<>(Math.min(row.length, 1024));
+        for (int j = 0; j < n; j++) {
+          int id = order[k][j];
+          Group g = group(id, k, keys, dropName);
+          row[id] = g;
+          rows[k].add(g);
+        }
+      }
     }
   }
 
@@ -101,11 +243,23 @@ final class FusedAggregation {
     Table t = (Table) o;
     int k = (int) ((ts - grid[0]) / grid[1]);
     ev.addSamples(t.samples[k]);
-    List<Group> groups = t.groups[k] == null ? List.of() : t.groups[k];
-    return new VectorV(Aggregations.emit(a.op, groups, ts, Double.NaN));
+    return new VectorV(Aggregations.emit(a.op, t.groups(k, t.dropName), ts, Double.NaN));
   }
 
   /** Feeds one series' value at step k into its group of that step. */
+  private static void accumulate(Window w, int id, int k, double v) {
+    Flat flat = w.flat[0];
+    if (flat != null) {
+      if (flat.fits(id)) {
+        flat.add(id, k, v);
+        return;
+      }
+      flat.spill(w.cells, w.order, w.keys, w.dropName);
+      w.flat[0] = null;
+    }
+    accumulate(w.cells, w.order, w.keys, id, k, w.dropName, w.code, w.in1, v);
+  }
+
   private static void accumulate(
       Group[][] cells,
       ArrayList<Group>[] order,
@@ -214,7 +368,12 @@ final class FusedAggregation {
             dropName,
             code,
             new Series(null, 16),
-            new Sample(null, 0, 0, dropName));
+            new Sample(null, 0, 0, dropName),
+            new Flat[] {
+              code == Aggregations.SUM || code == Aggregations.COUNT
+                  ? new Flat(steps, code == Aggregations.SUM)
+                  : null
+            });
     // Labels of the series a counter function saw, with the first step each had a value at.
     ArrayList<Labels> seen = new ArrayList<>();
     long[][] firstSteps = {new long[16]};
@@ -259,7 +418,7 @@ final class FusedAggregation {
         FunctionCalls.counterCheck(ev, call, call.args.get(0), l);
       }
     }
-    return new Table(order, samples);
+    return new Table(order, w.flat[0], keys, dropName, samples);
   }
 
   /** What {@link #feed} needs from {@link #build}: the grid, the window and the output table. */
@@ -279,7 +438,8 @@ final class FusedAggregation {
       boolean dropName,
       int code,
       Series buf,
-      Sample in1) {}
+      Sample in1,
+      Flat[] flat) {} // flat[0]: the flat table, null once spilled or when not used
 
   /**
    * One series' values at every step into the table. A method of its own, not the body of the loop
@@ -296,13 +456,7 @@ final class FusedAggregation {
     String fn = w.fn;
     int extrapolated = w.extrapolated;
     long[] samples = w.samples;
-    Group[][] cells = w.cells;
-    ArrayList<Group>[] order = w.order;
-    ArrayList<Labels> keys = w.keys;
-    boolean dropName = w.dropName;
-    int code = w.code;
     Series buf = w.buf;
-    Sample in1 = w.in1;
     boolean mayReset = false;
     if (extrapolated != 0) {
       for (int i = 1; i < s.n && !mayReset; i++) {
@@ -349,7 +503,7 @@ final class FusedAggregation {
           if (firstStep < 0) {
             firstStep = k;
           }
-          accumulate(cells, order, keys, id, k, dropName, code, in1, v);
+          accumulate(w, id, k, v);
           continue;
         }
         if (buf.t.length < len) {
@@ -394,7 +548,7 @@ final class FusedAggregation {
         }
         samples[k]++;
       }
-      accumulate(cells, order, keys, id, k, dropName, code, in1, v);
+      accumulate(w, id, k, v);
     }
     return firstStep;
   }

@@ -23,6 +23,9 @@ class QueryWarmupTest {
     assertThat(r.queries()).isEqualTo(2 * QueryWarmup.QUERIES.size());
     // a query over no data would warm little: each shape must find the synthetic series
     assertThat(r.nonEmpty()).isEqualTo(r.queries());
+    // and the results cache's path, which answers the cached column of the query bench, is warmed
+    // with every shape as well (each is cacheable: none has @ or a negative offset)
+    assertThat(r.cached()).isEqualTo(r.queries());
   }
 
   @Test

@@ -127,4 +127,66 @@ class RangeEvaluationTest {
     assertThat(new HashSet<>(range.infos())).isEqualTo(infos);
     assertThat(points).as("the query returns something").isPositive();
   }
+
+  /**
+   * Sum and count keep their (step, group) cells in flat arrays up to {@link
+   * FusedAggregation#FLAT_MAX_CELLS}; past it, midway through the series, the cells move into group
+   * objects and the rest is fed there. Steps of one second over half an hour make 1801 steps, so
+   * the 700 groups here pass the limit (582 of them fit).
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "sum by (pod) (rate(req_total[1m]))",
+        "count by (pod) (req_total)",
+        "sum by (pod) (req_total)"
+      })
+  void manyGroupsOverManyStepsEqualTheInstantQueries(String expr) {
+    int pods = 700;
+    long step = 1_000;
+    long start = 3_600_000;
+    long end = start + 1_800_000;
+    assertThat((long) pods * ((end - start) / step + 1))
+        .isGreaterThan(FusedAggregation.FLAT_MAX_CELLS);
+    MemStorage s = new MemStorage();
+    Appender a = s.appender();
+    Random r = new Random(7);
+    for (int i = 0; i < pods; i++) {
+      Labels l = Labels.of("__name__", "req_total", "pod", "p-" + i);
+      double v = 0;
+      // series that begin late: a group's first step differs, so step rows list groups in
+      // different orders
+      for (long t = r.nextInt(600_000); t <= end; t += 15_000) {
+        v += r.nextInt(100) / 7.0;
+        a.append(0, l, t, v);
+      }
+    }
+    a.commit();
+    Engine e = new Engine(s, 60_000, 50_000_000, 300_000, 60_000);
+    QueryResult range = e.rangeQuery(expr, start, end, step);
+    Map<Labels, Map<Long, Double>> byLabels = new TreeMap<>(Labels::compareTo);
+    for (Series ser : range.matrix()) {
+      Map<Long, Double> pts = new TreeMap<>();
+      for (int i = 0; i < ser.n; i++) {
+        pts.put(ser.t[i], ser.v[i]);
+      }
+      byLabels.put(ser.labels, pts);
+    }
+    assertThat(byLabels).hasSize(pods);
+    for (long t = start; t <= end; t += 37 * step) {
+      List<Sample> vec = e.instantQuery(expr, t).vector();
+      int inRange = 0;
+      for (Map<Long, Double> pts : byLabels.values()) {
+        if (pts.containsKey(t)) {
+          inRange++;
+        }
+      }
+      assertThat(inRange).as("series at %d for %s", t, expr).isEqualTo(vec.size());
+      for (Sample smp : vec) {
+        assertThat(Double.doubleToLongBits(byLabels.get(smp.labels).get(t)))
+            .as("%s at %d for %s", smp.labels, t, expr)
+            .isEqualTo(Double.doubleToLongBits(smp.v));
+      }
+    }
+  }
 }
