@@ -250,11 +250,29 @@ public final class Head {
     return s;
   }
 
-  /** One stripe of the apply: the next ticket to draw, the next to apply, a codec for cuts. */
+  /** One stripe of the apply: the next ticket to draw and the next to apply. */
   private static final class Stripe {
     long issued; // guarded by commitLock
     long done; // guarded by the stripe
-    final dev.osprey.tsdb.chunk.ChunkCodec codec = new dev.osprey.tsdb.chunk.ChunkCodec();
+  }
+
+  /** Codecs for the chunk cuts of applying batches, one per batch applying at once. */
+  private final java.util.ArrayDeque<dev.osprey.tsdb.chunk.ChunkCodec> codecs =
+      new java.util.ArrayDeque<>();
+
+  private dev.osprey.tsdb.chunk.ChunkCodec takeCodec() {
+    synchronized (codecs) {
+      dev.osprey.tsdb.chunk.ChunkCodec c = codecs.pollFirst();
+      return c != null ? c : new dev.osprey.tsdb.chunk.ChunkCodec();
+    }
+  }
+
+  private void giveBack(dev.osprey.tsdb.chunk.ChunkCodec c) {
+    synchronized (codecs) {
+      if (codecs.size() < 8) {
+        codecs.addFirst(c);
+      }
+    }
   }
 
   private static Stripe[] newStripes() {
@@ -308,9 +326,11 @@ public final class Head {
       }
     }
     Applied a = new Applied();
+    dev.osprey.tsdb.chunk.ChunkCodec codec = takeCodec();
     try {
-      applyByStripe(ids, ts, vs, order, from, tickets, a);
+      applyByStripe(ids, ts, vs, order, from, tickets, codec, a);
     } finally {
+      giveBack(codec);
       synchronized (applyingLock) {
         if (a.ok > 0) {
           minT = Math.min(minT, a.lo);
@@ -336,7 +356,14 @@ public final class Head {
    * failure is thrown at the end.
    */
   private void applyByStripe(
-      int[] ids, long[] ts, long[] vs, int[] order, int[] from, long[] tickets, Applied a) {
+      int[] ids,
+      long[] ts,
+      long[] vs,
+      int[] order,
+      int[] from,
+      long[] tickets,
+      dev.osprey.tsdb.chunk.ChunkCodec codec,
+      Applied a) {
     RuntimeException failed = null;
     boolean interrupted = false;
     for (int k = 0; k < STRIPES; k++) {
@@ -354,7 +381,7 @@ public final class Head {
         }
         try {
           if (failed == null) {
-            applyRun(ids, ts, vs, order, from[k], from[k + 1], st.codec, a);
+            applyRun(ids, ts, vs, order, from[k], from[k + 1], codec, a);
           }
         } catch (RuntimeException e) {
           failed = e;
