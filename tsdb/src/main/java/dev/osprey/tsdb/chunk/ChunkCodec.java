@@ -140,22 +140,32 @@ public final class ChunkCodec {
     if (ints.length < n) {
       ints = new long[Math.max(n, ints.length * 2)];
     }
+    long[] m = ints;
+    for (int i = 0; i < n; i++) {
+      double v = Double.longBitsToDouble(vs[i]);
+      if (Double.isNaN(v) || Double.isInfinite(v) || vs[i] == Long.MIN_VALUE) {
+        return Integer.MIN_VALUE; // NaN (stale markers too), infinities, -0.0: XOR only
+      }
+    }
+    // the power of ten and the direction are fixed per exponent, outside the sample loop: no
+    // table index or branch on e inside it (with them, C2's loop predicates on POW10 failed and
+    // recompiled the chunk cut several times per run, bench/RESULTS.md)
     outer:
     for (int e = -22; e <= 22; e++) {
+      boolean up = e >= 0;
+      double p = POW10[up ? e : -e];
       for (int i = 0; i < n; i++) {
         double v = Double.longBitsToDouble(vs[i]);
-        if (Double.isNaN(v) || Double.isInfinite(v) || vs[i] == Long.MIN_VALUE) {
-          return Integer.MIN_VALUE; // NaN (stale markers too), infinities, -0.0: XOR only
-        }
-        double scaled = e >= 0 ? v * POW10[e] : v / POW10[-e];
+        double scaled = up ? v * p : v / p;
         if (Math.abs(scaled) >= 0x1p53) {
           return Integer.MIN_VALUE; // the mantissa would not be exact any more
         }
         long mm = Math.round(scaled);
-        if (Double.doubleToRawLongBits(toDouble(mm, e)) != vs[i]) {
+        double back = up ? mm / p : mm * p; // toDouble(mm, e)
+        if (Double.doubleToRawLongBits(back) != vs[i]) {
           continue outer;
         }
-        ints[i] = mm;
+        m[i] = mm;
       }
       return e;
     }

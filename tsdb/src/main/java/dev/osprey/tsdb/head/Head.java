@@ -21,8 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The in-memory part of the tsdb: series, their index and their recent samples in compressed
- * chunks. Appends are logged to the WAL before they become visible; commits are serialized (in WAL
- * order) so that replaying the WAL rebuilds exactly the same head.
+ * chunks. Appends are logged to the WAL before they become visible; every series sees the commits
+ * in WAL order (they are applied in parallel by stripes of series, see {@link #commit}) so that
+ * replaying the WAL rebuilds exactly the same head.
  */
 public final class Head {
   public static final long DEFAULT_BLOCK_RANGE = 2 * 3600_000L;
@@ -43,6 +44,16 @@ public final class Head {
   private final AtomicInteger nextId = new AtomicInteger(1);
   private final AtomicInteger numSeries = new AtomicInteger();
   private final Object commitLock = new Object();
+  // Commits are ordered by commitLock (the WAL's order) but apply their float samples outside it,
+  // stripe by stripe (series id modulo STRIPES), each stripe taking batches in the order of their
+  // tickets (drawn under commitLock): two workers apply in parallel while every series still sees
+  // the batches in WAL order, so a replay rebuilds the same head. Whatever needs every logged
+  // batch applied (truncation, deletion, a WAL cut, histogram commits) waits for the applying
+  // ones under commitLock (drainLocked).
+  private static final int STRIPES = 16;
+  private final Stripe[] stripes = newStripes();
+  private final Object applyingLock = new Object();
+  private int applying; // batches with tickets not yet fully applied; guarded by applyingLock
   private final Buf seriesRecord = new Buf(256);
   private final dev.osprey.tsdb.chunk.ChunkCodec codec = new dev.osprey.tsdb.chunk.ChunkCodec();
   private volatile long minT = Long.MAX_VALUE;
@@ -239,26 +250,200 @@ public final class Head {
     return s;
   }
 
+  /** One stripe of the apply: the next ticket to draw and the next to apply. */
+  private static final class Stripe {
+    long issued; // guarded by commitLock
+    long done; // guarded by the stripe
+  }
+
+  /** Codecs for the chunk cuts of applying batches, one per batch applying at once. */
+  private final java.util.ArrayDeque<dev.osprey.tsdb.chunk.ChunkCodec> codecs =
+      new java.util.ArrayDeque<>();
+
+  private dev.osprey.tsdb.chunk.ChunkCodec takeCodec() {
+    synchronized (codecs) {
+      dev.osprey.tsdb.chunk.ChunkCodec c = codecs.pollFirst();
+      return c != null ? c : new dev.osprey.tsdb.chunk.ChunkCodec();
+    }
+  }
+
+  private void giveBack(dev.osprey.tsdb.chunk.ChunkCodec c) {
+    synchronized (codecs) {
+      if (codecs.size() < 8) {
+        codecs.addFirst(c);
+      }
+    }
+  }
+
+  private static Stripe[] newStripes() {
+    Stripe[] s = new Stripe[STRIPES];
+    for (int i = 0; i < STRIPES; i++) {
+      s[i] = new Stripe();
+    }
+    return s;
+  }
+
+  /** What one batch's apply did: accepted samples and their time range. */
+  private static final class Applied {
+    long lo = Long.MAX_VALUE;
+    long hi = Long.MIN_VALUE;
+    int ok;
+  }
+
   /**
    * Logs a batch to the WAL, applies it, and returns once it is durable as the fsync policy says
    * (so concurrent readers may see it a moment before a machine crash could no longer lose it).
    * Samples that a concurrent commit made invalid since they were checked are dropped and counted.
    */
   void commit(Buf record, int[] ids, long[] ts, long[] vs, int n) {
+    // the batch's samples by stripe, in batch order within each (a counting sort)
+    int[] from = new int[STRIPES + 1];
+    for (int i = 0; i < n; i++) {
+      from[(ids[i] & (STRIPES - 1)) + 1]++;
+    }
+    for (int k = 0; k < STRIPES; k++) {
+      from[k + 1] += from[k];
+    }
+    int[] order = new int[n];
+    int[] at = Arrays.copyOf(from, STRIPES);
+    for (int i = 0; i < n; i++) {
+      order[at[ids[i] & (STRIPES - 1)]++] = i;
+    }
+    long[] tickets = new long[STRIPES];
     long pos = -1;
-    long batchMin;
     synchronized (commitLock) {
       if (wal != null) {
         wal.log(record.array(), record.length());
         pos = wal.write();
       }
-      batchMin = applyLocked(ids, ts, vs, n);
+      for (int k = 0; k < STRIPES; k++) {
+        if (from[k + 1] > from[k]) {
+          tickets[k] = stripes[k].issued++;
+        }
+      }
+      synchronized (applyingLock) {
+        applying++;
+      }
     }
-    changes.committed(batchMin);
+    Applied a = new Applied();
+    dev.osprey.tsdb.chunk.ChunkCodec codec = takeCodec();
+    try {
+      applyByStripe(ids, ts, vs, order, from, tickets, codec, a);
+    } finally {
+      giveBack(codec);
+      synchronized (applyingLock) {
+        if (a.ok > 0) {
+          minT = Math.min(minT, a.lo);
+          maxT = Math.max(maxT, a.hi);
+        }
+        if (--applying == 0) {
+          applyingLock.notifyAll();
+        }
+      }
+      appended.increment(a.ok);
+    }
+    changes.committed(a.lo);
     // with wal_fsync: always, the fsync runs outside the commit lock, shared by the commits that
     // wait for it (group commit); the appender's commit, and so the 2xx, comes after it
     if (pos >= 0 && wal.syncsEachCommit()) {
       wal.syncTo(pos);
+    }
+  }
+
+  /**
+   * Applies each stripe's part of a batch when the stripe's earlier tickets are done. Every ticket
+   * drawn is completed, also after a failure (else the stripe would wait forever); the first
+   * failure is thrown at the end.
+   */
+  private void applyByStripe(
+      int[] ids,
+      long[] ts,
+      long[] vs,
+      int[] order,
+      int[] from,
+      long[] tickets,
+      dev.osprey.tsdb.chunk.ChunkCodec codec,
+      Applied a) {
+    RuntimeException failed = null;
+    boolean interrupted = false;
+    for (int k = 0; k < STRIPES; k++) {
+      if (from[k + 1] == from[k]) {
+        continue;
+      }
+      Stripe st = stripes[k];
+      synchronized (st) {
+        while (st.done != tickets[k]) {
+          try {
+            st.wait();
+          } catch (InterruptedException e) {
+            interrupted = true; // the turn must still be taken: later tickets wait for it
+          }
+        }
+        try {
+          if (failed == null) {
+            applyRun(ids, ts, vs, order, from[k], from[k + 1], codec, a);
+          }
+        } catch (RuntimeException e) {
+          failed = e;
+        } finally {
+          st.done++;
+          st.notifyAll();
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (failed != null) {
+      throw failed;
+    }
+  }
+
+  /** Applies the samples {@code order[from..to)} of a batch (one stripe's), in that order. */
+  private void applyRun(
+      int[] ids,
+      long[] ts,
+      long[] vs,
+      int[] order,
+      int from,
+      int to,
+      dev.osprey.tsdb.chunk.ChunkCodec c,
+      Applied a) {
+    long lo = a.lo;
+    long hi = a.hi;
+    int ok = 0;
+    for (int j = from; j < to; j++) {
+      int i = order[j];
+      MemSeries s = byId(ids[i]);
+      if (s == null) {
+        throw new IllegalStateException("BUG: commit for unknown series " + ids[i]);
+      }
+      int r = s.append(ts[i], vs[i], oooWindow, arena, blockRange, c);
+      if (accepted(r)) {
+        ok++;
+        lo = Math.min(lo, ts[i]);
+        hi = Math.max(hi, ts[i]);
+      }
+    }
+    a.lo = lo;
+    a.hi = hi;
+    a.ok += ok;
+  }
+
+  /** Waits, holding commitLock, until every batch logged so far is applied. */
+  private void drainLocked() {
+    boolean interrupted = false;
+    synchronized (applyingLock) {
+      while (applying > 0) {
+        try {
+          applyingLock.wait();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -281,6 +466,7 @@ public final class Head {
     long batchMin = Long.MAX_VALUE;
     Buf b = new Buf(256 + 64 * hN);
     synchronized (commitLock) {
+      drainLocked(); // the float batches logged before this one are applied first
       int f = 0;
       int j = 0;
       while (f < n || j < hN) {
@@ -470,6 +656,7 @@ public final class Head {
    */
   public int truncate(long mint) {
     synchronized (commitLock) {
+      drainLocked();
       setMinValidTime(mint);
       org.roaringbitmap.RoaringBitmap gone = new org.roaringbitmap.RoaringBitmap();
       java.util.List<Labels> goneLabels = new java.util.ArrayList<>();
@@ -509,6 +696,7 @@ public final class Head {
    */
   public int cutWal() {
     synchronized (commitLock) {
+      drainLocked(); // a checkpoint of the head then holds every record of the segments it covers
       return wal.cut() - 1;
     }
   }
@@ -593,6 +781,7 @@ public final class Head {
    */
   public long deleteSeries(long mint, long maxt, dev.osprey.core.labels.LabelMatcher... matchers) {
     synchronized (commitLock) {
+      drainLocked();
       org.roaringbitmap.RoaringBitmap ids = postings.select(matchers);
       int[] touched = new int[ids.getCardinality()];
       int n = 0;
