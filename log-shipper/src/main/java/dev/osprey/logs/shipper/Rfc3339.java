@@ -103,6 +103,19 @@ final class Rfc3339 {
     if (i < end && b[i] == '.') {
       i++;
       int digits = 0;
+      if (end - i >= 8) {
+        // Eight digits in one step (kubelet writes nine): SWAR, as in Lemire's
+        // parse_eight_digits_unrolled; anything else takes the loop below from the start.
+        long v = (long) LONG.get(b, i);
+        if ((v & 0xF0F0F0F0F0F0F0F0L) == 0x3030303030303030L
+            && ((v + 0x0606060606060606L) & 0xF0F0F0F0F0F0F0F0L) == 0x3030303030303030L) {
+          v = (v & 0x0F0F0F0F0F0F0F0FL) * 2561 >>> 8;
+          v = (v & 0x00FF00FF00FF00FFL) * 6553601 >>> 16;
+          nanos = (v & 0x0000FFFF0000FFFFL) * 42949672960001L >>> 32;
+          digits = 8;
+          i += 8;
+        }
+      }
       while (i < end && b[i] >= '0' && b[i] <= '9') {
         if (digits < 9) {
           nanos = nanos * 10 + (b[i] - '0');
