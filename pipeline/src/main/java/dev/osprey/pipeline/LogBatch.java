@@ -107,16 +107,6 @@ public final class LogBatch implements SpoolRecord {
   }
 
   /**
-   * Parses a payload of the current format version (the bytes between the record header and its
-   * checksum); the array is kept.
-   *
-   * @throws RecordFormat.CorruptRecordException when a length or stream index does not check out
-   */
-  static LogBatch parse(byte[] payload) {
-    return parse(payload, 0, payload.length, RecordFormat.VERSION);
-  }
-
-  /**
    * Parses the payload in {@code payload[from, to)} of a record of format {@code version} (2 or 3);
    * the array is kept (the caller gives it up), so reading a batch from the spool copies its bytes
    * once, from the queue into that array.

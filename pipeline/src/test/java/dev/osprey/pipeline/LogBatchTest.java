@@ -276,6 +276,40 @@ class LogBatchTest {
   }
 
   /**
+   * A version 3 payload cut anywhere inside its last entry, or with a stream index past the table,
+   * is refused whole: never read in part (the checksum catches damage on disk; this catches a
+   * writer's bug).
+   */
+  @Test
+  void aVersion3PayloadCutShortOrWithABadStreamIsRefused() {
+    try (Spool s = open();
+        SpoolCursor c = s.cursor("d")) {
+      LogBatchWriter w = s.logBatchWriter();
+      w.begin("s", new Labels[] {OUT, ERR});
+      add(w, 1, 1_700_000_000_000_000_000L, 0, "one");
+      add(w, 0, 1_700_000_000_000_000_001L, 8, "x".repeat(300));
+      w.commit();
+      LogBatch b = (LogBatch) c.next().record();
+      byte[] p = b.bytes();
+      int from = RecordFormat.HEADER_BYTES;
+      int end = b.lineStart(1) + b.lineLength(1);
+      assertThat(LogBatch.parse(p, from, end, 3).size()).isEqualTo(2);
+      int lastEntry = b.lineStart(0) + b.lineLength(0);
+      for (int cut = lastEntry + 1; cut < end; cut++) {
+        int at = cut;
+        assertThatThrownBy(() -> LogBatch.parse(p, from, at, 3))
+            .as("cut at %d", at)
+            .isInstanceOf(RecordFormat.CorruptRecordException.class);
+      }
+      byte[] bad = p.clone();
+      bad[lastEntry] = 2; // only streams 0 and 1 exist
+      assertThatThrownBy(() -> LogBatch.parse(bad, from, end, 3))
+          .isInstanceOf(RecordFormat.CorruptRecordException.class)
+          .hasMessageContaining("stream 2");
+    }
+  }
+
+  /**
    * Golden bytes of version 3 entries: stream, then varints of the timestamp's difference from the
    * entry before (zigzag), the offset's from the previous next offset (zigzag), the length, and
    * next minus (offset + length) (zigzag).
