@@ -1,9 +1,6 @@
 package dev.osprey.pipeline;
 
 import dev.osprey.core.labels.Labels;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.wire.DocumentContext;
@@ -17,20 +14,17 @@ import net.openhft.chronicle.wire.DocumentContext;
  * batch is open, other writers of the spool wait.
  */
 public final class LogBatchWriter {
-  private static final VarHandle LONG =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle INT =
-      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-
   private final Spool spool;
   private final CRC32C crc = new CRC32C();
-  private final byte[] head = new byte[LogBatch.ENTRY_HEADER_BYTES];
+  private final byte[] head = new byte[LogBatch.MAX_ENTRY_HEADER_BYTES];
   private final Bytes<byte[]> scratch = Bytes.allocateElasticOnHeap(1024);
   private DocumentContext dc;
   private Bytes<?> out;
   private int streams;
   private int entries;
   private long bytes;
+  private long prevTs; // the previous entry's timestamp and next offset: headers are differences
+  private long prevNext;
 
   LogBatchWriter(Spool spool) {
     this.spool = spool;
@@ -76,6 +70,8 @@ public final class LogBatchWriter {
     this.streams = streams.length;
     entries = 0;
     bytes = 0;
+    prevTs = 0;
+    prevNext = 0;
     crc.reset();
     dc = spool.openDocument();
     try {
@@ -95,12 +91,10 @@ public final class LogBatchWriter {
     if (stream < 0 || stream >= streams) {
       throw new IllegalArgumentException("cannot add log entry: stream " + stream);
     }
-    head[0] = (byte) stream;
-    LONG.set(head, 1, ts);
-    LONG.set(head, 9, offset);
-    LONG.set(head, 17, next);
-    INT.set(head, 25, len);
-    put(head, 0, head.length);
+    int h = LogBatch.putEntryHeader(head, stream, ts, offset, next, len, prevTs, prevNext);
+    prevTs = ts;
+    prevNext = next;
+    put(head, 0, h);
     put(b, off, len);
     entries++;
   }

@@ -109,7 +109,9 @@ final class RecordDecoder {
             }
             int p = (int) in.readPosition();
             LogBatch b =
-                owned ? LogBatch.parse(arr, p, c) : LogBatch.parse(Arrays.copyOfRange(arr, p, c));
+                owned
+                    ? LogBatch.parse(arr, p, c, version)
+                    : LogBatch.parse(Arrays.copyOfRange(arr, p, c), 0, c - p, version);
             in.readPosition(c);
             yield b;
           }

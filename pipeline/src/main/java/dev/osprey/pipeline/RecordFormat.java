@@ -9,7 +9,7 @@ import net.openhft.chronicle.bytes.Bytes;
  * The versioned binary layout of spool records (see {@code pipeline/docs/format.md}).
  *
  * <pre>
- * u8  version (2; version 1 records are still read)
+ * u8  version (3; versions 1 and 2 are still read)
  * u8  type
  * i64 append time, ms since the epoch
  * ... payload (type-specific)
@@ -20,9 +20,12 @@ import net.openhft.chronicle.bytes.Bytes;
  * little-endian (Chronicle Bytes' native order).
  */
 public final class RecordFormat {
-  public static final int VERSION = 2;
+  public static final int VERSION = 3;
 
-  /** The oldest version still decoded: version 1 had no log batches, otherwise the same. */
+  /**
+   * The oldest version still decoded: version 1 had no log batches, version 2 wrote their entry
+   * headers at a fixed width; otherwise the same.
+   */
   public static final int OLDEST_READABLE_VERSION = 1;
 
   public static final int HEADER_BYTES = 10;

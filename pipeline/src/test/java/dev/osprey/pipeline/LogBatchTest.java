@@ -221,10 +221,149 @@ class LogBatchTest {
     SourceCheckpoint cp =
         new SourceCheckpoint(List.of(new SourceCheckpoint.Position("1:2:64:ff", "/p", 19, false)));
     assertThat(Spool.decode(asVersion(cp, 1), 8).record()).isEqualTo(cp);
-    assertThatThrownBy(() -> Spool.decode(asVersion(e, 3), 9))
+    assertThatThrownBy(() -> Spool.decode(asVersion(e, 4), 9))
         .isInstanceOf(RecordFormat.CorruptRecordException.class)
-        .hasMessageContaining("format version 3")
-        .hasMessageContaining("reads 1 to 2");
+        .hasMessageContaining("format version 4")
+        .hasMessageContaining("reads 1 to 3");
+  }
+
+  /** A version 2 log batch record, entry headers at their fixed 29 bytes, built by hand. */
+  private static byte[] version2Batch(String source, Labels[] streams, List<LogEntry> entries) {
+    Bytes<byte[]> b = Bytes.allocateElasticOnHeap(256);
+    b.writeByte((byte) 2);
+    b.writeByte((byte) RecordFormat.TYPE_LOG_BATCH);
+    b.writeLong(123L);
+    RecordFormat.writeString(b, source);
+    b.writeStopBit(streams.length);
+    for (Labels l : streams) {
+      RecordFormat.writeLabels(b, l);
+    }
+    for (LogEntry e : entries) {
+      byte[] line = e.line().getBytes(StandardCharsets.UTF_8);
+      b.writeByte((byte) Arrays.asList(streams).indexOf(e.stream()));
+      b.writeLong(e.timestampNanos());
+      b.writeLong(e.offset());
+      b.writeLong(e.nextOffset());
+      b.writeInt(line.length);
+      b.write(line);
+    }
+    int len = (int) b.writePosition();
+    b.writeInt(RecordFormat.crc32c(b.underlyingObject(), 0, len));
+    return Arrays.copyOf(b.underlyingObject(), (int) b.writePosition());
+  }
+
+  /**
+   * A spool written by the previous build holds version 2 batches: they are read, and written again
+   * (as the dead-letter queue does) they come out in the current layout with the same entries.
+   */
+  @Test
+  void version2BatchesAreReadAndRewrittenInTheCurrentLayout() {
+    List<LogEntry> entries =
+        List.of(
+            new LogEntry(OUT, 1_700_000_000_123_456_789L, "first ✓", null, "8:9:64:abc", 0, 50),
+            new LogEntry(ERR, -5, "", null, "8:9:64:abc", 50, 90),
+            new LogEntry(OUT, Long.MAX_VALUE, "piece", null, "8:9:64:abc", 1L << 40, 7),
+            new LogEntry(OUT, Long.MIN_VALUE, "last", null, "8:9:64:abc", 91, 200));
+    byte[] v2 = version2Batch("8:9:64:abc", new Labels[] {OUT, ERR}, entries);
+    LogBatch read = (LogBatch) Spool.decode(v2, 1).record();
+    assertThat(read.entries()).containsExactlyElementsOf(entries);
+    Bytes<byte[]> again = Spool.encodeInto(Bytes.allocateElasticOnHeap(64), read);
+    byte[] v3 = Arrays.copyOf(again.underlyingObject(), (int) again.writePosition());
+    assertThat(v3[0]).isEqualTo((byte) RecordFormat.VERSION);
+    assertThat(v3.length).as("smaller than version 2").isLessThan(v2.length);
+    assertThat(((LogBatch) Spool.decode(v3, 2).record()).entries())
+        .containsExactlyElementsOf(entries);
+  }
+
+  /**
+   * A version 3 payload cut anywhere inside its last entry, or with a stream index past the table,
+   * is refused whole: never read in part (the checksum catches damage on disk; this catches a
+   * writer's bug).
+   */
+  @Test
+  void aVersion3PayloadCutShortOrWithABadStreamIsRefused() {
+    try (Spool s = open();
+        SpoolCursor c = s.cursor("d")) {
+      LogBatchWriter w = s.logBatchWriter();
+      w.begin("s", new Labels[] {OUT, ERR});
+      add(w, 1, 1_700_000_000_000_000_000L, 0, "one");
+      add(w, 0, 1_700_000_000_000_000_001L, 8, "x".repeat(300));
+      w.commit();
+      LogBatch b = (LogBatch) c.next().record();
+      byte[] p = b.bytes();
+      int from = RecordFormat.HEADER_BYTES;
+      int end = b.lineStart(1) + b.lineLength(1);
+      assertThat(LogBatch.parse(p, from, end, 3).size()).isEqualTo(2);
+      int lastEntry = b.lineStart(0) + b.lineLength(0);
+      for (int cut = lastEntry + 1; cut < end; cut++) {
+        int at = cut;
+        assertThatThrownBy(() -> LogBatch.parse(p, from, at, 3))
+            .as("cut at %d", at)
+            .isInstanceOf(RecordFormat.CorruptRecordException.class);
+      }
+      byte[] bad = p.clone();
+      bad[lastEntry] = 2; // only streams 0 and 1 exist
+      assertThatThrownBy(() -> LogBatch.parse(bad, from, end, 3))
+          .isInstanceOf(RecordFormat.CorruptRecordException.class)
+          .hasMessageContaining("stream 2");
+    }
+  }
+
+  /**
+   * Golden bytes of version 3 entries: stream, then varints of the timestamp's difference from the
+   * entry before (zigzag), the offset's from the previous next offset (zigzag), the length, and
+   * next minus (offset + length) (zigzag).
+   */
+  @Test
+  void version3EntryHeadersAreVarintsOfDifferences() {
+    try (Spool s = open();
+        SpoolCursor c = s.cursor("d")) {
+      LogBatchWriter w = s.logBatchWriter();
+      w.begin("s", new Labels[] {OUT, ERR});
+      byte[] line = "ab".getBytes(StandardCharsets.UTF_8);
+      w.add(1, 1000, 100, 143, line, 0, 2); // a CRI line: 40 bytes of prefix and a newline
+      w.add(0, 999, 143, 186, line, 0, 2); // a timestamp one nanosecond back
+      w.add(0, 999, 186, 180, line, 0, 1); // a piece: next is before the offset
+      w.commit();
+      SpoolEntry e = c.next();
+      LogBatch b = (LogBatch) e.record();
+      byte[] p = b.bytes();
+      int at = b.lineStart(0) - 7;
+      assertThat(Arrays.copyOfRange(p, at, b.lineStart(2) + b.lineLength(2)))
+          .containsExactly(
+              // stream 1, ts 1000 -> zigzag 2000 = 0xd0 0x0f, offset 100 -> 200 = 0xc8 0x01,
+              // length 2, next - offset - length = 41 -> 82
+              1,
+              0xd0 - 256,
+              0x0f,
+              0xc8 - 256,
+              0x01,
+              2,
+              82,
+              'a',
+              'b',
+              // stream 0, ts -1 -> 1, offset +0 -> 0, length 2, 41 -> 82
+              0,
+              1,
+              0,
+              2,
+              82,
+              'a',
+              'b',
+              // stream 0, ts +0, offset +0, length 1, 180 - 187 = -7 -> 13
+              0,
+              0,
+              0,
+              1,
+              13,
+              'a');
+      assertThat(b.entries())
+          .extracting(LogEntry::timestampNanos, LogEntry::offset, LogEntry::nextOffset)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple(1000L, 100L, 143L),
+              org.assertj.core.groups.Tuple.tuple(999L, 143L, 186L),
+              org.assertj.core.groups.Tuple.tuple(999L, 186L, 180L));
+    }
   }
 
   /** The hand-written protobuf is byte for byte what protobuf-java writes for the same request. */

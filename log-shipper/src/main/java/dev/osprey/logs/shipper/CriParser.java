@@ -13,6 +13,9 @@ final class CriParser {
     boolean stderr;
     boolean partial;
     int messageOffset;
+
+    /** The minute of the previous line's timestamp (see {@link Rfc3339.Minute}). */
+    final Rfc3339.Minute minute = new Rfc3339.Minute();
   }
 
   /**
@@ -26,7 +29,7 @@ final class CriParser {
     if (sp1 < 0) {
       return false;
     }
-    long ts = Rfc3339.parseNanos(b, off, sp1 - off);
+    long ts = Rfc3339.parseNanos(b, off, sp1 - off, r.minute);
     if (ts == Long.MIN_VALUE) {
       return false;
     }
