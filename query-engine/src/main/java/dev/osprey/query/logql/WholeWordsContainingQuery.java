@@ -23,8 +23,10 @@ import org.apache.lucene.util.automaton.Operations;
  * {@code word}, a normalized word that holds a char other than letters and digits (an IP prefix
  * {@code 10.42.17}). A {@code *word*} wildcard walks every term of the line field; most of them are
  * marked parts ({@link LogTokens#part}), which hold only letters and digits after their mark and so
- * can never contain {@code word}. This query walks the terms outside the marks' range and takes the
- * few whole words that sort inside it ({@link StrayWords}) by name: the same terms as the wildcard.
+ * can never contain {@code word}. This query takes the segment's other terms from {@link
+ * WholeWords} (an in-memory scan, then a seek per term found); for a segment that does not fit its
+ * budget, it walks the terms outside the marks' range and takes the few whole words that sort
+ * inside it ({@link StrayWords}) by name. Either way, the same terms as the wildcard.
  */
 final class WholeWordsContainingQuery extends MultiTermQuery {
   private final String word;
