@@ -150,4 +150,54 @@ class UnorderedSearchTest {
           .isInstanceOf(IllegalArgumentException.class);
     }
   }
+
+  @Test
+  void perThreadConsumersTogetherSeeEveryLineOnceEachOnItsOwnThread() throws Exception {
+    Random rnd = new Random(13);
+    try (LogStore s = StreamSortOrderTest.open(dir)) {
+      long p0 = StreamSortOrderTest.P0;
+      List<Line> all = new ArrayList<>(StreamSortOrderTest.write(s, rnd, p0, 3000, 5, 0));
+      all.addAll(StreamSortOrderTest.write(s, rnd, p0 + 2 * HOUR + 5, 1000, 2, 1));
+      List<List<Line>> parts = Collections.synchronizedList(new ArrayList<>());
+      List<String> wrongThread = Collections.synchronizedList(new ArrayList<>());
+      Predicate<String> f = l -> l.contains("7 ");
+      long n =
+          s.searchUnordered(
+              new LogSearchRequest(
+                  List.of(),
+                  p0,
+                  p0 + 4 * HOUR,
+                  null,
+                  LogSearchRequest.Direction.FORWARD,
+                  0,
+                  true,
+                  f),
+              () -> {
+                Thread owner = Thread.currentThread();
+                List<Line> own = new ArrayList<>(); // not thread-safe on purpose
+                parts.add(own);
+                return (st, ts, line, md, bytes) -> {
+                  if (Thread.currentThread() != owner) {
+                    wrongThread.add(Thread.currentThread().getName());
+                  }
+                  own.add(new Line(st, ts, line));
+                  return true;
+                };
+              });
+      List<Line> got = new ArrayList<>();
+      parts.forEach(got::addAll);
+      List<Line> want =
+          new ArrayList<>(
+              StreamSortOrderTest.scan(all, null, p0, p0 + 4 * HOUR, null, true, 0).stream()
+                  .filter(l -> f.test(l.line()))
+                  .toList());
+      want.sort(ORDER);
+      got.sort(ORDER);
+      assertThat(want).isNotEmpty();
+      assertThat(got).containsExactlyElementsOf(want);
+      assertThat(n).isEqualTo(want.size());
+      assertThat(wrongThread).isEmpty();
+      assertThat(parts).isNotEmpty();
+    }
+  }
 }
