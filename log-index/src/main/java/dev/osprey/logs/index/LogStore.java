@@ -558,34 +558,6 @@ public final class LogStore implements AutoCloseable {
    * @return lines delivered
    */
   public long searchUnordered(LogSearchRequest r, LogHitConsumer consumer) {
-    Object lock = new Object();
-    boolean[] stopped = {false};
-    LogHitConsumer serial =
-        (stream, t, line, md, bytes) -> {
-          synchronized (lock) {
-            if (stopped[0]) {
-              return false;
-            }
-            if (!consumer.accept(stream, t, line, md, bytes)) {
-              stopped[0] = true;
-              return false;
-            }
-            return true;
-          }
-        };
-    return searchUnordered(r, () -> serial);
-  }
-
-  /**
-   * As {@link #searchUnordered(LogSearchRequest, LogHitConsumer)}, but without a lock: each reading
-   * thread takes its own consumer from {@code perThread} (called on that thread, at most once per
-   * thread and search) and calls only that one, so a fold keeps one accumulator per consumer and
-   * merges them after the search returns. The search stops soon after any consumer returns false.
-   *
-   * @return lines delivered
-   */
-  public long searchUnordered(
-      LogSearchRequest r, java.util.function.Supplier<LogHitConsumer> perThread) {
     if (r.limit() > 0) {
       throw new IllegalArgumentException("an unordered search takes no limit, got " + r.limit());
     }
@@ -608,7 +580,7 @@ public final class LogStore implements AutoCloseable {
         PartitionReader.segmentTasks(s, q, tasks);
       }
       return PartitionReader.inDocOrder(
-          tasks, r.needLine(), r.lineFilter(), perThread, readers, readerThreads);
+          tasks, r.needLine(), r.lineFilter(), consumer, readers, readerThreads);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot search log index: " + e.getMessage(), e);
     } finally {

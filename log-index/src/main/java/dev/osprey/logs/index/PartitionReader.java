@@ -511,15 +511,14 @@ final class PartitionReader {
   /**
    * Delivers the hits of every task's segment in doc order, not time order: the segments are read
    * by the calling thread and up to {@code helpers} threads of {@code pool} (biggest first), each
-   * segment by one thread; each reading thread takes its own consumer from {@code perThread} (on
-   * that thread, before its first hit) and calls only that one. Returns the lines delivered; stops
-   * early when a consumer returns false.
+   * segment by one thread; the consumer is called under a lock (one thread at a time). Returns the
+   * lines delivered; stops early when the consumer returns false.
    */
   static long inDocOrder(
       java.util.List<SegmentTask> tasks,
       boolean needLine,
       Predicate<String> filter,
-      java.util.function.Supplier<LogHitConsumer> perThread,
+      LogHitConsumer c,
       java.util.concurrent.ExecutorService pool,
       int helpers)
       throws IOException {
@@ -530,35 +529,31 @@ final class PartitionReader {
     java.util.concurrent.atomic.AtomicBoolean stop =
         new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
+    Object lock = new Object();
+    LogHitConsumer serial =
+        (stream, t, line, md, bytes) -> {
+          synchronized (lock) {
+            if (stop.get()) {
+              return false;
+            }
+            if (!c.accept(stream, t, line, md, bytes)) {
+              stop.set(true);
+              return false;
+            }
+            delivered.incrementAndGet();
+            return true;
+          }
+        };
     java.util.concurrent.Callable<Void> worker =
         () -> {
-          long[] n = {0};
-          LogHitConsumer own = null;
           try {
             for (SegmentTask t = queue.poll(); t != null && !stop.get(); t = queue.poll()) {
-              if (own == null) {
-                LogHitConsumer c = perThread.get();
-                own =
-                    (stream, ts, line, md, bytes) -> {
-                      if (stop.get()) {
-                        return false;
-                      }
-                      if (!c.accept(stream, ts, line, md, bytes)) {
-                        stop.set(true);
-                        return false;
-                      }
-                      n[0]++;
-                      return true;
-                    };
-              }
-              readInDocOrder(t, needLine, filter, own);
+              readInDocOrder(t, needLine, filter, serial);
             }
             return null;
           } catch (IOException | RuntimeException | Error e) {
             stop.set(true);
             throw e;
-          } finally {
-            delivered.addAndGet(n[0]);
           }
         };
     int n = pool == null ? 0 : Math.min(helpers, sorted.size() - 1);

@@ -13,7 +13,6 @@ import dev.osprey.query.logql.Ast.*;
 import dev.osprey.query.promql.LabelReplacement;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,17 +82,15 @@ public final class LogQLEngine {
 
   /**
    * {@link #scanning} for a store that runs the filter on several threads at once ({@link
-   * LogStore#searchUnordered}): each thread counts its own lines (a shared counter made the reading
-   * threads contend for one cache line on every line).
+   * LogStore#searchUnordered}): the count is shared.
    */
-  private Predicate<String> scanningShared(Predicate<String> lf, long deadline) {
+  private Predicate<String> scanningShared(
+      Predicate<String> lf, java.util.concurrent.atomic.AtomicLong scanned, long deadline) {
     if (lf == null) {
       return null;
     }
-    ThreadLocal<long[]> scanned = ThreadLocal.withInitial(() -> new long[1]);
     return l -> {
-      long[] n = scanned.get();
-      if ((++n[0] & 1023) == 0) {
+      if ((scanned.incrementAndGet() & 1023) == 0) {
         checkDeadline(deadline);
       }
       return lf.test(l);
@@ -323,51 +320,6 @@ public final class LogQLEngine {
       }
     }
 
-    /**
-     * The consumer of one reading thread of a fold over stream labels alone (no pipeline stage
-     * after the leading line filters, no unwrap): counts ({@code bytes}: sums line bytes) into
-     * {@code own}. Consecutive hits of one stream (a segment holds each stream's lines together)
-     * reuse its accumulator without hashing the labels.
-     */
-    private LogHitConsumer foldingConsumer(
-        Map<Labels, RangeAggregations.StepAccumulator> own,
-        RangeAgg ra,
-        LogRange lr,
-        boolean checkDeadline,
-        boolean bytes,
-        long deadline) {
-      long start = shape.start();
-      long step = shape.step();
-      long range = lr.rangeNanos();
-      long offset = lr.offsetNanos();
-      return new LogHitConsumer() {
-        long seen;
-        Labels lastStream;
-        RangeAggregations.StepAccumulator last;
-
-        @Override
-        public boolean accept(Labels stream, long ts, String line, Labels md, int nbytes) {
-          if (checkDeadline && (++seen & 1023) == 0) {
-            checkDeadline(deadline);
-          }
-          RangeAggregations.StepAccumulator a;
-          if (stream == lastStream && md.isEmpty()) {
-            a = last;
-          } else {
-            Labels labels = Pipeline.labels(stream, md);
-            if (ra.grouping() != null) {
-              labels = VectorOps.group(labels, ra.grouping());
-            }
-            a = own.computeIfAbsent(labels, k -> new RangeAggregations.StepAccumulator(steps));
-            lastStream = md.isEmpty() ? stream : null;
-            last = a;
-          }
-          a.add(ts, bytes ? nbytes : 1, start, step, steps, range, offset);
-          return true;
-        }
-      };
-    }
-
     private List<StepSeries> range(RangeAgg ra) {
       LogRange lr = ra.range();
       LogExpr log = lr.log();
@@ -397,6 +349,8 @@ public final class LogQLEngine {
       boolean unordered =
           fold
               && (uw == null || ra.fn().equals("min_over_time") || ra.fn().equals("max_over_time"));
+      java.util.concurrent.atomic.AtomicLong scannedShared =
+          new java.util.concurrent.atomic.AtomicLong();
       LogSearchRequest request =
           new LogSearchRequest(
               log.matchers(),
@@ -406,7 +360,9 @@ public final class LogQLEngine {
               Direction.FORWARD,
               0,
               needLine,
-              unordered ? scanningShared(lf, deadline) : scanning(lf, seen, deadline));
+              unordered
+                  ? scanningShared(lf, scannedShared, deadline)
+                  : scanning(lf, seen, deadline));
       LogHitConsumer consumer =
           (stream, ts, line, md, nbytes) -> {
             if (lf == null && (++seen[0] & 1023) == 0) {
@@ -463,30 +419,7 @@ public final class LogQLEngine {
             series.computeIfAbsent(labels, k -> new Samples()).add(ts, v);
             return true;
           };
-      if (unordered && p.empty && uw == null) {
-        // a count or byte sum of the stream labels: each reading thread folds into its own
-        // accumulators (no lock, no shared counter per hit), merged below
-        List<Map<Labels, RangeAggregations.StepAccumulator>> parts =
-            java.util.Collections.synchronizedList(new ArrayList<>());
-        store.searchUnordered(
-            request,
-            () -> {
-              Map<Labels, RangeAggregations.StepAccumulator> own = new HashMap<>();
-              parts.add(own);
-              return foldingConsumer(own, ra, lr, lf == null, bytes, deadline);
-            });
-        for (Map<Labels, RangeAggregations.StepAccumulator> part : parts) {
-          part.forEach(
-              (l, a) ->
-                  folded.merge(
-                      l,
-                      a,
-                      (x, y) -> {
-                        x.merge(y);
-                        return x;
-                      }));
-        }
-      } else if (unordered) {
+      if (unordered) {
         store.searchUnordered(request, consumer);
       } else {
         store.search(request, consumer);

@@ -244,27 +244,6 @@ final class RangeAggregations {
       }
     }
 
-    /**
-     * Adds another accumulator of the same steps (samples folded elsewhere): counts, sums, minima
-     * and maxima combine in any order (exactly for sums of integers, as counts and byte sums are).
-     */
-    void merge(StepAccumulator o) {
-      for (int i = 0; i < count.length; i++) {
-        if (o.count[i] == 0) {
-          continue;
-        }
-        if (count[i] == 0) {
-          min[i] = o.min[i];
-          max[i] = o.max[i];
-        } else {
-          min[i] = Math.min(min[i], o.min[i]);
-          max[i] = Math.max(max[i], o.max[i]);
-        }
-        count[i] += o.count[i];
-        sum[i] += o.sum[i];
-      }
-    }
-
     void result(String fn, double rangeSec, double[] out) {
       for (int i = 0; i < out.length; i++) {
         if (count[i] == 0) {
