@@ -116,6 +116,7 @@ final class LogPartition implements AutoCloseable {
     iwc.setCommitOnClose(false);
     iwc.setUseCompoundFile(false);
     iwc.getMergePolicy().setNoCFSRatio(0);
+    iwc.setMergedSegmentWarmer(WholeWords::warm);
     this.writer = new IndexWriter(directory, iwc);
     this.searchers = new SearcherManager(writer, null);
     load();

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.util.ArrayUtil;
@@ -43,6 +44,9 @@ public final class WholeWords {
   private static final Map<Terms, WholeWords> CACHE =
       Collections.synchronizedMap(new WeakHashMap<>());
 
+  /** Set by the first use: from then on, merged segments are warmed ({@link #warm}). */
+  private static volatile boolean used;
+
   private final String text;
   private final int count;
 
@@ -66,6 +70,7 @@ public final class WholeWords {
    * budget (or a term holds a {@code '\n'}).
    */
   public static WholeWords of(Terms terms) throws IOException {
+    used = true;
     WholeWords w = CACHE.get(terms);
     if (w == null) {
       w = build(terms, BUDGET);
@@ -85,6 +90,26 @@ public final class WholeWords {
       }
     }
     return w == TOO_BIG ? null : w;
+  }
+
+  /**
+   * A merged-segment warmer ({@link
+   * org.apache.lucene.index.IndexWriterConfig#setMergedSegmentWarmer}): once a search has used
+   * whole words, builds a merged segment's before searches see the segment, so that the first
+   * punctuated needle after a merge does not pay the walk of its dictionary.
+   */
+  public static void warm(LeafReader reader) throws IOException {
+    if (used) {
+      Terms t = reader.terms(LogPartition.F_LINE);
+      if (t != null) {
+        of(t);
+      }
+    }
+  }
+
+  /** Whether a segment's terms have been looked at (built, or found too big). */
+  static boolean cached(Terms terms) {
+    return CACHE.containsKey(terms);
   }
 
   /** Walks every term once; TOO_BIG above {@code limit} bytes. */

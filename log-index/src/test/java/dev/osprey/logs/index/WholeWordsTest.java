@@ -127,4 +127,32 @@ class WholeWordsTest {
       }
     }
   }
+
+  @Test
+  void aMergedSegmentIsWarmedOnceWholeWordsAreInUse() throws Exception {
+    try (ByteBuffersDirectory dir = new ByteBuffersDirectory();
+        IndexWriter w =
+            new IndexWriter(
+                dir,
+                new IndexWriterConfig(new LogAnalyzer())
+                    .setMaxBufferedDocs(100)
+                    .setMergedSegmentWarmer(WholeWords::warm))) {
+      for (int i = 0; i < 1000; i++) {
+        Document d = new Document();
+        d.add(new Field(LogPartition.F_LINE, "host 10.42." + i + ".7 up", LogPartition.LINE_TYPE));
+        w.addDocument(d);
+      }
+      try (DirectoryReader before = DirectoryReader.open(w)) {
+        WholeWords.of(before.leaves().get(0).reader().terms(LogPartition.F_LINE)); // in use
+      }
+      w.forceMerge(1);
+      try (DirectoryReader merged = DirectoryReader.open(w)) {
+        assertThat(merged.leaves()).hasSize(1);
+        Terms terms = merged.leaves().get(0).reader().terms(LogPartition.F_LINE);
+        assertThat(WholeWords.cached(terms)).isTrue();
+        assertThat(strings(WholeWords.of(terms).containing("10.42.99.")))
+            .containsExactly("10.42.99.7");
+      }
+    }
+  }
 }
