@@ -38,6 +38,8 @@ public final class WholeWords {
 
   private static final Cleaner CLEANER = Cleaner.create();
 
+  private static final int CHUNK = 1 << 20;
+
   /** Cached for a segment that did not fit (compared by identity). */
   static final WholeWords TOO_BIG = new WholeWords("", 0);
 
@@ -112,31 +114,50 @@ public final class WholeWords {
     return CACHE.containsKey(terms);
   }
 
-  /** Walks every term once; TOO_BIG above {@code limit} bytes. */
+  /**
+   * Walks every term once; TOO_BIG above {@code limit} bytes. The bytes go into chunks (up to 1
+   * MiB) and then once into the string: growing one array would copy it about nine times over (and,
+   * at tens of MiB, make garbage the serial collector grows the heap for).
+   */
   static WholeWords build(Terms terms, long limit) throws IOException {
     TermsEnum te = terms.iterator();
-    byte[] buf = new byte[1 << 12];
-    int len = 0;
+    List<byte[]> full = new ArrayList<>();
+    byte[] chunk = new byte[4096]; // chunks double up to CHUNK: small segments stay small
+    int at = 0; // in chunk
+    long len = 0;
     int count = 0;
+    long max = Math.min(limit, ArrayUtil.MAX_ARRAY_LENGTH);
     for (BytesRef t = te.next(); t != null; t = te.next()) {
       if (t.compareTo(StrayWords.LOW) >= 0 && t.compareTo(StrayWords.HIGH) < 0 && !stray(t)) {
         continue;
       }
-      if (len + t.length + 1L > Math.min(limit, ArrayUtil.MAX_ARRAY_LENGTH)) {
+      len += t.length + 1;
+      if (len > max) {
         return TOO_BIG;
       }
-      buf = ArrayUtil.grow(buf, len + t.length + 1);
-      for (int i = t.offset, e = t.offset + t.length; i < e; i++) {
-        byte b = t.bytes[i];
-        if (b == '\n') {
+      for (int i = t.offset, e = t.offset + t.length; i <= e; i++) {
+        byte b = i < e ? t.bytes[i] : (byte) '\n';
+        if (b == '\n' && i < e) {
           return TOO_BIG;
         }
-        buf[len++] = b;
+        if (at == chunk.length) {
+          full.add(chunk);
+          chunk = new byte[Math.min(CHUNK, 2 * chunk.length)];
+          at = 0;
+        }
+        chunk[at++] = b;
       }
-      buf[len++] = '\n';
       count++;
     }
-    return new WholeWords(new String(buf, 0, len, StandardCharsets.ISO_8859_1), count);
+    byte[] all = new byte[(int) len];
+    int pos = 0;
+    for (byte[] c : full) {
+      System.arraycopy(c, 0, all, pos, c.length);
+      pos += c.length;
+    }
+    System.arraycopy(chunk, 0, all, pos, at);
+    full.clear();
+    return new WholeWords(new String(all, StandardCharsets.ISO_8859_1), count);
   }
 
   /** Whether a term of the marks' range is a whole word (a non-word char after its first char). */
