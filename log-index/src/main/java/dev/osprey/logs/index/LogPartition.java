@@ -130,6 +130,7 @@ final class LogPartition implements AutoCloseable {
     iwc.setCommitOnClose(false);
     iwc.setUseCompoundFile(false);
     iwc.getMergePolicy().setNoCFSRatio(0);
+    iwc.setMergedSegmentWarmer(WholeWords::warm);
     this.writer = new IndexWriter(directory, iwc);
     writer.setLiveCommitData(Map.of(TERMS_KEY, terms.name()).entrySet());
     this.searchers = new SearcherManager(writer, null);

@@ -2,14 +2,17 @@ package dev.osprey.query.logql;
 
 import dev.osprey.logs.index.LogTokens;
 import dev.osprey.logs.index.StrayWords;
+import dev.osprey.logs.index.WholeWords;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.lucene.index.FilteredTermsEnum;
 import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.search.MultiTermQuery;
 import org.apache.lucene.search.QueryVisitor;
 import org.apache.lucene.util.AttributeSource;
+import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.automaton.Automata;
 import org.apache.lucene.util.automaton.Automaton;
 import org.apache.lucene.util.automaton.CompiledAutomaton;
@@ -20,8 +23,10 @@ import org.apache.lucene.util.automaton.Operations;
  * {@code word}, a normalized word that holds a char other than letters and digits (an IP prefix
  * {@code 10.42.17}). A {@code *word*} wildcard walks every term of the line field; most of them are
  * marked parts ({@link LogTokens#part}), which hold only letters and digits after their mark and so
- * can never contain {@code word}. This query walks the terms outside the marks' range and takes the
- * few whole words that sort inside it ({@link StrayWords}) by name: the same terms as the wildcard.
+ * can never contain {@code word}. This query takes the segment's other terms from {@link
+ * WholeWords} (an in-memory scan, then a seek per term found); for a segment that does not fit its
+ * budget, it walks the terms outside the marks' range and takes the few whole words that sort
+ * inside it ({@link StrayWords}) by name. Either way, the same terms as the wildcard.
  */
 final class WholeWordsContainingQuery extends MultiTermQuery {
   private final String word;
@@ -66,6 +71,11 @@ final class WholeWordsContainingQuery extends MultiTermQuery {
 
   @Override
   protected TermsEnum getTermsEnum(Terms terms, AttributeSource atts) throws IOException {
+    WholeWords words = WholeWords.of(terms);
+    if (words != null) {
+      List<BytesRef> found = words.containing(word);
+      return found.isEmpty() ? TermsEnum.EMPTY : seeking(terms.iterator(), found);
+    }
     List<String> stray = StrayWords.of(terms);
     if (stray == null) {
       return everywhere.getTermsEnum(terms);
@@ -81,6 +91,25 @@ final class WholeWordsContainingQuery extends MultiTermQuery {
     }
     named.add(outside);
     return new CompiledAutomaton(determinize(Operations.union(named))).getTermsEnum(terms);
+  }
+
+  /** Visits exactly {@code found}, dictionary terms in dictionary order, by seeking each. */
+  private static TermsEnum seeking(TermsEnum te, List<BytesRef> found) {
+    return new FilteredTermsEnum(te, true) {
+      private int next;
+
+      @Override
+      protected BytesRef nextSeekTerm(BytesRef current) {
+        return next < found.size() ? found.get(next++) : null;
+      }
+
+      @Override
+      protected AcceptStatus accept(BytesRef term) {
+        return term.bytesEquals(found.get(next - 1))
+            ? AcceptStatus.YES_AND_SEEK
+            : AcceptStatus.NO_AND_SEEK;
+      }
+    };
   }
 
   @Override
