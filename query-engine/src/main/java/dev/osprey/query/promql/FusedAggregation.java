@@ -2,6 +2,7 @@ package dev.osprey.query.promql;
 
 import dev.osprey.core.labels.Labels;
 import dev.osprey.core.storage.StaleNaN;
+import dev.osprey.core.util.Kahan;
 import dev.osprey.query.promql.Aggregations.Group;
 import dev.osprey.query.promql.Ast.AggregateExpr;
 import dev.osprey.query.promql.Ast.Call;
@@ -109,6 +110,7 @@ final class FusedAggregation {
     int groups; // capacity in groups
     double[] value;
     double[] kahan;
+    private final double[] step = new double[2]; // Kahan.step's sum and compensation
     double[] count;
     final int[][] order; // per step, group ids in first-seen order
     final int[] orderN;
@@ -158,18 +160,9 @@ final class FusedAggregation {
       }
       count[i]++;
       if (sum) { // as Aggregations.add
-        double s = value[i];
-        double t = s + f;
-        double c = kahan[i];
-        if (Double.isInfinite(t)) {
-          c = 0;
-        } else if (Math.abs(s) >= Math.abs(f)) {
-          c += (s - t) + f;
-        } else {
-          c += (f - t) + s;
-        }
-        value[i] = t;
-        kahan[i] = c;
+        Kahan.step(f, value[i], kahan[i], step);
+        value[i] = step[0];
+        kahan[i] = step[1];
       }
     }
 

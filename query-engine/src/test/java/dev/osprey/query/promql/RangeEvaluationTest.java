@@ -94,14 +94,7 @@ class RangeEvaluationTest {
     MemStorage s = data();
     Engine e = new Engine(s, 60_000, 50_000_000, 300_000, 60_000);
     QueryResult range = e.rangeQuery(expr, START, END, STEP);
-    Map<Labels, Map<Long, Double>> byLabels = new TreeMap<>(Labels::compareTo);
-    for (Series ser : range.matrix()) {
-      Map<Long, Double> pts = new TreeMap<>();
-      for (int i = 0; i < ser.n; i++) {
-        pts.put(ser.t[i], ser.v[i]);
-      }
-      byLabels.put(ser.labels, pts);
-    }
+    Map<Labels, Map<Long, Double>> byLabels = pointsByLabels(range);
     int points = 0;
     HashSet<String> infos = new HashSet<>();
     for (long t = START; t <= END; t += STEP) {
@@ -163,15 +156,7 @@ class RangeEvaluationTest {
     }
     a.commit();
     Engine e = new Engine(s, 60_000, 50_000_000, 300_000, 60_000);
-    QueryResult range = e.rangeQuery(expr, start, end, step);
-    Map<Labels, Map<Long, Double>> byLabels = new TreeMap<>(Labels::compareTo);
-    for (Series ser : range.matrix()) {
-      Map<Long, Double> pts = new TreeMap<>();
-      for (int i = 0; i < ser.n; i++) {
-        pts.put(ser.t[i], ser.v[i]);
-      }
-      byLabels.put(ser.labels, pts);
-    }
+    Map<Labels, Map<Long, Double>> byLabels = pointsByLabels(e.rangeQuery(expr, start, end, step));
     assertThat(byLabels).hasSize(pods);
     for (long t = start; t <= end; t += 37 * step) {
       List<Sample> vec = e.instantQuery(expr, t).vector();
@@ -188,5 +173,18 @@ class RangeEvaluationTest {
             .isEqualTo(Double.doubleToLongBits(smp.v));
       }
     }
+  }
+
+  /** A range query's points, by series labels and time. */
+  private static Map<Labels, Map<Long, Double>> pointsByLabels(QueryResult range) {
+    Map<Labels, Map<Long, Double>> byLabels = new TreeMap<>(Labels::compareTo);
+    for (Series ser : range.matrix()) {
+      Map<Long, Double> pts = new TreeMap<>();
+      for (int i = 0; i < ser.n; i++) {
+        pts.put(ser.t[i], ser.v[i]);
+      }
+      byLabels.put(ser.labels, pts);
+    }
+    return byLabels;
   }
 }
