@@ -160,11 +160,7 @@ public final class LogQLEngine {
    * at {@code start}.
    */
   public MetricResult metric(MetricExpr e, long start, long end, long step) {
-    if (step > 0 && (end - start) / step + 1 > MAX_POINTS) {
-      throw ApiException.badData(
-          "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query"
-              + " resolution (?step=XX)");
-    }
+    checkResolution(start, end, step);
     MetricResult shape = new MetricResult(start, step > 0 ? end : start, step, null, List.of());
     Eval ev = new Eval(shape, deadline());
     Object r = ev.eval(e);
@@ -185,6 +181,15 @@ public final class LogQLEngine {
           "maximum of series (" + MAX_SERIES + ") reached for a single query");
     }
     return new MetricResult(shape.start(), shape.end(), step, null, series);
+  }
+
+  /** Loki's limit of points per series for a range with a step (0: an instant, no limit). */
+  static void checkResolution(long start, long end, long step) {
+    if (step > 0 && (end - start) / step + 1 > MAX_POINTS) {
+      throw ApiException.badData(
+          "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query"
+              + " resolution (?step=XX)");
+    }
   }
 
   /** The evaluation of one metric query. */

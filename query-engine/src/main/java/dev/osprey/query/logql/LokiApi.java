@@ -243,14 +243,19 @@ public final class LokiApi implements RouteProvider {
     if (q == null || q.isBlank()) {
       return List.of();
     }
+    return logExpr(q, "log selectors").matchers();
+  }
+
+  /** The log query of a request: a log query as is, or the log part of a range aggregation. */
+  static LogExpr logExpr(String q, String accepted) {
     Expr e = LogQLParser.parse(q);
     if (e instanceof LogExpr l) {
-      return l.matchers();
+      return l;
     }
     if (e instanceof RangeAgg ra) {
-      return ra.range().log().matchers();
+      return ra.range().log();
     }
-    throw ApiException.badData("only log selectors are accepted here: " + q);
+    throw ApiException.badData("only " + accepted + " are accepted here: " + q);
   }
 
   // ------------------------------------------------------------------ handlers

@@ -11,15 +11,12 @@ import dev.osprey.core.labels.Labels;
 import dev.osprey.logs.index.LogSearchRequest;
 import dev.osprey.logs.index.LogSearchRequest.Direction;
 import dev.osprey.logs.index.LogStore;
-import dev.osprey.query.logql.Ast.Expr;
 import dev.osprey.query.logql.Ast.LogExpr;
 import dev.osprey.query.logql.Ast.NumKind;
-import dev.osprey.query.logql.Ast.RangeAgg;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -93,12 +90,8 @@ final class LokiDrilldown {
       }
     }
     long step = range ? LokiApi.parseStep(req.param("step"), start, end) : 0;
+    LogQLEngine.checkResolution(start, end, step);
     int steps = range ? (int) ((end - start) / step) + 1 : 1;
-    if (range && steps > LogQLEngine.MAX_POINTS) {
-      throw ApiException.badData(
-          "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query"
-              + " resolution (?step=XX)");
-    }
     Map<Map<String, String>, long[]> vol = new HashMap<>();
     Map<Labels, List<Map<String, String>>> keysOf = new HashMap<>();
     store.searchUnordered(
@@ -239,7 +232,7 @@ final class LokiDrilldown {
     String q = LokiApi.queryParam(req);
     long[] r = LokiApi.range(req, HOUR);
     int lines = positive(req, "line_limit", req.param("limit"), DEFAULT_LINE_LIMIT);
-    LogExpr e = logExpr(q);
+    LogExpr e = LokiApi.logExpr(q, "log queries");
     LogQLEngine.LogResult res = engine.logs(e, r[0], r[1], Direction.BACKWARD, lines, true);
     Map<String, Field> fields = new TreeMap<>();
     for (LogQLEngine.Stream s : res.streams()) {
@@ -374,47 +367,24 @@ final class LokiDrilldown {
     return "string";
   }
 
-  @FunctionalInterface
-  interface JsonFieldSink {
-    void accept(String name, String value, List<String> path);
-  }
-
   /**
-   * The json parser's fields of a line (nested keys joined with '_', arrays skipped, as {@code |
-   * json} does), each with its path of keys; a line that is not a JSON object has none.
+   * The json parser's fields of a line, each with its path of keys; a line that is not a JSON
+   * object has none.
    */
-  static void jsonFields(String line, JsonFieldSink out) {
+  static void jsonFields(String line, Pipeline.JsonFieldSink out) {
+    List<Object[]> found = new ArrayList<>();
     try (JsonParser p = JSON.createParser(line)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return;
       }
-      Map<String, Object[]> found = new LinkedHashMap<>();
-      readObject(p, "", new ArrayList<>(), found);
-      for (Map.Entry<String, Object[]> e : found.entrySet()) {
-        @SuppressWarnings("unchecked")
-        List<String> path = (List<String>) e.getValue()[1];
-        out.accept(e.getKey(), (String) e.getValue()[0], path);
-      }
+      Pipeline.flatten(p, "", List.of(), (k, v, path) -> found.add(new Object[] {k, v, path}));
     } catch (IOException e) {
-      // not JSON: no json fields
+      return; // not JSON, or cut short: no json fields, as | json keeps none then
     }
-  }
-
-  private static void readObject(
-      JsonParser p, String prefix, List<String> path, Map<String, Object[]> out)
-      throws IOException {
-    while (p.nextToken() == JsonToken.FIELD_NAME) {
-      String raw = p.currentName();
-      String key = prefix + Pipeline.sanitize(raw);
-      List<String> here = new ArrayList<>(path);
-      here.add(raw);
-      JsonToken t = p.nextToken();
-      switch (t) {
-        case START_OBJECT -> readObject(p, key + "_", here, out);
-        case START_ARRAY -> p.skipChildren();
-        case VALUE_NULL -> out.put(key, new Object[] {"", List.copyOf(here)});
-        default -> out.put(key, new Object[] {p.getText(), List.copyOf(here)});
-      }
+    for (Object[] f : found) {
+      @SuppressWarnings("unchecked")
+      List<String> path = (List<String>) f[2];
+      out.accept((String) f[0], (String) f[1], path);
     }
   }
 
@@ -430,7 +400,7 @@ final class LokiDrilldown {
     long start = r[0];
     long end = r[1] - 1;
     long step = Math.max(LokiApi.parseStep(req.param("step"), start, end), 1_000_000_000L);
-    LogExpr e = logExpr(q);
+    LogExpr e = LokiApi.logExpr(q, "log queries");
     LogPatterns found = new LogPatterns(MAX_PATTERNS);
     LogQLEngine.LogResult res =
         engine.logs(e, start, end + 1, Direction.BACKWARD, PATTERN_LINES, false);
@@ -461,18 +431,6 @@ final class LokiDrilldown {
   }
 
   // ------------------------------------------------------------------ parameters
-
-  /** The log query of a request: a log query as is, or the log part of a metric query. */
-  private static LogExpr logExpr(String q) {
-    Expr e = LogQLParser.parse(q);
-    if (e instanceof LogExpr l) {
-      return l;
-    }
-    if (e instanceof RangeAgg ra) {
-      return ra.range().log();
-    }
-    throw ApiException.badData("only log queries are accepted here: " + q);
-  }
 
   private static int positive(HttpRequest req, String name, String fallback, int dflt) {
     String v = req.param(name);

@@ -343,7 +343,7 @@ final class Pipeline {
         return true;
       }
       Map<String, String> out = new LinkedHashMap<>();
-      readObject(p, "", out);
+      flatten(p, "", null, (k, v, path) -> out.put(k, v));
       if (p.nextToken() != null) {
         s.setErr("JSONParserErr", "unexpected data after the JSON object");
         return true;
@@ -355,18 +355,36 @@ final class Pipeline {
     return true;
   }
 
-  /** Flattens an object: nested keys joined with '_', arrays skipped. */
-  private static void readObject(
-      com.fasterxml.jackson.core.JsonParser p, String prefix, Map<String, String> out)
+  /** Receives the flattened fields of a JSON object: name, value, and the keys leading there. */
+  @FunctionalInterface
+  interface JsonFieldSink {
+    /** {@code path} is null unless the caller asked for paths. */
+    void accept(String name, String value, List<String> path);
+  }
+
+  /**
+   * Flattens an object as {@code | json} does: nested keys joined with '_' (each sanitized), arrays
+   * skipped, null as "". With a non-null {@code path} (the keys above this object), each field also
+   * gets its own list of raw keys; with null none is built.
+   */
+  static void flatten(
+      com.fasterxml.jackson.core.JsonParser p, String prefix, List<String> path, JsonFieldSink out)
       throws IOException {
     while (p.nextToken() == JsonToken.FIELD_NAME) {
-      String key = prefix + sanitize(p.currentName());
+      String raw = p.currentName();
+      String key = prefix + sanitize(raw);
+      List<String> here = null;
+      if (path != null) {
+        here = new ArrayList<>(path.size() + 1);
+        here.addAll(path);
+        here.add(raw);
+      }
       JsonToken t = p.nextToken();
       switch (t) {
-        case START_OBJECT -> readObject(p, key + "_", out);
+        case START_OBJECT -> flatten(p, key + "_", here, out);
         case START_ARRAY -> p.skipChildren();
-        case VALUE_NULL -> out.put(key, "");
-        default -> out.put(key, p.getText());
+        case VALUE_NULL -> out.accept(key, "", here);
+        default -> out.accept(key, p.getText(), here);
       }
     }
   }

@@ -101,21 +101,8 @@ class RangeEvaluationTest {
       QueryResult inst = e.instantQuery(expr, t);
       infos.addAll(inst.infos());
       List<Sample> vec = inst.vector();
-      int inRange = 0;
-      for (Map<Long, Double> pts : byLabels.values()) {
-        if (pts.containsKey(t)) {
-          inRange++;
-        }
-      }
-      assertThat(inRange).as("series at %d for %s", t, expr).isEqualTo(vec.size());
-      for (Sample smp : vec) {
-        Map<Long, Double> pts = byLabels.get(smp.labels);
-        assertThat(pts).as("%s at %d for %s", smp.labels, t, expr).isNotNull();
-        assertThat(Double.doubleToLongBits(pts.get(t)))
-            .as("%s at %d for %s", smp.labels, t, expr)
-            .isEqualTo(Double.doubleToLongBits(smp.v));
-        points++;
-      }
+      assertStepEqualsInstant(byLabels, vec, t, expr);
+      points += vec.size();
     }
     assertThat(new HashSet<>(range.infos())).isEqualTo(infos);
     assertThat(points).as("the query returns something").isPositive();
@@ -159,19 +146,29 @@ class RangeEvaluationTest {
     Map<Labels, Map<Long, Double>> byLabels = pointsByLabels(e.rangeQuery(expr, start, end, step));
     assertThat(byLabels).hasSize(pods);
     for (long t = start; t <= end; t += 37 * step) {
-      List<Sample> vec = e.instantQuery(expr, t).vector();
-      int inRange = 0;
-      for (Map<Long, Double> pts : byLabels.values()) {
-        if (pts.containsKey(t)) {
-          inRange++;
-        }
+      assertStepEqualsInstant(byLabels, e.instantQuery(expr, t).vector(), t, expr);
+    }
+  }
+
+  /**
+   * The range answer's points at {@code t} are the instant answer's, series for series, bit for
+   * bit.
+   */
+  private static void assertStepEqualsInstant(
+      Map<Labels, Map<Long, Double>> byLabels, List<Sample> vec, long t, String expr) {
+    int inRange = 0;
+    for (Map<Long, Double> pts : byLabels.values()) {
+      if (pts.containsKey(t)) {
+        inRange++;
       }
-      assertThat(inRange).as("series at %d for %s", t, expr).isEqualTo(vec.size());
-      for (Sample smp : vec) {
-        assertThat(Double.doubleToLongBits(byLabels.get(smp.labels).get(t)))
-            .as("%s at %d for %s", smp.labels, t, expr)
-            .isEqualTo(Double.doubleToLongBits(smp.v));
-      }
+    }
+    assertThat(inRange).as("series at %d for %s", t, expr).isEqualTo(vec.size());
+    for (Sample smp : vec) {
+      Map<Long, Double> pts = byLabels.get(smp.labels);
+      assertThat(pts).as("%s at %d for %s", smp.labels, t, expr).isNotNull();
+      assertThat(Double.doubleToLongBits(pts.get(t)))
+          .as("%s at %d for %s", smp.labels, t, expr)
+          .isEqualTo(Double.doubleToLongBits(smp.v));
     }
   }
 
