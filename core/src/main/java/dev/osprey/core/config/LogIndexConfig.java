@@ -16,6 +16,9 @@ import java.time.Duration;
  *     ingestion_rate_mb}
  * @param ingestionBurst how many bytes one tenant may push at once above the rate; Loki's {@code
  *     ingestion_burst_size_mb}
+ * @param authEnabled whether pushes and queries name their tenant in {@code X-Scope-OrgID} (each
+ *     tenant sees only its own streams; a request without the header is answered 401), as Loki's
+ *     {@code auth_enabled}; when false (the default) every request is tenant {@code fake}
  */
 public record LogIndexConfig(
     Duration retention,
@@ -24,8 +27,10 @@ public record LogIndexConfig(
     ByteSize maxLineSize,
     Integer maxStreamsPerTenant,
     ByteSize ingestionRate,
-    ByteSize ingestionBurst) {
+    ByteSize ingestionBurst,
+    Boolean authEnabled) {
   public LogIndexConfig {
+    authEnabled = authEnabled != null && authEnabled;
     retention = retention != null ? retention : Duration.ofDays(7);
     partition = partition != null ? partition : Duration.ofHours(2);
     commitInterval = commitInterval != null ? commitInterval : Duration.ofSeconds(10);
@@ -53,7 +58,20 @@ public record LogIndexConfig(
   /** The log index without push limits of its own (the defaults apply). */
   public LogIndexConfig(
       Duration retention, Duration partition, Duration commitInterval, ByteSize maxLineSize) {
-    this(retention, partition, commitInterval, maxLineSize, null, null, null);
+    this(retention, partition, commitInterval, maxLineSize, null, null, null, null);
+  }
+
+  /** This configuration with {@code authEnabled} as given. */
+  public LogIndexConfig withAuthEnabled(boolean enabled) {
+    return new LogIndexConfig(
+        retention,
+        partition,
+        commitInterval,
+        maxLineSize,
+        maxStreamsPerTenant,
+        ingestionRate,
+        ingestionBurst,
+        enabled);
   }
 
   public static final LogIndexConfig DEFAULTS = new LogIndexConfig(null, null, null, null);

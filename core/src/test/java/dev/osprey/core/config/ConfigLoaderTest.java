@@ -157,6 +157,10 @@ class ConfigLoaderTest {
                     + "  ingestion_burst: 6MiB\n")
             .logs();
     assertThat(c.maxStreamsPerTenant()).isEqualTo(5000);
+    assertThat(d.authEnabled()).isFalse();
+    assertThat(c.authEnabled()).isFalse();
+    assertThat(ConfigLoader.parse("osprey.yaml", "logs:\n  auth_enabled: true\n").logs().authEnabled())
+        .isTrue();
     assertThat(c.ingestionRate().bytes()).isEqualTo(4L << 20);
     assertThat(c.ingestionBurst().bytes()).isEqualTo(6L << 20);
     assertThatThrownBy(

@@ -101,6 +101,13 @@ final class LogPartition implements AutoCloseable {
   final Map<String, Labels> streams = new ConcurrentHashMap<>();
 
   /**
+   * Whether any stream here belongs to a tenant other than the default one ({@link Tenants}); set
+   * before such a stream's first line is added, so a searcher acquired before this is read holds no
+   * line of one when it is false.
+   */
+  volatile boolean tenantStreams;
+
+  /**
    * Dedup state, loaded when the partition is first written to in this process and dropped when it
    * has gone cold (so a week of partitions does not sit in memory). {@code diskKeys} holds the
    * (stream, timestamp) keys of the lines that were in the index when it was loaded, rebuilt from
@@ -190,6 +197,9 @@ final class LogPartition implements AutoCloseable {
           TermsEnum te = sdv.termsEnum();
           for (BytesRef b = te.next(); b != null; b = te.next()) {
             Labels l = Codec.decodeLabels(b.bytes, b.offset, b.length);
+            if (l.has(Tenants.LABEL)) {
+              tenantStreams = true;
+            }
             streams.put(sid(l), l);
           }
         }
@@ -305,6 +315,9 @@ final class LogPartition implements AutoCloseable {
       keys.add(key);
     }
     lastAddNanos = System.nanoTime();
+    if (!tenantStreams && stream.has(Tenants.LABEL)) {
+      tenantStreams = true;
+    }
     streams.putIfAbsent(sid, stream);
     Document doc = new Document();
     doc.add(new NumericDocValuesField(F_TS, ts));

@@ -461,8 +461,17 @@ public final class LogStore implements AutoCloseable {
     return true;
   }
 
-  /** The streams of a partition that the matchers select; null means all of them. */
-  private static List<String> selectStreams(LogPartition p, List<LabelMatcher> ms) {
+  /**
+   * The streams of a partition that the matchers select; null means all of them. Call with a
+   * searcher of the partition already acquired: the default tenant's matcher selects every stream
+   * of a partition that has no stream of another tenant ({@link LogPartition#tenantStreams}), and
+   * that holds for the searcher only when it was acquired before the flag is read.
+   */
+  private static List<String> selectStreams(LogPartition p, List<LabelMatcher> wanted) {
+    List<LabelMatcher> ms =
+        !p.tenantStreams && !wanted.isEmpty() && Tenants.isDefaultMatcher(wanted.get(0))
+            ? wanted.subList(1, wanted.size())
+            : wanted;
     if (ms.isEmpty()) {
       return null;
     }
@@ -518,12 +527,12 @@ public final class LogStore implements AutoCloseable {
     long limit = r.limit() > 0 ? r.limit() : Long.MAX_VALUE;
     try {
       for (LogPartition p : overlapping(r.startNanos(), r.endNanos(), fwd)) {
-        Query q = partitionQuery(p, r);
-        if (q == null) {
-          continue;
-        }
         IndexSearcher s = p.searchers.acquire();
         try {
+          Query q = partitionQuery(p, r);
+          if (q == null) {
+            continue;
+          }
           long left = limit - delivered;
           long n =
               fwd
@@ -570,14 +579,13 @@ public final class LogStore implements AutoCloseable {
     try {
       List<PartitionReader.SegmentTask> tasks = new ArrayList<>();
       for (LogPartition p : overlapping(r.startNanos(), r.endNanos(), true)) {
-        Query q = partitionQuery(p, r);
-        if (q == null) {
-          continue;
-        }
         IndexSearcher s = p.searchers.acquire();
         held.add(p);
         searchers.add(s);
-        PartitionReader.segmentTasks(s, q, tasks);
+        Query q = partitionQuery(p, r);
+        if (q != null) {
+          PartitionReader.segmentTasks(s, q, tasks);
+        }
       }
       return PartitionReader.inDocOrder(
           tasks, r.needLine(), r.lineFilter(), consumer, readers, readerThreads);
@@ -594,14 +602,17 @@ public final class LogStore implements AutoCloseable {
     }
   }
 
-  /** Stream label sets that the matchers select among partitions overlapping [start, end). */
+  /**
+   * Stream label sets that the matchers select among partitions overlapping [start, end), without
+   * the hidden tenant label ({@link Tenants}).
+   */
   public Set<Labels> series(List<LabelMatcher> matchers, long startNanos, long endNanos) {
     beforeSearch();
     Set<Labels> out = new TreeSet<>();
     for (LogPartition p : overlapping(startNanos, endNanos, true)) {
       for (Labels l : p.streams.values()) {
         if (matches(l, matchers)) {
-          out.add(l);
+          out.add(Tenants.strip(l));
         }
       }
     }
@@ -648,12 +659,12 @@ public final class LogStore implements AutoCloseable {
             matchers, startNanos, endNanos, null, LogSearchRequest.Direction.FORWARD, 0, false);
     try {
       for (LogPartition p : overlapping(startNanos, endNanos, true)) {
-        Query q = partitionQuery(p, r);
-        if (q == null) {
-          continue;
-        }
         IndexSearcher s = p.searchers.acquire();
         try {
+          Query q = partitionQuery(p, r);
+          if (q == null) {
+            continue;
+          }
           long[] eb = PartitionReader.stats(s, q, streams);
           entries += eb[0];
           bytes += eb[1];
@@ -673,10 +684,25 @@ public final class LogStore implements AutoCloseable {
 
   /**
    * Lucene query-string search (classic syntax; default field the line, other fields are stream
-   * labels), newest first, with highlights ({@code <b>...</b>}).
+   * labels), newest first, with highlights ({@code <b>...</b>}), among the default tenant's lines.
    */
   public List<Highlighted> queryString(String query, long startNanos, long endNanos, int limit) {
+    return queryString(Tenants.DEFAULT, query, startNanos, endNanos, limit);
+  }
+
+  /** {@link #queryString(String, long, long, int)} among the lines of {@code tenant}. */
+  public List<Highlighted> queryString(
+      String tenant, String query, long startNanos, long endNanos, int limit) {
     QueryStrings.Parsed q = QueryStrings.parse(query);
+    LogSearchRequest own =
+        new LogSearchRequest(
+            List.of(Tenants.matcher(tenant)),
+            startNanos,
+            endNanos,
+            null,
+            LogSearchRequest.Direction.BACKWARD,
+            0,
+            false);
     beforeSearch();
     List<Highlighted> out = new ArrayList<>();
     try {
@@ -686,8 +712,12 @@ public final class LogStore implements AutoCloseable {
         }
         IndexSearcher s = p.searchers.acquire();
         try {
+          Query tenantAndTime = partitionQuery(p, own);
+          if (tenantAndTime == null) {
+            continue;
+          }
           BooleanQuery.Builder b = new BooleanQuery.Builder();
-          b.add(timeRange(startNanos, endNanos), BooleanClause.Occur.FILTER);
+          b.add(tenantAndTime, BooleanClause.Occur.FILTER);
           b.add(q.query(), BooleanClause.Occur.MUST);
           QueryStrings.highlight(s, b.build(), q, limit - out.size(), out);
         } finally {

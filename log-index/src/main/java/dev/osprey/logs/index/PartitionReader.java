@@ -83,7 +83,7 @@ final class PartitionReader {
       Labels l = labelsByOrd[ord];
       if (l == null) {
         BytesRef b = stream.lookupOrd(ord);
-        l = Codec.decodeLabels(b.bytes, b.offset, b.length);
+        l = Tenants.strip(Codec.decodeLabels(b.bytes, b.offset, b.length));
         labelsByOrd[ord] = l;
       }
       return l;

@@ -209,7 +209,7 @@ final class QueryStrings {
       Labels labels = Labels.EMPTY;
       if (sdv != null && sdv.advanceExact(d)) {
         var b = sdv.lookupOrd(sdv.ordValue());
-        labels = Codec.decodeLabels(b.bytes, b.offset, b.length);
+        labels = Tenants.strip(Codec.decodeLabels(b.bytes, b.offset, b.length));
       }
       String line = s.storedFields().document(sd.doc).get(LogPartition.F_LINE);
       if (!phrases.isEmpty()) {

@@ -71,8 +71,7 @@ class LogIndexSizeMeasurement {
     long start = now - 3590 * sec;
     long step = Math.max(1, 3580 * sec / total);
     int[] next = new int[24];
-    LogIndexConfig cfg =
-        new LogIndexConfig(null, null, Duration.ofSeconds(10), null, null, null, null);
+    LogIndexConfig cfg = new LogIndexConfig(null, null, Duration.ofSeconds(10), null);
     var bean =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     long cpu0 = bean.getProcessCpuTime();

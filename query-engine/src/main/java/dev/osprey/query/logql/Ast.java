@@ -1,6 +1,7 @@
 package dev.osprey.query.logql;
 
 import dev.osprey.core.labels.LabelMatcher;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The LogQL syntax tree. */
@@ -146,4 +147,51 @@ public final class Ast {
    * {@code sort(v)}, {@code sort_desc(v)}.
    */
   public record Call(String fn, MetricExpr inner, List<String> args) implements MetricExpr {}
+
+  /**
+   * The expression with {@code first} put before the matchers of every stream selector in it (a
+   * tenant's matcher: see {@code Tenants}).
+   */
+  public static Expr withMatcher(Expr e, LabelMatcher first) {
+    return switch (e) {
+      case LogExpr l -> withMatcher(l, first);
+      case MetricExpr m -> withMatcher(m, first);
+    };
+  }
+
+  static LogExpr withMatcher(LogExpr l, LabelMatcher first) {
+    List<LabelMatcher> ms = new ArrayList<>(l.matchers().size() + 1);
+    ms.add(first);
+    ms.addAll(l.matchers());
+    return new LogExpr(List.copyOf(ms), l.stages());
+  }
+
+  static MetricExpr withMatcher(MetricExpr m, LabelMatcher first) {
+    return switch (m) {
+      case RangeAgg ra ->
+          new RangeAgg(
+              ra.fn(),
+              new LogRange(
+                  withMatcher(ra.range().log(), first),
+                  ra.range().rangeNanos(),
+                  ra.range().offsetNanos(),
+                  ra.range().unwrap(),
+                  ra.range().postUnwrapFilters()),
+              ra.param(),
+              ra.grouping());
+      case VectorAgg va ->
+          new VectorAgg(va.op(), va.grouping(), va.param(), withMatcher(va.inner(), first));
+      case BinOp b ->
+          new BinOp(
+              b.op(),
+              b.returnBool(),
+              b.matching(),
+              withMatcher(b.l(), first),
+              withMatcher(b.r(), first));
+      case Paren p -> new Paren(withMatcher(p.inner(), first));
+      case Call c -> new Call(c.fn(), withMatcher(c.inner(), first), c.args());
+      case NumberLit n -> n;
+      case VectorLit v -> v;
+    };
+  }
 }

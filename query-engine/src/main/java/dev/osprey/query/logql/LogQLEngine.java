@@ -9,6 +9,7 @@ import dev.osprey.logs.index.LogHitConsumer;
 import dev.osprey.logs.index.LogSearchRequest;
 import dev.osprey.logs.index.LogSearchRequest.Direction;
 import dev.osprey.logs.index.LogStore;
+import dev.osprey.logs.index.Tenants;
 import dev.osprey.query.logql.Ast.*;
 import dev.osprey.query.promql.LabelReplacement;
 import java.util.ArrayList;
@@ -471,7 +472,7 @@ public final class LogQLEngine {
               b.set(m.name(), m.value());
             }
           }
-          out.add(new StepSeries(b.build(), v));
+          out.add(new StepSeries(Tenants.strip(b.build()), v));
         }
         return out;
       }

@@ -14,6 +14,7 @@ import dev.osprey.core.labels.LabelMatcher;
 import dev.osprey.core.labels.Labels;
 import dev.osprey.logs.index.LogSearchRequest.Direction;
 import dev.osprey.logs.index.LogStore;
+import dev.osprey.logs.index.Tenants;
 import dev.osprey.query.logql.Ast.*;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.ByteArrayOutputStream;
@@ -122,6 +123,9 @@ public final class LokiApi implements RouteProvider {
         return HttpResponse.text(429, "too many outstanding requests");
       }
       try {
+        if (!name.equals("buildinfo")) {
+          Tenants.of(req, store.config().authEnabled()); // 401 before any other check, as Loki
+        }
         return h.handle(req);
       } catch (LogQLParseException e) {
         outcome = "bad_data";
@@ -238,17 +242,38 @@ public final class LokiApi implements RouteProvider {
     return q;
   }
 
-  /** Matchers of a selector query such as {@code {app="x"}}; an empty or absent query: none. */
-  static List<LabelMatcher> selector(String q) {
-    if (q == null || q.isBlank()) {
-      return List.of();
-    }
-    return logExpr(q, "log selectors").matchers();
+  /**
+   * The matcher that limits a request to its tenant's streams ({@link Tenants}): every query of a
+   * request is parsed with it ({@link #parse}).
+   *
+   * @throws ApiException 401 without {@code X-Scope-OrgID} when {@code logs.auth_enabled}
+   */
+  static LabelMatcher tenant(HttpRequest req, LogStore store) {
+    return Tenants.matcher(Tenants.of(req, store.config().authEnabled()));
   }
 
-  /** The log query of a request: a log query as is, or the log part of a range aggregation. */
-  static LogExpr logExpr(String q, String accepted) {
-    Expr e = LogQLParser.parse(q);
+  /** A query for one tenant: every stream selector in it selects only {@code tenant}'s streams. */
+  static Expr parse(String q, LabelMatcher tenant) {
+    return Ast.withMatcher(LogQLParser.parse(q), tenant);
+  }
+
+  /**
+   * Matchers of a selector query such as {@code {app="x"}} for one tenant; an empty or absent query
+   * selects every stream of the tenant.
+   */
+  static List<LabelMatcher> selector(String q, LabelMatcher tenant) {
+    if (q == null || q.isBlank()) {
+      return List.of(tenant);
+    }
+    return logExpr(q, "log selectors", tenant).matchers();
+  }
+
+  /**
+   * The log query of a request for one tenant: a log query as is, or the log part of a range
+   * aggregation.
+   */
+  static LogExpr logExpr(String q, String accepted, LabelMatcher tenant) {
+    Expr e = parse(q, tenant);
     if (e instanceof LogExpr l) {
       return l;
     }
@@ -263,7 +288,7 @@ public final class LokiApi implements RouteProvider {
   HttpResponse query(HttpRequest req) throws IOException {
     String q = queryParam(req);
     long t = parseTime(req.param("time"), now(), "time");
-    Expr e = LogQLParser.parse(q);
+    Expr e = parse(q, tenant(req, store));
     if (e instanceof LogExpr) {
       throw ApiException.badData(
           "log queries are not supported as an instant query type, please change your query to"
@@ -312,7 +337,7 @@ public final class LokiApi implements RouteProvider {
     }
     int limit = limit(req);
     Direction dir = direction(req);
-    Expr e = LogQLParser.parse(q);
+    Expr e = parse(q, tenant(req, store));
     long t0 = System.nanoTime();
     if (e instanceof LogExpr log) {
       boolean categorize = categorizeLabels(req);
@@ -458,25 +483,28 @@ public final class LokiApi implements RouteProvider {
 
   HttpResponse labels(HttpRequest req) {
     long[] r = range(req, SIX_HOURS);
-    return HttpResponse.success(store.labelNames(selector(req.param("query")), r[0], r[1]));
+    return HttpResponse.success(
+        store.labelNames(selector(req.param("query"), tenant(req, store)), r[0], r[1]));
   }
 
   HttpResponse labelValues(HttpRequest req) {
     long[] r = range(req, SIX_HOURS);
     return HttpResponse.success(
-        store.labelValues(req.pathParam("name"), selector(req.param("query")), r[0], r[1]));
+        store.labelValues(
+            req.pathParam("name"), selector(req.param("query"), tenant(req, store)), r[0], r[1]));
   }
 
   HttpResponse series(HttpRequest req) {
     long[] r = range(req, SIX_HOURS);
     List<String> ms = new ArrayList<>(req.params("match[]"));
     ms.addAll(req.params("match"));
+    LabelMatcher tenant = tenant(req, store);
     Set<Labels> out = new TreeSet<>();
     if (ms.isEmpty()) {
-      out.addAll(store.series(List.of(), r[0], r[1]));
+      out.addAll(store.series(List.of(tenant), r[0], r[1]));
     }
     for (String m : ms) {
-      out.addAll(store.series(selector(m), r[0], r[1]));
+      out.addAll(store.series(selector(m, tenant), r[0], r[1]));
     }
     List<Map<String, String>> data = new ArrayList<>();
     for (Labels l : out) {
@@ -489,7 +517,7 @@ public final class LokiApi implements RouteProvider {
 
   HttpResponse indexStats(HttpRequest req) {
     long[] r = range(req, 3_600_000_000_000L);
-    LogStore.Stats s = store.stats(selector(req.param("query")), r[0], r[1]);
+    LogStore.Stats s = store.stats(selector(req.param("query"), tenant(req, store)), r[0], r[1]);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("streams", s.streams());
     m.put("chunks", s.chunks());
@@ -516,7 +544,8 @@ public final class LokiApi implements RouteProvider {
     }
     long[] r = range(req, 3_600_000_000_000L);
     int limit = limit(req);
-    List<LogStore.Highlighted> hits = store.queryString(q, r[0], r[1], limit);
+    List<LogStore.Highlighted> hits =
+        store.queryString(Tenants.of(req, store.config().authEnabled()), q, r[0], r[1], limit);
     return json(
         g -> {
           g.writeStringField("status", "success");

@@ -63,7 +63,7 @@ final class LokiDrilldown {
     long[] r = LokiApi.range(req, HOUR);
     long start = r[0];
     long end = r[1] - 1;
-    List<LabelMatcher> ms = LokiApi.selector(LokiApi.queryParam(req));
+    List<LabelMatcher> ms = LokiApi.selector(LokiApi.queryParam(req), LokiApi.tenant(req, store));
     int limit = LokiApi.limit(req);
     String aggregateBy = req.param("aggregateBy", "series");
     boolean byLabels;
@@ -185,7 +185,9 @@ final class LokiDrilldown {
   HttpResponse detectedLabels(HttpRequest req) throws IOException {
     long[] r = LokiApi.range(req, HOUR);
     Map<String, Set<String>> values = new TreeMap<>();
-    for (Labels s : store.series(LokiApi.selector(req.param("query")), r[0], r[1])) {
+    for (Labels s :
+        store.series(
+            LokiApi.selector(req.param("query"), LokiApi.tenant(req, store)), r[0], r[1])) {
       s.forEach(
           (k, v) -> {
             if (!k.startsWith("__")) {
@@ -232,7 +234,7 @@ final class LokiDrilldown {
     String q = LokiApi.queryParam(req);
     long[] r = LokiApi.range(req, HOUR);
     int lines = positive(req, "line_limit", req.param("limit"), DEFAULT_LINE_LIMIT);
-    LogExpr e = LokiApi.logExpr(q, "log queries");
+    LogExpr e = LokiApi.logExpr(q, "log queries", LokiApi.tenant(req, store));
     LogQLEngine.LogResult res = engine.logs(e, r[0], r[1], Direction.BACKWARD, lines, true);
     Map<String, Field> fields = new TreeMap<>();
     for (LogQLEngine.Stream s : res.streams()) {
@@ -400,7 +402,7 @@ final class LokiDrilldown {
     long start = r[0];
     long end = r[1] - 1;
     long step = Math.max(LokiApi.parseStep(req.param("step"), start, end), 1_000_000_000L);
-    LogExpr e = LokiApi.logExpr(q, "log queries");
+    LogExpr e = LokiApi.logExpr(q, "log queries", LokiApi.tenant(req, store));
     LogPatterns found = new LogPatterns(MAX_PATTERNS);
     LogQLEngine.LogResult res =
         engine.logs(e, start, end + 1, Direction.BACKWARD, PATTERN_LINES, false);

@@ -14,6 +14,7 @@ import dev.osprey.core.labels.Labels;
 import dev.osprey.logs.index.LogEntry;
 import dev.osprey.logs.index.LogSearchRequest.Direction;
 import dev.osprey.logs.index.LogStore;
+import dev.osprey.logs.index.Tenants;
 import dev.osprey.query.logql.Ast.Expr;
 import dev.osprey.query.logql.Ast.LogExpr;
 import java.io.ByteArrayOutputStream;
@@ -113,7 +114,7 @@ final class LokiTail {
 
   HttpResponse handle(HttpRequest req) {
     String q = LokiApi.queryParam(req);
-    Expr e = LogQLParser.parse(q);
+    Expr e = LokiApi.parse(q, LokiApi.tenant(req, store));
     if (!(e instanceof LogExpr logExpr)) {
       throw ApiException.badData("tail only supports log queries, not metric queries: " + q);
     }
@@ -209,7 +210,7 @@ final class LokiTail {
         if (pending.size() < maxPending) {
           pending.add(new In(stream, entry));
         } else if (dropped.size() < MAX_DROPPED_REPORTED) {
-          dropped.add(new Dropped(stream, entry.timestampNanos()));
+          dropped.add(new Dropped(Tenants.strip(stream), entry.timestampNanos()));
         }
       }
     }
@@ -293,7 +294,8 @@ final class LokiTail {
       for (In in : due) {
         LogEntry en = in.entry;
         Pipeline.State s =
-            pipeline.process(in.stream, en.metadata(), en.timestampNanos(), en.line());
+            pipeline.process(
+                Tenants.strip(in.stream), en.metadata(), en.timestampNanos(), en.line());
         if (s == null) {
           continue;
         }

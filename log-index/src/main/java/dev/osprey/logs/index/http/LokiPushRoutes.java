@@ -1,6 +1,7 @@
 package dev.osprey.logs.index.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.osprey.core.http.ApiException;
 import dev.osprey.core.http.HttpRequest;
 import dev.osprey.core.http.HttpResponse;
 import dev.osprey.core.http.Json;
@@ -12,6 +13,7 @@ import dev.osprey.core.wire.logproto.Push;
 import dev.osprey.logs.index.LogEntry;
 import dev.osprey.logs.index.LogStore;
 import dev.osprey.logs.index.LogStream;
+import dev.osprey.logs.index.Tenants;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,8 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Loki's push API: {@code POST /loki/api/v1/push} with protobuf (snappy block) or JSON bodies (gzip
  * is undone by the server). Answers 204; invalid entries are dropped while the valid ones are
  * stored, and the first problem is answered as Loki does (400 with a text body); tenant limits
- * (active streams, ingest rate; tenant from {@code X-Scope-OrgID}, default {@code fake}) answer 429
- * and store nothing.
+ * (active streams, ingest rate) answer 429 and store nothing. The tenant is {@code X-Scope-OrgID}
+ * when {@code logs.auth_enabled} (401 without it), else {@code fake} ({@link Tenants}).
  */
 public final class LokiPushRoutes implements RouteProvider {
   private static final long STREAM_IDLE_MS = 3_600_000;
@@ -95,8 +97,13 @@ public final class LokiPushRoutes implements RouteProvider {
   }
 
   HttpResponse push(HttpRequest req) {
-    String tenant = req.header("x-scope-orgid");
-    tenant = tenant == null || tenant.isEmpty() ? "fake" : tenant;
+    String tenant;
+    try {
+      tenant = Tenants.of(req, store.config().authEnabled());
+    } catch (ApiException e) {
+      registry.counter("osprey_logs_push_rejected_total", "reason", "tenant").increment();
+      return HttpResponse.text(e.status(), e.getMessage());
+    }
     List<LogStream> batch;
     try {
       batch =
@@ -114,6 +121,19 @@ public final class LokiPushRoutes implements RouteProvider {
     int lines = 0;
     long tooNew = System.currentTimeMillis() * 1_000_000L + CREATION_GRACE_NANOS;
     for (LogStream s : batch) {
+      if (s.labels().has(Tenants.LABEL)) {
+        if (firstError == null) {
+          firstError =
+              String.format(
+                  "stream '%s' has the label %s, which is reserved for the tenant"
+                      + " (X-Scope-OrgID); its %d entries were not stored",
+                  s.labels(), Tenants.LABEL, s.entries().size());
+        }
+        registry
+            .counter("osprey_logs_push_rejected_total", "reason", "reserved_label")
+            .increment(s.entries().size());
+        continue;
+      }
       List<LogEntry> ok = new ArrayList<>(s.entries().size());
       for (LogEntry e : s.entries()) {
         if (e.timestampNanos() > tooNew) {
@@ -147,7 +167,7 @@ public final class LokiPushRoutes implements RouteProvider {
         lines++;
       }
       if (!ok.isEmpty()) {
-        valid.add(new LogStream(s.labels(), ok));
+        valid.add(new LogStream(Tenants.tag(s.labels(), tenant), ok));
       }
     }
     Tenant t = tenants.computeIfAbsent(tenant, k -> new Tenant());

@@ -32,7 +32,9 @@ class LokiPushRoutesTest {
 
   @BeforeEach
   void setUp() {
-    store = LogStore.open(dir, LogIndexConfig.DEFAULTS, new SimpleMeterRegistry(), false);
+    store =
+        LogStore.open(
+            dir, LogIndexConfig.DEFAULTS.withAuthEnabled(true), new SimpleMeterRegistry(), false);
     router = new Router();
     new LokiPushRoutes(store, new PushLimits(2, 1000, 2000, 50), new SimpleMeterRegistry())
         .register(router);
@@ -48,9 +50,7 @@ class LokiPushRoutesTest {
     assertThat(m.found()).isTrue();
     Map<String, String> h = new java.util.HashMap<>();
     h.put("content-type", ct);
-    if (tenant != null) {
-      h.put("x-scope-orgid", tenant);
-    }
+    h.put("x-scope-orgid", tenant != null ? tenant : "fake");
     return m.route()
         .handler()
         .handle(
