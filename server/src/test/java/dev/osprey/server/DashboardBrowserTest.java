@@ -3,6 +3,7 @@ package dev.osprey.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.osprey.core.config.OspreyConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -93,6 +94,47 @@ class DashboardBrowserTest {
 
       String status = renderedDom(s.baseUrl() + "/#status", dir.resolve("profile2"));
       assertThat(status).contains("ready").contains(BuildInfo.version());
+    }
+  }
+
+  @Test
+  void logsTabSendsTheTenantFromItsUrlWhenAuthIsEnabled(@TempDir Path dir) throws Exception {
+    assumeTrue(Files.isExecutable(CHROMIUM), "chromium is not installed");
+    OspreyConfig plain = OspreyServerTest.config(dir.resolve("data"));
+    OspreyConfig c =
+        new OspreyConfig(
+            plain.global(),
+            plain.server(),
+            plain.tsdb(),
+            plain.logs().withAuthEnabled(true),
+            plain.query(),
+            plain.alerting(),
+            plain.agent());
+    try (OspreyServer s = new OspreyServer(c, SelfMetrics.create()).start()) {
+      long nowNs = System.currentTimeMillis() * 1_000_000L;
+      for (String tenant : new String[] {"team-a", "team-b"}) {
+        String push =
+            "{\"streams\":[{\"stream\":{\"namespace\":\"shop\",\"pod\":\"web-1\"},"
+                + "\"values\":[[\""
+                + nowNs
+                + "\",\"line of "
+                + tenant
+                + "\"]]}]}";
+        HttpResponse<String> r =
+            client.send(
+                HttpRequest.newBuilder(URI.create(s.baseUrl() + "/loki/api/v1/push"))
+                    .header("Content-Type", "application/json")
+                    .header("X-Scope-OrgID", tenant)
+                    .POST(HttpRequest.BodyPublishers.ofString(push))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
+      }
+      Thread.sleep(1500); // searchable within 1 s of the push
+      String dom = renderedDom(s.baseUrl() + "/?tenant=team-a#logs", dir.resolve("profile1"));
+      assertThat(dom).contains("line of team-a").doesNotContain("line of team-b");
+      String none = renderedDom(s.baseUrl() + "/#logs", dir.resolve("profile2"));
+      assertThat(none).contains("no org id").doesNotContain("line of team-");
     }
   }
 

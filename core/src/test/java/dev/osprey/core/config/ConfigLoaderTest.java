@@ -159,7 +159,8 @@ class ConfigLoaderTest {
     assertThat(c.maxStreamsPerTenant()).isEqualTo(5000);
     assertThat(d.authEnabled()).isFalse();
     assertThat(c.authEnabled()).isFalse();
-    assertThat(ConfigLoader.parse("osprey.yaml", "logs:\n  auth_enabled: true\n").logs().authEnabled())
+    assertThat(
+            ConfigLoader.parse("osprey.yaml", "logs:\n  auth_enabled: true\n").logs().authEnabled())
         .isTrue();
     assertThat(c.ingestionRate().bytes()).isEqualTo(4L << 20);
     assertThat(c.ingestionBurst().bytes()).isEqualTo(6L << 20);

@@ -5,9 +5,19 @@
 const COLORS = ['#3fb7ff', '#ffb547', '#7ee081', '#ff6b9a', '#b28dff', '#4fd1c5', '#f6e05e', '#fc8181'];
 const $ = (sel) => document.querySelector(sel);
 
+// The Loki tenant (X-Scope-OrgID) of the log views when logs.auth_enabled: ?tenant=<id> in the URL.
+const TENANT = new URLSearchParams(location.search).get('tenant');
+
 async function getJson(url) {
-  const r = await fetch(url);
-  const body = await r.json().catch(() => ({ status: 'error', error: 'HTTP ' + r.status }));
+  const headers = TENANT && url.startsWith('/loki/') ? { 'X-Scope-OrgID': TENANT } : {};
+  const r = await fetch(url, { headers });
+  const text = await r.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    body = { status: 'error', error: 'HTTP ' + r.status + (text ? ': ' + text.trim() : '') };
+  }
   if (!r.ok || body.status !== 'success') {
     throw new Error(body.error || ('HTTP ' + r.status));
   }
