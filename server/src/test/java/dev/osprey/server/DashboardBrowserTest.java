@@ -101,15 +101,7 @@ class DashboardBrowserTest {
   void logsTabSendsTheTenantFromItsUrlWhenAuthIsEnabled(@TempDir Path dir) throws Exception {
     assumeTrue(Files.isExecutable(CHROMIUM), "chromium is not installed");
     OspreyConfig plain = OspreyServerTest.config(dir.resolve("data"));
-    OspreyConfig c =
-        new OspreyConfig(
-            plain.global(),
-            plain.server(),
-            plain.tsdb(),
-            plain.logs().withAuthEnabled(true),
-            plain.query(),
-            plain.alerting(),
-            plain.agent());
+    OspreyConfig c = plain.withLogs(plain.logs().withAuthEnabled(true));
     try (OspreyServer s = new OspreyServer(c, SelfMetrics.create()).start()) {
       long nowNs = System.currentTimeMillis() * 1_000_000L;
       for (String tenant : new String[] {"team-a", "team-b"}) {

@@ -33,6 +33,11 @@ public record OspreyConfig(
     this(null, server, tsdb, logs, query, alerting, agent);
   }
 
+  /** This configuration with another {@code logs} section. */
+  public OspreyConfig withLogs(LogIndexConfig logs) {
+    return new OspreyConfig(global, server, tsdb, logs, query, alerting, agent);
+  }
+
   public static final OspreyConfig DEFAULTS =
       new OspreyConfig(null, null, null, null, null, null, null);
 }

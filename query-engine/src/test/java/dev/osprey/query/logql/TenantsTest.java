@@ -118,6 +118,19 @@ class TenantsTest {
     return Json.MAPPER.readTree(r.body());
   }
 
+  /** {@code path} with one parameter, from just before the pushed lines to a minute after. */
+  JsonNode around(String tenant, String path, String name, String value) throws Exception {
+    return json(
+        tenant,
+        path,
+        name,
+        value,
+        "start",
+        Long.toString(T - SEC),
+        "end",
+        Long.toString(T + 60 * SEC));
+  }
+
   /** The lines a log query returns to {@code tenant}, as "labels line", sorted. */
   List<String> lines(String tenant, String query) throws Exception {
     JsonNode j =
@@ -175,28 +188,10 @@ class TenantsTest {
       assertThat(json(t, "/loki/api/v1/series", "match[]", "{env=\"prod\"}").at("/data"))
           .as(t)
           .hasSize(t.equals("t2") ? 2 : 1);
-      JsonNode stats =
-          json(
-              t,
-              "/loki/api/v1/index/stats",
-              "query",
-              "{app=\"a\"}",
-              "start",
-              Long.toString(T - SEC),
-              "end",
-              Long.toString(T + 60 * SEC));
+      JsonNode stats = around(t, "/loki/api/v1/index/stats", "query", "{app=\"a\"}");
       assertThat(stats.get("entries").asLong()).as(t).isEqualTo(1);
       assertThat(stats.get("streams").asLong()).as(t).isEqualTo(1);
-      JsonNode hits =
-          json(
-              t,
-              "/osprey/api/v1/logs/search",
-              "q",
-              "hello",
-              "start",
-              Long.toString(T - SEC),
-              "end",
-              Long.toString(T + 60 * SEC));
+      JsonNode hits = around(t, "/osprey/api/v1/logs/search", "q", "hello");
       assertThat(hits.at("/data")).as(t).hasSize(1);
       assertThat(hits.at("/data/0/line").asText()).isEqualTo("hello from " + t);
       assertThat(hits.at("/data/0/stream").toString()).isEqualTo(a);
